@@ -1,0 +1,330 @@
+/**
+ * The config document: the one schema that the web form, cloud-init and the CLI all go through.
+ * Field rules live in their own modules (names, ip, calendar, ssh-key, certificate); this file
+ * composes them into sections, adds the cross-field rules, applies the documented defaults and
+ * produces a normalized `SiteConfig` in which every optional value is present or null.
+ */
+import { z } from 'zod';
+import { calendarProblem, timespanProblem } from './calendar.js';
+import {
+  ipv4HostProblem,
+  ipv4UnicastProblem,
+  ipv6HostProblem,
+  inSubnet,
+  parseCidr4,
+  parseCidr6,
+  parseIPv4,
+  parseIPv6,
+  subnetText,
+} from './ip.js';
+import {
+  DNS_SERVERS_MAX,
+  ENTRYPOINTS_MAX,
+  NTP_SERVERS_MAX,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  PEM_MAX,
+  SCHEDULE_MAX,
+  SITE_NAME_MAX,
+  SSH_KEYS_MAX,
+  TOKEN_MAX,
+  TOKEN_MIN,
+} from './limits.js';
+import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
+import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
+import { sshKeyProblem } from './ssh-key.js';
+import { codePointLength, hasControlOrSpace, text } from './text.js';
+import { checkProvidedCertificate } from './certificate.js';
+
+/** A string field checked by a function that says what is wrong, or null. */
+function checked(problem: (s: string) => string | null) {
+  return text().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+}
+
+// ---- fields ---------------------------------------------------------------------------------
+
+export const hostnameField = checked(hostnameProblem);
+export const domainField = checked(dnsNameProblem);
+export const siteNameField = checked((s) =>
+  s.trim() === '' ? 'must not be empty' : codePointLength(s) > SITE_NAME_MAX ? `must be at most ${SITE_NAME_MAX} characters` : null,
+);
+export const emailField = checked(emailProblem);
+export const passwordField = checked((s) =>
+  s.length < PASSWORD_MIN
+    ? `must be at least ${PASSWORD_MIN} characters`
+    : s.length > PASSWORD_MAX
+      ? `must be at most ${PASSWORD_MAX} characters`
+      : null,
+);
+export const passwordHashField = checked(argon2HashProblem);
+export const consolePasswordHashField = checked(cryptHashProblem);
+export const sshKeyField = checked(sshKeyProblem);
+export const interfaceField = checked((s) =>
+  /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== '.' && s !== '..'
+    ? null
+    : 'must be a network interface name (1-15 letters, digits, "-", "_" or ".")',
+);
+export const ipv4CidrField = checked((s) => {
+  const cidr = parseCidr4(s);
+  if (!cidr) return 'must be an IPv4 address with prefix length, e.g. 10.0.0.5/24';
+  return ipv4HostProblem(cidr);
+});
+export const ipv4Field = checked((s) => {
+  const a = parseIPv4(s);
+  return a ? ipv4UnicastProblem(a) : 'must be an IPv4 address, e.g. 10.0.0.1';
+});
+export const ipv6CidrField = checked((s) => {
+  const cidr = parseCidr6(s);
+  if (!cidr) return 'must be an IPv6 address with prefix length, e.g. 2001:db8::5/64';
+  return ipv6HostProblem(cidr.address) ?? (cidr.address.range() === 'linkLocal' ? 'must not be a link-local address' : null);
+});
+export const ipv6Field = checked((s) => {
+  const a = parseIPv6(s);
+  return a ? ipv6HostProblem(a) : 'must be an IPv6 address, e.g. 2001:db8::1';
+});
+export const serverField = checked(serverProblem);
+export const siteIdField = checked((s) =>
+  !/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s)
+    ? 'must be a UUID (8-4-4-4-12 hexadecimal digits)'
+    : /^[0-]+$/.test(s)
+      ? 'must not be the nil UUID'
+      : null,
+);
+export const tokenField = checked((s) =>
+  s.length < TOKEN_MIN
+    ? `must be at least ${TOKEN_MIN} characters`
+    : s.length > TOKEN_MAX
+      ? `must be at most ${TOKEN_MAX} characters`
+      : hasControlOrSpace(s)
+        ? 'must not contain spaces or control characters'
+        : null,
+);
+export const entrypointField = checked(httpsUrlProblem);
+export const pemField = checked((s) => (s.length > PEM_MAX ? `must be at most ${PEM_MAX} characters` : null));
+export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s)));
+export const randomizedDelayField = checked(timespanProblem);
+
+export const TLS_MODES = ['acme', 'self-signed', 'provided'] as const;
+export const UPDATE_CHANNELS = ['stable', 'beta'] as const;
+export const IPV6_METHODS = ['auto', 'dhcp', 'static', 'off'] as const;
+
+export const DEFAULT_SCHEDULE = 'Sun *-*-* 03:00:00';
+export const DEFAULT_RANDOMIZED_DELAY = '1h';
+
+// ---- sections -------------------------------------------------------------------------------
+
+export const siteSection = z.strictObject({ name: siteNameField });
+
+export const adminSection = z.strictObject({
+  email: emailField,
+  password: passwordField.optional(),
+  password_hash: passwordHashField.optional(),
+  ssh_authorized_keys: z.array(sshKeyField).max(SSH_KEYS_MAX).optional(),
+  console_password_hash: consolePasswordHashField.optional(),
+});
+
+const ipv4Dhcp = z.strictObject({ method: z.literal('dhcp') });
+const ipv4Static = z.strictObject({ method: z.literal('static'), address: ipv4CidrField, gateway: ipv4Field });
+export const ipv4Section = z.discriminatedUnion('method', [ipv4Dhcp, ipv4Static]);
+
+const ipv6Static = z.strictObject({ method: z.literal('static'), address: ipv6CidrField, gateway: ipv6Field.optional() });
+export const ipv6Section = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('auto') }),
+  z.strictObject({ method: z.literal('dhcp') }),
+  ipv6Static,
+  z.strictObject({ method: z.literal('off') }),
+]);
+
+export const networkSection = z
+  .strictObject({
+    interface: interfaceField.optional(),
+    ipv4: ipv4Section.optional(),
+    ipv6: ipv6Section.optional(),
+    dns: z.array(serverField).max(DNS_SERVERS_MAX).optional(),
+    ntp: z.array(serverField).max(NTP_SERVERS_MAX).optional(),
+  })
+  .superRefine((net, ctx) => {
+    if (net.ipv4?.method === 'static') {
+      const cidr = parseCidr4(net.ipv4.address)!;
+      const gateway = parseIPv4(net.ipv4.gateway)!;
+      if (!inSubnet(gateway, cidr)) {
+        ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: `not in ${subnetText(cidr)}` });
+      } else if (gateway.toString() === cidr.address.toString()) {
+        ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: 'must not be the appliance\'s own address' });
+      } else {
+        const problem = ipv4HostProblem({ address: gateway, prefix: cidr.prefix });
+        if (problem) ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: problem });
+      }
+      if (!net.dns || net.dns.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['dns'], message: 'required when ipv4 is static (no DHCP server will supply it)' });
+      }
+    }
+    if (net.ipv6?.method === 'static' && net.ipv6.gateway !== undefined) {
+      const cidr = parseCidr6(net.ipv6.address)!;
+      const gateway = parseIPv6(net.ipv6.gateway)!;
+      // An IPv6 router is usually reached by its link-local address.
+      if (gateway.range() !== 'linkLocal' && !inSubnet(gateway, cidr)) {
+        ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: `not in ${subnetText(cidr)} and not link-local` });
+      } else if (gateway.toNormalizedString() === cidr.address.toNormalizedString()) {
+        ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: 'must not be the appliance\'s own address' });
+      }
+    }
+  });
+
+export const enrollmentSection = z.strictObject({
+  site_id: siteIdField,
+  token: tokenField,
+  entrypoints: z.array(entrypointField).max(ENTRYPOINTS_MAX).optional(),
+});
+
+export const tlsSection = z.strictObject({
+  mode: z.enum(TLS_MODES).optional(),
+  certificate: pemField.optional(),
+  private_key: pemField.optional(),
+});
+
+export const updatesSection = z.strictObject({
+  enable: z.boolean().optional(),
+  schedule: scheduleField.optional(),
+  randomized_delay: randomizedDelayField.optional(),
+  channel: z.enum(UPDATE_CHANNELS).optional(),
+});
+
+export const documentSchema = z.strictObject({
+  hostname: hostnameField,
+  domain: domainField.optional(),
+  site: siteSection.optional(),
+  admin: adminSection.optional(),
+  network: networkSection.optional(),
+  enrollment: enrollmentSection.optional(),
+  tls: tlsSection.optional(),
+  updates: updatesSection.optional(),
+});
+
+/** The document as written: what every input source parses into. */
+export type ConfigDocument = z.input<typeof documentSchema>;
+type Parsed = z.output<typeof documentSchema>;
+
+// ---- normalized form ------------------------------------------------------------------------
+
+export type Ipv4Config = z.output<typeof ipv4Section>;
+export type Ipv6Config = z.output<typeof ipv6Section>;
+
+/** The document with every default applied; the renderer and the engine work on this. */
+export interface SiteConfig {
+  hostname: string;
+  domain: string | null;
+  site: { name: string };
+  admin: null | {
+    email: string;
+    /** Input only: apply hashes it at once and keeps only `password_hash`. */
+    password: string | null;
+    password_hash: string | null;
+    ssh_authorized_keys: string[];
+    console_password_hash: string | null;
+  };
+  network: {
+    interface: string | null;
+    ipv4: Ipv4Config;
+    ipv6: { method: 'auto' | 'dhcp' | 'off' } | { method: 'static'; address: string; gateway: string | null };
+    dns: string[];
+    ntp: string[];
+  };
+  enrollment: null | { site_id: string; token: string; entrypoints: string[] };
+  tls: { mode: (typeof TLS_MODES)[number]; certificate: string | null; private_key: string | null };
+  updates: { enable: boolean; schedule: string; randomized_delay: string; channel: (typeof UPDATE_CHANNELS)[number] };
+}
+
+export function normalize(doc: Parsed): SiteConfig {
+  const ipv6 = doc.network?.ipv6 ?? { method: 'auto' as const };
+  return {
+    hostname: doc.hostname,
+    domain: doc.domain ?? null,
+    site: { name: doc.site?.name ?? doc.hostname },
+    admin: doc.admin
+      ? {
+          email: doc.admin.email,
+          password: doc.admin.password ?? null,
+          password_hash: doc.admin.password_hash ?? null,
+          ssh_authorized_keys: doc.admin.ssh_authorized_keys ?? [],
+          console_password_hash: doc.admin.console_password_hash ?? null,
+        }
+      : null,
+    network: {
+      interface: doc.network?.interface ?? null,
+      ipv4: doc.network?.ipv4 ?? { method: 'dhcp' },
+      ipv6: ipv6.method === 'static' ? { method: 'static', address: ipv6.address, gateway: ipv6.gateway ?? null } : ipv6,
+      dns: doc.network?.dns ?? [],
+      ntp: doc.network?.ntp ?? [],
+    },
+    enrollment: doc.enrollment
+      ? { site_id: doc.enrollment.site_id, token: doc.enrollment.token, entrypoints: doc.enrollment.entrypoints ?? [] }
+      : null,
+    tls: {
+      mode: doc.tls?.mode ?? (doc.domain ? 'acme' : 'self-signed'),
+      certificate: doc.tls?.certificate ?? null,
+      private_key: doc.tls?.private_key ?? null,
+    },
+    updates: {
+      enable: doc.updates?.enable ?? true,
+      schedule: doc.updates?.schedule ?? DEFAULT_SCHEDULE,
+      randomized_delay: doc.updates?.randomized_delay ?? DEFAULT_RANDOMIZED_DELAY,
+      channel: doc.updates?.channel ?? 'stable',
+    },
+  };
+}
+
+export function isComplete(config: SiteConfig): boolean {
+  return config.enrollment !== null && config.admin !== null;
+}
+
+// ---- cross-field rules ----------------------------------------------------------------------
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Rules that need more than one section; they run once every field is valid on its own. */
+export function crossFieldErrors(config: SiteConfig, now: Date): FieldError[] {
+  const errors: FieldError[] = [];
+  const fqdn = fqdnOf(config.hostname, config.domain);
+  if (fqdn.length > 253) errors.push({ path: 'domain', message: `hostname.domain must be at most 253 characters` });
+  const admin = config.admin;
+  if (admin) {
+    if (admin.password !== null && admin.password_hash !== null) {
+      errors.push({ path: 'admin.password_hash', message: 'give password or password_hash, not both' });
+    } else if (admin.password === null && admin.password_hash === null) {
+      errors.push({ path: 'admin.password', message: 'is required (or give password_hash)' });
+    }
+    if (admin.password !== null) {
+      const lower = admin.password.toLowerCase();
+      for (const [what, value] of [['hostname', config.hostname], ['fully qualified name', fqdn], ['email address', admin.email]] as const) {
+        if (lower === value.toLowerCase()) errors.push({ path: 'admin.password', message: `must not be the ${what}` });
+      }
+    }
+  }
+  if (config.enrollment && !admin) {
+    errors.push({ path: 'admin', message: 'is required to enroll the controller (the first admin account)' });
+  }
+  const tls = config.tls;
+  if (tls.mode === 'provided') {
+    if (tls.certificate === null) errors.push({ path: 'tls.certificate', message: 'is required when mode is provided' });
+    if (tls.private_key === null) errors.push({ path: 'tls.private_key', message: 'is required when mode is provided' });
+    if (tls.certificate !== null && tls.private_key !== null) {
+      for (const p of checkProvidedCertificate(tls.certificate, tls.private_key, fqdn, now)) {
+        errors.push({ path: `tls.${p.field}`, message: p.message });
+      }
+    }
+  } else {
+    if (tls.certificate !== null) errors.push({ path: 'tls.certificate', message: 'is only used when mode is provided' });
+    if (tls.private_key !== null) errors.push({ path: 'tls.private_key', message: 'is only used when mode is provided' });
+  }
+  if (tls.mode === 'acme' && !config.domain) {
+    errors.push({ path: 'tls.mode', message: 'acme needs a public name: set domain, or use self-signed or provided' });
+  }
+  return errors;
+}

@@ -1,0 +1,84 @@
+import { RSA_MIN_BITS, SSH_KEY_MAX } from './limits.js';
+
+/** Public key types OpenSSH accepts in authorized_keys, with the curve an ECDSA blob must name. */
+const KEY_TYPES = new Map<string, string | null>([
+  ['ssh-ed25519', null],
+  ['ssh-rsa', null],
+  ['ecdsa-sha2-nistp256', 'nistp256'],
+  ['ecdsa-sha2-nistp384', 'nistp384'],
+  ['ecdsa-sha2-nistp521', 'nistp521'],
+  ['sk-ssh-ed25519@openssh.com', null],
+  ['sk-ecdsa-sha2-nistp256@openssh.com', 'nistp256'],
+]);
+
+/** Reads the SSH wire format (RFC 4251 "string" and "mpint"), refusing to read past the end. */
+class WireReader {
+  private pos = 0;
+  constructor(private readonly buf: Buffer) {}
+  bytes(): Buffer {
+    if (this.pos + 4 > this.buf.length) throw new Error('truncated');
+    const len = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    if (this.pos + len > this.buf.length) throw new Error('truncated');
+    const out = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+  string(): string {
+    return this.bytes().toString('latin1');
+  }
+  done(): boolean {
+    return this.pos === this.buf.length;
+  }
+}
+
+function mpintBits(n: Buffer): number {
+  const first = n.findIndex((b) => b !== 0);
+  return first < 0 ? 0 : (n.length - first - 1) * 8 + (32 - Math.clz32(n[first]!));
+}
+
+function blobProblem(type: string, blob: Buffer): string | null {
+  const r = new WireReader(blob);
+  try {
+    if (r.string() !== type) return `the key data is not of type ${type}`;
+    if (type === 'ssh-ed25519' || type === 'sk-ssh-ed25519@openssh.com') {
+      if (r.bytes().length !== 32) return 'the ed25519 key is not 32 bytes';
+    } else if (type === 'ssh-rsa') {
+      r.bytes(); // public exponent
+      const bits = mpintBits(r.bytes());
+      if (bits < RSA_MIN_BITS) return `RSA keys must have at least ${RSA_MIN_BITS} bits`;
+    } else {
+      if (r.string() !== KEY_TYPES.get(type)) return `the key data does not name curve ${KEY_TYPES.get(type)}`;
+      const point = r.bytes();
+      if (point.length === 0 || point[0] !== 4) return 'the ECDSA point is not an uncompressed point';
+    }
+    if (type.startsWith('sk-')) r.string(); // application, usually "ssh:"
+  } catch {
+    return 'the key data is truncated';
+  }
+  return r.done() ? null : 'the key data has trailing bytes';
+}
+
+export interface SshKey {
+  type: string;
+  blob: string;
+  comment: string;
+}
+
+/** Splits "type base64 [comment]". The comment is free text and may hold anything but NUL. */
+export function splitSshKey(line: string): SshKey | null {
+  const m = /^([^ \t]+)[ \t]+([A-Za-z0-9+/]+={0,2})(?:[ \t]+([\s\S]*))?$/.exec(line);
+  return m ? { type: m[1]!, blob: m[2]!, comment: m[3] ?? '' } : null;
+}
+
+export function sshKeyProblem(line: string): string | null {
+  if (line.length > SSH_KEY_MAX) return `must be at most ${SSH_KEY_MAX} characters`;
+  const key = splitSshKey(line);
+  if (!key) return 'must be an OpenSSH public key: "TYPE BASE64 [comment]"';
+  if (!KEY_TYPES.has(key.type)) {
+    return `key type must be one of ${[...KEY_TYPES.keys()].join(', ')} (options before the key are not supported)`;
+  }
+  const blob = Buffer.from(key.blob, 'base64');
+  if (blob.toString('base64') !== key.blob) return 'the key data is not valid base64';
+  return blobProblem(key.type, blob);
+}
