@@ -1,21 +1,25 @@
 import { ARGON2_MIN_MEMORY_FOR_ITERATIONS } from './limits.js';
 
-// PHC string format of argon2 (as written by libargon2 and the argon2 npm package).
-const ARGON2ID = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+// PHC string format of argon2. libargon2 writes m,t,p; the argon2 npm package writes m,p,t.
+const ARGON2ID = /^\$argon2id\$v=19\$([a-z]=\d{1,10}(?:,[a-z]=\d{1,10}){2})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
 /** Why this is not an acceptable argon2id hash. Never quotes the hash: it is a secret. */
 export function argon2HashProblem(s: string): string | null {
   const m = ARGON2ID.exec(s);
   if (!m) return 'must be an argon2id hash ($argon2id$v=19$m=...,t=...,p=...$salt$hash)';
-  const [memory, iterations, parallelism] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const params = new Map(m[1]!.split(',').map((kv) => [kv[0]!, Number(kv.slice(2))] as const));
+  if (params.size !== 3 || !params.has('m') || !params.has('t') || !params.has('p')) {
+    return 'argon2id parameters must be m, t and p';
+  }
+  const [memory, iterations, parallelism] = [params.get('m')!, params.get('t')!, params.get('p')!];
   const needed =
     ARGON2_MIN_MEMORY_FOR_ITERATIONS.find(([t]) => t === iterations)?.[1] ??
     (iterations > 5 ? ARGON2_MIN_MEMORY_FOR_ITERATIONS.at(-1)![1] : Infinity);
   if (parallelism < 1 || memory < needed) {
     return 'argon2id parameters are below the minimum (m=19456,t=2,p=1 or an equivalent OWASP setting)';
   }
-  if (Buffer.from(m[4]!, 'base64').length < 8) return 'argon2id salt must be at least 8 bytes';
-  if (Buffer.from(m[5]!, 'base64').length < 16) return 'argon2id hash must be at least 16 bytes';
+  if (Buffer.from(m[2]!, 'base64').length < 8) return 'argon2id salt must be at least 8 bytes';
+  if (Buffer.from(m[3]!, 'base64').length < 16) return 'argon2id hash must be at least 16 bytes';
   return null;
 }
 
