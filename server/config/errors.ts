@@ -48,10 +48,9 @@ export function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError
         out.push({ path, message: `must be one of: ${issue.values.map(String).join(', ')}` });
         break;
       case 'invalid_union': {
-        // A discriminated union whose discriminator is missing or unknown.
-        const options = 'note' in issue ? null : null;
-        void options;
-        out.push({ path: `${path}.method`, message: 'must be one of the listed methods' });
+        // zod reports an unknown or missing discriminator (network.ipv4.method) this way.
+        const options = (issue as { options?: unknown[] }).options;
+        out.push({ path, message: options ? `must be one of: ${options.map(String).join(', ')}` : 'is not valid here' });
         break;
       }
       case 'too_big':

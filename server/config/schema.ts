@@ -148,9 +148,12 @@ export const networkSection = z
   })
   .superRefine((net, ctx) => {
     if (net.ipv4?.method === 'static') {
-      const cidr = parseCidr4(net.ipv4.address)!;
-      const gateway = parseIPv4(net.ipv4.gateway)!;
-      if (!inSubnet(gateway, cidr)) {
+      const cidr = parseCidr4(net.ipv4.address);
+      const gateway = parseIPv4(net.ipv4.gateway);
+      // zod runs this even when a field failed on its own; those errors are already reported.
+      if (!cidr || !gateway) {
+        // nothing to compare
+      } else if (!inSubnet(gateway, cidr)) {
         ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: `not in ${subnetText(cidr)}` });
       } else if (gateway.toString() === cidr.address.toString()) {
         ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: 'must not be the appliance\'s own address' });
@@ -163,10 +166,11 @@ export const networkSection = z
       }
     }
     if (net.ipv6?.method === 'static' && net.ipv6.gateway !== undefined) {
-      const cidr = parseCidr6(net.ipv6.address)!;
-      const gateway = parseIPv6(net.ipv6.gateway)!;
-      // An IPv6 router is usually reached by its link-local address.
-      if (gateway.range() !== 'linkLocal' && !inSubnet(gateway, cidr)) {
+      const cidr = parseCidr6(net.ipv6.address);
+      const gateway = parseIPv6(net.ipv6.gateway);
+      if (!cidr || !gateway) {
+        // reported by the fields themselves
+      } else if (gateway.range() !== 'linkLocal' && !inSubnet(gateway, cidr)) {
         ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: `not in ${subnetText(cidr)} and not link-local` });
       } else if (gateway.toNormalizedString() === cidr.address.toNormalizedString()) {
         ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: 'must not be the appliance\'s own address' });
@@ -302,7 +306,8 @@ export function crossFieldErrors(config: SiteConfig, now: Date): FieldError[] {
     }
     if (admin.password !== null) {
       const lower = admin.password.toLowerCase();
-      for (const [what, value] of [['hostname', config.hostname], ['fully qualified name', fqdn], ['email address', admin.email]] as const) {
+      const names = [['hostname', config.hostname], ['fully qualified name', fqdn], ['email address', admin.email]] as const;
+      for (const [what, value] of names.filter(([, v], i) => i !== 1 || config.domain)) {
         if (lower === value.toLowerCase()) errors.push({ path: 'admin.password', message: `must not be the ${what}` });
       }
     }

@@ -74,9 +74,13 @@ export function splitSshKey(line: string): SshKey | null {
 export function sshKeyProblem(line: string): string | null {
   if (line.length > SSH_KEY_MAX) return `must be at most ${SSH_KEY_MAX} characters`;
   const key = splitSshKey(line);
-  if (!key) return 'must be an OpenSSH public key: "TYPE BASE64 [comment]"';
+  if (!key) {
+    return [...KEY_TYPES.keys()].some((t) => line.includes(` ${t} `))
+      ? 'options before the key (from=, command=, ...) are not supported'
+      : 'must be an OpenSSH public key: "TYPE BASE64 [comment]"';
+  }
   if (!KEY_TYPES.has(key.type)) {
-    return `key type must be one of ${[...KEY_TYPES.keys()].join(', ')} (options before the key are not supported)`;
+    return `key type must be one of ${[...KEY_TYPES.keys()].join(', ')}`;
   }
   const blob = Buffer.from(key.blob, 'base64');
   if (blob.toString('base64') !== key.blob) return 'the key data is not valid base64';

@@ -13,7 +13,9 @@ export type ValidationResult =
  * for cloud-init prefill.
  */
 export function validateDocument(input: unknown, requirement: Requirement, now: Date = new Date()): ValidationResult {
-  const parsed = documentSchema.safeParse(input, { reportInput: false });
+  if (input === null || input === undefined) return { ok: false, errors: [{ path: '(document)', message: 'is empty' }] };
+  // The issues carry the input so that messages can name its type; fieldErrors never quotes it.
+  const parsed = documentSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
   const config = normalize(parsed.data);
   const errors = crossFieldErrors(config, now);
