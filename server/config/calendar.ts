@@ -105,27 +105,28 @@ export function calendarProblem(s: string): string | null {
   const tokens = trimmed.split(/\s+/);
   let i = 0;
   const first = tokens[0]!;
+  let sawPart = false;
   if (/^[A-Za-z]/.test(first) && !isTimezone(first)) {
     const p = weekdayProblem(first);
     if (p) return p;
     i++;
+    sawPart = true;
   }
-  let sawDateOrTime = false;
   if (i < tokens.length && looksLikeDate(tokens[i]!)) {
     const p = dateProblem(tokens[i]!);
     if (p) return p;
     i++;
-    sawDateOrTime = true;
+    sawPart = true;
   }
   if (i < tokens.length && tokens[i]!.includes(':')) {
     const p = timeProblem(tokens[i]!);
     if (p) return p;
     i++;
-    sawDateOrTime = true;
+    sawPart = true;
   }
   if (i < tokens.length && isTimezone(tokens[i]!)) i++;
   if (i < tokens.length) return `"${tokens[i]}" is not a weekday, date, time or time zone`;
-  if (!sawDateOrTime && i === 0) return 'must give a weekday, a date or a time';
+  if (!sawPart) return 'must give a weekday, a date or a time';
   return null;
 }
 
