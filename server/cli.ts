@@ -6,11 +6,12 @@
 import { resolve } from 'node:path';
 import type { Command, CommandContext } from './commands/context.js';
 import { renderCommand } from './commands/render.js';
+import { updateCommand } from './commands/update.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
-export const COMMANDS: Command[] = [validateCommand, renderCommand];
+export const COMMANDS: Command[] = [validateCommand, renderCommand, updateCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
