@@ -1,0 +1,131 @@
+/**
+ * Finds our `bowtie_setup` key in a cloud-config (YAML) or JSON user data document.
+ *
+ * Two readers, on purpose. The document as a whole belongs to cloud-init and to whoever wrote
+ * the other keys: it is read leniently (YAML 1.1 like cloud-init's PyYAML, unknown tags and
+ * duplicate keys tolerated) only to locate our key. The value under `bowtie_setup` is ours and
+ * goes through the same strict reader as a file given to the CLI (readDocument: YAML 1.2 core
+ * schema, no custom tags, no duplicate keys, bounded aliases), by handing it exactly its own
+ * source text. Lines before it are kept as empty lines so that "at line N" in an error is the
+ * line in the user data part.
+ */
+import { isAlias, isMap, isPair, isScalar, parseDocument, type Pair } from 'yaml';
+import { decodeUtf8, readDocument, type ReadResult } from '../config/read.js';
+import type { FieldError } from '../config/schema.js';
+
+export const KEY = 'bowtie_setup';
+
+/** The result for one cloud-config or JSON part. */
+export type Extracted =
+  | { kind: 'absent'; note?: string }
+  | { kind: 'found'; read: ReadResult }
+  | { kind: 'invalid'; errors: FieldError[] };
+
+const USER_DATA = '(user data)';
+
+/**
+ * `where` names the MIME part in messages ("part 2 (text/cloud-config, config.yaml)"), or is
+ * null when the user data is this one document.
+ */
+export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, format: 'yaml' | 'json'): Extracted {
+  const invalid = (message: string, path = USER_DATA): Extracted => ({
+    kind: 'invalid',
+    errors: [{ path, message: where ? `${where} ${message}` : message }],
+  });
+  const text = decodeUtf8(bytes);
+  if (text === null) return invalid('is not valid UTF-8');
+  if (format === 'json') {
+    try {
+      JSON.parse(text);
+    } catch {
+      // JSON.parse's message quotes the text around the error, which may be a secret.
+      return invalid('starts with "{" but is not valid JSON');
+    }
+  }
+  const doc = parseDocument(text, {
+    version: format === 'json' ? '1.2' : '1.1',
+    uniqueKeys: false,
+    merge: true,
+    // For the line numbers only: the messages themselves quote the source and are not used.
+    prettyErrors: true,
+    strict: false,
+    logLevel: 'error',
+  });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos ? ` at line ${e.linePos[0].line}` : '';
+    const what = e.code === 'MULTIPLE_DOCS' ? 'holds more than one YAML document' : `is not valid YAML (${e.code.toLowerCase().replaceAll('_', ' ')})`;
+    return invalid(`${what}${line}; cloud-init would not read it either`);
+  }
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) return { kind: 'absent' };
+  if (!isMap(contents)) return { kind: 'absent', note: `${where ?? 'the user data'} is not a mapping` };
+
+  const ours = contents.items.filter((p) => isScalar(p.key) && p.key.value === KEY);
+  if (ours.length > 1) return invalid(`has the ${KEY} key ${ours.length} times; give it once`);
+  if (ours.length === 0) {
+    // `<<: *defaults` could bring our key in from an anchor; we read only what is written out.
+    const isMergeKey = (p: Pair) => isScalar(p.key) && (typeof p.key.value === 'symbol' || p.key.value === '<<');
+    if (contents.items.some(isMergeKey) && mergedKeyPresent(doc)) {
+      return invalid(`brings ${KEY} in with a "<<" merge key; write ${KEY} out in full`);
+    }
+    return { kind: 'absent' };
+  }
+  if (aliasesOutside(ours[0]!.value)) {
+    return invalid('uses an alias (*name) to an anchor outside it; write its values out', KEY);
+  }
+  return { kind: 'found', read: readValue(text, ours[0]!) };
+}
+
+/** True when an alias inside `value` (or `value` itself) refers to an anchor defined outside it. */
+function aliasesOutside(value: unknown): boolean {
+  if (!value || typeof value !== 'object') return false;
+  const anchors = new Set<string>();
+  const aliases: string[] = [];
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (isAlias(node)) return void aliases.push(node.source);
+    const n = node as { anchor?: string; items?: unknown[]; key?: unknown; value?: unknown };
+    if (n.anchor) anchors.add(n.anchor);
+    n.items?.forEach(walk);
+    if (isPair(node)) {
+      walk(n.key);
+      walk(n.value);
+    }
+  };
+  walk(value);
+  return aliases.some((a) => !anchors.has(a));
+}
+
+function mergedKeyPresent(doc: ReturnType<typeof parseDocument>): boolean {
+  try {
+    const value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+    return !!value && typeof value === 'object' && KEY in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The value's own source text, from just after the key's colon (so that a tag or anchor on
+ * the value is read, and judged, too) to the end of the value.
+ */
+function readValue(text: string, pair: Pair): ReadResult {
+  const key = pair.key as { range?: [number, number, number] };
+  const value = pair.value as { range?: [number, number, number] } | null;
+  const keyEnd = key.range![1];
+  const colon = text.indexOf(':', keyEnd);
+  const end = value?.range ? value.range[1] : colon + 1;
+  const lineStart = text.lastIndexOf('\n', colon) + 1;
+  const linesBefore = countNewlines(text, lineStart);
+  const source = '\n'.repeat(linesBefore) + ' '.repeat(colon + 1 - lineStart) + text.slice(colon + 1, end);
+  const read = readDocument(Buffer.from(source, 'utf8'), 'auto');
+  if (read.ok) return read;
+  return { ok: false, errors: read.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : e)) };
+}
+
+function countNewlines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}

@@ -1,0 +1,225 @@
+/**
+ * Headless setup from cloud-init user data (`bowtie-setup cloud-init`), once per instance.
+ *
+ * find the user data (sources.ts) -> skip when this instance already processed it (marker) ->
+ * read our `bowtie_setup` document out of it (formats.ts) -> validate it like every other
+ * source -> complete: apply through the engine with the health gate; partial: prefill and
+ * pre-claim the wizard; invalid: report every problem and change nothing.
+ *
+ * Everything printed goes to the VM console. It names fields and parts, never a value from
+ * the user data: the document carries the admin password and the enrollment token.
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApplyResult } from '../apply/types.js';
+import { hashPassword } from '../config/hash-password.js';
+import { fqdnOf } from '../config/names.js';
+import type { FieldError, SiteConfig } from '../config/schema.js';
+import { validateDocument } from '../config/validate.js';
+import { EXIT } from '../exit-codes.js';
+import { FRAGMENT_PATH } from '../nix/paths.js';
+import { documentHash } from '../nix/render.js';
+import { KEY } from './cloud-config.js';
+import { parseUserData } from './formats.js';
+import type { ImdsOptions } from './imds.js';
+import { findUserData, userDataHash, type SourceName } from './sources.js';
+import { hasAppliedMarker, readMarker, writeMarker, writeStatus, type Marker, type MarkerOutcome } from './state-files.js';
+
+/** The engine's headless entry point, as cloud-init calls it (apply-adapter.ts wires the real one). */
+export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init' }) => Promise<ApplyResult>;
+
+export interface CloudInitOptions {
+  root: string;
+  simulate: boolean;
+  userDataFile?: string | undefined;
+  imdsUrl?: string | undefined;
+  /** Process the user data even when this instance already did (and over a hand-made setup). */
+  force: boolean;
+  apply: HeadlessApply;
+  /** One line for the console (no newline). */
+  print: (line: string) => void;
+  imds?: ImdsOptions;
+}
+
+const PREFIX = 'bowtie-setup cloud-init:';
+
+export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
+  const { root, print } = opts;
+  const say = (line: string) => print(`${PREFIX} ${line}`);
+
+  const found = await findUserData({ root, userDataFile: opts.userDataFile, imdsUrl: opts.imdsUrl, imds: opts.imds ?? {} });
+  if (found.kind === 'none') {
+    say(`no user data (looked at ${found.looked.join(', ')}); set up in the browser with the setup code.`);
+    return EXIT.ok;
+  }
+  if (found.kind === 'error') {
+    const errors = [{ path: '(user data)', message: `could not be read: ${found.reason}` }];
+    say(`user data could not be read: ${found.reason}.`);
+    say('Nothing was changed; it is tried again at the next boot. Setup in the browser works meanwhile.');
+    // No marker: a failed read is not this instance's answer. An unconfigured appliance's
+    // wizard says why it is still waiting.
+    if (!(await exists(join(root, FRAGMENT_PATH)))) {
+      await writeStatus(root, { instance_id: found.instanceId ?? 'unknown', status: 'rejected', errors, prefill: null });
+    }
+    return EXIT.invalid;
+  }
+
+  const { instanceId, source, userData } = found;
+  const userDataSha = userDataHash(userData);
+  const mark = (outcome: MarkerOutcome, documentSha: string | null) =>
+    writeMarker(root, {
+      instance_id: instanceId,
+      outcome,
+      source,
+      user_data_sha256: userDataSha,
+      document_sha256: documentSha,
+      processed_at: new Date().toISOString(),
+    } satisfies Marker);
+
+  if (!opts.force) {
+    const marker = await readMarker(root, instanceId);
+    const changed = marker !== null && marker.user_data_sha256 !== userDataSha;
+    if (marker && (!changed || marker.outcome === 'applied' || marker.outcome === 'unchanged')) {
+      say(`user data of instance ${instanceId} was already processed (${marker.outcome}, ${marker.processed_at}); nothing to do.`);
+      if (changed) say('The user data has changed since; it is not applied again on the same instance (bowtie-setup cloud-init --force does).');
+      return EXIT.ok;
+    }
+    // Nothing from user data was applied on this instance yet, and the user data is new.
+    if (marker) say(`the user data has changed since it was last read on this instance (${marker.outcome}); reading it again.`);
+    if ((await exists(join(root, FRAGMENT_PATH))) && !(await hasAppliedMarker(root))) {
+      // Set up in the wizard or with the CLI, never from user data: a new instance id alone is
+      // no reason to overwrite that.
+      say('this appliance was set up in the browser or with the CLI, not from user data; user data is not applied over that (bowtie-setup cloud-init --force does).');
+      await mark('skipped-configured', null);
+      return EXIT.ok;
+    }
+  }
+
+  say(`reading user data from ${describeSource(source, found.location)} (instance ${instanceId}).`);
+  const it = await interpretUserData(userData);
+  for (const line of it.ignored) say(line);
+
+  const reject = async (errors: FieldError[]): Promise<number> => {
+    say('user data was rejected:');
+    for (const e of errors) print(`  ${e.path}: ${e.message}`);
+    say('Nothing was changed. Correct the user data and boot again, or set up in the browser with the setup code.');
+    await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors, prefill: null });
+    await mark('rejected', null);
+    return EXIT.invalid;
+  };
+
+  if (it.kind === 'none') {
+    say(`no ${KEY} key in the user data; set up in the browser with the setup code.`);
+    await mark('no-document', null);
+    return EXIT.ok;
+  }
+  if (it.kind === 'rejected') return reject(it.errors);
+  const { config, document } = it;
+  const fqdn = fqdnOf(config.hostname, config.domain);
+
+  if (it.kind === 'partial') {
+    const prefill = await prefillDocument(document as Record<string, unknown>);
+    await writeStatus(root, { instance_id: instanceId, status: 'prefilled', errors: [], prefill });
+    await mark('prefilled', documentHash(config));
+    say(`user data prefilled the setup wizard for ${fqdn} (no enrollment yet, so it was not applied).`);
+    if (config.admin) {
+      say(`The admin from user data (${config.admin.email}) must log in in the browser to finish setup; the setup code is not accepted.`);
+    } else {
+      say('Finish setup in the browser with the setup code.');
+    }
+    return EXIT.ok;
+  }
+
+  say(`applying the configuration for ${fqdn}; the health gate confirms it.`);
+  let applied: ApplyResult;
+  try {
+    applied = await opts.apply({ root, simulate: opts.simulate, document, source: 'cloud-init' });
+  } catch (e) {
+    // Busy (another apply runs) or the engine could not start: nothing of ours was applied.
+    const reason = e instanceof Error ? e.message : 'unknown error';
+    say(`the configuration could not be applied: ${reason}. It is tried again at the next boot.`);
+    await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors: [{ path: '(apply)', message: `could not start: ${reason}` }], prefill: null });
+    return EXIT.applyFailed;
+  }
+  switch (applied.outcome) {
+    case 'applied':
+    case 'unchanged':
+      await writeStatus(root, { instance_id: instanceId, status: 'applied', errors: [], prefill: null });
+      await mark(applied.outcome, documentHash(config));
+      say(`applied: ${fqdn} is configured${applied.generation === null ? '' : ` (generation ${applied.generation})`}${applied.handedOff ? ' and handed off to the controller' : ''}.`);
+      return EXIT.ok;
+    case 'invalid':
+      return reject(applied.errors);
+    case 'rolled-back': {
+      const message = `activation failed${applied.failedPhase ? ` in ${applied.failedPhase}` : ''}: ${applied.reason ?? 'no reason given'}; the previous configuration was restored`;
+      say(`${message}.`);
+      for (const line of applied.outputTail.slice(-10)) print(`  | ${line}`);
+      say('Set up in the browser with the setup code, or run bowtie-setup cloud-init --force to try the user data again.');
+      await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors: [{ path: '(apply)', message }], prefill: null });
+      await mark('apply-failed', documentHash(config));
+      return EXIT.applyFailed;
+    }
+  }
+}
+
+export type Interpretation =
+  | { kind: 'none'; ignored: string[] }
+  | { kind: 'rejected'; errors: FieldError[]; ignored: string[] }
+  /** A valid document: `complete` is applied, `partial` prefills the wizard. */
+  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[] };
+
+/**
+ * What user data means for us, without doing anything about it: the decision `runCloudInit`
+ * acts on, and what the fixture corpus checks. Our document is validated exactly as a file
+ * given to the CLI or the web form's submission is.
+ */
+export async function interpretUserData(bytes: Uint8Array, now: Date = new Date()): Promise<Interpretation> {
+  const parsed = await parseUserData(bytes);
+  if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored };
+  const result = validateDocument(parsed.value, 'any', now);
+  if (!result.ok) {
+    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : e)), ignored: parsed.ignored };
+  }
+  return {
+    kind: result.complete ? 'complete' : 'partial',
+    document: parsed.value,
+    config: result.config,
+    where: parsed.where,
+    ignored: parsed.ignored,
+  };
+}
+
+/** The partial document for the wizard, with the plaintext password replaced by its hash. */
+async function prefillDocument(value: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const doc = structuredClone(value);
+  const admin = doc.admin as Record<string, unknown> | undefined;
+  if (admin && typeof admin.password === 'string') {
+    const { password, ...rest } = admin;
+    doc.admin = { ...rest, password_hash: await hashPassword(password as string) };
+  }
+  return doc;
+}
+
+function describeSource(source: SourceName, location: string): string {
+  switch (source) {
+    case 'file':
+      return location;
+    case 'cloud-init':
+      return `cloud-init's copy (${location})`;
+    case 'nocloud':
+      return `the NoCloud seed (${location})`;
+    case 'cidata':
+      return `the cidata volume (${location})`;
+    case 'imds':
+      return `the instance metadata service (${location})`;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
