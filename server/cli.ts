@@ -4,6 +4,7 @@
  * configuration was restored.
  */
 import { resolve } from 'node:path';
+import { cloudInitCommand } from './commands/cloud-init.js';
 import type { Command, CommandContext } from './commands/context.js';
 import { renderCommand } from './commands/render.js';
 import { updateCommand } from './commands/update.js';
@@ -11,7 +12,7 @@ import { validateCommand } from './commands/validate.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
-export const COMMANDS: Command[] = [validateCommand, renderCommand, updateCommand];
+export const COMMANDS: Command[] = [validateCommand, renderCommand, updateCommand, cloudInitCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
