@@ -7,12 +7,13 @@ import { resolve } from 'node:path';
 import { cloudInitCommand } from './commands/cloud-init.js';
 import type { Command, CommandContext } from './commands/context.js';
 import { renderCommand } from './commands/render.js';
+import { serveCommand } from './commands/serve.js';
 import { updateCommand } from './commands/update.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
-export const COMMANDS: Command[] = [validateCommand, renderCommand, updateCommand, cloudInitCommand];
+export const COMMANDS: Command[] = [validateCommand, renderCommand, updateCommand, cloudInitCommand, serveCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

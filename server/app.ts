@@ -1,0 +1,112 @@
+/**
+ * The wizard as an express app, without listening: `serve` puts it behind HTTPS, tests call it
+ * in-process. Every request passes, in order: Host allowlist -> security headers -> static
+ * assets -> setup-complete gate (410) -> form parsing -> session -> CSRF -> routes -> one
+ * error handler.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Claim } from './auth/claim.js';
+import type { CloudInitResult } from './auth/cloud-init-result.js';
+import { unlockRateLimit } from './auth/rate-limit.js';
+import { adminStep } from './steps/admin/index.js';
+import { applyRoutes, controllerUrl } from './steps/apply/index.js';
+import type { WizardDeps } from './steps/deps.js';
+import { enrollmentStep } from './steps/enrollment/index.js';
+import { networkStep } from './steps/network/index.js';
+import { reviewRoutes } from './steps/review/index.js';
+import type { FormStep } from './steps/step.js';
+import { tlsStep } from './steps/tls/index.js';
+import { unlockRoutes } from './steps/unlock/index.js';
+import { updatesStep } from './steps/updates/index.js';
+import { formStepRoutes } from './steps/wizard.js';
+import { checkCsrf } from './web/csrf.js';
+import { errorHandler } from './web/error-handler.js';
+import { parseForm } from './web/form.js';
+import { checkHost, type HostAllowlist } from './web/host-allowlist.js';
+import { HttpError } from './web/http-error.js';
+import { securityHeaders } from './web/security-headers.js';
+import { SessionStore } from './web/session.js';
+
+export const FORM_STEPS: readonly FormStep[] = [adminStep, networkStep, enrollmentStep, tlsStep, updatesStep];
+
+/** Routes that stay after setup completes: the last status and the confirm of a running apply. */
+export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm']);
+
+export interface AppDeps extends WizardDeps {
+  claim: Claim;
+  cloudInit: CloudInitResult | null;
+  allowlist: HostAllowlist;
+  sessions?: SessionStore;
+  rateLimit?: Parameters<typeof unlockRateLimit>[0];
+  /** Where errors are written (a 500's stack); never a secret. */
+  log?: (line: string) => void;
+}
+
+const require = createRequire(import.meta.url);
+export const ASSETS = {
+  '/assets/htmx.min.js': require.resolve('htmx.org/dist/htmx.min.js'),
+  '/assets/app.css': fileURLToPath(new URL('./web/assets/app.css', import.meta.url)),
+} as const;
+
+/**
+ * Whether setup is complete, from the engine's published status. Read at most once a second:
+ * it is a file read, and every request asks.
+ */
+function setupCompleteProbe(deps: WizardDeps): () => Promise<boolean> {
+  let value = false;
+  let readAt = -Infinity;
+  return async () => {
+    if (value) return true; // completion is final for this process
+    if (Date.now() - readAt < 1000) return value;
+    readAt = Date.now();
+    value = (await deps.apply.status().catch(() => ({ setupComplete: false }))).setupComplete;
+    return value;
+  };
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  const sessions = deps.sessions ?? new SessionStore();
+  const setupComplete = setupCompleteProbe(deps);
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+
+  app.use(checkHost(deps.allowlist));
+  app.use(securityHeaders());
+  for (const [path, file] of Object.entries(ASSETS)) {
+    app.get(path, (_req, res) => res.sendFile(file, { maxAge: '1d', headers: { 'X-Content-Type-Options': 'nosniff' } }));
+  }
+  app.use(async (req: Request, _res: Response, next: NextFunction) => {
+    if (!AFTER_SETUP_ROUTES.has(req.path) && (await setupComplete())) {
+      sessions.clear();
+      throw new HttpError(410, `Setup is complete. The controller's interface is at ${controllerUrl(req)}`, { title: 'Setup is complete' });
+    }
+    next();
+  });
+  app.use(parseForm);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    req.session = sessions.load(req) ?? undefined;
+    res.locals.csrf = sessions.csrfToken(req, res, req.method === 'GET');
+    next();
+  });
+  app.use(checkCsrf);
+
+  app.use(unlockRoutes({ claim: deps.claim, cloudInit: deps.cloudInit, sessions, rateLimit: unlockRateLimit(deps.rateLimit) }, FORM_STEPS, deps));
+  // Everything below needs an unlocked session.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.session) return next();
+    if (req.method === 'GET' && req.headers['hx-request'] !== 'true') return res.redirect(303, '/unlock');
+    throw new HttpError(401, 'Unlock the wizard first: your session has ended or was never started.', { title: 'Unlock first' });
+  });
+  app.use(formStepRoutes(FORM_STEPS, deps));
+  app.use(reviewRoutes(FORM_STEPS, deps));
+  app.use(applyRoutes(FORM_STEPS, deps));
+  app.use(() => {
+    throw new HttpError(404, 'There is no such page in the setup wizard.', { title: 'Not found' });
+  });
+  app.use(errorHandler(deps.log ?? ((line) => process.stderr.write(`${line}\n`))));
+  return app;
+}

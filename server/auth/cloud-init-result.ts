@@ -1,0 +1,43 @@
+/**
+ * What the cloud-init path left for the wizard in `<root>/var/lib/bowtie-setup/cloud-init.json`:
+ * whether user data was applied, taken as a prefill, or rejected (with field errors), and the
+ * prefill itself (a partial document whose admin password is already a hash). A missing or
+ * unreadable file means no user data.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FieldError } from '../config/schema.js';
+import { STATE_DIR } from '../nix/paths.js';
+import type { DraftDocument } from '../steps/draft.js';
+
+export interface CloudInitResult {
+  instance_id: string;
+  status: 'applied' | 'prefilled' | 'rejected';
+  errors: FieldError[];
+  prefill: DraftDocument | null;
+}
+
+export function cloudInitResultPath(root: string): string {
+  return join(root, STATE_DIR, 'cloud-init.json');
+}
+
+function isFieldError(e: unknown): e is FieldError {
+  return typeof e === 'object' && e !== null && typeof (e as FieldError).path === 'string' && typeof (e as FieldError).message === 'string';
+}
+
+export async function readCloudInitResult(root: string): Promise<CloudInitResult | null> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(cloudInitResultPath(root), 'utf8'));
+  } catch {
+    return null;
+  }
+  const v = value as Partial<CloudInitResult> | null;
+  if (!v || typeof v.instance_id !== 'string' || !['applied', 'prefilled', 'rejected'].includes(v.status as string)) return null;
+  return {
+    instance_id: v.instance_id,
+    status: v.status!,
+    errors: Array.isArray(v.errors) ? v.errors.filter(isFieldError) : [],
+    prefill: v.prefill && typeof v.prefill === 'object' && !Array.isArray(v.prefill) ? v.prefill : null,
+  };
+}

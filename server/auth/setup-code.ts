@@ -1,0 +1,62 @@
+/**
+ * The one-time setup code that claims the wizard: shown on the VM console and kept in
+ * `<root>/var/lib/bowtie-setup/setup-code` (0600), never logged. It stays valid until setup
+ * completes (a restart or an expired session must not lock the owner out) and is replaced by
+ * a reset (docs/decisions/0202-setup-code.md).
+ */
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../system/atomic-file.js';
+import { STATE_DIR } from '../nix/paths.js';
+
+/** No 0/O, 1/I/L: what is read off a console and typed must not be ambiguous. */
+export const SETUP_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+/** 16 symbols of 31: 79 bits. */
+export const SETUP_CODE_LENGTH = 16;
+export const SETUP_CODE_GROUP = 4;
+
+export function setupCodeBits(): number {
+  return SETUP_CODE_LENGTH * Math.log2(SETUP_CODE_ALPHABET.length);
+}
+
+export function generateSetupCode(): string {
+  let code = '';
+  for (let i = 0; i < SETUP_CODE_LENGTH; i++) code += SETUP_CODE_ALPHABET[randomInt(SETUP_CODE_ALPHABET.length)];
+  return code;
+}
+
+/** "ABCD-EFGH-JKMN-PQRS": groups a person can read aloud and type. */
+export function formatSetupCode(code: string): string {
+  return code.match(new RegExp(`.{1,${SETUP_CODE_GROUP}}`, 'g'))!.join('-');
+}
+
+/** What the person typed, without spaces, dashes and case. */
+export function normalizeSetupCode(input: string): string {
+  return input.replace(/[\s-]/g, '').toUpperCase();
+}
+
+/** Constant-time: compares digests, so neither length nor content leaks through timing. */
+export function setupCodeMatches(expected: string, input: string): boolean {
+  const a = createHash('sha256').update(normalizeSetupCode(expected)).digest();
+  const b = createHash('sha256').update(normalizeSetupCode(input)).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function setupCodePath(root: string): string {
+  return join(root, STATE_DIR, 'setup-code');
+}
+
+/** The stored code, or a new one written 0600 in a 0700 directory. */
+export async function loadOrCreateSetupCode(root: string): Promise<{ code: string; created: boolean }> {
+  const file = setupCodePath(root);
+  try {
+    const code = normalizeSetupCode(await readFile(file, 'utf8'));
+    if (code.length === SETUP_CODE_LENGTH && [...code].every((c) => SETUP_CODE_ALPHABET.includes(c))) return { code, created: false };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const code = generateSetupCode();
+  await writeFileAtomic(file, `${formatSetupCode(code)}\n`, { mode: 0o600, dirMode: 0o700 });
+  return { code, created: true };
+}

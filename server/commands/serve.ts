@@ -1,0 +1,203 @@
+/**
+ * `serve [--listen ADDR:PORT] [--redirect-port PORT|off] [--console PATH]`: the web wizard.
+ * HTTPS always, with the wizard's own certificate; plain HTTP only redirects. The claim block
+ * (URL, setup code, certificate fingerprint) goes to the VM console, or to this terminal in
+ * --simulate mode; never to the service's stdout/stderr, which end in the journal.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { isIP } from 'node:net';
+import type { ApplyClient } from '../apply/index.js';
+import { claimFor } from '../auth/claim.js';
+import { readCloudInitResult } from '../auth/cloud-init-result.js';
+import { formatSetupCode, loadOrCreateSetupCode } from '../auth/setup-code.js';
+import { fqdnOf } from '../config/names.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { DraftStore, draftPath, loadPrefill } from '../steps/draft.js';
+import { formatClaimBlock, writeClaimBlock } from '../system/claim-block.js';
+import { listInterfaces } from '../system/interfaces.js';
+import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
+import type { Command } from './context.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export function parseListen(s: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen takes ADDR:PORT (e.g. 0.0.0.0:443 or [::]:443), not "${s}"`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+interface ServeOptions {
+  listen: ListenAddress | null;
+  redirectPort: number | null | undefined;
+  console: string | null;
+}
+
+function parseArgs(args: string[]): ServeOptions {
+  const o: ServeOptions = { listen: null, redirectPort: undefined, console: null };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--listen') o.listen = parseListen(value());
+    else if (a === '--redirect-port') {
+      const v = value();
+      o.redirectPort = v === 'off' ? null : Number(v);
+      if (o.redirectPort !== null && !(Number.isInteger(o.redirectPort) && o.redirectPort > 0 && o.redirectPort < 65536)) {
+        throw new UsageError('--redirect-port takes a port number or "off"');
+      }
+    } else if (a === '--console') o.console = value();
+    else throw new UsageError(`serve: unknown option ${a}`);
+  }
+  return o;
+}
+
+/** A sandbox root gets a made-up machine: two NICs, so the network step has something to show. */
+async function seedSimulatedMachine(root: string): Promise<void> {
+  const net = join(root, 'sys/class/net');
+  const existing = await readdir(net).catch(() => null);
+  if (existing && existing.length > 0) return;
+  const nics = [
+    { name: 'ens3', mac: '52:54:00:12:34:56', carrier: '1', operstate: 'up', addresses: '192.168.122.50/24 fe80::5054:ff:fe12:3456/64', physical: true },
+    { name: 'ens4', mac: '52:54:00:ab:cd:ef', carrier: '0', operstate: 'down', addresses: '', physical: true },
+    { name: 'lo', mac: '00:00:00:00:00:00', carrier: '1', operstate: 'unknown', addresses: '127.0.0.1/8 ::1/128', physical: false },
+  ];
+  for (const n of nics) {
+    const dir = join(net, n.name);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'address'), `${n.mac}\n`);
+    await writeFile(join(dir, 'carrier'), `${n.carrier}\n`);
+    await writeFile(join(dir, 'operstate'), `${n.operstate}\n`);
+    await writeFile(join(dir, 'simulated-addresses'), `${n.addresses}\n`);
+    if (n.physical) await mkdir(join(dir, 'device'), { recursive: true });
+  }
+}
+
+function listenOn(server: HttpServer | HttpsServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** The apply client, made on first use: the web process needs it only once someone applies. */
+function lazyApplyClient(root: string, simulate: boolean): ApplyClient {
+  let client: Promise<ApplyClient> | null = null;
+  const get = () => (client ??= import('../apply/index.js').then((m) => m.createApplyClient({ root, simulate })));
+  return {
+    start: async (r) => (await get()).start(r),
+    status: async () => (await get()).status(),
+    confirm: async (id) => (await get()).confirm(id),
+    logTail: async (n) => (await get()).logTail(n),
+    plan: async (d) => (await get()).plan(d),
+  };
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  usage: 'serve [--listen ADDR:PORT] [--redirect-port PORT|off] [--console PATH]',
+  summary: 'run the web setup wizard (HTTPS; plain HTTP only redirects)',
+  async run(ctx) {
+    const opts = parseArgs(ctx.args);
+    const { root, simulate } = ctx;
+    // Loaded here, not at the top: every other command would pay for express and x509 otherwise.
+    const [{ createApp }, { ensureWizardCertificate }] = await Promise.all([import('../app.js'), import('../system/tls.js')]);
+    if (simulate) await seedSimulatedMachine(root);
+
+    const drafts = new DraftStore(draftPath(root));
+    const cloudInit = await readCloudInitResult(root);
+    await loadPrefill(drafts, cloudInit);
+    const { code } = await loadOrCreateSetupCode(root);
+    const claim = claimFor(code, cloudInit);
+
+    const draftNames = async () => {
+      const d = (await drafts.get()).document;
+      return d.hostname ? [d.hostname, fqdnOf(d.hostname, d.domain)] : [];
+    };
+    const host = osHostname().toLowerCase();
+    const certNames = [...new Set([host, 'localhost', ...(await draftNames()), ...localAddresses()])];
+    const { certificate } = await ensureWizardCertificate(root, host, certNames);
+
+    let knownNames = await draftNames();
+    const allowlist = hostAllowlist(() => knownNames);
+    const apply = lazyApplyClient(root, simulate);
+    const app = createApp({
+      drafts,
+      interfaces: () => listInterfaces(root, simulate),
+      apply,
+      now: () => new Date(),
+      claim,
+      cloudInit,
+      allowlist,
+      log: (line) => ctx.stderr(`${line}\n`),
+    });
+    // The draft's hostname becomes an allowed Host once entered.
+    setInterval(() => void draftNames().then((n) => (knownNames = n)), 2000).unref();
+
+    const listen = opts.listen ?? (simulate ? { host: '127.0.0.1', port: 8443 } : { host: '0.0.0.0', port: 443 });
+    const https = createHttpsServer({ key: certificate.keyPem, cert: certificate.certPem, minVersion: 'TLSv1.2' }, app);
+    let port: number;
+    try {
+      port = await listenOn(https, listen.host, listen.port);
+    } catch (e) {
+      // npm start on a machine where 8443 is taken: any free port will do for a demo.
+      if (!(simulate && !opts.listen && (e as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw e;
+      port = await listenOn(https, listen.host, 0);
+    }
+
+    const redirectPort = opts.redirectPort === undefined ? (simulate ? null : 80) : opts.redirectPort;
+    let redirect: HttpServer | null = null;
+    if (redirectPort !== null) {
+      redirect = createHttpServer((req, res) => {
+        const h = hostOf(req.headers.host);
+        if (h === null || !allowlist.allows(h)) {
+          res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not one of the appliance\'s names.\n');
+          return;
+        }
+        const target = `https://${isIP(h) === 6 ? `[${h}]` : h}${port === 443 ? '' : `:${port}`}/`;
+        res.writeHead(308, { Location: target, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${target}\n`);
+      });
+      await listenOn(redirect, listen.host, redirectPort);
+    }
+
+    const shown = listen.host === '0.0.0.0' || listen.host === '::' ? localAddresses().filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('fe80')) : [listen.host];
+    const urls = shown.map((a) => `https://${isIP(a) === 6 ? `[${a}]` : a}${port === 443 ? '' : `:${port}`}/`);
+    const block = formatClaimBlock({
+      urls,
+      setupCode: claim.kind === 'setup-code' ? formatSetupCode(claim.code) : null,
+      preClaimedBy: claim.kind === 'admin' ? claim.email : null,
+      fingerprint256: certificate.fingerprint256,
+    });
+    if (simulate && !opts.console) ctx.stdout(block);
+    else await writeClaimBlock(opts.console ?? '/dev/console', block);
+    ctx.stderr(`bowtie-setup serve: listening on https://${listen.host}:${port}/${redirect ? ` (http port ${redirectPort} redirects)` : ''}\n`);
+
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        https.close();
+        redirect?.close();
+        https.closeAllConnections();
+        redirect?.closeAllConnections();
+        resolve();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    return EXIT.ok;
+  },
+};

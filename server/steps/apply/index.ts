@@ -1,0 +1,83 @@
+/**
+ * Step 7, apply: starts the engine (server/apply) with the reviewed document and shows its
+ * progress, the confirm window with its countdown and Confirm button, the new address when
+ * the network changes, and the result with the output's tail. These routes stay available
+ * after setup completes (the confirm and the final status are reached then).
+ */
+import { Router, type Request } from 'express';
+import { ApplyInvalidError } from '../../apply/index.js';
+import { validateDocument } from '../../config/validate.js';
+import { html } from '../../web/html.js';
+import { HttpError, statusOf } from '../../web/http-error.js';
+import { sendHtml, sendPage } from '../../web/render.js';
+import type { WizardDeps } from '../deps.js';
+import { STEP_ORDER } from '../order.js';
+import { reviewPage } from '../review/index.js';
+import type { FormStep } from '../step.js';
+import { doneSteps } from '../wizard.js';
+import { isRunning, logBlock, statusBlock } from './view.js';
+
+export const LOG_LINES = 200;
+
+/** The controller's address once the wizard stands down: the same name, its own UI. */
+export function controllerUrl(req: Request): string {
+  return `https://${req.headers.host}/`;
+}
+
+export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps): Router {
+  const router = Router();
+
+  router.get('/apply', async (req, res) => {
+    const [status, log, draft] = await Promise.all([deps.apply.status(), deps.apply.logTail(LOG_LINES), deps.drafts.get()]);
+    const running = isRunning(status);
+    const csrf = res.locals.csrf as string;
+    sendPage(res, 200, {
+      title: 'Apply',
+      step: 'apply',
+      done: req.session ? doneSteps(steps, draft.document) : null,
+      refreshSeconds: running ? 2 : undefined,
+      main: html`<h1><span class="step-no">Step ${STEP_ORDER.length} of ${STEP_ORDER.length}:</span> Apply</h1>
+${statusBlock(status, csrf, controllerUrl(req))}
+<details class="details"><summary>Details</summary>${logBlock(log, running)}</details>`,
+    });
+  });
+
+  router.get('/apply/status', async (req, res) => {
+    if (req.headers['hx-request'] !== 'true') return res.redirect(303, '/apply');
+    sendHtml(res, 200, statusBlock(await deps.apply.status(), res.locals.csrf as string, controllerUrl(req)));
+  });
+
+  router.get('/apply/log', async (req, res) => {
+    if (req.headers['hx-request'] !== 'true') return res.redirect(303, '/apply');
+    const [status, log] = await Promise.all([deps.apply.status(), deps.apply.logTail(LOG_LINES)]);
+    sendHtml(res, 200, logBlock(log, isRunning(status)));
+  });
+
+  router.post('/apply', async (_req, res) => {
+    const draft = await deps.drafts.get();
+    const csrf = res.locals.csrf as string;
+    const checked = validateDocument(draft.document, 'complete', deps.now());
+    if (!checked.ok) return sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps));
+    try {
+      await deps.apply.start({ document: draft.document, source: 'web', confirm: 'interactive' });
+    } catch (e) {
+      if (e instanceof ApplyInvalidError) return sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors));
+      if (statusOf(e) === 409) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
+      throw e;
+    }
+    res.redirect(303, '/apply');
+  });
+
+  router.post('/apply/confirm', async (req, res) => {
+    const id = req.form?.text('id') ?? '';
+    try {
+      await deps.apply.confirm(id);
+    } catch (e) {
+      if (statusOf(e) === 409) throw new HttpError(409, 'There is nothing to confirm: the trial has ended or was rolled back. The apply page shows what happened.', { title: 'Nothing to confirm' });
+      throw e;
+    }
+    res.redirect(303, '/apply');
+  });
+
+  return router;
+}

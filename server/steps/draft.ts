@@ -1,0 +1,76 @@
+/**
+ * The wizard's draft: what has been entered so far, kept server-side in
+ * `<root>/var/lib/bowtie-setup/draft.json` (0600 in a 0700 directory, atomic writes) so that
+ * a reload, a second browser or a restart of the wizard loses nothing. Secrets are stored
+ * here too (the file is as private as the secrets directory) but never rendered back. The
+ * admin password is stored only as its argon2id hash.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CloudInitResult } from '../auth/cloud-init-result.js';
+import type { ConfigDocument, FieldError } from '../config/schema.js';
+import { STATE_DIR } from '../nix/paths.js';
+import { writeFileAtomic } from '../system/atomic-file.js';
+import type { StepName } from './order.js';
+
+/** A config document that may still lack its required fields. */
+export type DraftDocument = Partial<ConfigDocument>;
+
+export interface Draft {
+  document: DraftDocument;
+  /** A step's last submission that did not validate: its non-secret values and the errors. */
+  entered: Partial<Record<StepName, { values: Record<string, string>; errors: FieldError[] }>>;
+  /** The cloud-init instance whose prefill has been loaded (loaded once, then the person's edits win). */
+  prefilledFrom: string | null;
+}
+
+export function emptyDraft(): Draft {
+  return { document: {}, entered: {}, prefilledFrom: null };
+}
+
+export function draftPath(root: string): string {
+  return join(root, STATE_DIR, 'draft.json');
+}
+
+export class DraftStore {
+  private current: Draft | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  async get(): Promise<Draft> {
+    if (this.current) return this.current;
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<Draft>;
+      this.current = { ...emptyDraft(), ...parsed };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
+      this.current = emptyDraft();
+    }
+    return this.current;
+  }
+
+  /** Changes the draft and writes it; changes are applied one after another. */
+  update(change: (draft: Draft) => void): Promise<Draft> {
+    const run = this.queue.then(async () => {
+      const next = structuredClone(await this.get());
+      change(next);
+      await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n', { mode: 0o600, dirMode: 0o700 });
+      this.current = next;
+      return next;
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
+
+/** Loads a cloud-init prefill into the draft once per instance; later edits in the browser win. */
+export async function loadPrefill(drafts: DraftStore, cloudInit: CloudInitResult | null): Promise<void> {
+  if (cloudInit?.status !== 'prefilled' || !cloudInit.prefill) return;
+  const draft = await drafts.get();
+  if (draft.prefilledFrom === cloudInit.instance_id) return;
+  await drafts.update((d) => {
+    d.document = { ...d.document, ...cloudInit.prefill };
+    d.prefilledFrom = cloudInit.instance_id;
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Step 2, the appliance's name and network: hostname and domain, the interface (discovered
+ * from <root>/sys/class/net, current addresses shown), IPv4 by DHCP or static, IPv6 mode,
+ * DNS and NTP servers.
+ */
+import { html } from '../../web/html.js';
+import { compact, stepErrors, type FormStep } from '../step.js';
+import { networkView } from './view.js';
+
+export const networkStep: FormStep = {
+  name: 'network',
+  title: 'Name and network',
+  fields: [
+    'hostname',
+    'domain',
+    'network.interface',
+    'network.ipv4.method',
+    'network.ipv4.address',
+    'network.ipv4.gateway',
+    'network.ipv4',
+    'network.ipv6.method',
+    'network.ipv6.address',
+    'network.ipv6.gateway',
+    'network.ipv6',
+    'network.dns',
+    'network.ntp',
+  ],
+  intro: html`<p>How the appliance is named and reached. Changing the address moves this wizard too: after applying, you confirm the change at the new address.</p>`,
+  isDone: (doc) => doc.hostname !== undefined,
+  valuesOf(doc) {
+    const n = doc.network;
+    const v4 = n?.ipv4;
+    const v6 = n?.ipv6;
+    return {
+      hostname: doc.hostname ?? '',
+      domain: doc.domain ?? '',
+      'network.interface': n?.interface ?? '',
+      'network.ipv4.method': v4?.method ?? 'dhcp',
+      'network.ipv4.address': v4?.method === 'static' ? v4.address : '',
+      'network.ipv4.gateway': v4?.method === 'static' ? v4.gateway : '',
+      'network.ipv6.method': v6?.method ?? 'auto',
+      'network.ipv6.address': v6?.method === 'static' ? v6.address : '',
+      'network.ipv6.gateway': v6?.method === 'static' ? (v6.gateway ?? '') : '',
+      'network.dns': (n?.dns ?? []).join('\n'),
+      'network.ntp': (n?.ntp ?? []).join('\n'),
+    };
+  },
+  view: networkView,
+  async check(form, doc) {
+    const t = (name: string) => form.text(name).trim();
+    const v4method = t('network.ipv4.method') || 'dhcp';
+    const v6method = t('network.ipv6.method') || 'auto';
+    // Address fields of a method that is not chosen are ignored (they stay visible without JavaScript).
+    const ipv4 = v4method === 'static' ? { method: v4method, address: t('network.ipv4.address'), gateway: t('network.ipv4.gateway') } : { method: v4method };
+    const ipv6 =
+      v6method === 'static'
+        ? compact({ method: v6method, address: t('network.ipv6.address'), gateway: t('network.ipv6.gateway') || undefined })
+        : { method: v6method };
+    const network = compact({
+      interface: t('network.interface') || undefined,
+      ipv4,
+      ipv6,
+      dns: form.list('network.dns'),
+      ntp: form.list('network.ntp'),
+    });
+    const { domain: _old, ...rest } = doc;
+    const document = { ...rest, hostname: t('hostname'), ...(t('domain') ? { domain: t('domain') } : {}), network } as typeof doc;
+    const values = {
+      hostname: t('hostname'),
+      domain: t('domain'),
+      'network.interface': t('network.interface'),
+      'network.ipv4.method': v4method,
+      'network.ipv4.address': t('network.ipv4.address'),
+      'network.ipv4.gateway': t('network.ipv4.gateway'),
+      'network.ipv6.method': v6method,
+      'network.ipv6.address': t('network.ipv6.address'),
+      'network.ipv6.gateway': t('network.ipv6.gateway'),
+      'network.dns': form.list('network.dns').join('\n'),
+      'network.ntp': form.list('network.ntp').join('\n'),
+    };
+    return { document, errors: stepErrors(document, ['hostname', 'domain', 'network']), values };
+  },
+};

@@ -1,0 +1,89 @@
+/**
+ * The first page: unlock with the setup code from the console (or, when cloud-init user data
+ * pre-claimed the appliance, with that admin's email and password). Success starts a session
+ * and goes to the first step; failures are rate-limited (server/auth/rate-limit.ts).
+ */
+import { Router, type RequestHandler } from 'express';
+import type { Claim } from '../../auth/claim.js';
+import { claimMatches } from '../../auth/claim.js';
+import type { CloudInitResult } from '../../auth/cloud-init-result.js';
+import { SETUP_CODE_LENGTH } from '../../auth/setup-code.js';
+import { CSRF_FIELD } from '../../web/csrf.js';
+import { html, type SafeHtml } from '../../web/html.js';
+import { sendPage } from '../../web/render.js';
+import type { SessionStore } from '../../web/session.js';
+import { field } from '../../views/partials/field.js';
+import type { WizardDeps } from '../deps.js';
+import { stepPath } from '../order.js';
+import type { FormStep } from '../step.js';
+
+export interface UnlockDeps {
+  claim: Claim;
+  cloudInit: CloudInitResult | null;
+  sessions: SessionStore;
+  rateLimit: RequestHandler[];
+}
+
+function rejectedUserData(cloudInit: CloudInitResult | null): SafeHtml {
+  if (cloudInit?.status !== 'rejected') return html``;
+  return html`<div class="error-summary" role="alert" aria-labelledby="user-data-title">
+<h2 id="user-data-title">Cloud-init user data was rejected:</h2>
+<ul>${cloudInit.errors.map((e) => html`<li>${e.path}: ${e.message}</li>`)}</ul>
+<p>Nothing from it was applied. Finish the setup here instead, or fix the user data and deploy again.</p></div>`;
+}
+
+function unlockPage(claim: Claim, cloudInit: CloudInitResult | null, csrf: string, failed: boolean, email = ''): { title: string; main: SafeHtml } {
+  const fields =
+    claim.kind === 'setup-code'
+      ? field({
+          name: 'code',
+          label: 'Setup code',
+          errors: failed ? ['is not the setup code shown on the console'] : [],
+          hint: html`Shown on the appliance's console (the VM console of your cloud or hypervisor), ${SETUP_CODE_LENGTH} letters and digits in groups, e.g. <span class="mono">ABCD-EFGH-JKMN-PQRS</span>.`,
+          autocomplete: 'off',
+          required: true,
+        })
+      : html`${field({ name: 'email', label: 'Admin email address', type: 'email', value: email, autocomplete: 'username', required: true })}
+${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true, errors: failed ? ['email address or password is wrong'] : [] })}`;
+  const main = html`<h1>Set up this controller</h1>
+${rejectedUserData(cloudInit)}
+${
+  claim.kind === 'admin'
+    ? html`<p>This appliance was pre-configured by cloud-init user data, which names its administrator. Sign in as that administrator to finish the setup.</p>`
+    : html`<p>To make sure it is you who deployed this appliance, enter the setup code from its console.</p>`
+}
+<form method="post" action="/unlock" novalidate>
+<input type="hidden" name="${CSRF_FIELD}" value="${csrf}">
+${fields}
+<div class="actions"><button type="submit" class="primary">Unlock</button></div>
+</form>`;
+  return { title: 'Unlock', main };
+}
+
+export function unlockRoutes(u: UnlockDeps, steps: readonly FormStep[], deps: WizardDeps): Router {
+  const router = Router();
+  const firstOpenStep = async () => {
+    const doc = (await deps.drafts.get()).document;
+    return steps.find((s) => !s.isDone(doc))?.name ?? 'review';
+  };
+
+  router.get('/', async (req, res) => {
+    res.redirect(303, req.session ? stepPath(await firstOpenStep()) : '/unlock');
+  });
+
+  router.get('/unlock', async (req, res) => {
+    if (req.session) return res.redirect(303, stepPath(await firstOpenStep()));
+    sendPage(res, 200, unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, false));
+  });
+
+  router.post('/unlock', ...u.rateLimit, async (req, res) => {
+    if (await claimMatches(u.claim, req.form!)) {
+      u.sessions.create(res);
+      return res.redirect(303, stepPath(await firstOpenStep()));
+    }
+    const page = unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, true, req.form!.text('email'));
+    sendPage(res, 401, page);
+  });
+
+  return router;
+}

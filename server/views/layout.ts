@@ -1,0 +1,49 @@
+import { html, type SafeHtml } from '../web/html.js';
+import type { StepName } from '../steps/order.js';
+import { progress } from './partials/progress.js';
+
+/**
+ * htmx 4 configuration (docs/decisions/0201-htmx-4-configuration.md): indicator styles come
+ * from app.css (the injected stylesheet would need a CSP exception), every status but 204/304
+ * swaps (422 carries the form with its errors), no extensions.
+ */
+const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false, noSwap: [204, 304], extensions: 'none', defaultTimeout: 30000 });
+
+export interface PageOptions {
+  title: string;
+  main: SafeHtml;
+  /** The step whose page this is (the progress bar marks it); null outside the steps. */
+  step?: StepName | null;
+  /** Steps that hold a saved value (the progress bar marks them done); only after unlock. */
+  done?: ReadonlySet<StepName> | null;
+  /** Reload every N seconds when JavaScript is off (the apply page while it runs). */
+  refreshSeconds?: number;
+}
+
+export function layout(page: PageOptions): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content="${HTMX_CONFIG}">
+<meta name="referrer" content="no-referrer">
+<title>${page.title} - Bowtie Controller setup</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/htmx.min.js" defer></script>
+${page.refreshSeconds ? html`<noscript><meta http-equiv="refresh" content="${page.refreshSeconds}"></noscript>` : ''}
+</head>
+<body hx-boost:inherited="true">
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+<p class="brand">Bowtie Controller setup</p>
+${page.done ? progress(page.step ?? null, page.done) : ''}
+</header>
+<main id="main" tabindex="-1">
+${page.main}
+</main>
+<div class="htmx-indicator busy" aria-hidden="true">Working...</div>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,174 @@
+/**
+ * In-process wizard for tests: a temp root, the real app from createApp, a fake apply engine
+ * and a tiny HTTP client that keeps cookies itself (the wizard's cookies are Secure, and
+ * in-process tests speak plain HTTP to the app).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import type express from 'express';
+import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
+import { createApp, type AppDeps } from '../../server/app.js';
+import { claimFor } from '../../server/auth/claim.js';
+import type { CloudInitResult } from '../../server/auth/cloud-init-result.js';
+import { formatSetupCode, generateSetupCode } from '../../server/auth/setup-code.js';
+import { DraftStore, draftPath } from '../../server/steps/draft.js';
+import type { NetworkInterface } from '../../server/system/interfaces.js';
+import { hostAllowlist } from '../../server/web/host-allowlist.js';
+
+export function idleStatus(over: Partial<ApplyStatus> = {}): ApplyStatus {
+  return {
+    phase: 'idle',
+    id: null,
+    source: null,
+    confirmMode: null,
+    startedAt: null,
+    phaseStartedAt: null,
+    progress: { activity: null, buildsDone: 0, buildsTotal: 0, pathsDone: 0, pathsTotal: 0, bytesDone: 0, bytesTotal: 0 },
+    confirmDeadline: null,
+    confirmSecondsLeft: null,
+    newUrl: null,
+    last: null,
+    setupComplete: false,
+    generation: null,
+    interrupted: false,
+    next: '',
+    ...over,
+  };
+}
+
+/** An engine that records what it is asked and answers with a status the test sets. */
+export class FakeApply implements ApplyClient {
+  started: ApplyRequest[] = [];
+  confirmed: string[] = [];
+  current: ApplyStatus = idleStatus();
+  log: string[] = [];
+  async start(req: ApplyRequest) {
+    if (this.current.phase !== 'idle') throw new ApplyBusyError(this.current);
+    this.started.push(req);
+    this.current = idleStatus({ phase: 'queued', id: `apply-${this.started.length}`, source: 'web', confirmMode: 'interactive' });
+    return { id: this.current.id! };
+  }
+  async status() {
+    return this.current;
+  }
+  async confirm(id: string) {
+    if (this.current.phase !== 'confirm' || this.current.id !== id) throw new ApplyConfirmError('not waiting for confirmation');
+    this.confirmed.push(id);
+  }
+  async logTail(n: number) {
+    return this.log.slice(-n);
+  }
+  async plan(): Promise<never> {
+    throw new Error('not used by the wizard');
+  }
+}
+
+export const TEST_INTERFACES: NetworkInterface[] = [
+  { name: 'ens3', mac: '52:54:00:12:34:56', physical: true, carrier: true, operstate: 'up', addresses: ['192.168.122.50/24'] },
+  { name: 'lo', mac: null, physical: false, carrier: true, operstate: 'unknown', addresses: ['127.0.0.1/8'] },
+];
+
+export class Client {
+  readonly cookies = new Map<string, string>();
+  /** The CSRF token of the last page that had a form. */
+  csrf = '';
+  constructor(private readonly app: express.Express) {}
+
+  private keep(res: Response): Response {
+    for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (/Max-Age=0/.test(c) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const m = /name="_csrf" value="([^"]+)"/.exec(res.text ?? '');
+    if (m) this.csrf = m[1]!;
+    return res;
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.keep(await request(this.app).get(path).set({ Cookie: this.cookieHeader(), ...headers }).redirects(0));
+  }
+
+  /** Posts a urlencoded form with this client's CSRF token (unless the fields set `_csrf`). */
+  async post(path: string, fields: Record<string, string | string[]> = {}, headers: Record<string, string> = {}): Promise<Response> {
+    const body = new URLSearchParams();
+    if (!('_csrf' in fields)) body.append('_csrf', this.csrf);
+    for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+    return this.keep(
+      await request(this.app)
+        .post(path)
+        .set({ Cookie: this.cookieHeader(), 'Content-Type': 'application/x-www-form-urlencoded', ...headers })
+        .send(body.toString())
+        .redirects(0),
+    );
+  }
+
+  /** Posts multipart/form-data; `files` are uploads (name -> [filename, content]). */
+  async postMultipart(path: string, fields: Record<string, string>, files: Record<string, [string, string]> = {}): Promise<Response> {
+    let r = request(this.app).post(path).set({ Cookie: this.cookieHeader() }).redirects(0).field('_csrf', this.csrf);
+    for (const [k, v] of Object.entries(fields)) r = r.field(k, v);
+    for (const [k, [name, content]] of Object.entries(files)) r = r.attach(k, Buffer.from(content), name);
+    return this.keep(await r);
+  }
+}
+
+export interface Wizard {
+  root: string;
+  app: express.Express;
+  drafts: DraftStore;
+  apply: FakeApply;
+  code: string;
+  client(): Client;
+  /** A client with an unlocked session, its CSRF token loaded from the first step. */
+  unlocked(): Promise<Client>;
+  close(): void;
+}
+
+export function createWizard(options: { cloudInit?: CloudInitResult | null; deps?: Partial<AppDeps> } = {}): Wizard {
+  const root = mkdtempSync(join(tmpdir(), 'bowtie-wizard-'));
+  const drafts = new DraftStore(draftPath(root));
+  const apply = new FakeApply();
+  const code = generateSetupCode();
+  const cloudInit = options.cloudInit ?? null;
+  const app = createApp({
+    drafts,
+    apply,
+    interfaces: async () => TEST_INTERFACES,
+    now: () => new Date('2026-06-01T00:00:00Z'),
+    claim: claimFor(code, cloudInit),
+    cloudInit,
+    allowlist: hostAllowlist(() => ['ctl-sfo-01'], () => ['127.0.0.1', '::1']),
+    log: () => {},
+    ...options.deps,
+  });
+  const client = () => new Client(app);
+  return {
+    root,
+    app,
+    drafts,
+    apply,
+    code,
+    client,
+    async unlocked() {
+      const c = client();
+      await c.get('/unlock');
+      const res = await c.post('/unlock', { code: formatSetupCode(code) });
+      if (res.status !== 303) throw new Error(`unlock failed: ${res.status}`);
+      await c.get(res.headers.location!);
+      return c;
+    },
+    close() {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
