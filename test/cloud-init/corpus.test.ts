@@ -15,18 +15,18 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ApplyResult } from '../../server/apply/types.js';
 import { formatFieldErrors } from '../../server/config/errors.js';
 import { interpretUserData, runCloudInit, type HeadlessApply } from '../../server/cloud-init/index.js';
 import { MARKER_DIR, STATUS_FILE } from '../../server/cloud-init/state-files.js';
 import { EXIT } from '../../server/exit-codes.js';
 import { renderFragment } from '../../server/nix/render.js';
+import { appliedResult } from './apply-results.js';
 
 const DIR = new URL('../fixtures/user-data/', import.meta.url).pathname;
 const CANARY = 'Canary';
 const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.userdata')).map((f) => f.slice(0, -'.userdata'.length)).sort();
 
-export async function expectationOf(bytes: Uint8Array): Promise<string> {
+async function expectationOf(bytes: Uint8Array): Promise<string> {
   const it = await interpretUserData(bytes);
   const ignored = it.ignored.map((l) => `ignored: ${l}\n`).join('');
   switch (it.kind) {
@@ -41,18 +41,6 @@ export async function expectationOf(bytes: Uint8Array): Promise<string> {
   }
 }
 
-export const appliedResult: ApplyResult = {
-  id: 'test',
-  outcome: 'applied',
-  source: 'cloud-init',
-  finishedAt: new Date(0).toISOString(),
-  reason: null,
-  failedPhase: null,
-  errors: [],
-  outputTail: [],
-  generation: 2,
-  handedOff: true,
-};
 
 describe('user data corpus', () => {
   it('covers every format with at least 30 fixtures, valid and invalid', async () => {
