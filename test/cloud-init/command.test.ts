@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../server/apply/types.js';
+import { readCloudInitResult } from '../../server/auth/cloud-init-result.js';
 import { main } from '../../server/cli.js';
 import { verifyPassword } from '../../server/config/hash-password.js';
 import { runCloudInit, type HeadlessApply } from '../../server/cloud-init/index.js';
@@ -188,6 +189,8 @@ describe('cloud-init: partial documents prefill and pre-claim the wizard', () =>
     expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o600);
     expect((await stat(join(root, STATE_DIR))).mode & 0o777).toBe(0o700);
     expect((await stat(join(root, MARKER_DIR))).mode & 0o777).toBe(0o700);
+    // The wizard reads back exactly what was written (the contract of cloud-init.json).
+    expect(await readCloudInitResult(root)).toEqual(s);
     const out = printed.join('\n');
     expect(out).toContain('lab@example.com');
     expect(out).toContain('the setup code is not accepted');
