@@ -85,9 +85,24 @@ export function missingList(errors: readonly FieldError[], steps: readonly FormS
   })}</ul></div>`;
 }
 
+/**
+ * Everything that stands between the draft and an apply. The schema stops at the first layer
+ * of problems (no hostname: no cross-field rules, no "complete" check), so sections that are
+ * missing altogether are named too: the person sees the whole list at once.
+ */
+export function reviewErrors(doc: DraftDocument, now: Date): FieldError[] {
+  const result = validateDocument(doc, 'complete', now);
+  if (result.ok) return [];
+  const errors = [...result.errors];
+  for (const section of ['admin', 'enrollment'] as const) {
+    if (doc[section] === undefined && !errors.some((e) => e.path === section)) errors.push({ path: section, message: 'is required to finish setup' });
+  }
+  return errors;
+}
+
 export async function reviewPage(doc: DraftDocument, csrf: string, steps: readonly FormStep[], deps: WizardDeps, extraErrors: readonly FieldError[] = []) {
   const result = validateDocument(doc, 'complete', deps.now());
-  const errors = result.ok ? [...extraErrors] : [...result.errors, ...extraErrors];
+  const errors = [...reviewErrors(doc, deps.now()), ...extraErrors];
   const main = html`<h1><span class="step-no">Step ${STEP_ORDER.findIndex((s) => s.name === 'review') + 1} of ${STEP_ORDER.length}:</span> Review</h1>
 ${errors.length > 0 ? missingList(errors, steps) : html`<p>Check the settings below. Applying builds the new system, activates it for a trial, and keeps it only when you confirm.</p>`}
 ${reviewSections(doc)}

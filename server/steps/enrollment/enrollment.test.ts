@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWizard, type Wizard } from '../../../test/helpers/wizard.js';
+
+let w: Wizard;
+afterEach(() => w?.close());
+
+const SITE_ID = '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b';
+const TOKEN = 'psk-0123456789abcdef-SECRET';
+
+describe('enrollment step', () => {
+  it('stores the token but shows only "set" from then on', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const res = await c.post('/enrollment', { 'site.name': 'SF office', 'enrollment.site_id': SITE_ID, 'enrollment.token': TOKEN, 'enrollment.entrypoints': 'https://ctl-1.corp.example.com' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tls');
+    expect((await w.drafts.get()).document).toMatchObject({ site: { name: 'SF office' }, enrollment: { site_id: SITE_ID, token: TOKEN, entrypoints: ['https://ctl-1.corp.example.com'] } });
+    const page = await c.get('/enrollment');
+    expect(page.text).not.toContain(TOKEN);
+    expect(page.text).toContain('<span class="set">set</span>');
+    expect(page.text).toContain(`value="${SITE_ID}"`);
+    // Empty keeps the token; a new one replaces it.
+    await c.post('/enrollment', { 'enrollment.site_id': SITE_ID, 'enrollment.token': '' });
+    expect((await w.drafts.get()).document.enrollment?.token).toBe(TOKEN);
+    expect((await w.drafts.get()).document.site).toBeUndefined();
+  });
+
+  it('422 with errors; an invalid token is neither echoed nor stored', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const res = await c.post('/enrollment', { 'enrollment.site_id': 'not-a-uuid', 'enrollment.token': 'has space secret-value', 'enrollment.entrypoints': 'http://plain.example.com' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('enrollment.site_id: must be a UUID');
+    expect(res.text).toContain('enrollment.token: must not contain spaces or control characters');
+    expect(res.text).toContain('enrollment.entrypoints.0: must be an https:// URL');
+    expect(res.text).not.toContain('secret-value');
+    expect(readFileSync(`${w.root}/var/lib/bowtie-setup/draft.json`, 'utf8')).not.toContain('secret-value');
+  });
+
+  it('requires the token', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const res = await c.post('/enrollment', { 'enrollment.site_id': SITE_ID });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('enrollment.token: is required');
+  });
+});

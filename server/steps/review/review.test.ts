@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateDocument } from '../../config/validate.js';
+import { renderFragment } from '../../nix/render.js';
+import { escapeHtml } from '../../web/html.js';
+import { createWizard, type Wizard } from '../../../test/helpers/wizard.js';
+import { fillEveryStep, SECRETS } from '../../../test/helpers/complete-draft.js';
+
+let w: Wizard;
+afterEach(() => w?.close());
+
+describe('review step', () => {
+  it('lists what is missing with links to the steps, and offers no Apply', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const page = await c.get('/review');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Not ready to apply yet');
+    expect(page.text).toMatch(/hostname: is required <a href="\/network">/);
+    expect(page.text).toMatch(/enrollment: is required to finish setup <a href="\/enrollment">/);
+    expect(page.text).not.toContain('action="/apply"');
+  });
+
+  it('shows every value with secrets masked, and the exact fragment apply writes', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    await fillEveryStep(c);
+    const page = await c.get('/review');
+    const doc = (await w.drafts.get()).document;
+    const result = validateDocument(doc, 'complete', new Date('2026-06-01T00:00:00Z'));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(page.text).toContain(escapeHtml(renderFragment(result.config)));
+    for (const v of ['ops@example.com', 'ctl-sfo-01', 'static 10.0.0.5/24, gateway 10.0.0.1', '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', 'Sun *-*-* 03:00:00']) {
+      expect(page.text).toContain(v);
+    }
+    expect(page.text).not.toContain(SECRETS.token);
+    expect(page.text).not.toContain(SECRETS.password);
+    expect(page.text).not.toContain(doc.admin!.password_hash!);
+    expect(page.text).toContain('action="/apply"');
+  });
+});
