@@ -4,16 +4,18 @@
  * configuration was restored.
  */
 import { resolve } from 'node:path';
+import { applyCommand } from './commands/apply.js';
 import { cloudInitCommand } from './commands/cloud-init.js';
 import type { Command, CommandContext } from './commands/context.js';
 import { renderCommand } from './commands/render.js';
 import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
 import { updateCommand } from './commands/update.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
-export const COMMANDS: Command[] = [validateCommand, renderCommand, updateCommand, cloudInitCommand, serveCommand];
+export const COMMANDS: Command[] = [validateCommand, renderCommand, applyCommand, statusCommand, updateCommand, cloudInitCommand, serveCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -1,7 +1,131 @@
-/** The web process's handle on the engine (implementation follows). */
-import type { ApplyClient, ApplyOptions } from './types.js';
+/**
+ * The web process's handle on the engine (see index.ts): it queues requests in the spool,
+ * starts the worker, reads the published status and marks confirmations. It never touches
+ * the state directory, the fragment or the secrets.
+ */
+import { readFile } from 'node:fs/promises';
+import { validateDocument } from '../config/validate.js';
+import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from './errors.js';
+import { planApply } from './headless.js';
+import { startWorkerFromWeb } from './launch.js';
+import { enginePaths, type EnginePaths } from './paths.js';
+import { isSameProcessAlive } from './process-info.js';
+import { emptyProgress } from './progress.js';
+import { createTicket, newApplyId, readTicket, writeConfirm } from './spool.js';
+import { nextHint, readPublishedStatus } from './status.js';
+import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus } from './types.js';
+import { emptyState } from './journal.js';
 
-export function createApplyClient(opts: ApplyOptions): ApplyClient {
-  void opts;
-  throw new Error('createApplyClient: not implemented yet');
+export const DEFAULT_CONFIRM_WINDOW_SECONDS = 120;
+
+export interface ClientOptions extends ApplyOptions {
+  /** How to start the worker; default: a child under --simulate, the apply unit otherwise. */
+  startWorker?: () => Promise<void>;
+}
+
+/** The status as the web process sees it: the published file, the spool, and the worker's liveness. */
+export async function readStatus(p: EnginePaths): Promise<ApplyStatus & { workerAlive: boolean }> {
+  const published = await readPublishedStatus(p.status);
+  const ticket = await readTicket(p).catch(() => null);
+  const workerAlive = published?.worker ? isSameProcessAlive(published.worker.pid, published.worker.startTime) : false;
+  const base: ApplyStatus = published ?? {
+    phase: 'idle',
+    id: null,
+    source: null,
+    confirmMode: null,
+    startedAt: null,
+    phaseStartedAt: null,
+    progress: emptyProgress(),
+    confirmDeadline: null,
+    confirmSecondsLeft: null,
+    newUrl: null,
+    last: null,
+    setupComplete: false,
+    generation: null,
+    interrupted: false,
+    next: nextHint(emptyState(), 'idle'),
+  };
+  const { worker: _w, publishedAt: _p, ...status } = base as ApplyStatus & { worker?: unknown; publishedAt?: unknown };
+  if (status.confirmDeadline) status.confirmSecondsLeft = Math.max(0, Math.ceil((Date.parse(status.confirmDeadline) - Date.now()) / 1000));
+  if (status.phase === 'idle' && ticket && !ticket.request.taken) {
+    return { ...status, phase: 'queued', id: ticket.request.id, source: ticket.request.source, confirmMode: ticket.request.confirm, next: 'wait: the apply is starting', workerAlive };
+  }
+  if (status.phase !== 'idle' && !workerAlive) {
+    return { ...status, interrupted: true, next: 'the apply was interrupted: the previous configuration is being restored', workerAlive };
+  }
+  return { ...status, workerAlive };
+}
+
+export function createApplyClient(opts: ClientOptions): ApplyClient {
+  const p = enginePaths(opts.root);
+  const startWorker = opts.startWorker ?? (() => startWorkerFromWeb(opts.root, opts.simulate));
+  let lastKick = 0;
+
+  async function status(): Promise<ApplyStatus> {
+    const s = await readStatus(p);
+    const { workerAlive, ...out } = s;
+    // A dead worker left an apply behind (or a queued request was never taken): start one to
+    // recover; at most every 10 s.
+    const stuckTicket = s.phase === 'queued' && !workerAlive;
+    if ((s.interrupted || stuckTicket) && Date.now() - lastKick > 10_000) {
+      lastKick = Date.now();
+      await startWorker().catch(() => {});
+    }
+    return out;
+  }
+
+  return {
+    async start(req: ApplyRequest) {
+      const checked = validateDocument(req.document, 'any');
+      if (!checked.ok) throw new ApplyInvalidError(checked.errors);
+      const current = await status();
+      if (current.phase !== 'idle') throw new ApplyBusyError(current);
+      const window = Math.round(req.confirmWindowSeconds ?? DEFAULT_CONFIRM_WINDOW_SECONDS);
+      const id = newApplyId();
+      const queued = await createTicket(p, {
+        id,
+        createdAt: new Date().toISOString(),
+        source: req.source,
+        confirm: req.confirm,
+        confirmWindowSeconds: Math.min(900, Math.max(30, window)),
+        document: req.document,
+      });
+      if (!queued) throw new ApplyBusyError(await status());
+      await startWorker();
+      return { id };
+    },
+
+    status,
+
+    async confirm(id: string) {
+      const s = await readStatus(p);
+      if (s.id !== id || s.phase !== 'confirm' || s.confirmMode !== 'interactive') {
+        throw new ApplyConfirmError(s.last?.id === id ? `apply ${id} has ended (${s.last.outcome})` : `apply ${id} is not waiting for confirmation`);
+      }
+      if (s.confirmDeadline && Date.parse(s.confirmDeadline) <= Date.now()) throw new ApplyConfirmError('the confirm window has closed');
+      await writeConfirm(p, id);
+      // Resolve once the worker has taken it (it checks every 200 ms).
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const now = await readStatus(p);
+        if (now.id !== id || now.phase !== 'confirm') {
+          if (now.last?.id === id && now.last.outcome === 'rolled-back' && now.last.failedPhase === 'confirm') throw new ApplyConfirmError('the confirm window closed first');
+          return;
+        }
+        if (Date.now() > deadline || !now.workerAlive) throw new ApplyConfirmError('the worker did not take the confirmation');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+
+    async logTail(lines: number) {
+      const text = await readFile(p.output, 'utf8').catch(() => '');
+      const all = text.split('\n');
+      if (all[all.length - 1] === '') all.pop();
+      return all.slice(-Math.max(0, Math.floor(lines)));
+    },
+
+    plan(document: unknown) {
+      return planApply({ root: opts.root, simulate: opts.simulate, document });
+    },
+  };
 }

@@ -1,4 +1,26 @@
-/** Headless applies (apply FILE, cloud-init) and dry runs (implementation follows). */
+/**
+ * Headless applies (`apply FILE`, cloud-init) and dry runs. A headless apply goes through the
+ * same spool and worker as the web, with health-gate confirm; this process waits for the
+ * worker and, should the worker die, starts another one to recover, so that the caller always
+ * learns how it ended.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { verifyPassword } from '../config/hash-password.js';
+import { validateDocument } from '../config/validate.js';
+import { FRAGMENT_PATH, SECRET_FILES } from '../nix/paths.js';
+import { renderFragment } from '../nix/render.js';
+import { createProbes } from '../system/probes.js';
+import { computeNewUrl } from './engine.js';
+import { ApplyBusyError } from './errors.js';
+import { readStatus } from './client.js';
+import { unifiedDiff } from './diff.js';
+import { sha256 } from './journal.js';
+import { lockAlive, readLock } from './lock.js';
+import { spawnWorker } from './launch.js';
+import { enginePaths, SECRET_NAMES, type SecretName } from './paths.js';
+import { rebuildExecutable } from './rebuild.js';
+import { createTicket, newApplyId } from './spool.js';
 import type { ApplyOptions, ApplyPlan, ApplyResult, ApplyStatus } from './types.js';
 
 export interface HeadlessApplyOptions extends ApplyOptions {
@@ -6,16 +28,116 @@ export interface HeadlessApplyOptions extends ApplyOptions {
   source: 'cli' | 'cloud-init';
   /** Called with each status change while the apply runs (progress display). */
   onStatus?: (status: ApplyStatus) => void;
+  /** Environment of the first worker (tests inject faults here); recovery workers get none of the test hooks. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs one apply to the end with health-gate confirm. Rejects with ApplyBusyError when busy. */
 export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyResult> {
-  void opts;
-  throw new Error('applyHeadless: not implemented yet');
+  const p = enginePaths(opts.root);
+  const checked = validateDocument(opts.document, 'any');
+  if (!checked.ok) {
+    return { id: '', outcome: 'invalid', source: opts.source, finishedAt: new Date().toISOString(), reason: 'the document is not valid', failedPhase: 'validate', errors: checked.errors, outputTail: [], generation: null, handedOff: false };
+  }
+  let before = await readStatus(p);
+  if (before.interrupted || (before.phase === 'queued' && !before.workerAlive && !lockAlive(await readLock(p.lock)))) {
+    // A dead worker left something behind: let a worker finish it first.
+    await waitExit(spawnWorker(opts.root, opts.simulate, withoutTestHooks(opts.env ?? process.env)));
+    before = await readStatus(p);
+  }
+  if (before.phase !== 'idle') throw new ApplyBusyError(strip(before));
+  const id = newApplyId();
+  const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, document: opts.document });
+  if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));
+
+  const env = opts.env ?? process.env;
+  let lastSeen = '';
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const child = spawnWorker(opts.root, opts.simulate, attempt === 0 ? env : withoutTestHooks(env));
+    let exited = false;
+    void waitExit(child).then(() => (exited = true));
+    for (;;) {
+      const s = await readStatus(p);
+      const key = `${s.phase}|${s.progress.buildsDone}|${s.progress.pathsDone}|${s.progress.activity ?? ''}|${s.last?.id ?? ''}`;
+      if (key !== lastSeen) {
+        lastSeen = key;
+        opts.onStatus?.(strip(s));
+      }
+      if (s.last?.id === id && s.phase === 'idle') return s.last;
+      // Our worker may have found the lock taken: then the holder runs our request.
+      if (exited && !lockAlive(await readLock(p.lock))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const s = await readStatus(p);
+    if (s.last?.id === id && s.phase === 'idle') return s.last;
+  }
+  throw new Error(`apply ${id}: the worker stopped repeatedly; see ${p.logsDir}`);
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.on('exit', () => resolve());
+    child.on('error', () => resolve());
+  });
+}
+
+/** Recovery workers must not inherit the fault-injection suite's crash point. */
+function withoutTestHooks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'BOWTIE_SETUP_TEST_CRASH_AT'));
+}
+
+function strip(s: ApplyStatus & { workerAlive?: boolean }): ApplyStatus {
+  const { workerAlive: _w, ...rest } = s;
+  return rest;
 }
 
 /** What applying `document` would change (--dry-run, the review page); changes nothing. */
 export async function planApply(opts: ApplyOptions & { document: unknown }): Promise<ApplyPlan> {
-  void opts;
-  throw new Error('planApply: not implemented yet');
+  const checked = validateDocument(opts.document, 'any');
+  const commandsFor = (exe: string) => [
+    `${exe} build --log-format internal-json -v`,
+    `${exe} test --log-format internal-json -v`,
+    'confirm: Confirm in the wizard, or the health gate (link, address, gateway, DNS) for headless applies',
+    `${exe} switch --log-format internal-json -v`,
+    'health gate (bowtie-server.service active when setup is complete)',
+  ];
+  if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', secrets: [], commands: [], newUrl: null };
+  const config = checked.config;
+  const p = enginePaths(opts.root);
+  const fragment = renderFragment(config);
+  const currentFragment = await readFile(p.fragment, 'utf8').catch(() => '');
+  const wanted: Record<SecretName, string | null> = {
+    adminPasswordHash: config.admin?.password_hash ?? null,
+    consolePasswordHash: config.admin?.console_password_hash ?? null,
+    enrollmentToken: config.enrollment?.token ?? null,
+    tlsPrivateKey: config.tls.private_key,
+  };
+  const secrets: ApplyPlan['secrets'] = [];
+  let secretsSame = true;
+  for (const n of SECRET_NAMES) {
+    const existing = await readFile(p.secrets[n], 'utf8').catch(() => null);
+    let action: 'write' | 'remove' | 'keep' | null;
+    if (n === 'adminPasswordHash' && config.admin?.password) {
+      action = existing !== null && (await verifyPassword(existing, config.admin.password)) ? 'keep' : 'write';
+    } else if (wanted[n] !== null) {
+      action = existing !== null && sha256(existing) === sha256(wanted[n]!) ? 'keep' : 'write';
+    } else {
+      action = existing !== null || currentFragment.includes(SECRET_FILES[n]) ? 'remove' : null;
+    }
+    if (action !== 'keep' && action !== null) secretsSame = false;
+    if (action) secrets.push({ path: SECRET_FILES[n], action });
+  }
+  const exe = opts.simulate && !process.env.BOWTIE_SETUP_NIXOS_REBUILD ? 'nixos-rebuild' : rebuildExecutable(opts.simulate);
+  const unchanged = currentFragment === fragment && secretsSame;
+  return {
+    ok: true,
+    errors: [],
+    complete: checked.complete,
+    unchanged,
+    fragmentDiff: unifiedDiff(currentFragment, fragment, currentFragment ? `a${FRAGMENT_PATH}` : '/dev/null', `b${FRAGMENT_PATH}`),
+    secrets,
+    commands: unchanged ? [] : commandsFor(exe),
+    newUrl: await computeNewUrl(config, createProbes({ root: opts.root, simulate: opts.simulate })),
+  };
 }

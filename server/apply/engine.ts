@@ -1,0 +1,536 @@
+/**
+ * The apply engine (DESIGN.md "Activation"): runs in the privileged worker, one apply at a
+ * time, under the lock. Each step is written to the journal in state.json before it is acted
+ * on; `recover()` reads the journal after a crash and rolls back (or, for a confirm window
+ * still open, resumes), so that the system always ends in exactly the old or exactly the new
+ * configuration: fragment bytes, secret files, profile generation and state.json agreeing.
+ */
+import { mkdir } from 'node:fs/promises';
+import { verifyPassword, hashPassword } from '../config/hash-password.js';
+import { fqdnOf } from '../config/names.js';
+import type { SiteConfig } from '../config/schema.js';
+import { validateDocument } from '../config/validate.js';
+import { documentHash, renderFragment } from '../nix/render.js';
+import { defaultInterface } from '../system/interfaces.js';
+import type { SystemProbes } from '../system/probes.js';
+import { type CrashPoint, type FileContents, readContents, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, writeBackup, writeNew } from './files.js';
+import { describeHealth, waitHealthy } from './health.js';
+import { type ApplyJournal, type EngineState, type JournalStep, readState, writeState } from './journal.js';
+import type { LockOwner } from './lock.js';
+import { OutputLog } from './output-log.js';
+import { SECRET_NAMES, type EnginePaths, type SecretName } from './paths.js';
+import { emptyProgress, NixProgress } from './progress.js';
+import type { CommandResult, RebuildAdapter } from './rebuild.js';
+import { hasConfirm, markTaken, removeConfirm, removeTicket, type SpoolRequest } from './spool.js';
+import { buildStatus, publishStatus } from './status.js';
+import type { ApplyPhase, ApplyProgress, ApplyResult } from './types.js';
+
+export interface PhaseTimeouts {
+  build: number;
+  test: number;
+  switch: number;
+  rollback: number;
+  /** Headless confirm: how long the health gate may take to pass after `test`. */
+  gate: number;
+  /** After `switch`. */
+  health: number;
+  /** Overrides the interactive confirm window (tests); null = the request's. */
+  confirm: number | null;
+  /** Between health-gate rounds and confirm-file checks. */
+  interval: number;
+}
+
+export const DEFAULT_TIMEOUTS: PhaseTimeouts = {
+  build: 60 * 60_000,
+  test: 10 * 60_000,
+  switch: 10 * 60_000,
+  rollback: 10 * 60_000,
+  gate: 2 * 60_000,
+  health: 2 * 60_000,
+  confirm: null,
+  interval: 1000,
+};
+
+/** BOWTIE_SETUP_APPLY_TIMEOUTS="build=5000,confirm=1000,interval=50" (milliseconds). */
+export function timeoutsFromEnv(spec: string | undefined): PhaseTimeouts {
+  const t = { ...DEFAULT_TIMEOUTS };
+  for (const part of (spec ?? '').split(',')) {
+    const [k, v] = part.split('=').map((s) => s.trim());
+    if (k && v && k in t && /^\d+$/.test(v)) (t as Record<string, number | null>)[k] = Number(v);
+  }
+  return t;
+}
+
+export interface EngineDeps {
+  paths: EnginePaths;
+  rebuild: RebuildAdapter;
+  probes: SystemProbes;
+  timeouts: PhaseTimeouts;
+  lock: LockOwner | null;
+  /** Test hook: the fault-injection suite kills the worker at these named points. */
+  crash?: CrashPoint;
+  /** Called when the first nixos-rebuild command starts (the bench's end mark). */
+  onFirstCommand?: () => void;
+}
+
+const STEP_ORDER: JournalStep[] = ['validate', 'backup', 'write', 'build', 'test', 'confirm', 'switch', 'health', 'rollback'];
+const activated = (s: JournalStep) => STEP_ORDER.indexOf(s) >= STEP_ORDER.indexOf('test') && s !== 'rollback';
+
+class ApplyFailure extends Error {
+  constructor(
+    readonly step: JournalStep,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Engine {
+  private state!: EngineState;
+  private progress: ApplyProgress = emptyProgress();
+  private log: OutputLog | null = null;
+  private lastPublish = 0;
+  private publishTimer: NodeJS.Timeout | null = null;
+  private firstCommandSeen = false;
+  private readonly crash: CrashPoint;
+
+  constructor(private readonly d: EngineDeps) {
+    this.crash = d.crash ?? (() => {});
+  }
+
+  get paths(): EnginePaths {
+    return this.d.paths;
+  }
+
+  async load(): Promise<EngineState> {
+    this.state = await readState(this.paths.state);
+    return this.state;
+  }
+
+  // ---- journal and status --------------------------------------------------------------------
+
+  /** Applies `change` to the state, writes it durably, then publishes the status. */
+  private async journal(change: (s: EngineState) => void): Promise<void> {
+    const next = structuredClone(this.state);
+    change(next);
+    await writeState(this.paths.state, next);
+    this.state = next;
+    await this.publish(true);
+  }
+
+  private async step(step: JournalStep, extra: Partial<ApplyJournal> = {}): Promise<void> {
+    this.progress = emptyProgress();
+    await this.journal((s) => {
+      if (!s.apply) throw new Error('no apply in progress');
+      Object.assign(s.apply, extra, { step, stepStartedAt: new Date().toISOString() });
+    });
+    this.note(`== ${step}`);
+  }
+
+  async publish(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastPublish < 250) {
+      this.publishTimer ??= setTimeout(() => {
+        this.publishTimer = null;
+        void this.publish(true).catch(() => {});
+      }, 250);
+      return;
+    }
+    this.lastPublish = now;
+    const status = buildStatus(this.state, { progress: this.progress, generation: await this.d.rebuild.currentGeneration(), worker: this.d.lock });
+    await publishStatus(this.paths.status, status);
+  }
+
+  private note(line: string): void {
+    this.log?.write(line);
+  }
+
+  // ---- commands --------------------------------------------------------------------------------
+
+  private async command(label: string, run: (onLine: (raw: string) => void) => Promise<CommandResult>): Promise<CommandResult> {
+    const parser = new NixProgress();
+    if (!this.firstCommandSeen) {
+      this.firstCommandSeen = true;
+      this.d.onFirstCommand?.();
+    }
+    const r = await run((raw) => {
+      const line = parser.line(raw);
+      if (line !== null) this.note(line);
+      this.progress = parser.snapshot();
+      void this.publish().catch(() => {});
+    });
+    this.note(`-- ${label}: ${describeResult(r)}`);
+    return r;
+  }
+
+  private rebuild(action: 'build' | 'test' | 'switch', timeoutMs: number): Promise<CommandResult> {
+    return this.command(`nixos-rebuild ${action}`, (onLine) => this.d.rebuild.rebuild(action, { timeoutMs, onLine }));
+  }
+
+  // ---- the apply -------------------------------------------------------------------------------
+
+  /** Runs one request to its end; returns the result (also recorded as state.last). */
+  async run(req: SpoolRequest): Promise<ApplyResult> {
+    if (this.state.apply) throw new Error('recover() must run before a new apply');
+    const now = new Date().toISOString();
+    this.firstCommandSeen = false;
+    await mkdir(this.paths.buildDir, { recursive: true, mode: 0o700 });
+    await this.journal((s) => {
+      s.apply = {
+        id: req.id,
+        source: req.source,
+        confirmMode: req.confirm,
+        confirmWindowSeconds: req.confirmWindowSeconds,
+        step: 'validate',
+        startedAt: now,
+        stepStartedAt: now,
+        bootId: '',
+        prev: null,
+        next: null,
+        confirmDeadline: null,
+        confirmedAt: null,
+        rollback: null,
+      };
+    });
+    this.crash('validate:journaled');
+    await markTaken(this.paths, req);
+    this.crash('validate:taken');
+
+    const result = validateDocument(req.document, 'any');
+    if (!result.ok) {
+      this.openLog(req.id, []);
+      for (const e of result.errors) this.note(`invalid: ${e.path}: ${e.message}`);
+      return this.finish({ outcome: 'invalid', errors: result.errors, reason: 'the document is not valid', failedPhase: 'validate' });
+    }
+    const config = result.config;
+    const current = await readContents(this.paths);
+    const secrets = await this.secretContents(config, current);
+    this.openLog(req.id, secretValues(config, secrets));
+    this.note(`apply ${req.id} from ${req.source} (${req.confirm} confirm) for ${fqdnOf(config.hostname, config.domain)}`);
+    const next: FileContents = { fragment: renderFragment(config), secrets };
+    const prevSnap = snapshotOf(current);
+    const nextSnap = snapshotOf(next);
+    const generation = await this.d.rebuild.currentGeneration();
+    const system = await this.d.rebuild.activeSystem();
+    const active = this.state.active;
+    if (
+      active &&
+      sameSnapshot(prevSnap, nextSnap) &&
+      sameSnapshot(active, nextSnap) &&
+      active.generation === generation &&
+      generation !== null &&
+      system === (await this.d.rebuild.generationSystem(generation))
+    ) {
+      this.note('identical to the active configuration: nothing to rebuild');
+      return this.finish({ outcome: 'unchanged' });
+    }
+    const bootId = await this.d.probes.bootId();
+    const newUrl = await this.newUrl(config);
+
+    await this.step('backup', {
+      bootId,
+      prev: { ...prevSnap, generation, system },
+      next: { ...nextSnap, documentHash: documentHash(config), complete: result.complete, newUrl },
+    });
+    this.crash('backup:journaled');
+    await writeBackup(this.paths, current, this.crash);
+    this.crash('backup:done');
+
+    try {
+      await this.step('write');
+      this.crash('write:journaled');
+      await writeNew(this.paths, next, this.crash);
+      this.crash('write:done');
+
+      await this.step('build');
+      this.crash('build:journaled');
+      await this.mustSucceed('build', await this.rebuild('build', this.d.timeouts.build));
+      this.crash('build:done');
+
+      await this.step('test');
+      this.crash('test:journaled');
+      await this.mustSucceed('test', await this.rebuild('test', this.d.timeouts.test));
+      this.crash('test:done');
+
+      await this.confirmPhase(config);
+      return await this.switchPhase(config);
+    } catch (e) {
+      if (!(e instanceof ApplyFailure)) {
+        this.note(`error: ${(e as Error).message}`);
+        return this.rollback(this.currentStep(), `internal error: ${(e as Error).message}`);
+      }
+      return this.rollback(e.step, e.message);
+    }
+  }
+
+  private async confirmPhase(config: SiteConfig): Promise<void> {
+    const j = this.state.apply!;
+    if (j.confirmMode === 'interactive') {
+      const windowMs = this.d.timeouts.confirm ?? j.confirmWindowSeconds * 1000;
+      const deadline = j.confirmDeadline ?? new Date(Date.now() + windowMs).toISOString();
+      if (j.step !== 'confirm') await this.step('confirm', { confirmDeadline: deadline });
+      this.crash('confirm:journaled');
+      if (!j.confirmedAt) {
+        this.note(`waiting for Confirm until ${deadline}`);
+        for (;;) {
+          if (await hasConfirm(this.paths, j.id)) break;
+          if (Date.now() >= Date.parse(deadline)) {
+            throw new ApplyFailure('confirm', `not confirmed within the window (until ${deadline})`);
+          }
+          await new Promise((r) => setTimeout(r, Math.min(this.d.timeouts.interval, 200)));
+          await this.publish().catch(() => {});
+        }
+      }
+    } else {
+      if (j.step !== 'confirm') await this.step('confirm', { confirmDeadline: new Date(Date.now() + this.d.timeouts.gate).toISOString() });
+      this.crash('confirm:journaled');
+      const report = await waitHealthy(config, this.d.probes, false, this.d.timeouts.gate, this.d.timeouts.interval);
+      this.note(`health gate: ${describeHealth(report)}`);
+      if (!report.ok) throw new ApplyFailure('confirm', `the health gate did not pass: ${report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`);
+    }
+    await this.journal((s) => {
+      s.apply!.confirmedAt = new Date().toISOString();
+    });
+    await removeConfirm(this.paths, j.id);
+    this.crash('confirm:done');
+  }
+
+  private async switchPhase(config: SiteConfig): Promise<ApplyResult> {
+    await this.step('switch');
+    this.crash('switch:journaled');
+    await this.mustSucceed('switch', await this.rebuild('switch', this.d.timeouts.switch));
+    this.crash('switch:done');
+
+    const complete = this.state.apply!.next!.complete;
+    await this.step('health');
+    this.crash('health:journaled');
+    const report = await waitHealthy(config, this.d.probes, complete, this.d.timeouts.health, this.d.timeouts.interval);
+    this.note(`health gate: ${describeHealth(report)}`);
+    if (!report.ok) throw new ApplyFailure('health', `the health check after switch did not pass: ${report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`);
+    this.crash('health:done');
+    return this.commit();
+  }
+
+  private async mustSucceed(step: JournalStep, r: CommandResult): Promise<void> {
+    if (r.ok) return;
+    throw new ApplyFailure(step, `${r.command} ${describeResult(r)}`);
+  }
+
+  /** The new configuration runs and is the boot default: one state write makes it so. */
+  private async commit(): Promise<ApplyResult> {
+    const j = this.state.apply!;
+    const generation = await this.d.rebuild.currentGeneration();
+    const next = j.next!;
+    const result = this.result({ outcome: 'applied', generation, handedOff: next.complete });
+    await this.journal((s) => {
+      s.active = { id: j.id, documentHash: next.documentHash, fragment: next.fragment, secrets: next.secrets, complete: next.complete, generation, appliedAt: result.finishedAt };
+      s.setup = next.complete ? 'complete' : s.setup === 'complete' ? 'complete' : 'configured';
+      s.last = result;
+      s.apply = null;
+    });
+    this.crash('commit:done');
+    this.note(`applied: generation ${generation ?? '?'} is active and the boot default${next.complete ? '; setup is complete' : ''}`);
+    await this.cleanup(j.id);
+    return result;
+  }
+
+  // ---- rollback and recovery -------------------------------------------------------------------
+
+  /**
+   * Restores the previous fragment and secrets and re-activates the previous generation
+   * (switching the profile back when `switch` got as far as changing it). Idempotent: the
+   * recovery of a crash during rollback runs it again.
+   */
+  private async rollback(from: JournalStep, reason: string): Promise<ApplyResult> {
+    const j = this.state.apply!;
+    const origin = j.rollback ?? { from, reason };
+    this.note(`rolling back (${origin.from}): ${origin.reason}`);
+    await this.step('rollback', { rollback: origin });
+    this.crash('rollback:journaled');
+    if (j.prev) {
+      await sweepTemps(this.paths);
+      await restoreFiles(this.paths, j.prev, this.crash);
+      this.crash('rollback:restored');
+      const prevGen = j.prev.generation;
+      if (prevGen !== null) {
+        const current = await this.d.rebuild.currentGeneration();
+        const activeSystem = await this.d.rebuild.activeSystem();
+        const prevSystem = await this.d.rebuild.generationSystem(prevGen);
+        const profileMoved = current !== prevGen;
+        const wasActivated = activated(origin.from) || profileMoved || activeSystem !== prevSystem;
+        if (profileMoved) {
+          await this.d.rebuild.setProfileGeneration(prevGen);
+          this.crash('rollback:profile');
+        }
+        if (wasActivated) {
+          const verb = profileMoved || origin.from === 'switch' || origin.from === 'health' ? 'switch' : 'test';
+          const r = await this.command(`switch-to-configuration ${verb} (generation ${prevGen})`, (onLine) =>
+            this.d.rebuild.switchToConfiguration(prevGen, verb, { timeoutMs: this.d.timeouts.rollback, onLine }),
+          );
+          // Exit 4 (some units failed) still leaves the previous generation active.
+          if (!r.ok && r.exitCode !== 4) this.note(`warning: re-activating generation ${prevGen} reported ${describeResult(r)}`);
+          this.crash('rollback:reactivated');
+        }
+      }
+    }
+    const result = this.result({ outcome: 'rolled-back', reason: origin.reason, failedPhase: phaseOf(origin.from), generation: j.prev?.generation ?? null });
+    await this.journal((s) => {
+      s.last = result;
+      s.apply = null;
+    });
+    this.crash('rollback:done');
+    this.note(`rolled back: ${origin.reason}`);
+    await this.cleanup(j.id);
+    return result;
+  }
+
+  /**
+   * After a crash: finishes the interrupted apply. An open confirm window on the same boot is
+   * resumed (the admin may still confirm); everything else is rolled back. Returns null when
+   * there was nothing to recover.
+   */
+  async recover(): Promise<ApplyResult | null> {
+    const j = this.state.apply;
+    if (!j) return null;
+    this.openLog(j.id, []);
+    this.note(`recovering apply ${j.id}, interrupted in ${j.step}`);
+    await sweepTemps(this.paths);
+    const sameBoot = j.bootId !== '' && j.bootId === (await this.d.probes.bootId());
+    if (j.step === 'rollback') return this.rollback(j.rollback?.from ?? 'write', j.rollback?.reason ?? 'interrupted');
+    if (j.step === 'confirm' && sameBoot && j.confirmMode === 'interactive' && j.next && (j.confirmedAt || (j.confirmDeadline && Date.parse(j.confirmDeadline) > Date.now()))) {
+      const config = await this.configFromFiles();
+      if (config) {
+        this.note('resuming the confirm window');
+        try {
+          await this.confirmPhase(config);
+          return await this.switchPhase(config);
+        } catch (e) {
+          return this.rollback(e instanceof ApplyFailure ? e.step : 'confirm', (e as Error).message);
+        }
+      }
+    }
+    const why = sameBoot || j.bootId === '' ? `the apply was interrupted in ${j.step} (the worker stopped)` : `the appliance restarted during ${j.step}`;
+    return this.rollback(j.step, why);
+  }
+
+  /** The document as written to disk (for a resumed confirm's health gate), re-validated. */
+  private async configFromFiles(): Promise<SiteConfig | null> {
+    // The fragment is data only; its values come back through the Nix evaluator's JSON.
+    const { execa } = await import('execa');
+    const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', '--expr', `(import ${this.paths.fragment}).bowtie.site`], {
+      reject: false,
+      env: { PATH: process.env.PATH ?? '', NIX_PATH: '' },
+      extendEnv: false,
+    });
+    if (r.exitCode !== 0) return null;
+    const site = JSON.parse(r.stdout) as { network: SiteConfig['network'] };
+    return { network: { ...site.network, dns: site.network.dns ?? [] } } as SiteConfig;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private currentStep(): JournalStep {
+    return this.state.apply?.step ?? 'write';
+  }
+
+  private openLog(id: string, secrets: string[]): void {
+    this.log?.close();
+    this.log = new OutputLog(this.paths.logsDir, id, this.paths.output, secrets);
+  }
+
+  private result(r: Partial<ApplyResult> & Pick<ApplyResult, 'outcome'>): ApplyResult {
+    const j = this.state.apply!;
+    return {
+      id: j.id,
+      source: j.source,
+      finishedAt: new Date().toISOString(),
+      reason: null,
+      failedPhase: null,
+      errors: [],
+      outputTail: r.outcome === 'rolled-back' ? (this.log?.tail(50) ?? []) : [],
+      generation: null,
+      handedOff: false,
+      ...r,
+    };
+  }
+
+  /** Ends an apply that changed nothing (invalid, unchanged). */
+  private async finish(r: Partial<ApplyResult> & Pick<ApplyResult, 'outcome'>): Promise<ApplyResult> {
+    const j = this.state.apply!;
+    const result = this.result({ generation: await this.d.rebuild.currentGeneration(), handedOff: false, ...r });
+    if (r.outcome === 'unchanged') result.handedOff = this.state.setup === 'complete';
+    await this.journal((s) => {
+      s.last = result;
+      s.apply = null;
+    });
+    await this.cleanup(j.id);
+    return result;
+  }
+
+  private async cleanup(id: string): Promise<void> {
+    this.log?.close();
+    this.log = null;
+    await removeConfirm(this.paths, id);
+    await removeTicket(this.paths, id);
+    await this.publish(true);
+  }
+
+  /** The secret files' contents. A plaintext password that the current hash already matches keeps that hash, so re-applying the same document changes nothing. */
+  private async secretContents(config: SiteConfig, current: FileContents): Promise<Record<SecretName, string | null>> {
+    const out = Object.fromEntries(SECRET_NAMES.map((n) => [n, null])) as Record<SecretName, string | null>;
+    const admin = config.admin;
+    if (admin) {
+      if (admin.password_hash !== null) out.adminPasswordHash = admin.password_hash;
+      else if (admin.password !== null) {
+        const existing = current.secrets.adminPasswordHash;
+        out.adminPasswordHash = existing && (await verifyPassword(existing, admin.password)) ? existing : await hashPassword(admin.password);
+      }
+      out.consolePasswordHash = admin.console_password_hash;
+    }
+    out.enrollmentToken = config.enrollment?.token ?? null;
+    out.tlsPrivateKey = config.tls.private_key;
+    return out;
+  }
+
+  /** Where the wizard will be after activation, when the address changes. */
+  private async newUrl(config: SiteConfig): Promise<string | null> {
+    return computeNewUrl(config, this.d.probes);
+  }
+}
+
+export async function computeNewUrl(config: SiteConfig, probes: SystemProbes): Promise<string | null> {
+  if (config.network.ipv4.method !== 'static') return null;
+  const address = config.network.ipv4.address.split('/')[0]!;
+  const list = await probes.interfaces();
+  const chosen = config.network.interface ? list.find((i) => i.name === config.network.interface) : defaultInterface(list);
+  if (chosen?.addresses.some((a) => a.split('/')[0] === address)) return null;
+  return `https://${address}/`;
+}
+
+function phaseOf(step: JournalStep): ApplyPhase {
+  return step === 'backup' ? 'write' : step;
+}
+
+export function describeResult(r: CommandResult): string {
+  if (r.timedOut) return 'timed out (killed)';
+  if (r.signal) return `was killed by ${r.signal}`;
+  if (r.exitCode === 0) return 'succeeded';
+  const meaning: Record<number, string> = {
+    2: 'the activation script failed',
+    3: 'systemd could not be reloaded',
+    4: 'some units failed to start',
+    100: 'the new configuration needs a reboot to take effect',
+  };
+  return `failed with exit code ${r.exitCode ?? '?'}${r.exitCode !== null && meaning[r.exitCode] ? ` (${meaning[r.exitCode]})` : ''}`;
+}
+
+/** Every secret value a request carries, for redaction from logs. */
+function secretValues(config: SiteConfig, files: Record<SecretName, string | null>): string[] {
+  const out = new Set<string>();
+  for (const v of [config.admin?.password, config.admin?.password_hash, config.admin?.console_password_hash, config.enrollment?.token, config.tls.private_key, ...Object.values(files)]) {
+    if (!v) continue;
+    out.add(v);
+    for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);
+  }
+  return [...out];
+}

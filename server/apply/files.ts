@@ -1,0 +1,144 @@
+/**
+ * The files an apply manages: the fragment and the secret files. Each write is the atomic
+ * sequence of DESIGN.md "Activation" step 2 (exclusive temp file with the final mode, write,
+ * fsync, rename, fsync the directory), with a named point between each part where the
+ * fault-injection tests kill the worker.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { type FilesSnapshot, sha256 } from './journal.js';
+import { type EnginePaths, SECRET_NAMES, type SecretName } from './paths.js';
+
+export type CrashPoint = (name: string) => void;
+
+export interface FileContents {
+  fragment: string | null;
+  secrets: Record<SecretName, string | null>;
+}
+
+async function readOrNull(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+export function snapshotOf(c: FileContents): FilesSnapshot {
+  return {
+    fragment: c.fragment === null ? null : sha256(c.fragment),
+    secrets: Object.fromEntries(SECRET_NAMES.map((n) => [n, c.secrets[n] === null ? null : sha256(c.secrets[n]!)])) as Record<SecretName, string | null>,
+  };
+}
+
+export async function readContents(p: EnginePaths): Promise<FileContents> {
+  const fragment = await readOrNull(p.fragment);
+  const secrets = {} as Record<SecretName, string | null>;
+  for (const n of SECRET_NAMES) secrets[n] = (await readOrNull(p.secrets[n]))?.toString('utf8') ?? null;
+  return { fragment: fragment?.toString('utf8') ?? null, secrets };
+}
+
+export function sameSnapshot(a: FilesSnapshot, b: FilesSnapshot): boolean {
+  return a.fragment === b.fragment && SECRET_NAMES.every((n) => a.secrets[n] === b.secrets[n]);
+}
+
+/** Atomic replacement with crash points `<label>:temp`, `<label>:renamed`, `<label>:synced`. */
+export async function writeManaged(target: string, data: string, mode: number, dirMode: number, label: string, crash: CrashPoint): Promise<void> {
+  const dir = dirname(target);
+  await mkdir(dir, { recursive: true, mode: dirMode });
+  const temp = tempPathFor(target);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    await handle.writeFile(data);
+    await handle.chmod(mode);
+    await handle.sync();
+  } catch (e) {
+    await handle.close();
+    await unlink(temp).catch(() => {});
+    throw e;
+  }
+  await handle.close();
+  crash(`${label}:temp`);
+  await rename(temp, target);
+  crash(`${label}:renamed`);
+  await fsyncDirectory(dir);
+  crash(`${label}:synced`);
+}
+
+export async function removeManaged(target: string, label: string, crash: CrashPoint): Promise<void> {
+  try {
+    await unlink(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  crash(`${label}:removed`);
+  await fsyncDirectory(dirname(target));
+}
+
+/** Removes temp files a crash left beside the managed files (".<name>.<random>.tmp"). */
+export async function sweepTemps(p: EnginePaths): Promise<void> {
+  const { readdir } = await import('node:fs/promises');
+  for (const dir of new Set([dirname(p.fragment), dirname(p.secrets.adminPasswordHash), p.rollbackDir, join(p.rollbackDir, 'secrets')])) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names) if (/^\..+\.[0-9a-f]{12}\.tmp$/.test(n)) await rm(join(dir, n), { force: true });
+  }
+}
+
+const SECRET_MODE = 0o600;
+const SECRET_DIR_MODE = 0o700;
+const FRAGMENT_MODE = 0o644;
+
+function backupPaths(p: EnginePaths): { fragment: string; secrets: Record<SecretName, string> } {
+  return {
+    fragment: join(p.rollbackDir, 'site.nix'),
+    secrets: Object.fromEntries(SECRET_NAMES.map((n) => [n, join(p.rollbackDir, 'secrets', n)])) as Record<SecretName, string>,
+  };
+}
+
+/** Keeps the current versions in rollback/ (files that do not exist are not copied). */
+export async function writeBackup(p: EnginePaths, current: FileContents, crash: CrashPoint): Promise<void> {
+  await rm(p.rollbackDir, { recursive: true, force: true });
+  const b = backupPaths(p);
+  if (current.fragment !== null) await writeManaged(b.fragment, current.fragment, SECRET_MODE, SECRET_DIR_MODE, 'backup:fragment', crash);
+  for (const n of SECRET_NAMES) {
+    const v = current.secrets[n];
+    if (v !== null) await writeManaged(b.secrets[n], v, SECRET_MODE, SECRET_DIR_MODE, `backup:${n}`, crash);
+  }
+  await mkdir(p.rollbackDir, { recursive: true, mode: SECRET_DIR_MODE });
+  await fsyncDirectory(dirname(p.rollbackDir));
+}
+
+/** Writes the new secrets, then the fragment that refers to them. */
+export async function writeNew(p: EnginePaths, next: FileContents, crash: CrashPoint): Promise<void> {
+  for (const n of SECRET_NAMES) {
+    const v = next.secrets[n];
+    if (v === null) await removeManaged(p.secrets[n], `write:${n}`, crash);
+    else await writeManaged(p.secrets[n], v, SECRET_MODE, SECRET_DIR_MODE, `write:${n}`, crash);
+  }
+  if (next.fragment === null) await removeManaged(p.fragment, 'write:fragment', crash);
+  else await writeManaged(p.fragment, next.fragment, FRAGMENT_MODE, 0o755, 'write:fragment', crash);
+}
+
+/**
+ * Puts every managed file back to the version `prev` records, from rollback/. Idempotent:
+ * a file that already matches is left alone, so a crash halfway is finished by the next run.
+ */
+export async function restoreFiles(p: EnginePaths, prev: FilesSnapshot, crash: CrashPoint): Promise<void> {
+  const now = snapshotOf(await readContents(p));
+  const b = backupPaths(p);
+  const restoreOne = async (target: string, backup: string, want: string | null, have: string | null, mode: number, dirMode: number, label: string) => {
+    if (want === have) return;
+    if (want === null) return removeManaged(target, label, crash);
+    const bytes = await readOrNull(backup);
+    if (bytes === null || sha256(bytes) !== want) throw new Error(`cannot restore ${target}: its backup is missing or damaged`);
+    await writeManaged(target, bytes.toString('utf8'), mode, dirMode, label, crash);
+  };
+  for (const n of SECRET_NAMES) {
+    await restoreOne(p.secrets[n], b.secrets[n], prev.secrets[n], now.secrets[n], SECRET_MODE, SECRET_DIR_MODE, `restore:${n}`);
+  }
+  await restoreOne(p.fragment, b.fragment, prev.fragment, now.fragment, FRAGMENT_MODE, 0o755, 'restore:fragment');
+}

@@ -1,0 +1,82 @@
+/**
+ * state.json: the appliance's setup phase, the active configuration, the last apply's result,
+ * and the journal of the apply in flight. Every step is written here (atomically, fsynced)
+ * before it is acted on, so that after a crash `recover()` knows exactly what may have
+ * changed. Holds hashes and generation numbers only, never a secret.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../system/atomic-file.js';
+import type { SecretName } from './paths.js';
+import type { ApplyPhase, ApplyResult, ApplySource, ConfirmMode } from './types.js';
+
+/** The journaled steps, in order. `backup` sits between validate and write. */
+export type JournalStep = Exclude<ApplyPhase, 'idle' | 'queued'> | 'backup';
+
+/** sha256 of each managed file's bytes; null = the file does not exist. */
+export interface FilesSnapshot {
+  fragment: string | null;
+  secrets: Record<SecretName, string | null>;
+}
+
+export interface ApplyJournal {
+  id: string;
+  source: ApplySource;
+  confirmMode: ConfirmMode;
+  confirmWindowSeconds: number;
+  step: JournalStep;
+  startedAt: string;
+  stepStartedAt: string;
+  bootId: string;
+  /** What ran before: set in `backup`, before anything is written. */
+  prev: (FilesSnapshot & { generation: number | null; system: string | null }) | null;
+  /** What this apply writes: set in `backup`. */
+  next: (FilesSnapshot & { documentHash: string; complete: boolean; newUrl: string | null }) | null;
+  confirmDeadline: string | null;
+  confirmedAt: string | null;
+  /** Set when rolling back: from which step and why. */
+  rollback: { from: JournalStep; reason: string } | null;
+}
+
+export type SetupPhase = 'unconfigured' | 'configured' | 'complete';
+
+export interface ActiveConfig extends FilesSnapshot {
+  id: string;
+  documentHash: string;
+  complete: boolean;
+  generation: number | null;
+  appliedAt: string;
+}
+
+export interface EngineState {
+  version: 1;
+  setup: SetupPhase;
+  active: ActiveConfig | null;
+  apply: ApplyJournal | null;
+  last: ApplyResult | null;
+}
+
+export function emptyState(): EngineState {
+  return { version: 1, setup: 'unconfigured', active: null, apply: null, last: null };
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function readState(file: string): Promise<EngineState> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw e;
+  }
+  const parsed = JSON.parse(text) as EngineState;
+  if (parsed.version !== 1) throw new Error(`${file}: unknown state version ${String(parsed.version)}`);
+  return parsed;
+}
+
+export async function writeState(file: string, state: EngineState): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+}

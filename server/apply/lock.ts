@@ -1,0 +1,127 @@
+/**
+ * One apply at a time, across crashes: `apply.lock` holds the worker's pid, its start time
+ * and its process group. A lock whose process is gone (or whose pid now belongs to another
+ * process) is stale: the next worker takes it over, first killing whatever the dead worker
+ * left running in its process group, then recovering the journal.
+ */
+import { constants } from 'node:fs';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { isSameProcessAlive, killGroupMembers, processGroupOf, processStartTime } from './process-info.js';
+
+export interface LockOwner {
+  pid: number;
+  startTime: number;
+  /** The owner's process group when it leads one (its children are in it), else null. */
+  pgid: number | null;
+  acquiredAt: string;
+}
+
+export async function readLock(file: string): Promise<LockOwner | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
+  } catch {
+    return null;
+  }
+}
+
+export function lockAlive(owner: LockOwner | null): boolean {
+  return owner !== null && isSameProcessAlive(owner.pid, owner.startTime);
+}
+
+export interface HeldLock {
+  owner: LockOwner;
+  /** The stale owner taken over, if any (its leftovers were killed). */
+  tookOverFrom: LockOwner | null;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lock, or returns null when a live process holds it. Creation is exclusive (link
+ * of a fully written temp file), so two workers racing for a free or stale lock cannot both
+ * win.
+ */
+export async function acquireLock(file: string): Promise<HeldLock | null> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const startTime = processStartTime(process.pid);
+  if (startTime === null) throw new Error("cannot read this process's start time from /proc");
+  const pgid = processGroupOf(process.pid);
+  const owner: LockOwner = { pid: process.pid, startTime, pgid: pgid === process.pid ? pgid : null, acquiredAt: new Date().toISOString() };
+  const takeover = `${file}.takeover`;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (await createExclusive(file, owner)) return held(file, owner, null);
+    const current = await readLock(file);
+    if (lockAlive(current)) return null;
+    // Stale (or unreadable: a crash while it was written). Exactly one worker may take it
+    // over: the one that creates the takeover marker.
+    if (!(await createExclusive(takeover, owner))) {
+      const taker = await readLock(takeover);
+      if (lockAlive(taker)) return null;
+      await unlink(takeover).catch(() => {});
+      continue;
+    }
+    try {
+      const again = await readLock(file);
+      if (lockAlive(again)) return null;
+      // Kill what the dead worker left running (a nixos-rebuild must not finish after we
+      // rolled back). Its pid cannot have been reused while its group still has members.
+      if (again?.pgid && processStartTime(again.pgid) === null) await killGroupMembers(again.pgid, null);
+      await writeOwner(file, owner);
+      return held(file, owner, again);
+    } finally {
+      await unlink(takeover).catch(() => {});
+    }
+  }
+  return null;
+}
+
+async function writeOwner(file: string, owner: LockOwner): Promise<string> {
+  const temp = tempPathFor(file);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  await fsyncDirectory(dirname(file));
+  return file;
+}
+
+/** Creates `file` holding `owner` only if it does not exist (link of a complete temp file). */
+async function createExclusive(file: string, owner: LockOwner): Promise<boolean> {
+  const temp = tempPathFor(file);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
+    await fsyncDirectory(dirname(file));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+function held(file: string, owner: LockOwner, tookOverFrom: LockOwner | null): HeldLock {
+  return {
+    owner,
+    tookOverFrom,
+    async release() {
+      const current = await readLock(file);
+      if (current?.pid === owner.pid && current.startTime === owner.startTime) {
+        await unlink(file).catch(() => {});
+        await fsyncDirectory(dirname(file)).catch(() => {});
+      }
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The bounded record of an apply's command output: logs/apply-<time>-<id>.log in the state
+ * directory (root only; at most MAX_LOG_FILES kept) and a mirror in the status directory for
+ * the web's "details" toggle. Each file stops growing at MAX_LOG_BYTES; the last TAIL_KEEP
+ * lines are always kept in memory and appended when the apply ends, so the error at the end
+ * of a long build is never lost. Known secret values are redacted from every line, in case a
+ * command ever echoed one.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MAX_LOG_BYTES = 1024 * 1024;
+export const MAX_LOG_FILES = 10;
+export const TAIL_KEEP = 200;
+
+export class OutputLog {
+  private readonly tailLines: string[] = [];
+  private readonly fds: number[] = [];
+  private written = 0;
+  private omitted = 0;
+  readonly file: string;
+
+  constructor(logsDir: string, id: string, mirror: string | null, private readonly secrets: string[] = []) {
+    mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    this.file = join(logsDir, `apply-${stamp}-${id}.log`);
+    this.fds.push(openSync(this.file, 'a', 0o600));
+    if (mirror) {
+      rmSync(mirror, { force: true });
+      this.fds.push(openSync(mirror, 'a', 0o644));
+    }
+    pruneLogs(logsDir);
+  }
+
+  /** Records a line (one line of output, or an engine note like "== build"). */
+  write(line: string): void {
+    let text = line.replace(/\r?\n$/, '');
+    for (const s of this.secrets) if (s.length >= 4) text = text.split(s).join('[redacted]');
+    this.tailLines.push(text);
+    if (this.tailLines.length > TAIL_KEEP) this.tailLines.shift();
+    const bytes = Buffer.byteLength(text) + 1;
+    if (this.written + bytes > MAX_LOG_BYTES) {
+      this.omitted++;
+      return;
+    }
+    this.written += bytes;
+    for (const fd of this.fds) writeSync(fd, `${text}\n`);
+  }
+
+  tail(n: number): string[] {
+    return this.tailLines.slice(-n);
+  }
+
+  close(): void {
+    if (this.omitted > 0) {
+      const end = [`[... ${this.omitted} lines omitted: the log reached ${MAX_LOG_BYTES} bytes; the last ${this.tailLines.length} follow ...]`, ...this.tailLines];
+      for (const fd of this.fds) writeSync(fd, `${end.join('\n')}\n`);
+    }
+    for (const fd of this.fds.splice(0)) {
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+}
+
+function pruneLogs(dir: string): void {
+  const logs = readdirSync(dir).filter((n) => n.startsWith('apply-') && n.endsWith('.log')).sort();
+  for (const old of logs.slice(0, Math.max(0, logs.length - MAX_LOG_FILES))) rmSync(join(dir, old), { force: true });
+}

@@ -1,0 +1,131 @@
+/**
+ * Turns nix's `--log-format internal-json` stream (lines "@nix {...}" on stderr, mixed with
+ * nixos-rebuild's own plain lines) into a progress summary and human-readable output lines,
+ * the way nix's own progress bar counts: builds done/expected from `builds` activities, paths
+ * from `copyPaths`, bytes from `copyPath` and `fileTransfer`.
+ */
+import type { ApplyProgress } from './types.js';
+
+// nix/src/libutil/logging.hh
+const ACT = { copyPath: 100, fileTransfer: 101, realise: 102, copyPaths: 103, builds: 104, build: 105, substitute: 108 } as const;
+const RES = { buildLogLine: 101, setPhase: 104, progress: 105, setExpected: 106 } as const;
+
+interface Activity {
+  type: number;
+  text: string;
+  done: number;
+  expected: number;
+  /** setExpected results on this activity: expected count per activity type. */
+  expectedByType: Map<number, number>;
+}
+
+export function emptyProgress(): ApplyProgress {
+  return { activity: null, buildsDone: 0, buildsTotal: 0, pathsDone: 0, pathsTotal: 0, bytesDone: 0, bytesTotal: 0 };
+}
+
+/** Shortens "/nix/store/<hash>-name.drv" (under any root) to "name". */
+export function storeName(text: string): string {
+  return text.replace(/'?(?:\/[^\s']*)?\/nix\/store\/[0-9a-z]{32}-([^\s']+?)(?:\.drv)?'?(?=[\s,]|$)/g, '$1');
+}
+
+export class NixProgress {
+  private readonly live = new Map<number, Activity>();
+  /** done/expected of stopped activities, per type: nix keeps counting them. */
+  private readonly finished = new Map<number, { done: number; expected: number }>();
+  private activity: string | null = null;
+
+  /** Feeds one output line; returns the human-readable line for the log, or null. */
+  line(raw: string): string | null {
+    if (!raw.startsWith('@nix ')) {
+      const text = raw.trimEnd();
+      if (text) this.activity = plainActivity(text) ?? this.activity;
+      return text;
+    }
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(raw.slice(5)) as Record<string, unknown>;
+    } catch {
+      return raw;
+    }
+    const id = Number(m.id);
+    switch (m.action) {
+      case 'msg': {
+        const msg = String(m.msg ?? '');
+        return Number(m.level ?? 0) <= 3 ? msg : null;
+      }
+      case 'start': {
+        const type = Number(m.type);
+        const text = String(m.text ?? '');
+        this.live.set(id, { type, text, done: 0, expected: 0, expectedByType: new Map() });
+        if (text && (type === ACT.build || type === ACT.substitute || type === ACT.fileTransfer)) this.activity = storeName(text);
+        return text && Number(m.level ?? 0) <= 3 ? text : null;
+      }
+      case 'stop': {
+        const a = this.live.get(id);
+        if (a) {
+          const f = this.finished.get(a.type) ?? { done: 0, expected: 0 };
+          f.done += a.done;
+          f.expected += Math.max(a.expected, a.done);
+          this.finished.set(a.type, f);
+          this.live.delete(id);
+        }
+        return null;
+      }
+      case 'result': {
+        const a = this.live.get(id);
+        const fields = Array.isArray(m.fields) ? (m.fields as unknown[]) : [];
+        const type = Number(m.type);
+        if (type === RES.buildLogLine) return String(fields[0] ?? '');
+        if (!a) return null;
+        if (type === RES.progress) {
+          a.done = Number(fields[0] ?? 0);
+          a.expected = Number(fields[1] ?? 0);
+        } else if (type === RES.setExpected) {
+          a.expectedByType.set(Number(fields[0]), Number(fields[1] ?? 0));
+        } else if (type === RES.setPhase && a.type === ACT.build) {
+          this.activity = `${storeName(a.text)} (${String(fields[0] ?? '')})`;
+        }
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private sum(type: number): { done: number; expected: number } {
+    const f = this.finished.get(type) ?? { done: 0, expected: 0 };
+    let done = f.done;
+    let expected = f.expected;
+    let announced = 0;
+    for (const a of this.live.values()) {
+      if (a.type === type) {
+        done += a.done;
+        expected += a.expected;
+      }
+      announced += a.expectedByType.get(type) ?? 0;
+    }
+    return { done, expected: Math.max(expected, announced, done) };
+  }
+
+  snapshot(): ApplyProgress {
+    const builds = this.sum(ACT.builds);
+    const paths = this.sum(ACT.copyPaths);
+    const bytes = this.sum(ACT.copyPath);
+    const download = this.sum(ACT.fileTransfer);
+    return {
+      activity: this.activity,
+      buildsDone: builds.done,
+      buildsTotal: builds.expected,
+      pathsDone: paths.done,
+      pathsTotal: paths.expected,
+      bytesDone: bytes.done + download.done,
+      bytesTotal: Math.max(bytes.expected, bytes.done) + download.expected,
+    };
+  }
+}
+
+/** nixos-rebuild's and switch-to-configuration's own lines that say what is happening. */
+function plainActivity(line: string): string | null {
+  const m = /^(building the system configuration|updating GRUB 2 menu|activating the configuration|setting up \/etc|reloading user units|restarting systemd|switching profile)[^.]*/.exec(line);
+  return m ? m[0] : null;
+}

@@ -1,0 +1,155 @@
+/**
+ * The system adapter for activation: nixos-rebuild, the generations' switch-to-configuration,
+ * and the system profile. `nixos-rebuild` is BOWTIE_SETUP_NIXOS_REBUILD when set, the simulator
+ * under --simulate, else the one on PATH. Children get a small allowlisted environment plus
+ * BOWTIE_SETUP_ROOT, never a secret, and run in the worker's process group so that a timeout
+ * (or the next worker, after a crash) can kill everything they started.
+ */
+import { readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { fsyncDirectory } from '../system/atomic-file.js';
+import type { EnginePaths } from './paths.js';
+import { killGroupMembers, processGroupOf } from './process-info.js';
+
+export const SIMULATOR = fileURLToPath(new URL('../../bin/nixos-rebuild-sim.mjs', import.meta.url));
+
+export type RebuildAction = 'build' | 'test' | 'switch';
+
+export interface CommandResult {
+  ok: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** What ran, for the log and the report. */
+  command: string;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  onLine: (raw: string) => void;
+}
+
+/** Environment variables a child may see: what nix and the simulator need, nothing else. */
+const ENV_ALLOW = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|LOCALE_ARCHIVE|NIX_[A-Z_]+|BOWTIE_SIM_[A-Z_]+)$/;
+
+export function childEnv(root: string, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(from)) if (v !== undefined && ENV_ALLOW.test(k)) env[k] = v;
+  env.BOWTIE_SETUP_ROOT = root;
+  return env;
+}
+
+export function rebuildExecutable(simulate: boolean, from: NodeJS.ProcessEnv = process.env): string {
+  return from.BOWTIE_SETUP_NIXOS_REBUILD || (simulate ? SIMULATOR : 'nixos-rebuild');
+}
+
+export class RebuildAdapter {
+  constructor(
+    private readonly paths: EnginePaths,
+    readonly executable: string,
+  ) {}
+
+  commandLine(action: RebuildAction): string[] {
+    return [action, '--log-format', 'internal-json', '-v'];
+  }
+
+  /** nixos-rebuild build|test|switch. */
+  rebuild(action: RebuildAction, opts: RunOptions): Promise<CommandResult> {
+    return this.exec(this.executable, this.commandLine(action), opts);
+  }
+
+  /** <profile>/system-N-link/bin/switch-to-configuration test|switch. */
+  switchToConfiguration(generation: number, verb: 'test' | 'switch', opts: RunOptions): Promise<CommandResult> {
+    return this.exec(join(this.paths.profilesDir, `system-${generation}-link`, 'bin/switch-to-configuration'), [verb], opts);
+  }
+
+  async currentGeneration(): Promise<number | null> {
+    try {
+      const m = /^system-(\d+)-link$/.exec(await readlink(this.paths.profile));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async generationSystem(n: number): Promise<string | null> {
+    return readlink(join(this.paths.profilesDir, `system-${n}-link`)).catch(() => null);
+  }
+
+  async activeSystem(): Promise<string | null> {
+    return readlink(this.paths.currentSystem).catch(() => null);
+  }
+
+  /**
+   * Makes generation `n` the profile's current one (what `nix-env --switch-generation` does:
+   * an atomic symlink swap). Used to go back after a failed switch; the generation's own
+   * switch-to-configuration then installs the bootloader and activates it.
+   */
+  async setProfileGeneration(n: number): Promise<void> {
+    const link = this.paths.profile;
+    const temp = `${link}.bowtie-${process.pid}`;
+    await unlink(temp).catch(() => {});
+    await symlink(`system-${n}-link`, temp);
+    await rename(temp, link);
+    await fsyncDirectory(dirname(link));
+  }
+
+  private async exec(file: string, args: string[], opts: RunOptions): Promise<CommandResult> {
+    const command = [file === SIMULATOR ? 'nixos-rebuild' : file, ...args].join(' ');
+    const child = execa(file, args, {
+      cwd: this.paths.buildDir,
+      env: childEnv(this.paths.root),
+      extendEnv: false,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      stripFinalNewline: false,
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        pending += chunk;
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          opts.onLine(pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+        }
+        if (pending.length > 65536) {
+          opts.onLine(pending);
+          pending = '';
+        }
+      });
+      stream?.on('end', () => {
+        if (pending) opts.onLine(pending);
+      });
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void this.killChildren(child.pid);
+    }, opts.timeoutMs);
+    const result = await child;
+    clearTimeout(timer);
+    // Whatever it left behind (a grandchild still activating) must not outlive it.
+    if (result.exitCode !== 0 || timedOut) await this.killChildren(null);
+    const signal = result.signal ?? null;
+    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
+    return { ok: exitCode === 0 && !timedOut && signal === null, exitCode, signal, timedOut, command };
+  }
+
+  /** Kills every other process in our group (we lead it), or else just the child. */
+  private async killChildren(pid: number | null | undefined): Promise<void> {
+    if (processGroupOf(process.pid) === process.pid) {
+      await killGroupMembers(process.pid, process.pid).catch(() => {});
+    } else if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+}

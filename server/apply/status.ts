@@ -1,0 +1,76 @@
+/**
+ * The published status (<root>/run/bowtie-setup/status/status.json): what the web process,
+ * `bowtie-setup status` and headless callers read. Built from state.json plus the live
+ * progress; holds no secret.
+ */
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../system/atomic-file.js';
+import type { EngineState } from './journal.js';
+import type { LockOwner } from './lock.js';
+import { emptyProgress } from './progress.js';
+import type { ApplyPhase, ApplyProgress, ApplyStatus } from './types.js';
+
+/** status.json: ApplyStatus plus who is working on it (to notice a dead worker). */
+export interface PublishedStatus extends ApplyStatus {
+  worker: Pick<LockOwner, 'pid' | 'startTime'> | null;
+  publishedAt: string;
+}
+
+export function buildStatus(
+  state: EngineState,
+  extra: { progress?: ApplyProgress; generation: number | null; worker: LockOwner | null; now?: Date },
+): PublishedStatus {
+  const now = extra.now ?? new Date();
+  const j = state.apply;
+  const phase: ApplyPhase = j ? (j.step === 'backup' ? 'write' : j.step) : 'idle';
+  const interactiveConfirm = j?.step === 'confirm' && j.confirmMode === 'interactive' && !j.confirmedAt;
+  const deadline = interactiveConfirm ? j.confirmDeadline : null;
+  return {
+    phase,
+    id: j?.id ?? null,
+    source: j?.source ?? null,
+    confirmMode: j?.confirmMode ?? null,
+    startedAt: j?.startedAt ?? null,
+    phaseStartedAt: j?.stepStartedAt ?? null,
+    progress: extra.progress ?? emptyProgress(),
+    confirmDeadline: deadline,
+    confirmSecondsLeft: deadline ? Math.max(0, Math.ceil((Date.parse(deadline) - now.getTime()) / 1000)) : null,
+    newUrl: j?.next?.newUrl ?? null,
+    last: state.last,
+    setupComplete: state.setup === 'complete',
+    generation: extra.generation,
+    interrupted: false,
+    next: nextHint(state, phase),
+    worker: extra.worker ? { pid: extra.worker.pid, startTime: extra.worker.startTime } : null,
+    publishedAt: now.toISOString(),
+  };
+}
+
+export function nextHint(state: EngineState, phase: ApplyPhase): string {
+  const j = state.apply;
+  if (j) {
+    if (phase === 'confirm' && j.confirmMode === 'interactive') {
+      return `open the wizard${j.next?.newUrl ? ` at ${j.next.newUrl}` : ''} and press Confirm before ${j.confirmDeadline ?? 'the window closes'}, or the previous configuration comes back`;
+    }
+    if (phase === 'rollback') return 'wait: the previous configuration is being restored';
+    return `wait: apply ${j.id} is in progress (${phase})`;
+  }
+  const last = state.last;
+  if (last?.outcome === 'rolled-back') return `the last apply failed in ${last.failedPhase ?? 'an unknown step'} and the previous configuration was restored: fix the cause and apply again`;
+  if (last?.outcome === 'invalid') return 'the last document was not valid: correct the fields named and apply again';
+  if (state.setup === 'complete') return 'setup is complete: the controller runs; use "bowtie-setup reset --config" to run setup again';
+  if (state.setup === 'configured') return 'the network is configured: finish setup in the wizard (or apply a complete document)';
+  return 'open the wizard in a browser (the address and setup code are on the VM console), or apply a complete document with "bowtie-setup apply FILE"';
+}
+
+export async function publishStatus(file: string, status: PublishedStatus): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(status)}\n`, { mode: 0o644, dirMode: 0o755 });
+}
+
+export async function readPublishedStatus(file: string): Promise<PublishedStatus | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as PublishedStatus;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The privileged worker (`bowtie-setup apply --worker`): takes the lock, recovers an
+ * interrupted apply, then runs the queued request (and any that arrives meanwhile). It leads
+ * its own process group, so that every command it starts can be found and killed after a
+ * timeout or after the worker itself was killed.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { execa } from 'execa';
+import { createProbes, type SystemProbes } from '../system/probes.js';
+import { ensureSimulatedMachine } from '../system/sim-machine.js';
+import { Engine, type PhaseTimeouts, timeoutsFromEnv } from './engine.js';
+import type { CrashPoint } from './files.js';
+import { acquireLock } from './lock.js';
+import { enginePaths, type EnginePaths } from './paths.js';
+import { childEnv, RebuildAdapter, rebuildExecutable } from './rebuild.js';
+import { readTicket, removeTicket } from './spool.js';
+import type { ApplyResult } from './types.js';
+
+/** A queued request no worker took within this time is dropped (its sender has given up). */
+export const TICKET_MAX_AGE_MS = 10 * 60_000;
+
+export interface WorkerOptions {
+  root: string;
+  simulate: boolean;
+  env?: NodeJS.ProcessEnv;
+  probes?: SystemProbes;
+  timeouts?: PhaseTimeouts;
+  crash?: CrashPoint;
+  onFirstCommand?: () => void;
+  /** Only recover an interrupted apply; leave a queued request alone. */
+  recoverOnly?: boolean;
+}
+
+export interface WorkerOutcome {
+  /** False when another live worker holds the lock (it will take the queued request). */
+  ran: boolean;
+  recovered: ApplyResult | null;
+  results: ApplyResult[];
+}
+
+/** The crash points the fault-injection suite uses: BOWTIE_SETUP_TEST_CRASH_AT=<name>. */
+export function crashFromEnv(env: NodeJS.ProcessEnv): CrashPoint {
+  const at = env.BOWTIE_SETUP_TEST_CRASH_AT;
+  if (!at) return () => {};
+  return (name) => {
+    if (name === at) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+export async function prepareRoot(paths: EnginePaths, simulate: boolean, env: NodeJS.ProcessEnv): Promise<void> {
+  await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(paths.buildDir, { recursive: true, mode: 0o700 });
+  if (!simulate) return;
+  await ensureSimulatedMachine(paths.root);
+  if (!existsSync(paths.profile)) {
+    // The simulator creates the image's first generation on its first run.
+    await execa(rebuildExecutable(true, env), ['list-generations'], { env: childEnv(paths.root, env), extendEnv: false, cwd: paths.buildDir, stdin: 'ignore' });
+  }
+}
+
+export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
+  const env = opts.env ?? process.env;
+  const paths = enginePaths(opts.root);
+  await prepareRoot(paths, opts.simulate, env);
+  const lock = await acquireLock(paths.lock);
+  if (!lock) return { ran: false, recovered: null, results: [] };
+  const outcome: WorkerOutcome = { ran: true, recovered: null, results: [] };
+  try {
+    const engine = new Engine({
+      paths,
+      rebuild: new RebuildAdapter(paths, rebuildExecutable(opts.simulate, env)),
+      probes: opts.probes ?? createProbes({ root: opts.root, simulate: opts.simulate }),
+      timeouts: opts.timeouts ?? timeoutsFromEnv(env.BOWTIE_SETUP_APPLY_TIMEOUTS),
+      lock: lock.owner,
+      crash: opts.crash ?? crashFromEnv(env),
+      onFirstCommand: opts.onFirstCommand,
+    });
+    for (;;) {
+      await engine.load();
+      const recovered = await engine.recover();
+      if (recovered) {
+        outcome.recovered = recovered;
+        await removeTicket(paths, recovered.id);
+      }
+      if (opts.recoverOnly) break;
+      const ticket = await readTicket(paths);
+      if (!ticket) break;
+      const req = ticket.request;
+      if (req.taken || req.document === undefined || ticket.ageMs > TICKET_MAX_AGE_MS) {
+        // A stub whose apply has ended, or a request nobody took in time.
+        await removeTicket(paths, req.id);
+        continue;
+      }
+      outcome.results.push(await engine.run(req));
+    }
+    await engine.publish(true);
+  } finally {
+    await lock.release();
+  }
+  return outcome;
+}

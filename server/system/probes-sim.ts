@@ -1,0 +1,68 @@
+/**
+ * Simulated system probes for --simulate: the machine described under <root>/sys/class/net
+ * (see interfaces.ts), whose addresses the nixos-rebuild simulator's activation updates from
+ * the active configuration (<root>/run/current-system/site.json). Faults by environment:
+ * BOWTIE_SIM_PROBE_FAIL=link,address,gateway,dns,bowtie-server (comma-separated).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { listInterfaces } from './interfaces.js';
+import type { SystemProbes } from './probes.js';
+
+interface SimSite {
+  network?: { ipv4?: { method?: string; gateway?: string }; dns?: string[] };
+  enrollment?: unknown;
+}
+
+async function activeSite(root: string): Promise<SimSite | null> {
+  try {
+    return JSON.parse(await readFile(join(root, 'run/current-system/site.json'), 'utf8')) as SimSite | null;
+  } catch {
+    return null;
+  }
+}
+
+function failing(what: string): boolean {
+  return (process.env.BOWTIE_SIM_PROBE_FAIL ?? '').split(',').map((s) => s.trim()).includes(what);
+}
+
+export function createSimulatedProbes(root: string): SystemProbes {
+  return {
+    async interfaces() {
+      const list = await listInterfaces(root, true);
+      return list.map((i) => ({
+        ...i,
+        carrier: failing('link') ? false : i.carrier,
+        addresses: failing('address') ? [] : i.addresses,
+      }));
+    },
+    async defaultGateway() {
+      const site = await activeSite(root);
+      const v4 = site?.network?.ipv4;
+      return v4?.method === 'static' && v4.gateway ? v4.gateway : '192.168.122.1';
+    },
+    async reachable() {
+      return !failing('gateway');
+    },
+    async dnsAnswers() {
+      return !failing('dns');
+    },
+    async unitActive(unit) {
+      if (unit !== 'bowtie-server.service') return true;
+      const site = await activeSite(root);
+      return !failing('bowtie-server') && site?.enrollment != null;
+    },
+    async bootId() {
+      const file = join(root, 'run/sim-boot-id');
+      try {
+        return (await readFile(file, 'utf8')).trim();
+      } catch {
+        const id = randomUUID();
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, `${id}\n`);
+        return id;
+      }
+    },
+  };
+}
