@@ -37,6 +37,12 @@ describe('reading config documents', () => {
     })].join('\n');
     expect(read(bomb).ok).toBe(false);
   });
+  it('does not quote the document in JSON errors', () => {
+    const r = readDocument(Buffer.from('{"admin": {"password": hunter2-Secret-Value}}'), 'json');
+    expect(r.ok).toBe(false);
+    expect(JSON.stringify(r)).toMatch(/is not valid JSON/);
+    expect(JSON.stringify(r)).not.toMatch(/hunter|Secret/);
+  });
   it('does not quote the document in YAML errors (it may hold a secret)', () => {
     const r = read('admin:\n  password: "unterminated-secret-value\n');
     expect(r.ok).toBe(false);

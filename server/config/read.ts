@@ -34,7 +34,8 @@ export function readDocument(bytes: Uint8Array, format: 'yaml' | 'json' | 'auto'
     try {
       return checkDuplicateFree(source, JSON.parse(source));
     } catch (e) {
-      if (format === 'json') return fail(`is not valid JSON: ${(e as Error).message}`);
+      // V8's message quotes the text around the error, which may be a secret: keep the position only.
+      if (format === 'json') return fail(`is not valid JSON${jsonErrorPosition(source, e)}`);
     }
   }
   return readYaml(source);
@@ -90,4 +91,12 @@ function checkDuplicateFree(source: string, value: unknown): ReadResult {
   const yaml = readYaml(source);
   if (!yaml.ok && yaml.errors.some((e) => e.message.startsWith('has a duplicate key'))) return yaml;
   return { ok: true, value };
+}
+
+function jsonErrorPosition(source: string, e: unknown): string {
+  const m = /position (\d+)/.exec((e as Error).message);
+  if (!m) return '';
+  const before = source.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return ` at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
 }
