@@ -1,0 +1,227 @@
+# bowtie.site: the site configuration that bowtie-setup renders into /etc/nixos/bowtie/site.nix.
+#
+# The options mirror the config document (server/config/schema.ts) key for key, with the
+# fragment's shape (server/nix/render.ts): secrets are absolute path strings ("*_file") read at
+# run time. They are typed `str`, so a Nix path literal (which would copy the secret into the
+# world-readable store) is rejected, and nothing here reads them at evaluation time.
+#
+# With no fragment, `bowtie.site` is null and this module changes nothing: the factory image.
+# A partial document (no enrollment) configures the host, network and admin account only; a
+# complete one also enables services.bowtie_server (./bowtie-server.nix, the one place that
+# knows the daemon's interface) and services.bowtie-update.
+{ config, lib, ... }:
+let
+  inherit (lib)
+    mkIf
+    mkMerge
+    mkDefault
+    mkOption
+    types
+    optional
+    optionals
+    ;
+
+  site = config.bowtie.site;
+
+  secretPath = types.strMatching "/[^\n\r]*";
+  label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+
+  nullOrStr = description: mkOption {
+    type = types.nullOr types.str;
+    default = null;
+    inherit description;
+  };
+
+  addressing = methods: types.submodule {
+    options = {
+      method = mkOption { type = types.enum methods; };
+      address = nullOrStr "Address with prefix length (static only).";
+      gateway = nullOrStr "Default gateway (static only).";
+    };
+  };
+
+  siteOptions = {
+    hostname = mkOption {
+      type = types.strMatching label;
+      description = "Host name: one RFC 1123 label (networking.hostName).";
+    };
+    domain = nullOrStr "DNS domain; the FQDN is hostname.domain (networking.domain).";
+    site.name = mkOption {
+      type = types.str;
+      description = "Display name of the site.";
+    };
+    admin = mkOption {
+      default = null;
+      description = "The first controller admin and the OS admin account's SSH keys; null in a network-only document.";
+      type = types.nullOr (types.submodule {
+        options = {
+          email = mkOption { type = types.str; };
+          password_hash_file = mkOption {
+            type = secretPath;
+            description = "File holding the argon2id hash of the admin's password (read at run time).";
+          };
+          ssh_authorized_keys = mkOption {
+            type = types.listOf types.str;
+            default = [ ];
+          };
+          console_password_hash_file = mkOption {
+            type = types.nullOr secretPath;
+            default = null;
+            description = "File holding the crypt(3) hash for console login of the OS admin account.";
+          };
+        };
+      });
+    };
+    network = {
+      interface = nullOrStr "Interface to configure; null: the appliance's physical Ethernet NIC(s).";
+      ipv4 = mkOption {
+        type = addressing [ "dhcp" "static" ];
+        default = { method = "dhcp"; };
+      };
+      ipv6 = mkOption {
+        type = addressing [ "auto" "dhcp" "static" "off" ];
+        default = { method = "auto"; };
+      };
+      dns = mkOption { type = types.listOf types.str; default = [ ]; };
+      ntp = mkOption { type = types.listOf types.str; default = [ ]; };
+    };
+    enrollment = mkOption {
+      default = null;
+      description = "Cluster enrollment; null in a partial document (the daemon stays off).";
+      type = types.nullOr (types.submodule {
+        options = {
+          site_id = mkOption { type = types.str; };
+          token_file = mkOption {
+            type = secretPath;
+            description = "File holding the cluster's sync PSK (read at run time).";
+          };
+          entrypoints = mkOption { type = types.listOf types.str; default = [ ]; };
+        };
+      });
+    };
+    tls = {
+      mode = mkOption { type = types.enum [ "acme" "self-signed" "provided" ]; default = "self-signed"; };
+      certificate = nullOrStr "PEM certificate chain (provided mode; public).";
+      private_key_file = mkOption {
+        type = types.nullOr secretPath;
+        default = null;
+        description = "File holding the PEM private key (provided mode).";
+      };
+    };
+    updates = {
+      enable = mkOption { type = types.bool; default = true; };
+      schedule = mkOption { type = types.str; default = "Sun *-*-* 03:00:00"; };
+      randomized_delay = mkOption { type = types.str; default = "1h"; };
+      channel = mkOption { type = types.enum [ "stable" "beta" ]; default = "stable"; };
+    };
+  };
+
+  # authorized_keys is one key per line: a comment holding CR, LF (or any other control
+  # character) must not start a second, attacker-chosen line (docs/decisions/0003).
+  controlChars = map (n: builtins.fromJSON "\"\\u${lib.fixedWidthString 4 "0" (lib.toHexString n)}\"") (lib.range 1 31 ++ [ 127 ]);
+  oneLine = s: builtins.replaceStrings controlChars (map (_: " ") controlChars) s;
+
+  net = site.network;
+  ipv4Static = net.ipv4.method == "static";
+  ipv6Static = net.ipv6.method == "static";
+  dhcp4 = net.ipv4.method == "dhcp";
+  dhcp6 = net.ipv6.method == "dhcp";
+  complete = site.admin != null && site.enrollment != null;
+in
+{
+  imports = [ ./bowtie-server.nix ];
+
+  options.bowtie = {
+    site = mkOption {
+      type = types.nullOr (types.submodule { options = siteOptions; });
+      default = null;
+      description = "The site configuration written by bowtie-setup (/etc/nixos/bowtie/site.nix); null before setup.";
+    };
+    adminUser = mkOption {
+      type = types.str;
+      default = "admin";
+      description = "OS account that receives the admin's SSH keys and console password.";
+    };
+    siteComplete = mkOption {
+      type = types.bool;
+      readOnly = true;
+      default = site != null && complete;
+      defaultText = "bowtie.site has admin and enrollment";
+      description = "Whether the site configuration is complete (the daemon is handed the appliance).";
+    };
+  };
+
+  config = mkIf (site != null) (mkMerge [
+    {
+      assertions = [
+        {
+          assertion = ipv4Static -> net.ipv4.address != null && net.ipv4.gateway != null;
+          message = "bowtie.site.network.ipv4: a static address needs address and gateway";
+        }
+        {
+          assertion = ipv6Static -> net.ipv6.address != null;
+          message = "bowtie.site.network.ipv6: a static address needs address";
+        }
+        {
+          assertion = site.tls.mode == "provided" -> site.tls.certificate != null && site.tls.private_key_file != null;
+          message = "bowtie.site.tls: provided mode needs certificate and private_key_file";
+        }
+        {
+          assertion = site.enrollment != null -> site.admin != null;
+          message = "bowtie.site.admin: is required to enroll the controller";
+        }
+      ];
+
+      networking.hostName = site.hostname;
+      networking.domain = site.domain;
+      networking.nameservers = net.dns;
+      networking.enableIPv6 = net.ipv6.method != "off";
+
+      # One networkd unit for the site's interface, or for the physical Ethernet NICs when the
+      # document names none (docs/decisions/0401). It sorts before NixOS's own
+      # 99-ethernet-default-dhcp, so it wins for the links it matches.
+      systemd.network.enable = true;
+      systemd.network.networks."40-bowtie-site" = {
+        matchConfig = if net.interface != null then { Name = net.interface; } else { Type = "ether"; Kind = "!*"; };
+        address = optional ipv4Static net.ipv4.address ++ optional ipv6Static net.ipv6.address;
+        gateway = optional (ipv4Static && net.ipv4.gateway != null) net.ipv4.gateway
+          ++ optional (ipv6Static && net.ipv6.gateway != null) net.ipv6.gateway;
+        dns = net.dns;
+        ntp = net.ntp;
+        networkConfig = {
+          DHCP = if dhcp4 && dhcp6 then "yes" else if dhcp4 then "ipv4" else if dhcp6 then "ipv6" else "no";
+          IPv6AcceptRA = net.ipv6.method == "auto" || dhcp6;
+          LinkLocalAddressing = if net.ipv6.method == "off" then "no" else "ipv6";
+        };
+        linkConfig.RequiredForOnline = "routable";
+      };
+
+      services.timesyncd = mkMerge [
+        { enable = mkDefault true; }
+        (mkIf (net.ntp != [ ]) { servers = net.ntp; })
+      ];
+    }
+
+    (mkIf (site.admin != null) {
+      users.users.${config.bowtie.adminUser} = {
+        isNormalUser = true;
+        extraGroups = [ "wheel" ];
+        openssh.authorizedKeys.keys = map oneLine site.admin.ssh_authorized_keys;
+        hashedPasswordFile = site.admin.console_password_hash_file;
+      };
+      services.openssh.enable = mkIf (site.admin.ssh_authorized_keys != [ ]) (mkDefault true);
+      # Without a console password the account can only use keys, so sudo cannot ask for one.
+      security.sudo.wheelNeedsPassword = mkDefault (site.admin.console_password_hash_file != null);
+    })
+
+    (mkIf complete {
+      services.bowtie-update = {
+        enable = site.updates.enable;
+        schedule = site.updates.schedule;
+        randomizedDelay = site.updates.randomized_delay;
+        channel = site.updates.channel;
+        health.urls = site.enrollment.entrypoints;
+      };
+    })
+  ]);
+}

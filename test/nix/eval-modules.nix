@@ -1,0 +1,96 @@
+# Evaluates nix/modules/site.nix and update.nix with nixpkgs' lib.evalModules, without the rest
+# of NixOS: the NixOS options these modules set are stubbed as free-form values, so the result
+# shows exactly what the modules define. One call evaluates many fragments (test/nix/*.test.ts).
+#   lib:       nixpkgs lib (NIXPKGS_LIB)
+#   fragments: list of { name; module; setup ? false; } (a fragment file or an inline module;
+#              setup: also evaluate setup.nix, with the image settings a flake would give)
+{ lib, fragments }:
+let
+  fakeStorePath = name: "/nix/store/00000000000000000000000000000000-${name}";
+
+  stubs = { lib, ... }:
+    let
+      anything = lib.mkOption { type = lib.types.anything; default = { }; };
+    in
+    {
+      options = {
+        assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+        warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+        networking = anything;
+        users = anything;
+        security = anything;
+        environment = anything;
+        systemd = anything;
+        nix = anything;
+        system = anything;
+        services.timesyncd = anything;
+        services.openssh = anything;
+        services.udev = anything;
+        nixpkgs = anything;
+      };
+      config = {
+        _module.args.pkgs = {
+          writeShellScript = name: _text: fakeStorePath name;
+          writeText = name: _text: fakeStorePath name;
+          callPackage = _: _: throw "the package is not built in these tests";
+          path = /nonexistent/nixpkgs;
+          coreutils = fakeStorePath "coreutils";
+          gnutar = fakeStorePath "gnutar";
+          xz.bin = fakeStorePath "xz-bin";
+          gzip = fakeStorePath "gzip";
+          stdenv = fakeStorePath "stdenv";
+          stdenvNoCC = fakeStorePath "stdenv-nocc";
+          xorg.lndir = fakeStorePath "lndir";
+          libxslt.bin = fakeStorePath "libxslt-bin";
+        };
+        nix.package = fakeStorePath "nix";
+        system.build.nixos-rebuild = fakeStorePath "nixos-rebuild";
+        systemd.package = fakeStorePath "systemd";
+        system.nixos = { versionSuffix = ".20260601.abcdef0"; revision = "abcdef0123456789"; };
+        environment.sessionVariables.NIX_PATH = "nixpkgs=/nix/store/11111111111111111111111111111111-source";
+        nixpkgs.flake.source = "/nix/store/11111111111111111111111111111111-source";
+        services.bowtie-update = {
+          package = fakeStorePath "bowtie-setup-0.1.0";
+          metadataUrl = "https://updates.example.com/controller/{channel}.json";
+          cacheUrl = "https://cache.example.com";
+          trustedPublicKeys = [ "bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
+        };
+      };
+    };
+
+  evalOne = fragment:
+    let
+      c = (lib.evalModules {
+        modules = [
+          ../../nix/modules/site.nix
+          ../../nix/modules/update.nix
+          ../../nix/modules/bowtie-server-interface.nix
+          stubs
+          fragment.module
+        ] ++ lib.optionals (fragment.setup or false) [
+          ../../nix/modules/setup.nix
+          {
+            services.bowtie-setup = {
+              package = fakeStorePath "bowtie-setup-0.1.0";
+              releaseVersion = "1.8.2";
+              configurationImports = [
+                "/nix/store/22222222222222222222222222222222-source/nix/controller.nix"
+                "/nix/store/33333333333333333333333333333333-source/formats/qcow.nix"
+              ];
+            };
+          }
+        ];
+      }).config;
+      result = {
+        failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
+        siteComplete = c.bowtie.siteComplete;
+        configurationText = c.services.bowtie-setup.configurationText or null;
+        site = c.bowtie.site;
+        inherit (c) networking users security environment systemd nix services;
+      };
+      # A type error (for instance a path literal where a path string belongs) is a throw.
+      tried = builtins.tryEval (builtins.deepSeq result result);
+    in
+    { inherit (fragment) name; ok = tried.success; } // (if tried.success then tried.value else { });
+in
+map evalOne fragments

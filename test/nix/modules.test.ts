@@ -1,0 +1,412 @@
+/**
+ * The NixOS modules under nix/: every .nix file parses, and site.nix + update.nix, evaluated
+ * with nixpkgs' lib.evalModules on the golden fragments (one nix-instantiate run for all of
+ * them), give the NixOS values we mean. The evaluation needs nixpkgs' lib: point NIXPKGS_LIB at
+ * a checkout of nix-community/nixpkgs.lib (the folder holding lib/); without it those tests say
+ * they are skipped and why.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { updateConfigSchema } from '../../server/update/schema.js';
+import { requireNix } from '../helpers/nix.js';
+import { secretValues } from '../helpers/secrets.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const GOLDEN = join(REPO, 'test/golden');
+const HARNESS = join(REPO, 'test/nix/eval-modules.nix');
+
+function nixFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? nixFiles(join(dir, e.name)) : e.name.endsWith('.nix') ? [join(dir, e.name)] : [],
+  );
+}
+
+describe('nix files', () => {
+  it('every .nix file under nix/, test/nix/ and flake.nix parses', () => {
+    requireNix();
+    const files = [...nixFiles(join(REPO, 'nix')), ...nixFiles(join(REPO, 'test/nix')), join(REPO, 'flake.nix')];
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    for (const f of files) {
+      expect(() => execFileSync('nix-instantiate', ['--parse', f], { stdio: ['ignore', 'ignore', 'pipe'] }), f).not.toThrow();
+    }
+  });
+});
+
+// ---- lib.evalModules -------------------------------------------------------------------------
+
+function findNixpkgsLib(): { dir: string | null; reason: string } {
+  const dir = process.env.NIXPKGS_LIB;
+  if (!dir) return { dir: null, reason: 'NIXPKGS_LIB is not set (a checkout of nix-community/nixpkgs.lib)' };
+  const root = resolve(dir);
+  if (existsSync(join(root, 'lib/default.nix'))) return { dir: join(root, 'lib'), reason: '' };
+  if (existsSync(join(root, 'default.nix')) && existsSync(join(root, 'modules.nix'))) return { dir: root, reason: '' };
+  return { dir: null, reason: `NIXPKGS_LIB=${dir} holds neither lib/default.nix nor default.nix` };
+}
+const nixpkgsLib = findNixpkgsLib();
+if (!nixpkgsLib.dir) console.log(`test/nix/modules.test.ts: evalModules tests skipped: ${nixpkgsLib.reason}`);
+const withLib = it.skipIf(!nixpkgsLib.dir);
+const skipNote = nixpkgsLib.dir ? '' : ` (skipped: ${nixpkgsLib.reason})`;
+
+interface Case {
+  name: string;
+  input: string;
+  fragment: string;
+}
+
+function goldenFragments(): Case[] {
+  return readdirSync(GOLDEN)
+    .filter((f) => f.endsWith('.case'))
+    .sort()
+    .flatMap((f) => {
+      const text = readFileSync(join(GOLDEN, f), 'utf8');
+      const m = /^==== fragment\n/m.exec(text);
+      return m ? [{ name: f.slice(0, -5), input: text.slice(0, m.index), fragment: text.slice(m.index + m[0].length) }] : [];
+    });
+}
+
+const KEY = 'AAAAC3NzaC1lZDI1NTE5AAAAIBcwCHmfonosD9uU5lAXh1O8btwR2vJZqKYgq/jEX4Z2';
+/** Inline modules for what the golden files do not cover (Nix source, evaluated as modules). */
+const EXTRA: Record<string, string> = {
+  // A comment that tries to add a second authorized_keys line, with CR, LF and other controls.
+  'ssh-key-injection': `{ bowtie.site = {
+    hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/var/lib/bowtie-setup/secrets/admin-password-hash";
+      ssh_authorized_keys = [ "ssh-ed25519 ${KEY} ops\\nssh-ed25519 ${KEY} attacker\\r\\ncommand=\\"sh\\" x\\u0000" ]; };
+  }; }`.replace('\\u0000', '\\t\u000b'),
+  // A secret as a Nix path literal would be copied into the store: the type refuses it.
+  'path-literal-secret': `{ bowtie.site = {
+    hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = /var/lib/bowtie-setup/secrets/admin-password-hash; };
+  }; }`,
+  'percent-in-free-text': `{ bowtie.site = {
+    hostname = "ctl-1"; site.name = "100% %u uptime";
+    admin = { email = "a@example.com"; password_hash_file = "/var/lib/bowtie-setup/secrets/admin-password-hash"; };
+    enrollment = { site_id = "6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b"; token_file = "/var/lib/bowtie-setup/secrets/enrollment-token";
+      entrypoints = [ "https://ctl-2.example.com/a%20b" ]; };
+  }; }`,
+  'no-fragment': `{ }`,
+};
+
+/** Evaluated together with setup.nix and a flake's image settings. */
+const SETUP: Record<string, string> = {
+  'setup-factory': `{ }`,
+  'setup-import-outside-store': `{ lib, ... }: { services.bowtie-setup.configurationImports = lib.mkForce [ "/home/me/controller.nix" ]; }`,
+};
+
+type Evaluated = {
+  configurationText: string | null;
+  name: string;
+  ok: boolean;
+  failedAssertions: string[];
+  siteComplete: boolean;
+  networking: Record<string, any>;
+  users: { users?: Record<string, any> };
+  security: Record<string, any>;
+  environment: { etc?: Record<string, { text: string }> };
+  systemd: { services?: Record<string, any>; timers?: Record<string, any>; paths?: Record<string, any>; tmpfiles: { rules: string[] }; network?: { networks: Record<string, any> } };
+  nix: Record<string, any>;
+  services: Record<string, any>;
+};
+
+let evaluated: Map<string, Evaluated> | null = null;
+function evaluate(): Map<string, Evaluated> {
+  if (evaluated) return evaluated;
+  requireNix();
+  const dir = mkdtempSync(join(tmpdir(), 'bowtie-modules-'));
+  try {
+    const entries: string[] = [];
+    for (const c of goldenFragments()) {
+      const file = join(dir, `${c.name}.nix`);
+      writeFileSync(file, c.fragment);
+      entries.push(`{ name = ${JSON.stringify(c.name)}; module = ${file}; }`);
+    }
+    for (const [name, source] of Object.entries(EXTRA)) {
+      const file = join(dir, `${name}.nix`);
+      writeFileSync(file, source);
+      entries.push(`{ name = ${JSON.stringify(name)}; module = ${file}; }`);
+    }
+    const design = goldenFragments().find((c) => c.name === 'design-example')!.fragment;
+    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design })) {
+      const file = join(dir, `${name}.nix`);
+      writeFileSync(file, source);
+      entries.push(`{ name = ${JSON.stringify(name)}; module = ${file}; setup = true; }`);
+    }
+    const expr = `import ${HARNESS} { lib = import ${nixpkgsLib.dir}; fragments = [ ${entries.join(' ')} ]; }`;
+    const out = execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      env: { ...process.env, NIX_PATH: '' },
+    });
+    evaluated = new Map((JSON.parse(out) as Evaluated[]).map((e) => [e.name, e]));
+    return evaluated;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const get = (name: string): Evaluated => {
+  const e = evaluate().get(name);
+  if (!e) throw new Error(`no evaluation for ${name}`);
+  if (!e.ok) throw new Error(`${name} did not evaluate`);
+  return e;
+};
+const siteNetwork = (e: Evaluated) => e.systemd.network!.networks['40-bowtie-site'];
+
+describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}`, () => {
+  withLib('every golden fragment evaluates, passes the assertions, and keeps every secret out', () => {
+    const cases = goldenFragments();
+    expect(cases.length).toBeGreaterThanOrEqual(15);
+    for (const c of cases) {
+      const e = get(c.name);
+      expect(e.failedAssertions, c.name).toEqual([]);
+      const hostname = /^hostname: *"?([A-Za-z0-9-]+)/m.exec(c.input)?.[1] ?? JSON.parse(c.input).hostname;
+      expect(e.networking.hostName, c.name).toBe(hostname);
+      const json = JSON.stringify(e);
+      for (const secret of secretValues(c.input)) expect(json, `${c.name}: a secret value is in the configuration`).not.toContain(secret);
+      // Secrets reach NixOS only as the appliance's secret file paths.
+      for (const m of json.matchAll(/"(\/[^"]*secrets[^"]*)"/g)) expect(m[1]).toMatch(/\/var\/lib\/bowtie-setup\/secrets\//);
+      const complete = /^    enrollment = \{$/m.test(c.fragment);
+      expect(e.siteComplete, c.name).toBe(complete);
+      expect(e.services.bowtie_server?.enable ?? false, c.name).toBe(complete);
+    }
+  });
+
+  withLib('the design example: host, domain, DHCP on ens5, DNS, NTP, admin keys, daemon settings', () => {
+    const e = get('design-example');
+    expect(e.networking).toMatchObject({ hostName: 'ctl-sfo-01', domain: 'corp.example.com', nameservers: ['1.1.1.1', '9.9.9.9'], enableIPv6: true });
+    expect(siteNetwork(e)).toMatchObject({
+      matchConfig: { Name: 'ens5' },
+      address: [],
+      gateway: [],
+      networkConfig: { DHCP: 'ipv4', IPv6AcceptRA: true, LinkLocalAddressing: 'ipv6' },
+    });
+    expect(e.services.timesyncd).toEqual({ enable: true, servers: ['time.cloudflare.com'] });
+    expect(e.users.users!.admin).toMatchObject({
+      isNormalUser: true,
+      extraGroups: ['wheel'],
+      openssh: { authorizedKeys: { keys: [`ssh-ed25519 ${KEY} ops@laptop`] } },
+      hashedPasswordFile: null,
+    });
+    const daemon = e.systemd.services!.bowtie_server;
+    expect(daemon.environment).toMatchObject({
+      SITE_ID: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b',
+      BOWTIE_ENTRYPOINTS: 'https://ctl-1.corp.example.com',
+      BOWTIE_JOIN_STRATEGY: 'join-existing',
+      BOWTIE_INIT_ADMIN_EMAIL: 'ops@example.com',
+      BOWTIE_INIT_ADMIN_PASSWORD_HASH_FILE: '%d/admin-password-hash',
+      BOWTIE_SKIP_GUI_INIT: '1',
+      BOWTIE_TLS_MODE: 'acme',
+      BOWTIE_ACME_DOMAINS: 'ctl-sfo-01.corp.example.com',
+    });
+    expect(daemon.serviceConfig.LoadCredential).toEqual(['admin-password-hash:/var/lib/bowtie-setup/secrets/admin-password-hash']);
+    expect(daemon.serviceConfig.ExecStartPre).toEqual([
+      expect.stringMatching(/^\+\/nix\/store\/\S+-bowtie-server-psk-env \/var\/lib\/bowtie-setup\/secrets\/enrollment-token$/),
+    ]);
+    expect(daemon.serviceConfig.EnvironmentFile).toEqual(['/run/bowtie-setup/bowtie_server.env']);
+    expect(e.services.openssh.enable).toBe(true);
+    expect(e.security.sudo.wheelNeedsPassword).toBe(false);
+  });
+
+  withLib('static IPv4 without an interface: address and gateway on the physical Ethernet NICs', () => {
+    const e = get('ipv4-static');
+    expect(siteNetwork(e)).toMatchObject({
+      matchConfig: { Type: 'ether', Kind: '!*' },
+      address: ['10.0.0.5/24'],
+      gateway: ['10.0.0.1'],
+      dns: ['10.0.0.2', '10.0.0.3'],
+      networkConfig: { DHCP: 'no', IPv6AcceptRA: true },
+    });
+    expect(e.networking.nameservers).toEqual(['10.0.0.2', '10.0.0.3']);
+  });
+
+  withLib('IPv6 static with a link-local gateway, static without a gateway, DHCPv6, off', () => {
+    expect(siteNetwork(get('ipv6-static-link-local-gateway'))).toMatchObject({
+      networkConfig: { IPv6AcceptRA: false },
+      gateway: expect.arrayContaining([expect.stringMatching(/^fe80::/)]),
+    });
+    const noGateway = siteNetwork(get('ipv6-static-no-gateway'));
+    expect(noGateway.address).toEqual(['2001:db8:10::5/64']);
+    expect(noGateway.gateway).toEqual([]);
+    expect(siteNetwork(get('ipv6-dhcp')).networkConfig).toMatchObject({ DHCP: 'yes', IPv6AcceptRA: true });
+    const off = get('ipv6-off');
+    expect(off.networking.enableIPv6).toBe(false);
+    expect(siteNetwork(off).networkConfig).toMatchObject({ IPv6AcceptRA: false, LinkLocalAddressing: 'no' });
+  });
+
+  withLib('provided TLS: the certificate in /etc, the key as a credential by path', () => {
+    const e = get('tls-provided');
+    expect(e.environment.etc!['bowtie-setup/tls/certificate.pem']!.text).toContain('-----BEGIN CERTIFICATE-----');
+    const daemon = e.systemd.services!.bowtie_server;
+    expect(daemon.environment).toMatchObject({
+      BOWTIE_TLS_MODE: 'provided',
+      BOWTIE_TLS_CERT_FILE: '/etc/bowtie-setup/tls/certificate.pem',
+      BOWTIE_TLS_KEY_FILE: '%d/tls-private-key',
+    });
+    expect(daemon.serviceConfig.LoadCredential).toContain('tls-private-key:/var/lib/bowtie-setup/secrets/tls-private-key');
+  });
+
+  withLib('a partial document configures host and network only: no daemon, no updates', () => {
+    const e = get('partial-network-only');
+    expect(e.networking.hostName).toBe('edge-01');
+    expect(e.siteComplete).toBe(false);
+    expect(e.services.bowtie_server.enable).toBe(false);
+    expect(e.services['bowtie-update'].enable).toBe(false);
+    expect(e.systemd.timers?.['bowtie-update']).toBeUndefined();
+    expect(e.systemd.services?.bowtie_server).toBeUndefined();
+    expect(e.users.users?.admin).toBeUndefined();
+    const withAdmin = get('partial-with-admin');
+    expect(withAdmin.users.users!.admin.isNormalUser).toBe(true);
+    expect(withAdmin.services.bowtie_server.enable).toBe(false);
+  });
+
+  withLib('a console password hash reaches the OS account as a file path', () => {
+    const e = get('console-password-yescrypt');
+    expect(e.users.users!.admin.hashedPasswordFile).toBe('/var/lib/bowtie-setup/secrets/console-password-hash');
+    expect(e.security.sudo.wheelNeedsPassword).toBe(true);
+  });
+
+  withLib('SSH key comments cannot add a second authorized_keys line', () => {
+    for (const name of ['ssh-key-injection', 'ssh-key-hostile-comment']) {
+      const keys: string[] = get(name).users.users!.admin.openssh.authorizedKeys.keys;
+      expect(keys.length, name).toBeGreaterThanOrEqual(1);
+      for (const key of keys) expect(key, name).not.toMatch(/[\u0000-\u001f\u007f]/);
+      // What NixOS writes: the keys joined by newlines, one line per key.
+      expect(keys.join('\n').split('\n'), name).toHaveLength(keys.length);
+    }
+    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(/^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker  command="sh" x  $/);
+  });
+
+  withLib('a secret given as a Nix path literal is refused (it would be copied into the store)', () => {
+    expect(evaluate().get('path-literal-secret')!.ok).toBe(false);
+  });
+
+  withLib('"%" in free text stays literal in the daemon environment (systemd specifiers)', () => {
+    const env = get('percent-in-free-text').systemd.services!.bowtie_server.environment;
+    expect(env.BOWTIE_SITE_NAME).toBe('100%% %%u uptime');
+    expect(env.BOWTIE_ENTRYPOINTS).toBe('https://ctl-2.example.com/a%%20b');
+    expect(env.BOWTIE_JOIN_STRATEGY).toBe('join-existing');
+  });
+
+  withLib('no fragment: the factory image is left alone', () => {
+    const e = get('no-fragment');
+    expect(e.networking).toEqual({});
+    expect(e.services.bowtie_server.enable).toBe(false);
+    expect(e.systemd.timers ?? {}).toEqual({});
+  });
+
+  withLib('updates: a timer from the schedule and a service that survives the switch', () => {
+    const e = get('updates-weekdays-beta');
+    const input = goldenFragments().find((c) => c.name === 'updates-weekdays-beta')!.fragment;
+    const schedule = /schedule = "([^"]*)"/.exec(input)![1];
+    const delay = /randomized_delay = "([^"]*)"/.exec(input)![1];
+    expect(e.systemd.timers!['bowtie-update']).toMatchObject({
+      wantedBy: ['timers.target'],
+      timerConfig: { OnCalendar: schedule, RandomizedDelaySec: delay, Persistent: true, Unit: 'bowtie-update.service' },
+    });
+    const service = e.systemd.services!['bowtie-update'];
+    expect(service).toMatchObject({
+      restartIfChanged: false,
+      stopIfChanged: false,
+      unitConfig: { 'X-StopOnRemoval': false },
+      serviceConfig: { Type: 'oneshot', ExecStart: expect.stringMatching(/\/bin\/bowtie-setup update --config \/etc\/bowtie-setup\/update.json$/) },
+    });
+    const settings = JSON.parse(e.environment.etc!['bowtie-setup/update.json']!.text);
+    expect(settings.channel).toBe('beta');
+    expect(settings.metadata_url).toBe('https://updates.example.com/controller/beta.json');
+    // What the module writes is what the command accepts.
+    expect(updateConfigSchema.safeParse(settings).success).toBe(true);
+    expect(e.nix.settings).toEqual({ substituters: ['https://cache.example.com'], 'trusted-public-keys': [expect.stringMatching(/^bowtie-1:/)] });
+  });
+
+  withLib('updates disabled in the document: no timer, the settings stay for update --check', () => {
+    const e = get('updates-disabled');
+    expect(e.services['bowtie-update'].enable).toBe(false);
+    expect(e.systemd.timers?.['bowtie-update']).toBeUndefined();
+    expect(e.environment.etc!['bowtie-setup/update.json']).toBeDefined();
+  });
+
+  withLib('the cluster entrypoints become the update health check', () => {
+    const settings = JSON.parse(get('entrypoints-with-paths').environment.etc!['bowtie-setup/update.json']!.text);
+    expect(settings.health.urls.length).toBeGreaterThan(0);
+    expect(settings.health.units).toEqual(['bowtie_server.service']);
+  });
+});
+
+describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
+  withLib('the web unit: unprivileged, one capability, hardened, the claim block on the console', () => {
+    const e = get('setup-factory');
+    expect(e.failedAssertions).toEqual([]);
+    const web = e.systemd.services!['bowtie-setup'];
+    expect(web.serviceConfig).toMatchObject({
+      User: 'bowtie-setup',
+      AmbientCapabilities: ['CAP_NET_BIND_SERVICE'],
+      CapabilityBoundingSet: ['CAP_NET_BIND_SERVICE'],
+      NoNewPrivileges: true,
+      ProtectSystem: 'strict',
+      ReadWritePaths: ['/var/lib/bowtie-setup'],
+      PrivateDevices: true,
+      BindPaths: ['/dev/console'],
+      ExecStart: expect.stringMatching(/\/bin\/bowtie-setup serve --listen 0\.0\.0\.0:443 --console \/dev\/console$/),
+    });
+    expect(web.serviceConfig.MemoryDenyWriteExecute).toBeUndefined();
+    expect(web.unitConfig.ConditionPathExists).toBe('!/var/lib/bowtie-setup/handed-off');
+    expect(readFileSync(join(REPO, 'nix/modules/setup.nix'), 'utf8')).toMatch(/# Hardening\n/);
+    expect(e.networking.firewall.allowedTCPPorts).toEqual([443, 80]);
+    expect(e.services.udev.extraRules).toContain('KERNEL=="console", GROUP="bowtie-setup", MODE="0620"');
+    expect(e.systemd.tmpfiles.rules).toEqual(
+      expect.arrayContaining(['d /var/lib/bowtie-setup 0700 bowtie-setup bowtie-setup -', 'd /var/lib/bowtie-setup/secrets 0700 root root -']),
+    );
+  });
+
+  withLib('the units that run nixos-rebuild survive the switch; only the worker may be started by the wizard', () => {
+    const e = get('setup-factory');
+    for (const unit of ['bowtie-setup-apply', 'bowtie-setup-cloud-init', 'bowtie-setup-console']) {
+      expect(e.systemd.services![unit], unit).toMatchObject({ restartIfChanged: false, stopIfChanged: false, unitConfig: { 'X-StopOnRemoval': false } });
+    }
+    expect(e.systemd.services!['bowtie-setup-apply'].serviceConfig.ExecStart).toMatch(/bowtie-setup apply --worker$/);
+    expect(e.systemd.services!['bowtie-setup-cloud-init'].serviceConfig.ExecStart).toMatch(/bowtie-setup cloud-init$/);
+    expect(e.security.polkit.extraConfig).toContain('action.lookup("unit") == "bowtie-setup-apply.service"');
+    expect(e.security.polkit.extraConfig).toContain('subject.user == "bowtie-setup"');
+  });
+
+  withLib('/etc/nixos/configuration.nix imports the image by store path and the site fragment, and parses', () => {
+    const e = get('setup-factory');
+    const text = e.configurationText!;
+    expect(text).toContain('(builtins.storePath "/nix/store/22222222222222222222222222222222-source" + "/nix/controller.nix")');
+    expect(text).toContain('(builtins.storePath "/nix/store/33333333333333333333333333333333-source" + "/formats/qcow.nix")');
+    expect(text).toContain('lib.optional (builtins.pathExists /etc/nixos/bowtie/site.nix) /etc/nixos/bowtie/site.nix');
+    expect(text).toContain('services.bowtie-setup.nixpkgs = (builtins.storePath "/nix/store/11111111111111111111111111111111-source" + "");');
+    expect(text).toContain('system.nixos.revision = "abcdef0123456789";');
+    const dir = mkdtempSync(join(tmpdir(), 'bowtie-configuration-'));
+    try {
+      writeFileSync(join(dir, 'configuration.nix'), text);
+      expect(() => execFileSync('nix-instantiate', ['--parse', join(dir, 'configuration.nix')], { stdio: 'pipe' })).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(e.nix.nixPath).toEqual(['nixpkgs=/nix/store/11111111111111111111111111111111-source', 'nixos-config=/etc/nixos/configuration.nix']);
+    expect(JSON.parse(e.environment.etc!['bowtie-setup/release.json']!.text)).toEqual({
+      version: '1.8.2',
+      nixpkgs: '/nix/store/11111111111111111111111111111111-source',
+      configuration: '/nix/store/00000000000000000000000000000000-configuration.nix',
+    });
+  });
+
+  withLib('an image module outside the store is refused with a message naming the option', () => {
+    expect(get('setup-import-outside-store').failedAssertions).toEqual([expect.stringContaining('services.bowtie-setup.configurationImports')]);
+  });
+
+  withLib('hand-off: the daemon waits for the marker and stops the wizard when it starts', () => {
+    const e = get('setup-complete');
+    expect(e.failedAssertions).toEqual([]);
+    expect(e.systemd.services!.bowtie_server).toMatchObject({
+      conflicts: ['bowtie-setup.service', 'bowtie-setup-console.service'],
+      unitConfig: { ConditionPathExists: '/var/lib/bowtie-setup/handed-off' },
+    });
+    expect(e.systemd.paths!['bowtie-setup-handoff'].pathConfig).toEqual({ PathExists: '/var/lib/bowtie-setup/handed-off', Unit: 'bowtie_server.service' });
+    expect(get('setup-factory').systemd.paths?.['bowtie-setup-handoff']).toBeUndefined();
+  });
+});
