@@ -1,0 +1,107 @@
+{
+  description = "bowtie-setup: the first-boot setup wizard of the Bowtie Controller NixOS appliance";
+
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    nixos-generators = {
+      url = "github:nix-community/nixos-generators";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    { self, nixpkgs, nixos-generators }:
+    let
+      inherit (nixpkgs) lib;
+      system = "x86_64-linux";
+      pkgs = nixpkgs.legacyPackages.${system};
+
+      # The image formats the appliance ships in (nixos-generators format names).
+      formats = [ "amazon" "gce" "hyperv" "proxmox" "qcow" "qcow-efi" "raw-efi" "vmware" ];
+
+      # One Controller configuration for every format. `modules` must be files (strings or
+      # paths inside a store path, e.g. "${inputs.bowtie.outPath}/nixos/bowtie-server.nix"):
+      # the appliance re-imports them from /etc/nixos/configuration.nix to rebuild itself.
+      # `bowtieServerModule` is the vendor's services.bowtie_server module; the default only
+      # declares the interface (nix/modules/bowtie-server-interface.nix) and warns.
+      mkController =
+        {
+          format,
+          bowtieServerModule ? "${self}/nix/modules/bowtie-server-interface.nix",
+          modules ? [ ],
+          update ? { },
+        }:
+        let
+          imageModules = [
+            "${nixos-generators}/format-module.nix"
+            "${nixos-generators}/formats/${format}.nix"
+            "${self}/nix/controller.nix"
+            bowtieServerModule
+          ] ++ modules;
+        in
+        lib.nixosSystem {
+          modules = imageModules ++ [
+            {
+              nixpkgs.hostPlatform = system;
+              services.bowtie-setup.configurationImports = imageModules;
+              services.bowtie-update = update;
+            }
+          ];
+        };
+
+      # Placeholder update endpoints for the reference images: an image maintainer passes the
+      # real ones (README "Building appliance images").
+      referenceUpdate = {
+        metadataUrl = "https://updates.bowtie.invalid/controller/{channel}.json";
+        cacheUrl = "https://cache.bowtie.invalid";
+        trustedPublicKeys = [ "bowtie-reference-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
+      };
+
+      controllers = lib.genAttrs formats (format: mkController { inherit format; update = referenceUpdate; });
+      imageOf = cfg: cfg.config.system.build.${cfg.config.formatAttr};
+    in
+    {
+      lib = { inherit mkController formats; };
+
+      packages.${system} =
+        {
+          bowtie-setup = pkgs.callPackage ./nix/package.nix { };
+          default = self.packages.${system}.bowtie-setup;
+        }
+        // lib.mapAttrs' (format: cfg: lib.nameValuePair "image-${format}" (imageOf cfg)) controllers;
+
+      nixosModules = {
+        default = ./nix/modules;
+        setup = ./nix/modules/setup.nix;
+        site = ./nix/modules/site.nix;
+        update = ./nix/modules/update.nix;
+        bowtie-server-interface = ./nix/modules/bowtie-server-interface.nix;
+      };
+
+      nixosConfigurations = lib.mapAttrs' (format: cfg: lib.nameValuePair "controller-${format}" cfg) controllers;
+
+      checks.${system} =
+        {
+          package = self.packages.${system}.bowtie-setup;
+        }
+        // import ./nix/tests {
+          inherit pkgs self;
+        };
+
+      devShells.${system}.default = pkgs.mkShell {
+        packages = [
+          pkgs.nodejs_20
+          pkgs.nix
+          pkgs.chromium
+          pkgs.python3
+        ];
+        shellHook = ''
+          export NIXPKGS_LIB=${nixpkgs}
+        '';
+      };
+      # Older Nix reads `devShell`.
+      devShell.${system} = self.devShells.${system}.default;
+
+      formatter.${system} = pkgs.nixfmt-rfc-style;
+    };
+}

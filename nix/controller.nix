@@ -1,0 +1,31 @@
+# The Controller appliance: one configuration from which every image format is built
+# (flake.nix adds the nixos-generators format module and the vendor's bowtie_server module).
+# Imported by path, also by /etc/nixos/configuration.nix on the appliance: keep it a file that
+# needs no flake arguments.
+{ lib, ... }:
+{
+  imports = [ ./modules ];
+
+  nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux";
+  system.stateVersion = "25.05";
+
+  networking.hostName = lib.mkDefault "bowtie";
+  networking.firewall.enable = true;
+
+  # Accounts come from the site configuration only; before setup nobody can log in, and the
+  # console shows the bowtie-setup menu instead.
+  users.mutableUsers = false;
+  users.allowNoPasswordLogin = true;
+  services.openssh = {
+    enable = true;
+    settings.PasswordAuthentication = false;
+    settings.PermitRootLogin = "no";
+  };
+
+  documentation.enable = false;
+  nix.gc = {
+    automatic = true;
+    options = "--delete-older-than 30d";
+  };
+  boot.loader.grub.configurationLimit = 10;
+}

@@ -1,0 +1,68 @@
+# The wizard as a Nix package: the TypeScript compiled ahead of time (npm run build -> dist/),
+# the production dependencies only, and a wrapper running the compiled CLI with Node 20.
+# npm dependencies come from package-lock.json through importNpmLock (each tarball by its
+# integrity hash), so there is no npmDepsHash to keep in step with the lock file.
+{
+  lib,
+  buildNpmPackage,
+  importNpmLock,
+  nodejs_20,
+  python3,
+  makeWrapper,
+}:
+let
+  src = lib.fileset.toSource {
+    root = ../.;
+    fileset = lib.fileset.unions [
+      ../package.json
+      ../package-lock.json
+      ../tsconfig.json
+      ../tsconfig.build.json
+      ../scripts/build.mjs
+      ../bin
+      ../server
+      (lib.fileset.maybeMissing ../views)
+    ];
+  };
+in
+buildNpmPackage {
+  pname = "bowtie-setup";
+  version = (lib.importJSON ../package.json).version;
+  inherit src;
+  nodejs = nodejs_20;
+
+  npmDeps = importNpmLock { npmRoot = src; };
+  npmConfigHook = importNpmLock.npmConfigHook;
+
+  # argon2 is built from source (node-gyp) rather than taking the prebuilt binary from npm.
+  nativeBuildInputs = [ python3 makeWrapper ];
+  env.npm_config_build_from_source = "true";
+
+  npmBuildScript = "build";
+
+  installPhase = ''
+    runHook preInstall
+    npm prune --omit=dev --no-save
+    # tsx only runs the sources in a clone (docs/decisions/0007); the package runs dist/.
+    rm -rf node_modules/tsx node_modules/esbuild node_modules/@esbuild node_modules/get-tsconfig node_modules/resolve-pkg-maps
+    mkdir -p $out/lib/bowtie-setup $out/bin
+    cp -r dist/. $out/lib/bowtie-setup/
+    cp -r node_modules $out/lib/bowtie-setup/
+    makeWrapper ${lib.getExe nodejs_20} $out/bin/bowtie-setup \
+      --add-flags $out/lib/bowtie-setup/server/main.js \
+      --set NODE_ENV production
+    runHook postInstall
+  '';
+
+  doInstallCheck = true;
+  installCheckPhase = ''
+    $out/bin/bowtie-setup --version | grep -qx ${lib.escapeShellArg (lib.importJSON ../package.json).version}
+  '';
+
+  meta = {
+    description = "First-boot setup wizard of the Bowtie Controller NixOS appliance";
+    mainProgram = "bowtie-setup";
+    license = lib.licenses.unfree;
+    platforms = lib.platforms.linux;
+  };
+}

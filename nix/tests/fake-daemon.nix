@@ -1,0 +1,21 @@
+# A stand-in for the vendor's services.bowtie_server in the VM tests: checks that it got what
+# the site mapping promises (the PSK in its environment, the admin hash as a credential) and
+# serves on 8443. A release that sets bowtie-test.brokenDaemon never comes up.
+{ config, lib, pkgs, ... }:
+{
+  imports = [ ../modules/bowtie-server-interface.nix ];
+
+  options.bowtie-test.brokenDaemon = lib.mkEnableOption "a daemon that fails to start (the update test's bad release)";
+
+  config = lib.mkIf config.services.bowtie_server.enable {
+    systemd.services.bowtie_server = {
+      wantedBy = [ "multi-user.target" ];
+      script = ''
+        ${lib.optionalString config.bowtie-test.brokenDaemon ''echo "broken release" >&2; exit 1''}
+        test -n "$BOWTIE_SYNC_PSK"
+        test -r "$CREDENTIALS_DIRECTORY/admin-password-hash"
+        exec ${pkgs.python3}/bin/python3 -m http.server 8443
+      '';
+    };
+  };
+}
