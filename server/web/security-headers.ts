@@ -1,7 +1,7 @@
 /**
  * Response headers for every answer: a strict Content-Security-Policy (scripts and styles
  * only from this origin, no inline code, no eval; htmx needs neither with our configuration),
- * no framing, no referrer, no caching of pages that may show configuration.
+ * no framing, no referrer to other sites, no caching of pages that may show configuration.
  */
 import helmet from 'helmet';
 import type { NextFunction, Request, Response } from 'express';
@@ -25,7 +25,9 @@ export function securityHeaders() {
     // insists on HTTPS, which the controller also speaks. No includeSubDomains: the domain is
     // the customer's, not ours.
     strictTransportSecurity: { maxAge: 31536000, includeSubDomains: false },
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin, not no-referrer: with no-referrer Chrome sends "Origin: null" on form posts,
+    // which the CSRF check must refuse. Nothing leaves for other sites either way.
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: true,
     crossOriginOpenerPolicy: { policy: 'same-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },

@@ -60,8 +60,10 @@ ${f('network.ipv6.method', 'IPv6', {
   options: IPV6_METHODS.map((m) => ({ value: m, label: IPV6_LABELS[m] })),
   errors: [...v.errorsFor('network.ipv6.method'), ...v.errorsFor('network.ipv6')],
 })}
+<div class="ipv6-static-only">
 ${f('network.ipv6.address', 'Static IPv6 address with prefix length', { placeholder: '2001:db8::5/64', hint: 'Only used with static IPv6.' })}
 ${f('network.ipv6.gateway', 'IPv6 gateway (optional)', { placeholder: 'fe80::1', hint: 'Only used with static IPv6.' })}
+</div>
 </fieldset>
 <fieldset class="group"><legend>Servers</legend>
 ${f('network.dns', 'DNS servers', { lines: 2, hint: 'One per line. Required with a static IPv4 address; with DHCP, empty means the ones DHCP gives.' })}
