@@ -40,6 +40,8 @@ export interface AppDeps extends WizardDeps {
   allowlist: HostAllowlist;
   sessions?: SessionStore;
   rateLimit?: Parameters<typeof unlockRateLimit>[0];
+  /** Whether setup is complete; default: the engine's status. serve reads the published file directly. */
+  setupComplete?: () => Promise<boolean>;
   /** Where errors are written (a 500's stack); never a secret. */
   log?: (line: string) => void;
 }
@@ -54,14 +56,14 @@ export const ASSETS = {
  * Whether setup is complete, from the engine's published status. Read at most once a second:
  * it is a file read, and every request asks.
  */
-function setupCompleteProbe(deps: WizardDeps): () => Promise<boolean> {
+function setupCompleteProbe(read: () => Promise<boolean>): () => Promise<boolean> {
   let value = false;
   let readAt = -Infinity;
   return async () => {
     if (value) return true; // completion is final for this process
     if (Date.now() - readAt < 1000) return value;
     readAt = Date.now();
-    value = (await deps.apply.status().catch(() => ({ setupComplete: false }))).setupComplete;
+    value = await read().catch(() => false);
     return value;
   };
 }
@@ -69,7 +71,7 @@ function setupCompleteProbe(deps: WizardDeps): () => Promise<boolean> {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   const sessions = deps.sessions ?? new SessionStore();
-  const setupComplete = setupCompleteProbe(deps);
+  const setupComplete = setupCompleteProbe(deps.setupComplete ?? (async () => (await deps.apply.status()).setupComplete));
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', false);

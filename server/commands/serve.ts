@@ -11,6 +11,8 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { ApplyClient } from '../apply/index.js';
+import { enginePaths } from '../apply/paths.js';
+import { readPublishedStatus } from '../apply/status.js';
 import { claimFor } from '../auth/claim.js';
 import { readCloudInitResult } from '../auth/cloud-init-result.js';
 import { formatSetupCode, loadOrCreateSetupCode } from '../auth/setup-code.js';
@@ -18,7 +20,7 @@ import { fqdnOf } from '../config/names.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { DraftStore, draftPath, loadPrefill } from '../steps/draft.js';
 import { formatClaimBlock, writeClaimBlock } from '../system/claim-block.js';
-import { listInterfaces } from '../system/interfaces.js';
+import { cachedInterfaces } from '../system/interfaces.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
 
@@ -138,12 +140,14 @@ export const serveCommand: Command = {
     const apply = lazyApplyClient(root, simulate);
     const app = createApp({
       drafts,
-      interfaces: () => listInterfaces(root, simulate),
+      interfaces: cachedInterfaces(root, simulate),
       apply,
       now: () => new Date(),
       claim,
       cloudInit,
       allowlist,
+      // The published status file, not the client: the client module loads the whole engine.
+      setupComplete: async () => (await readPublishedStatus(enginePaths(root).status))?.setupComplete === true,
       log: (line) => ctx.stderr(`${line}\n`),
     });
     // The draft's hostname becomes an allowed Host once entered.

@@ -57,3 +57,19 @@ export async function listInterfaces(root: string, simulate: boolean): Promise<N
 export function defaultInterface(list: readonly NetworkInterface[]): NetworkInterface | null {
   return list.find((i) => i.physical && i.carrier === true) ?? list.find((i) => i.physical) ?? null;
 }
+
+/**
+ * listInterfaces, remembered for `ttlMs`: the network step asks on every render, and a dozen
+ * sysfs reads per page would be most of the page's cost.
+ */
+export function cachedInterfaces(root: string, simulate: boolean, ttlMs = 2000, now: () => number = Date.now): () => Promise<NetworkInterface[]> {
+  let value: Promise<NetworkInterface[]> | null = null;
+  let readAt = -Infinity;
+  return () => {
+    if (!value || now() - readAt > ttlMs) {
+      readAt = now();
+      value = listInterfaces(root, simulate);
+    }
+    return value;
+  };
+}

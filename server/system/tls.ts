@@ -4,17 +4,24 @@
  * start and again when it no longer covers a current name or address or is about to expire.
  * Its SHA-256 fingerprint goes on the console so the person can check what the browser shows.
  */
-import 'reflect-metadata';
 import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { STATE_DIR } from '../nix/paths.js';
 import { writeFileAtomic } from './atomic-file.js';
 
-// Node's webcrypto is the DOM Crypto that @peculiar/x509 expects; the DOM types are not loaded here.
-x509.cryptoProvider.set(webcrypto as never);
+/**
+ * @peculiar/x509 (and the reflect-metadata polyfill it needs first) takes about 0.4 s to load:
+ * loaded only when a certificate is made, so a restart with a stored one does not pay for it.
+ */
+async function loadX509() {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  // Node's webcrypto is the DOM Crypto that @peculiar/x509 expects; the DOM types are not loaded here.
+  x509.cryptoProvider.set(webcrypto as never);
+  return x509;
+}
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const VALID_DAYS = 365;
@@ -50,6 +57,7 @@ export function certificateCovers(certPem: string, names: readonly string[], now
 }
 
 export async function createWizardCertificate(commonName: string, names: readonly string[], now: Date): Promise<WizardCertificate> {
+  const x509 = await loadX509();
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const serial = randomBytes(16);
   serial[0]! &= 0x7f; // a positive serial number

@@ -5,7 +5,8 @@
  * after setup completes (the confirm and the final status are reached then).
  */
 import { Router, type Request } from 'express';
-import { ApplyInvalidError } from '../../apply/index.js';
+// errors.js, not index.js: the index pulls in the whole engine, which the web process loads only to apply.
+import { ApplyInvalidError } from '../../apply/errors.js';
 import { validateDocument } from '../../config/validate.js';
 import { html } from '../../web/html.js';
 import { HttpError, statusOf } from '../../web/http-error.js';
