@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(formStepRoutes(FORM_STEPS, deps));
   app.use(reviewRoutes(FORM_STEPS, deps));
-  app.use(applyRoutes(FORM_STEPS, deps));
+  app.use(applyRoutes(FORM_STEPS, deps, sessions));
   app.use(() => {
     throw new HttpError(404, 'There is no such page in the setup wizard.', { title: 'Not found' });
   });

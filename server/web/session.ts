@@ -20,6 +20,8 @@ export interface Session {
   csrf: string;
   created: number;
   seen: number;
+  /** A one-use token that opens a session at the appliance's new address (see handoffToken). */
+  handoff?: string;
 }
 
 declare global {
@@ -91,6 +93,30 @@ export class SessionStore {
     const id = readCookie(req, SESSION_COOKIE);
     if (id) this.sessions.delete(id);
     res.append('Set-Cookie', cookie(SESSION_COOKIE, '', 0));
+  }
+
+  /**
+   * When an apply moves the appliance to a new address, this session's cookie does not go
+   * there (another origin). The link to the new address carries this token instead: one use,
+   * valid as long as the session, so the admin can confirm within the window without
+   * unlocking again.
+   */
+  handoffToken(session: Session): string {
+    session.handoff ??= randomBytes(32).toString('base64url');
+    return session.handoff;
+  }
+
+  /** Starts a session from a handoff token, which is used up; false when unknown or expired. */
+  redeemHandoff(token: string, res: Response): boolean {
+    const t = this.now();
+    for (const s of this.sessions.values()) {
+      if (s.handoff && sameSecret(s.handoff, token) && t - s.seen <= SESSION_IDLE_MS && t - s.created <= SESSION_MAX_AGE_MS) {
+        delete s.handoff;
+        this.create(res);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Ends every session (setup complete, reset). */

@@ -77,4 +77,22 @@ describe('apply step', () => {
     expect(page.text).not.toContain('hx-trigger="every');
     expect(page.text).not.toContain('http-equiv="refresh"');
   });
+
+  it('hands the session to the new address with a one-use link, so the confirm needs no second unlock', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    w.apply.current = idleStatus({ phase: 'confirm', id: 'apply-3', confirmMode: 'interactive', confirmSecondsLeft: 100, newUrl: 'https://10.0.0.5/' });
+    const page = await c.get('/apply');
+    const link = /href="(https:\/\/10\.0\.0\.5\/resume\?token=[^"]+)"/.exec(page.text)?.[1];
+    expect(link).toBeDefined();
+    const path = new URL(link!.replaceAll('&amp;', '&')).pathname + new URL(link!.replaceAll('&amp;', '&')).search;
+    const elsewhere = w.client(); // another origin: no cookie of the first
+    const resumed = await elsewhere.get(path);
+    expect(resumed.status).toBe(303);
+    expect(resumed.headers.location).toBe('/apply');
+    expect((await elsewhere.get('/apply')).text).toContain('name="id" value="apply-3"');
+    expect((await elsewhere.post('/apply/confirm', { id: 'apply-3' })).status).toBe(303);
+    const again = await w.client().get(path);
+    expect(again.headers.location).toBe('/unlock');
+  });
 });

@@ -4,7 +4,8 @@
  * the network changes, and the result with the output's tail. These routes stay available
  * after setup completes (the confirm and the final status are reached then).
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
+import type { ApplyStatus } from '../../apply/index.js';
 // errors.js, not index.js: the index pulls in the whole engine, which the web process loads only to apply.
 import { ApplyInvalidError } from '../../apply/errors.js';
 import { validateDocument } from '../../config/validate.js';
@@ -16,7 +17,8 @@ import { STEP_ORDER } from '../order.js';
 import { reviewPage } from '../review/index.js';
 import type { FormStep } from '../step.js';
 import { doneSteps } from '../wizard.js';
-import { isRunning, logBlock, statusBlock } from './view.js';
+import type { SessionStore } from '../../web/session.js';
+import { isRunning, logBlock, statusBlock, type Continuation } from './view.js';
 
 export const LOG_LINES = 200;
 
@@ -25,27 +27,32 @@ export function controllerUrl(req: Request): string {
   return `https://${req.headers.host}/`;
 }
 
-export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps): Router {
+export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore): Router {
   const router = Router();
+  const continuation = (req: Request, res: Response, s: ApplyStatus): Continuation => ({
+    csrf: res.locals.csrf as string,
+    controllerUrl: controllerUrl(req),
+    newUrlLink: s.newUrl && req.session ? `${s.newUrl.replace(/\/?$/, '/')}resume?token=${encodeURIComponent(sessions.handoffToken(req.session))}` : null,
+  });
 
   router.get('/apply', async (req, res) => {
     const [status, log, draft] = await Promise.all([deps.apply.status(), deps.apply.logTail(LOG_LINES), deps.drafts.get()]);
     const running = isRunning(status);
-    const csrf = res.locals.csrf as string;
     sendPage(res, 200, {
       title: 'Apply',
       step: 'apply',
       done: req.session ? doneSteps(steps, draft.document) : null,
       refreshSeconds: running ? 2 : undefined,
       main: html`<h1><span class="step-no">Step ${STEP_ORDER.length} of ${STEP_ORDER.length}:</span> Apply</h1>
-${statusBlock(status, csrf, controllerUrl(req))}
+${statusBlock(status, continuation(req, res, status))}
 <details class="details"><summary>Details</summary>${logBlock(log, running)}</details>`,
     });
   });
 
   router.get('/apply/status', async (req, res) => {
     if (req.headers['hx-request'] !== 'true') return res.redirect(303, '/apply');
-    sendHtml(res, 200, statusBlock(await deps.apply.status(), res.locals.csrf as string, controllerUrl(req)));
+    const status = await deps.apply.status();
+    sendHtml(res, 200, statusBlock(status, continuation(req, res, status)));
   });
 
   router.get('/apply/log', async (req, res) => {

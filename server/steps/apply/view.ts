@@ -45,17 +45,25 @@ ${p.activity ? html`<dt>Now</dt><dd>${p.activity}</dd>` : ''}
 </dl>${p.buildsTotal > 0 ? html`<progress max="${p.buildsTotal}" value="${p.buildsDone}" aria-label="Builds done">${p.buildsDone} of ${p.buildsTotal}</progress>` : ''}`;
 }
 
-function confirmBox(s: ApplyStatus, csrf: string): SafeHtml {
+/** Where to continue after the address changes: the new address, with the session handed over. */
+export interface Continuation {
+  csrf: string;
+  controllerUrl: string;
+  /** The new address's resume link (with a handoff token), or null. */
+  newUrlLink: string | null;
+}
+
+function confirmBox(s: ApplyStatus, c: Continuation): SafeHtml {
   const left = s.confirmSecondsLeft ?? 0;
   return html`<div class="confirm-box" role="status">
 <p><strong>The new configuration is active for a trial.</strong> Confirm within <span class="countdown">${left} seconds</span> to keep it; otherwise the previous configuration comes back by itself.</p>
 ${
   s.newUrl
-    ? html`<p>The appliance has a new address. Open <a href="${s.newUrl}apply">${s.newUrl}</a> and confirm there; this page may stop answering.</p>`
+    ? html`<p>The appliance has a new address. Open <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a> and confirm there; this page may stop answering.</p>`
     : ''
 }
 <form method="post" action="/apply/confirm">
-<input type="hidden" name="${CSRF_FIELD}" value="${csrf}">
+<input type="hidden" name="${CSRF_FIELD}" value="${c.csrf}">
 <input type="hidden" name="id" value="${s.id ?? ''}">
 <button type="submit" class="primary">Confirm and keep</button>
 </form></div>`;
@@ -85,17 +93,17 @@ ${last.outputTail.length > 0 ? html`<pre class="output">${last.outputTail.join('
  * itself; without JavaScript the page reloads through a meta refresh) and stops polling
  * once the apply has ended, because the finished block carries no trigger.
  */
-export function statusBlock(s: ApplyStatus, csrf: string, controllerUrl: string): SafeHtml {
+export function statusBlock(s: ApplyStatus, c: Continuation): SafeHtml {
   const running = isRunning(s);
   return html`<div id="apply-status" aria-live="polite"${running ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
 ${
   running
     ? html`<p class="phase">${s.phase === 'rollback' ? 'Rolling back to the previous configuration...' : s.phase === 'queued' ? 'Starting...' : `Working: ${PHASES.find((p) => p.phase === s.phase)?.label ?? s.phase}`}</p>
 ${phaseList(s)}
-${s.phase === 'confirm' && s.confirmMode === 'interactive' ? confirmBox(s, csrf) : progressFigures(s)}
-${s.newUrl && s.phase !== 'confirm' ? html`<p>After activation the appliance is reached at <a href="${s.newUrl}">${s.newUrl}</a>.</p>` : ''}
+${s.phase === 'confirm' && s.confirmMode === 'interactive' ? confirmBox(s, c) : progressFigures(s)}
+${s.newUrl && s.phase !== 'confirm' ? html`<p>After activation the appliance is reached at <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a>.</p>` : ''}
 <noscript><p><a href="/apply">Reload</a> to update this page (it also reloads by itself).</p></noscript>`
-    : outcome(s, controllerUrl)
+    : outcome(s, c.controllerUrl)
 }
 </div>`;
 }

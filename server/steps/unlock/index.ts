@@ -76,6 +76,12 @@ export function unlockRoutes(u: UnlockDeps, steps: readonly FormStep[], deps: Wi
     sendPage(res, 200, unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, false));
   });
 
+  // The link to the appliance's new address after an apply moved it (SessionStore.handoffToken).
+  router.get('/resume', (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    res.redirect(303, token !== '' && u.sessions.redeemHandoff(token, res) ? '/apply' : '/unlock');
+  });
+
   router.post('/unlock', ...u.rateLimit, async (req, res) => {
     if (await claimMatches(u.claim, req.form!)) {
       u.sessions.create(res);
