@@ -55,7 +55,7 @@ function parseArgs(args: string[]): ServeOptions {
     else if (a === '--redirect-port') {
       const v = value();
       o.redirectPort = v === 'off' ? null : Number(v);
-      if (o.redirectPort !== null && !(Number.isInteger(o.redirectPort) && o.redirectPort > 0 && o.redirectPort < 65536)) {
+      if (o.redirectPort !== null && !(Number.isInteger(o.redirectPort) && o.redirectPort >= 0 && o.redirectPort < 65536)) {
         throw new UsageError('--redirect-port takes a port number or "off"');
       }
     } else if (a === '--console') o.console = value();
@@ -166,6 +166,7 @@ export const serveCommand: Command = {
 
     const redirectPort = opts.redirectPort === undefined ? (simulate ? null : 80) : opts.redirectPort;
     let redirect: HttpServer | null = null;
+    let redirectListening = 0;
     if (redirectPort !== null) {
       redirect = createHttpServer((req, res) => {
         const h = hostOf(req.headers.host);
@@ -176,7 +177,7 @@ export const serveCommand: Command = {
         const target = `https://${isIP(h) === 6 ? `[${h}]` : h}${port === 443 ? '' : `:${port}`}/`;
         res.writeHead(308, { Location: target, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${target}\n`);
       });
-      await listenOn(redirect, listen.host, redirectPort);
+      redirectListening = await listenOn(redirect, listen.host, redirectPort);
     }
 
     const shown = listen.host === '0.0.0.0' || listen.host === '::' ? localAddresses().filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('fe80')) : [listen.host];
@@ -189,7 +190,7 @@ export const serveCommand: Command = {
     });
     if (simulate && !opts.console) ctx.stdout(block);
     else await writeClaimBlock(opts.console ?? '/dev/console', block);
-    ctx.stderr(`bowtie-setup serve: listening on https://${listen.host}:${port}/${redirect ? ` (http port ${redirectPort} redirects)` : ''}\n`);
+    ctx.stderr(`bowtie-setup serve: listening on https://${listen.host}:${port}/${redirect ? ` (http port ${redirectListening} redirects)` : ''}\n`);
 
     await new Promise<void>((resolve) => {
       const stop = () => {
