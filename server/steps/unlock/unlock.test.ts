@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../config/hash-password.js';
 import { createWizard, type Wizard } from '../../../test/helpers/wizard.js';
 import { formatSetupCode } from '../../auth/setup-code.js';
+import { loadPrefill } from '../draft.js';
 
 let w: Wizard;
 afterEach(() => w?.close());
@@ -75,5 +76,17 @@ describe('unlock', () => {
   it('is not pre-claimed by a prefill without an admin', async () => {
     w = createWizard({ cloudInit: { instance_id: 'i-3', status: 'prefilled', errors: [], prefill: { hostname: 'ctl-1' } } });
     expect((await w.client().get('/unlock')).text).toContain('name="code"');
+  });
+
+  it('loads a cloud-init prefill into the draft once; edits made afterwards win', async () => {
+    const cloudInit = { instance_id: 'i-4', status: 'prefilled' as const, errors: [], prefill: { hostname: 'ctl-1', updates: { channel: 'beta' as const } } };
+    w = createWizard({ cloudInit });
+    await loadPrefill(w.drafts, cloudInit);
+    expect((await w.drafts.get()).document).toMatchObject({ hostname: 'ctl-1', updates: { channel: 'beta' } });
+    const c = await w.unlocked();
+    expect((await c.get('/network')).text).toContain('value="ctl-1"');
+    await c.post('/network', { hostname: 'ctl-2', 'network.ipv4.method': 'dhcp', 'network.ipv6.method': 'auto' });
+    await loadPrefill(w.drafts, cloudInit); // the next restart
+    expect((await w.drafts.get()).document.hostname).toBe('ctl-2');
   });
 });
