@@ -127,16 +127,18 @@ export const serveCommand: Command = {
     const { code } = await loadOrCreateSetupCode(root);
     const claim = claimFor(code, cloudInit);
 
-    const draftNames = async () => {
-      const d = (await drafts.get()).document;
-      return d.hostname ? [d.hostname, fqdnOf(d.hostname, d.domain)] : [];
+    // The hostname entered in the network step is one of the appliance's names: in the
+    // certificate when it is made, and an allowed Host (re-read when an unknown Host arrives).
+    await drafts.get();
+    const draftNames = () => {
+      const d = drafts.peek()?.document;
+      return d?.hostname ? [d.hostname, fqdnOf(d.hostname, d.domain)] : [];
     };
     const host = osHostname().toLowerCase();
-    const certNames = [...new Set([host, 'localhost', ...(await draftNames()), ...localAddresses()])];
+    const certNames = [...new Set([host, 'localhost', ...draftNames(), ...localAddresses()])];
     const { certificate } = await ensureWizardCertificate(root, host, certNames);
 
-    let knownNames = await draftNames();
-    const allowlist = hostAllowlist(() => knownNames);
+    const allowlist = hostAllowlist(draftNames);
     const apply = lazyApplyClient(root, simulate);
     const app = createApp({
       drafts,
@@ -150,8 +152,6 @@ export const serveCommand: Command = {
       setupComplete: async () => (await readPublishedStatus(enginePaths(root).status))?.setupComplete === true,
       log: (line) => ctx.stderr(`${line}\n`),
     });
-    // The draft's hostname becomes an allowed Host once entered.
-    setInterval(() => void draftNames().then((n) => (knownNames = n)), 2000).unref();
 
     const listen = opts.listen ?? (simulate ? { host: '127.0.0.1', port: 8443 } : { host: '0.0.0.0', port: 443 });
     const https = createHttpsServer({ key: certificate.keyPem, cert: certificate.certPem, minVersion: 'TLSv1.2' }, app);

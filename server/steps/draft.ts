@@ -38,6 +38,11 @@ export class DraftStore {
 
   constructor(private readonly file: string) {}
 
+  /** The draft as last loaded or written, without I/O (null before the first get). */
+  peek(): Draft | null {
+    return this.current;
+  }
+
   async get(): Promise<Draft> {
     if (this.current) return this.current;
     try {

@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler } from 'express';
 import { html } from './html.js';
-import { HttpError } from './http-error.js';
+import { HttpError, statusOf } from './http-error.js';
 import { sendPage } from './render.js';
 
 const TITLES: Record<number, string> = {
@@ -23,9 +23,10 @@ const TITLES: Record<number, string> = {
 export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     void _next;
-    // express's own body/URL errors carry a 4xx status and a safe message.
     const known = err instanceof HttpError ? err : null;
-    const status = known?.status ?? ((err as { status?: number }).status && (err as { status: number }).status < 500 ? (err as { status: number }).status : 500);
+    // Errors of express itself (a malformed URL) carry a 4xx status; their text is not shown.
+    const foreign = statusOf(err);
+    const status = known?.status ?? (foreign !== null && foreign < 500 ? foreign : 500);
     if (status >= 500) log(`bowtie-setup serve: ${req.method} ${req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     for (const [k, v] of Object.entries(known?.options.headers ?? {})) res.setHeader(k, v);
     if (res.headersSent) return;

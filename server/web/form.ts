@@ -12,12 +12,6 @@ export const FORM_MAX_BYTES = 256 * 1024;
 export class Form {
   constructor(private readonly data: FormData) {}
 
-  static fromEntries(entries: Record<string, string | string[]>): Form {
-    const data = new FormData();
-    for (const [k, v] of Object.entries(entries)) for (const one of [v].flat()) data.append(k, one);
-    return new Form(data);
-  }
-
   /** A text field ("" when absent); a file is read with `file()` instead. */
   text(name: string): string {
     const v = this.data.get(name);

@@ -10,6 +10,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import type express from 'express';
 import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
+import { emptyProgress } from '../../server/apply/progress.js';
 import { createApp, type AppDeps } from '../../server/app.js';
 import { claimFor } from '../../server/auth/claim.js';
 import type { CloudInitResult } from '../../server/auth/cloud-init-result.js';
@@ -26,7 +27,7 @@ export function idleStatus(over: Partial<ApplyStatus> = {}): ApplyStatus {
     confirmMode: null,
     startedAt: null,
     phaseStartedAt: null,
-    progress: { activity: null, buildsDone: 0, buildsTotal: 0, pathsDone: 0, pathsTotal: 0, bytesDone: 0, bytesTotal: 0 },
+    progress: emptyProgress(),
     confirmDeadline: null,
     confirmSecondsLeft: null,
     newUrl: null,

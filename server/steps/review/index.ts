@@ -5,7 +5,7 @@
  */
 import { Router } from 'express';
 import type { FieldError } from '../../config/schema.js';
-import { validateDocument } from '../../config/validate.js';
+import { validateDocument, type ValidationResult } from '../../config/validate.js';
 import { renderFragment } from '../../nix/render.js';
 import { FRAGMENT_PATH } from '../../nix/paths.js';
 import { CSRF_FIELD } from '../../web/csrf.js';
@@ -90,8 +90,7 @@ export function missingList(errors: readonly FieldError[], steps: readonly FormS
  * of problems (no hostname: no cross-field rules, no "complete" check), so sections that are
  * missing altogether are named too: the person sees the whole list at once.
  */
-export function reviewErrors(doc: DraftDocument, now: Date): FieldError[] {
-  const result = validateDocument(doc, 'complete', now);
+export function reviewErrors(doc: DraftDocument, result: ValidationResult): FieldError[] {
   if (result.ok) return [];
   const errors = [...result.errors];
   for (const section of ['admin', 'enrollment'] as const) {
@@ -102,7 +101,7 @@ export function reviewErrors(doc: DraftDocument, now: Date): FieldError[] {
 
 export async function reviewPage(doc: DraftDocument, csrf: string, steps: readonly FormStep[], deps: WizardDeps, extraErrors: readonly FieldError[] = []) {
   const result = validateDocument(doc, 'complete', deps.now());
-  const errors = [...reviewErrors(doc, deps.now()), ...extraErrors];
+  const errors = [...reviewErrors(doc, result), ...extraErrors];
   const main = html`<h1><span class="step-no">Step ${STEP_ORDER.findIndex((s) => s.name === 'review') + 1} of ${STEP_ORDER.length}:</span> Review</h1>
 ${errors.length > 0 ? missingList(errors, steps) : html`<p>Check the settings below. Applying builds the new system, activates it for a trial, and keeps it only when you confirm.</p>`}
 ${reviewSections(doc)}
