@@ -82,8 +82,8 @@ export function createApp(deps: AppDeps): express.Express {
     app.get(path, (_req, res) => res.sendFile(file, { maxAge: '1d', headers: { 'X-Content-Type-Options': 'nosniff' } }));
   }
   app.use(async (req: Request, _res: Response, next: NextFunction) => {
+    // Sessions stay: the admin's browser may still be showing the final apply status.
     if (!AFTER_SETUP_ROUTES.has(req.path) && (await setupComplete())) {
-      sessions.clear();
       throw new HttpError(410, `Setup is complete. The controller's interface is at ${controllerUrl(req)}`, { title: 'Setup is complete' });
     }
     next();

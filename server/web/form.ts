@@ -4,10 +4,14 @@
  * (undici) rather than a parser dependency. Size-limited before parsing.
  */
 import type { NextFunction, Request, Response as ExpressResponse } from 'express';
+import { PEM_MAX } from '../config/limits.js';
 import { HttpError } from './http-error.js';
 
-/** Two PEM blocks of PEM_MAX plus the rest of a form, with room for multipart framing. */
-export const FORM_MAX_BYTES = 256 * 1024;
+/**
+ * The largest form is the TLS step's: a PEM chain and a key of up to PEM_MAX each, pasted and
+ * uploaded (four blocks), plus multipart framing.
+ */
+export const FORM_MAX_BYTES = 4 * PEM_MAX + 64 * 1024;
 
 export class Form {
   constructor(private readonly data: FormData) {}

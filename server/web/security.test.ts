@@ -170,5 +170,7 @@ describe('after setup is complete', () => {
         expect(res.text).toContain('https://127.0.0.1');
       }
     }
+    // The session survives the 410s: the final status stays readable.
+    expect((await c.get('/apply')).status).toBe(200);
   });
 });

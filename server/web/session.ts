@@ -119,11 +119,6 @@ export class SessionStore {
     return false;
   }
 
-  /** Ends every session (setup complete, reset). */
-  clear(): void {
-    this.sessions.clear();
-  }
-
   /**
    * The CSRF token forms of this request must carry: the session's, or before unlock one
    * derived from a random pre-session cookie, which `issue` sets when it is missing.
