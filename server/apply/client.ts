@@ -50,6 +50,10 @@ export async function readStatus(p: EnginePaths): Promise<ApplyStatus & { worker
   if (status.phase === 'idle' && ticket && !ticket.request.taken) {
     return { ...status, phase: 'queued', id: ticket.request.id, source: ticket.request.source, confirmMode: ticket.request.confirm, next: 'wait: the apply is starting', workerAlive };
   }
+  if (status.phase === 'idle' && ticket?.request.taken && !workerAlive) {
+    // A worker died after finishing but before clearing its ticket: a worker must clear it.
+    return { ...status, interrupted: true, next: 'an interrupted apply is being cleaned up', workerAlive };
+  }
   if (status.phase !== 'idle' && !workerAlive) {
     return { ...status, interrupted: true, next: 'the apply was interrupted: the previous configuration is being restored', workerAlive };
   }

@@ -124,7 +124,7 @@ export class Engine {
       if (!s.apply) throw new Error('no apply in progress');
       Object.assign(s.apply, extra, { step, stepStartedAt: new Date().toISOString() });
     });
-    this.note(`== ${step}`);
+    this.note(`== ${new Date().toISOString()} ${step}`);
   }
 
   async publish(force = false): Promise<void> {
@@ -322,6 +322,9 @@ export class Engine {
     const generation = await this.d.rebuild.currentGeneration();
     const next = j.next!;
     const result = this.result({ outcome: 'applied', generation, handedOff: next.complete });
+    // The ticket goes first: a crash between the two leaves an open journal (recovered), never
+    // a finished apply whose ticket blocks the next one.
+    await removeTicket(this.paths, j.id);
     await this.journal((s) => {
       s.active = { id: j.id, documentHash: next.documentHash, fragment: next.fragment, secrets: next.secrets, complete: next.complete, generation, appliedAt: result.finishedAt };
       s.setup = next.complete ? 'complete' : s.setup === 'complete' ? 'complete' : 'configured';
@@ -374,6 +377,7 @@ export class Engine {
       }
     }
     const result = this.result({ outcome: 'rolled-back', reason: origin.reason, failedPhase: phaseOf(origin.from), generation: j.prev?.generation ?? null });
+    await removeTicket(this.paths, j.id);
     await this.journal((s) => {
       s.last = result;
       s.apply = null;
@@ -459,6 +463,7 @@ export class Engine {
     const j = this.state.apply!;
     const result = this.result({ generation: await this.d.rebuild.currentGeneration(), handedOff: false, ...r });
     if (r.outcome === 'unchanged') result.handedOff = this.state.setup === 'complete';
+    await removeTicket(this.paths, j.id);
     await this.journal((s) => {
       s.last = result;
       s.apply = null;

@@ -63,7 +63,11 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
         lastSeen = key;
         opts.onStatus?.(strip(s));
       }
-      if (s.last?.id === id && s.phase === 'idle') return s.last;
+      if (s.last?.id === id && s.phase === 'idle') {
+        // Let our worker finish (it releases the lock), so that the next apply gets its own.
+        await Promise.race([waitExit(child), new Promise((r) => setTimeout(r, 10_000))]);
+        return s.last;
+      }
       // Our worker may have found the lock taken: then the holder runs our request.
       if (exited && !lockAlive(await readLock(p.lock))) break;
       await new Promise((r) => setTimeout(r, 100));

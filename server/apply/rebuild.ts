@@ -5,7 +5,7 @@
  * BOWTIE_SETUP_ROOT, never a secret, and run in the worker's process group so that a timeout
  * (or the next worker, after a crash) can kill everything they started.
  */
-import { readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { readlink, realpath, rename, symlink, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -74,12 +74,14 @@ export class RebuildAdapter {
     }
   }
 
+  /** The store path of generation `n` (resolved: the simulator's links are relative). */
   async generationSystem(n: number): Promise<string | null> {
-    return readlink(join(this.paths.profilesDir, `system-${n}-link`)).catch(() => null);
+    return realpath(join(this.paths.profilesDir, `system-${n}-link`)).catch(() => null);
   }
 
+  /** The store path of the running system (/run/current-system). */
   async activeSystem(): Promise<string | null> {
-    return readlink(this.paths.currentSystem).catch(() => null);
+    return realpath(this.paths.currentSystem).catch(() => null);
   }
 
   /**
@@ -127,12 +129,15 @@ export class RebuildAdapter {
       });
     }
     let timedOut = false;
+    let killing: Promise<void> | null = null;
     const timer = setTimeout(() => {
       timedOut = true;
-      void this.killChildren(child.pid);
+      killing = this.killChildren(child.pid);
     }, opts.timeoutMs);
     const result = await child;
     clearTimeout(timer);
+    // The kill sweeps our whole process group: it must be over before the next command starts.
+    if (killing) await killing;
     // Whatever it left behind (a grandchild still activating) must not outlive it.
     if (result.exitCode !== 0 || timedOut) await this.killChildren(null);
     const signal = result.signal ?? null;

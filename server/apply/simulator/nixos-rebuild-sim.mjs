@@ -203,7 +203,12 @@ function currentGeneration() {
 
 /** @param {number} n */
 function generationPath(n) {
-  return fs.readlinkSync(join(/** @type {NonNullable<typeof paths>} */ (paths).profiles, `system-${n}-link`));
+  return fs.realpathSync(join(/** @type {NonNullable<typeof paths>} */ (paths).profiles, `system-${n}-link`));
+}
+
+/** Points `link` at the system `system` by a relative path (the sandbox root may move). @param {string} link @param {string} system */
+function linkSystem(link, system) {
+  replaceSymlink(link, relative(dirname(link), system));
 }
 
 /**
@@ -220,7 +225,16 @@ function makeSystem(fragment, site, host) {
   const self = new URL(import.meta.url).pathname;
   fs.writeFileSync(
     join(tmp, 'bin/switch-to-configuration'),
-    `#!/bin/sh\n# simulated switch-to-configuration of ${out}\nBOWTIE_SETUP_ROOT=${shq(/** @type {string} */ (root))} exec ${shq(process.execPath)} ${shq(self)} --switch-to-configuration ${shq(out)} "$@"\n`,
+    [
+      '#!/bin/sh',
+      '# simulated switch-to-configuration: the system and the root are found from where this',
+      '# script is, so that a sandbox root can be copied elsewhere.',
+      'out=$(cd -P "$(dirname "$0")/.." && pwd -P)',
+      ': "${BOWTIE_SETUP_ROOT:=$(cd -P "$out/../../.." && pwd -P)}"',
+      'export BOWTIE_SETUP_ROOT',
+      `exec ${shq(process.execPath)} ${shq(self)} --switch-to-configuration "$out" "$@"`,
+      '',
+    ].join('\n'),
     { mode: 0o555 },
   );
   if (fragment !== null) fs.writeFileSync(join(tmp, 'site.nix'), fragment, { mode: 0o444 });
@@ -241,9 +255,9 @@ function setProfile(system) {
   const p = /** @type {NonNullable<typeof paths>} */ (paths);
   const gens = generations();
   const cur = currentGeneration();
-  if (cur !== null && generationPath(cur) === system) return cur;
+  if (cur !== null && generationPath(cur) === fs.realpathSync(system)) return cur;
   const n = (gens.length ? gens[gens.length - 1] : 0) + 1;
-  replaceSymlink(join(p.profiles, `system-${n}-link`), system);
+  replaceSymlink(join(p.profiles, `system-${n}-link`), relative(p.profiles, system));
   replaceSymlink(p.profile, `system-${n}-link`);
   return n;
 }
@@ -254,8 +268,8 @@ function ensureInitialized() {
   if (currentGeneration() !== null) return;
   const system = makeSystem(null, null, 'bowtie');
   setProfile(system);
-  replaceSymlink(p.current, system);
-  replaceSymlink(p.booted, system);
+  linkSystem(p.current, system);
+  linkSystem(p.booted, system);
   writeAtomic(p.bootDefault, '1\n');
 }
 
@@ -404,7 +418,7 @@ function switchToConfiguration(system, verb, faultAction) {
   plain('activating the configuration...');
   sleep(300);
   plain('setting up /etc...');
-  replaceSymlink(p.current, system);
+  linkSystem(p.current, system);
   applyNetwork(system);
   plain('reloading user units for root...');
   sleep(300);
@@ -512,7 +526,7 @@ function main() {
   const p = /** @type {NonNullable<typeof paths>} */ (paths);
   if (action === 'list-generations') {
     const cur = currentGeneration();
-    for (const g of generations().reverse()) process.stdout.write(`${g} ${fs.readlinkSync(join(p.profiles, `system-${g}-link`))}${g === cur ? ' (current)' : ''}\n`);
+    for (const g of generations().reverse()) process.stdout.write(`${g} ${generationPath(g)}${g === cur ? ' (current)' : ''}\n`);
     process.exit(0);
   }
 
@@ -540,7 +554,7 @@ function main() {
   }
   const system = build(action, cfg);
   if (action === 'build') {
-    replaceSymlink(join(process.cwd(), 'result'), system);
+    linkSystem(join(process.cwd(), 'result'), system);
     faultPoint(action, 'activate');
     process.exit(failCode(action) ?? 0);
   }

@@ -1,0 +1,138 @@
+/**
+ * Shared by the apply engine's integration tests: sandbox roots driven by the nixos-rebuild
+ * simulator with no delays, snapshots of everything that makes up "the configuration"
+ * (fragment bytes, secret files, active system, profile, boot default, state.json), and the
+ * old/new documents of the fault-injection scenarios.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { applyHeadless } from '../../server/apply/headless.js';
+import { sha256, type EngineState } from '../../server/apply/journal.js';
+import { enginePaths, SECRET_NAMES, type SecretName } from '../../server/apply/paths.js';
+import type { ApplyResult } from '../../server/apply/types.js';
+import { ensureSimulatedMachine } from '../../server/system/sim-machine.js';
+
+export const FIXTURES = join(import.meta.dirname, '../fixtures/apply');
+
+/** No simulated delays; short timeouts so that hangs end in seconds. */
+export const FAST_ENV: Record<string, string> = {
+  BOWTIE_SIM_DELAY_SCALE: '0',
+  BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,gate=3000,health=3000,build=20000,test=20000,switch=20000,rollback=20000,confirm=60000',
+};
+
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(base)) if (k.startsWith('BOWTIE_')) delete base[k];
+  return { ...base, ...FAST_ENV, ...extra };
+}
+
+export function fixtureDoc(name: 'old' | 'new'): Record<string, unknown> {
+  return parse(readFileSync(join(FIXTURES, `${name}.yaml`), 'utf8')) as Record<string, unknown>;
+}
+
+const roots: string[] = [];
+
+export async function makeRoot(): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), 'bowtie-apply-'));
+  roots.push(root);
+  await ensureSimulatedMachine(root);
+  return root;
+}
+
+export function cloneRoot(src: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'bowtie-apply-'));
+  roots.push(root);
+  cpSync(src, root, { recursive: true, verbatimSymlinks: true });
+  return root;
+}
+
+export function removeRoots(): void {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+}
+
+export function apply(root: string, document: unknown, extraEnv: Record<string, string> = {}): Promise<ApplyResult> {
+  return applyHeadless({ root, simulate: true, document, source: 'cli', env: testEnv(extraEnv) });
+}
+
+export interface Snapshot {
+  fragment: string | null;
+  secrets: Record<SecretName, string | null>;
+  /** The running system, the profile's current one and the bootloader default (store paths). */
+  active: string | null;
+  profile: string | null;
+  boot: string | null;
+  state: EngineState | null;
+}
+
+function readOrNull(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
+/** A store path relative to the root (roots are cloned, store paths are named by content). */
+function real(file: string, root: string): string | null {
+  try {
+    return realpathSync(file).slice(realpathSync(root).length);
+  } catch {
+    return null;
+  }
+}
+
+export function snapshot(root: string): Snapshot {
+  const p = enginePaths(root);
+  const secrets = Object.fromEntries(SECRET_NAMES.map((n) => [n, readOrNull(p.secrets[n])])) as Record<SecretName, string | null>;
+  const bootGen = readOrNull(join(root, 'boot/default-generation'))?.trim();
+  const state = readOrNull(p.state);
+  return {
+    fragment: readOrNull(p.fragment),
+    secrets,
+    active: real(p.currentSystem, root),
+    profile: real(p.profile, root),
+    boot: bootGen ? real(join(p.profilesDir, `system-${bootGen}-link`), root) : null,
+    state: state ? (JSON.parse(state) as EngineState) : null,
+  };
+}
+
+export function profileGeneration(root: string): number | null {
+  try {
+    const m = /^system-(\d+)-link$/.exec(readlinkSync(enginePaths(root).profile));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Which configuration the root is in: 'old', 'new', or a description of how it is torn.
+ * Everything must agree: files, the running system, the profile, the boot default and
+ * state.json's record of the active configuration.
+ */
+export function whichConfig(root: string, old: Snapshot, next: Snapshot): string {
+  const s = snapshot(root);
+  const problems: string[] = [];
+  if (!s.state) problems.push('no state.json');
+  else {
+    if (s.state.apply !== null) problems.push(`journal still open (${s.state.apply.step})`);
+    const a = s.state.active;
+    if (!a) problems.push('state.json has no active configuration');
+    else {
+      if (a.fragment !== (s.fragment === null ? null : sha256(s.fragment))) problems.push('state.json fragment hash differs from the file');
+      for (const n of SECRET_NAMES) if (a.secrets[n] !== (s.secrets[n] === null ? null : sha256(s.secrets[n]!))) problems.push(`state.json ${n} hash differs from the file`);
+      if (a.generation !== profileGeneration(root)) problems.push(`state.json generation ${a.generation} is not the profile's ${profileGeneration(root)}`);
+    }
+  }
+  const matches = (want: Snapshot) =>
+    s.fragment === want.fragment &&
+    SECRET_NAMES.every((n) => s.secrets[n] === want.secrets[n]) &&
+    s.active === want.active &&
+    s.profile === want.profile &&
+    s.boot === want.boot &&
+    s.state?.active?.documentHash === want.state?.active?.documentHash;
+  if (problems.length) return problems.join('; ');
+  if (matches(old)) return 'old';
+  if (matches(next)) return 'new';
+  const diff = (['fragment', 'active', 'profile', 'boot'] as const).filter((k) => s[k] !== old[k] && s[k] !== next[k]);
+  const secretDiff = SECRET_NAMES.filter((n) => s.secrets[n] !== old.secrets[n] && s.secrets[n] !== next.secrets[n]);
+  return `torn: matches neither (${[...diff, ...secretDiff].join(', ') || 'mixed old and new parts'})`;
+}
