@@ -1,8 +1,8 @@
 /**
  * The whole wizard in a real browser (Debian's chromium through playwright-core), against
  * `bowtie-setup --simulate serve` as `npm start` runs it: once with JavaScript (htmx boosts
- * every form and validates fields inline) and once without (plain HTML forms), each through to
- * a started apply. Every step is screenshotted into test-results/ and checked with axe-core:
+ * every form and validates fields inline) and once without (plain HTML forms), each through an
+ * apply with the nixos-rebuild simulator and its confirm, to the wizard standing down. Every step is screenshotted into test-results/ and checked with axe-core:
  * no serious or critical violations.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -106,7 +106,7 @@ describe.each([
   });
   afterAll(() => w && stopWizard(w));
 
-  it('walks every step to a started apply', async () => {
+  it('walks every step, applies, confirms and sees setup complete', { timeout: 120_000 }, async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled });
     const page = await context.newPage();
     const htmxRequests: string[] = [];
@@ -187,6 +187,19 @@ describe.each([
 
     await expect.poll(() => page.textContent('#apply-status')).toMatch(/Working|Starting|Confirm|Applied|rolled back|Setup is complete/);
     await check(page, mode, '8-apply');
+
+    // The simulator builds, activates for a trial and waits for Confirm: the page follows it by
+    // itself (htmx polling, or the meta refresh without JavaScript).
+    const confirm = page.locator('#apply-status button.primary');
+    await confirm.waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#apply-status')).toMatch(/Confirm within \d+ seconds/);
+    await check(page, mode, '9-confirm');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/apply'), confirm.click()]);
+    await expect.poll(() => page.textContent('#apply-status'), { timeout: 30_000 }).toContain('Setup is complete');
+    await check(page, mode, '10-complete');
+    // The wizard stands down: its steps answer 410 and point to the controller.
+    const gone = await page.goto(new URL('/admin', w.url).href);
+    expect(gone?.status()).toBe(410);
 
     if (javaScriptEnabled) {
       expect(htmxRequests).toEqual(expect.arrayContaining(['POST /unlock', 'POST /admin', 'POST /network', 'POST /apply']));
