@@ -69,9 +69,9 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
     const s = await readStatus(p);
     const { workerAlive, ...out } = s;
     // A dead worker left an apply behind (or a queued request was never taken): start one to
-    // recover; at most every 10 s.
+    // recover; at most every 2 s (a worker started while the old one is still dying just exits).
     const stuckTicket = s.phase === 'queued' && !workerAlive;
-    if ((s.interrupted || stuckTicket) && Date.now() - lastKick > 10_000) {
+    if ((s.interrupted || stuckTicket) && Date.now() - lastKick > 2000) {
       lastKick = Date.now();
       await startWorker().catch(() => {});
     }
