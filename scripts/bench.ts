@@ -6,10 +6,11 @@
 import { benchConfig } from './bench/config.js';
 import type { BenchRow } from './bench/row.js';
 import { benchWeb } from '../server/web/bench.js';
+import { benchApply } from '../server/apply/bench.js';
 
 type Suite = { name: string; run: () => Promise<BenchRow[]> };
 
-const SUITES: Suite[] = [{ name: 'config and fragment', run: benchConfig }, { name: 'web wizard', run: benchWeb }];
+const SUITES: Suite[] = [{ name: 'config and fragment', run: benchConfig }, { name: 'web wizard', run: benchWeb }, { name: 'apply engine', run: benchApply }];
 
 function fmt(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);

@@ -7,7 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const CLI_ENTRY = fileURLToPath(new URL('../../bin/bowtie-setup.js', import.meta.url));
+/**
+ * The CLI that runs the worker: the compiled entry beside this module in dist/ (the Nix
+ * package), or the tsx launcher in a clone.
+ */
+export const CLI_ENTRY = import.meta.url.endsWith('.js')
+  ? fileURLToPath(new URL('../main.js', import.meta.url))
+  : fileURLToPath(new URL('../../bin/bowtie-setup.js', import.meta.url));
 /** The systemd unit that runs `bowtie-setup apply --worker` as root (nix/modules/setup.nix). */
 export const APPLY_UNIT = 'bowtie-setup-apply.service';
 
