@@ -5,6 +5,7 @@
  * still open, resumes), so that the system always ends in exactly the old or exactly the new
  * configuration: fragment bytes, secret files, profile generation and state.json agreeing.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { verifyPassword, hashPassword } from '../config/hash-password.js';
 import { fqdnOf } from '../config/names.js';
@@ -13,7 +14,7 @@ import { validateDocument } from '../config/validate.js';
 import { documentHash, renderFragment } from '../nix/render.js';
 import { defaultInterface } from '../system/interfaces.js';
 import type { SystemProbes } from '../system/probes.js';
-import { type CrashPoint, type FileContents, readContents, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, writeBackup, writeNew } from './files.js';
+import { type CrashPoint, type FileContents, readContents, removeManaged, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, writeBackup, writeManaged, writeNew } from './files.js';
 import { describeHealth, waitHealthy } from './health.js';
 import { type ApplyJournal, type EngineState, type JournalStep, readState, writeState } from './journal.js';
 import type { LockOwner } from './lock.js';
@@ -71,6 +72,8 @@ export interface EngineDeps {
   crash?: CrashPoint;
   /** Called when the first nixos-rebuild command starts (the bench's end mark). */
   onFirstCommand?: () => void;
+  /** Starts the wizard's unit again after a rollback (on the appliance; nothing in --simulate). */
+  startWizard?: () => Promise<void>;
 }
 
 const STEP_ORDER: JournalStep[] = ['validate', 'backup', 'write', 'build', 'test', 'confirm', 'switch', 'health', 'rollback'];
@@ -229,7 +232,7 @@ export class Engine {
 
     await this.step('backup', {
       bootId,
-      prev: { ...prevSnap, generation, system },
+      prev: { ...prevSnap, generation, system, handedOff: existsSync(this.paths.handoffMarker) },
       next: { ...nextSnap, documentHash: documentHash(config), complete: result.complete, newUrl },
     });
     this.crash('backup:journaled');
@@ -288,11 +291,19 @@ export class Engine {
       this.note(`health gate: ${describeHealth(report)}`);
       if (!report.ok) throw new ApplyFailure('confirm', `the health gate did not pass: ${report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`);
     }
-    await this.journal((s) => {
-      s.apply!.confirmedAt = new Date().toISOString();
-    });
+    if (!j.confirmedAt) {
+      await this.journal((s) => {
+        s.apply!.confirmedAt = new Date().toISOString();
+      });
+    }
     await removeConfirm(this.paths, j.id);
     this.crash('confirm:done');
+    // Hand-off (docs/decisions/0403): bowtie_server starts when the marker appears, which stops
+    // the wizard. Written after the confirm and before switch; a rollback takes it away again.
+    if (j.next?.complete && !existsSync(this.paths.handoffMarker)) {
+      await writeManaged(this.paths.handoffMarker, `${j.id}\n`, 0o644, 0o700, 'handoff', this.crash);
+      this.note('hand-off marker written: the controller takes over from the wizard');
+    }
   }
 
   private async switchPhase(config: SiteConfig): Promise<ApplyResult> {
@@ -353,6 +364,7 @@ export class Engine {
     if (j.prev) {
       await sweepTemps(this.paths);
       await restoreFiles(this.paths, j.prev, this.crash);
+      if (!j.prev.handedOff) await removeManaged(this.paths.handoffMarker, 'rollback:handoff', this.crash);
       this.crash('rollback:restored');
       const prevGen = j.prev.generation;
       if (prevGen !== null) {
@@ -376,6 +388,8 @@ export class Engine {
         }
       }
     }
+    // The switch back does not restart the wizard (its unit did not change): start it.
+    if (j.prev && !j.prev.handedOff) await this.d.startWizard?.().catch((e: Error) => this.note(`warning: could not start the wizard again: ${e.message}`));
     const result = this.result({ outcome: 'rolled-back', reason: origin.reason, failedPhase: phaseOf(origin.from), generation: j.prev?.generation ?? null });
     await removeTicket(this.paths, j.id);
     await this.journal((s) => {

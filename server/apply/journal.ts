@@ -29,7 +29,7 @@ export interface ApplyJournal {
   stepStartedAt: string;
   bootId: string;
   /** What ran before: set in `backup`, before anything is written. */
-  prev: (FilesSnapshot & { generation: number | null; system: string | null }) | null;
+  prev: (FilesSnapshot & { generation: number | null; system: string | null; handedOff: boolean }) | null;
   /** What this apply writes: set in `backup`. */
   next: (FilesSnapshot & { documentHash: string; complete: boolean; newUrl: string | null }) | null;
   confirmDeadline: string | null;

@@ -35,6 +35,8 @@ export interface EnginePaths {
   output: string;
   fragment: string;
   secrets: Record<SecretName, string>;
+  /** The hand-off marker (docs/decisions/0403): bowtie_server starts when it appears. */
+  handoffMarker: string;
   profilesDir: string;
   profile: string;
   currentSystem: string;
@@ -59,6 +61,7 @@ export function enginePaths(root: string): EnginePaths {
     output: under(`${RUN_DIR}/status/output.log`),
     fragment: under(FRAGMENT_PATH),
     secrets,
+    handoffMarker: join(stateDir, 'handed-off'),
     profilesDir: under('/nix/var/nix/profiles'),
     profile: under('/nix/var/nix/profiles/system'),
     currentSystem: under('/run/current-system'),

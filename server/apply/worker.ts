@@ -5,7 +5,8 @@
  * timeout or after the worker itself was killed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { createProbes, type SystemProbes } from '../system/probes.js';
 import { ensureSimulatedMachine } from '../system/sim-machine.js';
@@ -39,6 +40,13 @@ export interface WorkerOutcome {
   results: ApplyResult[];
 }
 
+/** The wizard's unit (nix/modules/setup.nix). */
+export const WIZARD_UNIT = 'bowtie-setup.service';
+
+async function startWizardUnit(): Promise<void> {
+  await execa('systemctl', ['start', '--no-block', WIZARD_UNIT], { env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
+}
+
 /** The crash points the fault-injection suite uses: BOWTIE_SETUP_TEST_CRASH_AT=<name>. */
 export function crashFromEnv(env: NodeJS.ProcessEnv): CrashPoint {
   const at = env.BOWTIE_SETUP_TEST_CRASH_AT;
@@ -51,7 +59,17 @@ export function crashFromEnv(env: NodeJS.ProcessEnv): CrashPoint {
 export async function prepareRoot(paths: EnginePaths, simulate: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
   await mkdir(paths.buildDir, { recursive: true, mode: 0o700 });
-  if (!simulate) return;
+  if (!simulate) {
+    // The journal, the backups and the secrets are trusted as root's: a directory someone else
+    // owns lets them replace those files (docs/decisions/0100).
+    for (const dir of [paths.stateDir, dirname(paths.secrets.adminPasswordHash)]) {
+      const st = await stat(dir).catch(() => null);
+      if (st && process.getuid?.() === 0 && (st.uid !== 0 || (st.mode & 0o022) !== 0)) {
+        process.stderr.write(`bowtie-setup: warning: ${dir} is owned by uid ${st.uid} with mode ${(st.mode & 0o777).toString(8)}; the engine's journal and backups there could be replaced by that user\n`);
+      }
+    }
+    return;
+  }
   await ensureSimulatedMachine(paths.root);
   if (!existsSync(paths.profile)) {
     // The simulator creates the image's first generation on its first run.
@@ -75,6 +93,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       lock: lock.owner,
       crash: opts.crash ?? crashFromEnv(env),
       onFirstCommand: opts.onFirstCommand,
+      startWizard: opts.simulate ? undefined : startWizardUnit,
     });
     for (;;) {
       await engine.load();

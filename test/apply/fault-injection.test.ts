@@ -71,8 +71,9 @@ async function killWorkerWhenHanging(root: string): Promise<void> {
   throw new Error('the simulator never reported hanging');
 }
 
-async function runScenario(expect: ExpectStatic, s: Scenario): Promise<void> {
-  const root = cloneRoot(template);
+async function runScenario(expect: ExpectStatic, s: Scenario, from = template, before = oldSnap): Promise<void> {
+  const oldSnap = before;
+  const root = cloneRoot(from);
   const applying = apply(root, NEW, s.env);
   if (s.killOnHang) await killWorkerWhenHanging(root);
   const result = await applying;
@@ -178,6 +179,26 @@ describe('kill -9 of the worker', () => {
 
   it.concurrent.for(HANG_KILLS)('from outside while nixos-rebuild hangs (%s)', T, (hang, { expect }) =>
     slot(() => runScenario(expect, { env: { BOWTIE_SIM_HANG: hang }, killOnHang: true, outcome: 'rolled-back', ends: 'old' })));
+});
+
+// From a partial configuration (no hand-off yet) to a complete one: the hand-off marker
+// appears only with the new configuration, and a rollback takes it away.
+describe('hand-off marker', () => {
+  let partial: string;
+  let partialSnap: Snapshot;
+  beforeAll(async () => {
+    partial = await makeRoot();
+    expect((await apply(partial, fixtureDoc('partial'))).outcome).toBe('applied');
+    partialSnap = snapshot(partial);
+    expect(partialSnap.handedOff).toBe(false);
+  }, 60_000);
+  const cases: [string, Scenario][] = [
+    ['kill -9 right after the marker is written', crash('handoff:renamed')],
+    ['kill -9 after switch', crash('switch:done')],
+    ['switch fails', { env: { BOWTIE_SIM_FAIL: 'switch:4' }, outcome: 'rolled-back', ends: 'old' }],
+    ['kill -9 after the commit', { env: { BOWTIE_SETUP_TEST_CRASH_AT: 'commit:done' }, outcome: 'applied', ends: 'new' }],
+  ];
+  it.concurrent.for(cases)('%s', T, ([, s], { expect }) => slot(() => runScenario(expect, s, partial, partialSnap)));
 });
 
 describe('command failures roll back', () => {

@@ -28,7 +28,7 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...base, ...FAST_ENV, ...extra };
 }
 
-export function fixtureDoc(name: 'old' | 'new'): Record<string, unknown> {
+export function fixtureDoc(name: 'old' | 'new' | 'partial'): Record<string, unknown> {
   return parse(readFileSync(join(FIXTURES, `${name}.yaml`), 'utf8')) as Record<string, unknown>;
 }
 
@@ -63,6 +63,8 @@ export interface Snapshot {
   active: string | null;
   profile: string | null;
   boot: string | null;
+  /** The hand-off marker exists. */
+  handedOff: boolean;
   state: EngineState | null;
 }
 
@@ -90,6 +92,7 @@ export function snapshot(root: string): Snapshot {
     active: real(p.currentSystem, root),
     profile: real(p.profile, root),
     boot: bootGen ? real(join(p.profilesDir, `system-${bootGen}-link`), root) : null,
+    handedOff: existsSync(p.handoffMarker),
     state: state ? (JSON.parse(state) as EngineState) : null,
   };
 }
@@ -128,6 +131,7 @@ export function whichConfig(root: string, old: Snapshot, next: Snapshot): string
     s.active === want.active &&
     s.profile === want.profile &&
     s.boot === want.boot &&
+    s.handedOff === want.handedOff &&
     s.state?.active?.documentHash === want.state?.active?.documentHash;
   if (problems.length) return problems.join('; ');
   if (matches(old)) return 'old';
