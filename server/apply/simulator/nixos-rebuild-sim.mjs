@@ -344,7 +344,7 @@ function build(action, cfg) {
   const copies = startActivity(103, '', undefined, 0, 0);
   if (!cached) {
     nixMsg(`these ${drvs.length} derivations will be built:`, 3);
-    for (const d of drvs) nixMsg(`  ${p.store}/${seed.slice(0, 8)}${nixHash(d)}-${d}.drv`, 3);
+    for (const d of drvs) nixMsg(`  ${p.store}/${nixHash(`${seed}${d}`)}-${d}.drv`, 3);
     nixMsg(`these ${fetches.length} paths will be fetched (${(fetches.reduce((a, f) => a + f.size, 0) / 1048576).toFixed(2)} MiB download):`, 3);
     for (const f of fetches) nixMsg(`  ${p.store}/${nixHash(f.name)}-${f.name}`, 3);
   }
@@ -368,7 +368,7 @@ function build(action, cfg) {
   }
   let done = 0;
   for (const d of drvs) {
-    const drv = `${p.store}/${seed.slice(0, 8)}${nixHash(d)}-${d}.drv`;
+    const drv = `${p.store}/${nixHash(`${seed}${d}`)}-${d}.drv`;
     const id = startActivity(105, `building '${drv}'`, [drv, '', 1, 1], 0, 3);
     result(builds, 105, [done, drvs.length, 1, 0]);
     for (const phase of ['unpackPhase', 'buildPhase', 'installPhase']) {
