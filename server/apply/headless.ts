@@ -104,7 +104,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown }): Pro
     `${exe} test --log-format internal-json -v`,
     'confirm: Confirm in the wizard, or the health gate (link, address, gateway, DNS) for headless applies',
     `${exe} switch --log-format internal-json -v`,
-    'health gate (bowtie-server.service active when setup is complete)',
+    'health gate (bowtie_server.service active when setup is complete)',
   ];
   if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', secrets: [], commands: [], newUrl: null };
   const config = checked.config;

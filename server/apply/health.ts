@@ -9,7 +9,7 @@ import { defaultInterface } from '../system/interfaces.js';
 import type { SystemProbes } from '../system/probes.js';
 
 /** The vendor daemon's unit (services.bowtie_server). */
-export const BOWTIE_SERVER_UNIT = 'bowtie-server.service';
+export const BOWTIE_SERVER_UNIT = 'bowtie_server.service';
 
 export interface HealthCheck {
   name: 'link' | 'address' | 'gateway' | 'dns' | 'bowtie-server';

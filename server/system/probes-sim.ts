@@ -49,7 +49,7 @@ export function createSimulatedProbes(root: string): SystemProbes {
       return !failing('dns');
     },
     async unitActive(unit) {
-      if (unit !== 'bowtie-server.service') return true;
+      if (unit !== 'bowtie_server.service') return true;
       const site = await activeSite(root);
       return !failing('bowtie-server') && site?.enrollment != null;
     },
