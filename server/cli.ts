@@ -4,28 +4,67 @@
  * configuration was restored.
  */
 import { resolve } from 'node:path';
-import { applyCommand } from './commands/apply.js';
-import { cloudInitCommand } from './commands/cloud-init.js';
-import type { Command, CommandContext } from './commands/context.js';
-import { renderCommand } from './commands/render.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
-import { updateCommand } from './commands/update.js';
-import { validateCommand } from './commands/validate.js';
+import type { CommandContext, CommandEntry } from './commands/context.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { VERSION } from './version.js';
 
-export const COMMANDS: Command[] = [validateCommand, renderCommand, applyCommand, statusCommand, updateCommand, cloudInitCommand, serveCommand];
+/**
+ * Every command, in the order --help lists them. A command's module is loaded only when it runs:
+ * `serve` should not pay for loading the engine, cloud-init and update code at start-up.
+ */
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'validate',
+    usage: 'validate FILE',
+    summary: 'check a config document (YAML or JSON); print one line per problem',
+    load: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  {
+    name: 'render',
+    usage: 'render FILE',
+    summary: 'print the Nix fragment a config document produces',
+    load: async () => (await import('./commands/render.js')).renderCommand,
+  },
+  {
+    name: 'apply',
+    usage: 'apply FILE [--dry-run]',
+    summary: 'activate a config document (test, health gate, switch; rolls back on failure)',
+    load: async () => (await import('./commands/apply.js')).applyCommand,
+  },
+  {
+    name: 'status',
+    usage: 'status [--json]',
+    summary: 'setup phase, the running or last apply, and what to do next',
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  {
+    name: 'update',
+    usage: 'update [--check] [--config FILE]',
+    summary: 'the scheduled update: fetch, copy from the signed cache, switch, check health, roll back on failure',
+    load: async () => (await import('./commands/update.js')).updateCommand,
+  },
+  {
+    name: 'cloud-init',
+    usage: 'cloud-init [--user-data FILE] [--imds URL] [--force]',
+    summary: 'headless setup from cloud-init user data, once per instance (run by a unit at boot)',
+    load: async () => (await import('./commands/cloud-init.js')).cloudInitCommand,
+  },
+  {
+    name: 'serve',
+    usage: 'serve [--listen ADDR:PORT] [--redirect-port PORT|off] [--console PATH]',
+    summary: 'run the web setup wizard (HTTPS; plain HTTP only redirects)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+];
 
 function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
     `bowtie-setup ${VERSION}: first-boot setup of the Bowtie Controller appliance`,
     '',
     'Usage: bowtie-setup [--root DIR] [--simulate] <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`),
     '',
     'Global options:',
     '  --root DIR    act on the appliance tree under DIR instead of / (sandboxes, tests)',
@@ -79,7 +118,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const ctx: CommandContext = { root, simulate, args, stdout: io.stdout, stderr: io.stderr };
   try {
-    return await command.run(ctx);
+    return await (await command.load()).run(ctx);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);
     throw e;

@@ -14,9 +14,6 @@ import type { Command, CommandContext } from './context.js';
 import { readDocumentFile } from './document-file.js';
 
 export const applyCommand: Command = {
-  name: 'apply',
-  usage: 'apply FILE [--dry-run]',
-  summary: 'activate a config document (test, health gate, switch; rolls back on failure)',
   async run(ctx) {
     const args = ctx.args;
     if (args.includes('--worker')) {

@@ -6,9 +6,6 @@ import { UsageError } from '../exit-codes.js';
 import type { Command } from './context.js';
 
 export const cloudInitCommand: Command = {
-  name: 'cloud-init',
-  usage: 'cloud-init [--user-data FILE] [--imds URL] [--force]',
-  summary: 'headless setup from cloud-init user data, once per instance (run by a unit at boot)',
   async run(ctx) {
     let userDataFile: string | undefined;
     let imdsUrl: string | undefined;

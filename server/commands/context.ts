@@ -7,9 +7,15 @@ export interface CommandContext {
   stderr: (text: string) => void;
 }
 
+/** What a command module exports. */
 export interface Command {
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** The CLI's registry entry for a command: what --help shows, and how to load it when it runs. */
+export interface CommandEntry {
   name: string;
   usage: string;
   summary: string;
-  run(ctx: CommandContext): Promise<number>;
+  load(): Promise<Command>;
 }

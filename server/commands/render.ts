@@ -6,9 +6,6 @@ import type { Command } from './context.js';
 import { readDocumentFile } from './document-file.js';
 
 export const renderCommand: Command = {
-  name: 'render',
-  usage: 'render FILE',
-  summary: 'print the Nix fragment a config document produces',
   async run(ctx) {
     const [file, ...rest] = ctx.args;
     if (!file || rest.length > 0) throw new UsageError('render takes exactly one FILE');

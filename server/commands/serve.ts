@@ -111,9 +111,6 @@ function lazyApplyClient(root: string, simulate: boolean): ApplyClient {
 }
 
 export const serveCommand: Command = {
-  name: 'serve',
-  usage: 'serve [--listen ADDR:PORT] [--redirect-port PORT|off] [--console PATH]',
-  summary: 'run the web setup wizard (HTTPS; plain HTTP only redirects)',
   async run(ctx) {
     const opts = parseArgs(ctx.args);
     const { root, simulate } = ctx;

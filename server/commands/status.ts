@@ -9,9 +9,6 @@ import { formatProgress } from './apply.js';
 import type { Command } from './context.js';
 
 export const statusCommand: Command = {
-  name: 'status',
-  usage: 'status [--json]',
-  summary: 'setup phase, the running or last apply, and what to do next',
   async run(ctx) {
     const json = ctx.args.includes('--json');
     if (ctx.args.some((a) => a !== '--json')) throw new UsageError('status takes only --json');

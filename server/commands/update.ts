@@ -5,9 +5,6 @@ import { createUpdateSystem } from '../update/system.js';
 import type { Command } from './context.js';
 
 export const updateCommand: Command = {
-  name: 'update',
-  usage: 'update [--check] [--config FILE]',
-  summary: 'the scheduled update: fetch, copy from the signed cache, switch, check health, roll back on failure',
   async run(ctx) {
     let check = false;
     let configFile: string | undefined;

@@ -6,9 +6,6 @@ import type { Command } from './context.js';
 import { readDocumentFile } from './document-file.js';
 
 export const validateCommand: Command = {
-  name: 'validate',
-  usage: 'validate FILE',
-  summary: 'check a config document (YAML or JSON); print one line per problem',
   async run(ctx) {
     const [file, ...rest] = ctx.args;
     if (!file || rest.length > 0) throw new UsageError('validate takes exactly one FILE');
