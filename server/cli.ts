@@ -71,7 +71,7 @@ function helpText(): string {
     '  --simulate    use the built-in nixos-rebuild simulator and simulated system probes',
     '  --help        show this help; --version shows the version',
     '',
-    'Exit codes: 0 ok, 1 invalid input, 2 usage error, 3 apply failed (previous configuration restored)',
+    'Exit codes: 0 ok, 1 invalid input, 2 usage error, 3 apply failed (previous configuration\n  restored) or busy, 4 update failed and so did its rollback (needs attention)',
     '',
   ].join('\n');
 }

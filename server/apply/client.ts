@@ -11,10 +11,11 @@ import { startWorkerFromWeb } from './launch.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { isSameProcessAlive } from './process-info.js';
 import { emptyProgress } from './progress.js';
-import { createTicket, newApplyId, readTicket, writeConfirm } from './spool.js';
+import { createTicket, newApplyId, readTicket, removeTicket, writeConfirm } from './spool.js';
 import { nextHint, readPublishedStatus } from './status.js';
 import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus } from './types.js';
 import { emptyState } from './journal.js';
+import { describeUpdate, readUpdateActivity, type UpdateActivity } from './update-lock.js';
 
 export const DEFAULT_CONFIRM_WINDOW_SECONDS = 120;
 
@@ -23,8 +24,22 @@ export interface ClientOptions extends ApplyOptions {
   startWorker?: () => Promise<void>;
 }
 
-/** The status as the web process sees it: the published file, the spool, and the worker's liveness. */
-export async function readStatus(p: EnginePaths): Promise<ApplyStatus & { workerAlive: boolean }> {
+/** What readStatus adds to the published status. */
+export interface StatusExtras {
+  workerAlive: boolean;
+  /** An update holding the apply lock (docs/decisions/0511), or null. */
+  update: UpdateActivity | null;
+}
+
+/** The status as the web process sees it: the published file, the spool, the worker's liveness and a running update. */
+export async function readStatus(p: EnginePaths): Promise<ApplyStatus & StatusExtras> {
+  const status = await readApplyStatus(p);
+  const update = await readUpdateActivity(p);
+  if (update && status.phase === 'idle') return { ...status, next: `wait: ${describeUpdate(update)}`, update };
+  return { ...status, update };
+}
+
+async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAlive: boolean }> {
   const published = await readPublishedStatus(p.status);
   const ticket = await readTicket(p).catch(() => null);
   const workerAlive = published?.worker ? isSameProcessAlive(published.worker.pid, published.worker.startTime) : false;
@@ -67,7 +82,7 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
 
   async function status(): Promise<ApplyStatus> {
     const s = await readStatus(p);
-    const { workerAlive, ...out } = s;
+    const { workerAlive, update: _u, ...out } = s;
     // A dead worker left an apply behind (or a queued request was never taken): start one to
     // recover; at most every 2 s (a worker started while the old one is still dying just exits).
     const stuckTicket = s.phase === 'queued' && !workerAlive;
@@ -84,6 +99,8 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
       if (!checked.ok) throw new ApplyInvalidError(checked.errors);
       const current = await status();
       if (current.phase !== 'idle') throw new ApplyBusyError(current);
+      const running = await readUpdateActivity(p);
+      if (running) throw new ApplyBusyError(current, running);
       const window = Math.round(req.confirmWindowSeconds ?? DEFAULT_CONFIRM_WINDOW_SECONDS);
       const id = newApplyId();
       const queued = await createTicket(p, {
@@ -95,6 +112,13 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
         document: req.document,
       });
       if (!queued) throw new ApplyBusyError(await status());
+      // An update may have taken the lock meanwhile; it looks for our ticket after publishing
+      // itself, so one of us sees the other (update-lock.ts).
+      const raced = await readUpdateActivity(p);
+      if (raced) {
+        await removeTicket(p, id);
+        throw new ApplyBusyError(await status(), raced);
+      }
       await startWorker();
       return { id };
     },

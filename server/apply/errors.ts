@@ -1,16 +1,23 @@
 /** Errors of the apply engine; each knows its HTTP status (the web layer maps them). */
 import type { FieldError } from '../config/schema.js';
 import type { ApplyStatus } from './types.js';
+import { describeUpdate, type UpdateActivity } from './update-lock.js';
 
 export class ApplyError extends Error {
   readonly status: number = 500;
 }
 
-/** Another apply is running or queued. Carries the current status for the 409 page. */
+/**
+ * Another apply is running or queued, or an update holds the apply lock (`update` says which).
+ * Carries the current status for the 409 page.
+ */
 export class ApplyBusyError extends ApplyError {
   override readonly status = 409;
-  constructor(readonly current: ApplyStatus) {
-    super(`another apply is ${current.phase === 'queued' ? 'queued' : 'running'} (${current.phase})`);
+  constructor(
+    readonly current: ApplyStatus,
+    readonly update: UpdateActivity | null = null,
+  ) {
+    super(update && current.phase === 'idle' ? describeUpdate(update) : `another apply is ${current.phase === 'queued' ? 'queued' : 'running'} (${current.phase})`);
   }
 }
 

@@ -20,7 +20,8 @@ import { lockAlive, readLock } from './lock.js';
 import { spawnWorker } from './launch.js';
 import { enginePaths, SECRET_NAMES, type SecretName } from './paths.js';
 import { rebuildExecutable } from './rebuild.js';
-import { createTicket, newApplyId } from './spool.js';
+import { createTicket, newApplyId, removeTicket } from './spool.js';
+import { readUpdateActivity } from './update-lock.js';
 import type { ApplyOptions, ApplyPlan, ApplyResult, ApplyStatus } from './types.js';
 
 export interface HeadlessApplyOptions extends ApplyOptions {
@@ -32,7 +33,7 @@ export interface HeadlessApplyOptions extends ApplyOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs one apply to the end with health-gate confirm. Rejects with ApplyBusyError when busy. */
+/** Runs one apply to the end with health-gate confirm. Rejects with ApplyBusyError when busy (an apply or an update). */
 export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyResult> {
   const p = enginePaths(opts.root);
   const checked = validateDocument(opts.document, 'any');
@@ -46,9 +47,17 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
     before = await readStatus(p);
   }
   if (before.phase !== 'idle') throw new ApplyBusyError(strip(before));
+  if (before.update) throw new ApplyBusyError(strip(before), before.update);
   const id = newApplyId();
   const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, document: opts.document });
   if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));
+  // An update that took the lock meanwhile: it looks for tickets after publishing itself, so
+  // one of us sees the other (update-lock.ts).
+  const raced = await readUpdateActivity(p);
+  if (raced) {
+    await removeTicket(p, id);
+    throw new ApplyBusyError(strip(await readStatus(p)), raced);
+  }
 
   const env = opts.env ?? process.env;
   let lastSeen = '';
@@ -91,8 +100,8 @@ function withoutTestHooks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'BOWTIE_SETUP_TEST_CRASH_AT'));
 }
 
-function strip(s: ApplyStatus & { workerAlive?: boolean }): ApplyStatus {
-  const { workerAlive: _w, ...rest } = s;
+function strip(s: ApplyStatus & { workerAlive?: boolean; update?: unknown }): ApplyStatus {
+  const { workerAlive: _w, update: _u, ...rest } = s;
   return rest;
 }
 

@@ -3,6 +3,9 @@
  * and its process group. A lock whose process is gone (or whose pid now belongs to another
  * process) is stale: the next worker takes it over, first killing whatever the dead worker
  * left running in its process group, then recovering the journal.
+ *
+ * The updater takes the same lock for its switch (purpose "update", docs/decisions/0511): one
+ * lock for everything that activates a configuration.
  */
 import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
@@ -10,12 +13,17 @@ import { dirname } from 'node:path';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
 import { isSameProcessAlive, killGroupMembers, processGroupOf, processStartTime } from './process-info.js';
 
+/** Who holds the lock: the apply worker, or `bowtie-setup update` for its switch. */
+export type LockPurpose = 'apply' | 'update';
+
 export interface LockOwner {
   pid: number;
   startTime: number;
   /** The owner's process group when it leads one (its children are in it), else null. */
   pgid: number | null;
   acquiredAt: string;
+  /** Absent in locks written before the updater took it: those are the worker's. */
+  purpose?: LockPurpose;
 }
 
 export async function readLock(file: string): Promise<LockOwner | null> {
@@ -42,12 +50,12 @@ export interface HeldLock {
  * of a fully written temp file), so two workers racing for a free or stale lock cannot both
  * win.
  */
-export async function acquireLock(file: string): Promise<HeldLock | null> {
+export async function acquireLock(file: string, purpose: LockPurpose = 'apply'): Promise<HeldLock | null> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const startTime = processStartTime(process.pid);
   if (startTime === null) throw new Error("cannot read this process's start time from /proc");
   const pgid = processGroupOf(process.pid);
-  const owner: LockOwner = { pid: process.pid, startTime, pgid: pgid === process.pid ? pgid : null, acquiredAt: new Date().toISOString() };
+  const owner: LockOwner = { pid: process.pid, startTime, pgid: pgid === process.pid ? pgid : null, acquiredAt: new Date().toISOString(), purpose };
   const takeover = `${file}.takeover`;
   for (let attempt = 0; attempt < 10; attempt++) {
     if (await createExclusive(file, owner)) return held(file, owner, null);

@@ -20,16 +20,17 @@ export class OutputLog {
   private omitted = 0;
   readonly file: string;
 
-  constructor(logsDir: string, id: string, mirror: string | null, private readonly secrets: string[] = []) {
+  /** `kind` names the files (`apply-…`, the updater's `update-…`); each kind keeps its own MAX_LOG_FILES. */
+  constructor(logsDir: string, id: string, mirror: string | null, private readonly secrets: string[] = [], kind: 'apply' | 'update' = 'apply') {
     mkdirSync(logsDir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    this.file = join(logsDir, `apply-${stamp}-${id}.log`);
+    this.file = join(logsDir, `${kind}-${stamp}-${id}.log`);
     this.fds.push(openSync(this.file, 'a', 0o600));
     if (mirror) {
       rmSync(mirror, { force: true });
       this.fds.push(openSync(mirror, 'a', 0o644));
     }
-    pruneLogs(logsDir);
+    pruneLogs(logsDir, kind);
   }
 
   /** Records a line (one line of output, or an engine note like "== build"). */
@@ -66,7 +67,7 @@ export class OutputLog {
   }
 }
 
-function pruneLogs(dir: string): void {
-  const logs = readdirSync(dir).filter((n) => n.startsWith('apply-') && n.endsWith('.log')).sort();
+function pruneLogs(dir: string, kind: string): void {
+  const logs = readdirSync(dir).filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.log')).sort();
   for (const old of logs.slice(0, Math.max(0, logs.length - MAX_LOG_FILES))) rmSync(join(dir, old), { force: true });
 }

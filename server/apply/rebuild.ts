@@ -3,7 +3,10 @@
  * and the system profile. `nixos-rebuild` is BOWTIE_SETUP_NIXOS_REBUILD when set, the simulator
  * under --simulate, else the one on PATH. Children get a small allowlisted environment plus
  * BOWTIE_SETUP_ROOT, never a secret, and run in the worker's process group so that a timeout
- * (or the next worker, after a crash) can kill everything they started.
+ * (or the next worker, after a crash) can kill everything they started. The updater uses the
+ * same adapter (`isolate`: each command in a process group of its own, because the updater
+ * may share its group with a shell pipeline) and `NIX_PATH` per command for the release it
+ * builds.
  */
 import { readlink, realpath, rename, symlink, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -29,6 +32,19 @@ export interface CommandResult {
 export interface RunOptions {
   timeoutMs: number;
   onLine: (raw: string) => void;
+  /** NIX_PATH for this command (the updater's new release), instead of the inherited one. */
+  nixPath?: string;
+}
+
+export interface AdapterOptions {
+  /** Where the child environment's allowlisted variables come from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Run each command in a new process group and kill that group after a timeout or failure,
+   * instead of sweeping our own group. For callers that do not lead a group of their own
+   * (the updater, started from a shell or a timer).
+   */
+  isolate?: boolean;
 }
 
 /** Environment variables a child may see: what nix and the simulator need, nothing else. */
@@ -49,6 +65,7 @@ export class RebuildAdapter {
   constructor(
     private readonly paths: EnginePaths,
     readonly executable: string,
+    private readonly options: AdapterOptions = {},
   ) {}
 
   commandLine(action: RebuildAction): string[] {
@@ -58,6 +75,11 @@ export class RebuildAdapter {
   /** nixos-rebuild build|test|switch. */
   rebuild(action: RebuildAction, opts: RunOptions): Promise<CommandResult> {
     return this.exec(this.executable, this.commandLine(action), opts);
+  }
+
+  /** Another command with the same environment and clean-up (the updater's `nix copy`). */
+  command(file: string, args: string[], opts: RunOptions): Promise<CommandResult> {
+    return this.exec(file, args, opts);
   }
 
   /** <profile>/system-N-link/bin/switch-to-configuration test|switch. */
@@ -100,14 +122,17 @@ export class RebuildAdapter {
 
   private async exec(file: string, args: string[], opts: RunOptions): Promise<CommandResult> {
     const command = [file === SIMULATOR ? 'nixos-rebuild' : file, ...args].join(' ');
+    const env = childEnv(this.paths.root, this.options.env);
+    if (opts.nixPath !== undefined) env.NIX_PATH = opts.nixPath;
     const child = execa(file, args, {
       cwd: this.paths.buildDir,
-      env: childEnv(this.paths.root),
+      env,
       extendEnv: false,
       stdin: 'ignore',
       buffer: false,
       reject: false,
       stripFinalNewline: false,
+      detached: this.options.isolate === true,
     });
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
@@ -139,15 +164,20 @@ export class RebuildAdapter {
     // The kill sweeps our whole process group: it must be over before the next command starts.
     if (killing) await killing;
     // Whatever it left behind (a grandchild still activating) must not outlive it.
-    if (result.exitCode !== 0 || timedOut) await this.killChildren(null);
+    if (result.exitCode !== 0 || timedOut) await this.killChildren(this.options.isolate ? child.pid : null);
     const signal = result.signal ?? null;
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
     return { ok: exitCode === 0 && !timedOut && signal === null, exitCode, signal, timedOut, command };
   }
 
-  /** Kills every other process in our group (we lead it), or else just the child. */
+  /**
+   * Kills every other process in our group (we lead it), or else just the child. Isolated, the
+   * child leads its own group: that group goes (its pid is not reused while members remain).
+   */
   private async killChildren(pid: number | null | undefined): Promise<void> {
-    if (processGroupOf(process.pid) === process.pid) {
+    if (this.options.isolate) {
+      if (pid) await killGroupMembers(pid, null).catch(() => {});
+    } else if (processGroupOf(process.pid) === process.pid) {
       await killGroupMembers(process.pid, process.pid).catch(() => {});
     } else if (pid) {
       try {

@@ -3,6 +3,7 @@ import { readState } from '../apply/journal.js';
 import { lockAlive, readLock } from '../apply/lock.js';
 import { enginePaths } from '../apply/paths.js';
 import { nextHint } from '../apply/status.js';
+import { describeUpdate } from '../apply/update-lock.js';
 import { runWorker } from '../apply/worker.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { formatProgress } from './apply.js';
@@ -21,15 +22,15 @@ export const statusCommand: Command = {
       recovered = outcome.recovered !== null;
     }
     const fresh = state ? await readState(p.state) : null;
-    const { workerAlive: _alive, ...status } = await readStatus(p);
+    const { workerAlive: _alive, update, ...status } = await readStatus(p);
     if (fresh) {
       status.setupComplete = fresh.setup === 'complete';
       status.last = fresh.last ?? status.last;
       if (!fresh.apply && status.phase !== 'queued') status.phase = 'idle';
-      status.next = status.phase === 'idle' ? nextHint(fresh, 'idle') : status.next;
+      status.next = status.phase === 'idle' ? (update ? `wait: ${describeUpdate(update)}` : nextHint(fresh, 'idle')) : status.next;
     }
     if (json) {
-      ctx.stdout(`${JSON.stringify({ ...status, setup: fresh?.setup ?? null }, null, 2)}\n`);
+      ctx.stdout(`${JSON.stringify({ ...status, setup: fresh?.setup ?? null, update: update ? { since: update.since, from: update.from, to: update.to, pid: update.pid } : null }, null, 2)}\n`);
       return EXIT.ok;
     }
     const lines: string[] = [];
@@ -40,6 +41,7 @@ export const statusCommand: Command = {
       lines.push(`apply:       ${status.id ?? '?'} from ${status.source ?? '?'}: ${status.phase}${counts ? `, ${counts}` : ''}${status.progress.activity ? ` (${status.progress.activity})` : ''}`);
       if (status.confirmDeadline) lines.push(`confirm by:  ${status.confirmDeadline} (${status.confirmSecondsLeft ?? 0} s left)${status.newUrl ? ` at ${status.newUrl}` : ''}`);
     }
+    if (update) lines.push(`update:      ${update.from} -> ${update.to}, in progress since ${update.since} (pid ${update.pid})`);
     if (recovered) lines.push('recovered:   an interrupted apply was finished just now');
     if (status.generation !== null) lines.push(`generation:  ${status.generation} (boot default)`);
     const last = status.last;

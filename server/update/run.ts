@@ -1,10 +1,11 @@
 /**
  * The scheduled update (`bowtie-setup update`), as one sequence:
  * settings -> running release -> metadata -> (--check stops here) -> nix copy of the base
- * system from the signed cache -> its release file -> nixos-rebuild switch with the site
- * fragment -> health check -> done, or switch back to the previous generation.
+ * system from the signed cache -> its release file -> the apply lock -> nixos-rebuild switch
+ * with the site fragment -> health check -> done, or back to the previous generation.
  * Nothing is changed before the switch; after it, any failure ends with the previous generation
- * active and the boot default.
+ * active and the boot default. The switch runs under the apply engine's lock: an update never
+ * runs while an apply runs, nor the reverse (docs/decisions/0511).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,13 +23,14 @@ export const UPDATE_CONFIG_PATH = 'etc/bowtie-setup/update.json';
 export const RELEASE_PATH = 'etc/bowtie-setup/release.json';
 
 /**
- * Exit codes (DESIGN.md "CLI", plus one of the updater's own):
+ * Exit codes (DESIGN.md "CLI" as amended by docs/decisions/0510):
  * 0 up to date, updated, or (with --check) a report; 1 invalid settings, release file or
  * metadata, nothing changed; 3 the update failed and the previous configuration runs (network
- * down, copy refused, rebuild failed, health check failed and rolled back); 4 the health check
- * failed and so did the rollback: the appliance needs attention.
+ * down, copy refused, rebuild failed, health check failed and rolled back), or an apply runs
+ * or is queued (busy: nothing changed, the next run tries again); 4 the update failed and so
+ * did the rollback: the appliance needs attention.
  */
-export const UPDATE_EXIT = { ...EXIT, rollbackFailed: 4 } as const;
+export const UPDATE_EXIT = { ...EXIT, busy: EXIT.applyFailed } as const;
 
 export interface UpdateOptions {
   root: string;
@@ -68,6 +70,16 @@ function tailText(outcome: CommandOutcome): string {
 }
 
 export async function runUpdate(options: UpdateOptions, system: UpdateSystem): Promise<number> {
+  try {
+    return await update(options, system);
+  } finally {
+    const log = system.logFile();
+    system.close();
+    if (log) options.stdout(`log: ${log}\n`);
+  }
+}
+
+async function update(options: UpdateOptions, system: UpdateSystem): Promise<number> {
   const { root, stdout, stderr } = options;
   let config: UpdateConfig;
   let current: Release;
@@ -113,11 +125,16 @@ export async function runUpdate(options: UpdateOptions, system: UpdateSystem): P
     return UPDATE_EXIT.ok;
   }
 
+  // Not worth a download that could not be installed now; the lock below is what counts.
+  const busy = await system.busy();
+  if (busy !== null) return refuseBusy(options, busy);
+
   stdout(`updating ${current.version} -> ${metadata.version} (${config.channel})\n`);
+  await system.prepare();
   stdout(`copying ${metadata.base} from ${config.cache_url}\n`);
   const copy = await system.copyFromCache(config.cache_url, metadata.base, config.trusted_public_keys);
   if (!copy.ok) {
-    stderr(`bowtie-setup update: nix copy failed (exit ${copy.exitCode ?? 'none'}): the base system is not in the cache or not signed by a trusted key; nothing changed${tailText(copy)}\n`);
+    stderr(`bowtie-setup update: nix copy ${copy.summary}: the base system is not in the cache or not signed by a trusted key; nothing changed${tailText(copy)}\n`);
     return UPDATE_EXIT.applyFailed;
   }
 
@@ -134,22 +151,45 @@ export async function runUpdate(options: UpdateOptions, system: UpdateSystem): P
     return UPDATE_EXIT.invalid;
   }
 
+  const lock = await system.lock({ from: current.version, to: next.version });
+  if (!lock.ok) return refuseBusy(options, lock.reason);
+  try {
+    return await switchAndCheck(options, system, config, current, next);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Under the apply lock: switch, check health, roll back when it is not healthy. */
+async function switchAndCheck(options: UpdateOptions, system: UpdateSystem, config: UpdateConfig, current: Release, next: Release): Promise<number> {
+  const { stdout, stderr } = options;
   const previous = await system.currentGeneration();
+  if (previous === null) {
+    stderr('bowtie-setup update: the system profile has no current generation to come back to; nothing changed\n');
+    return UPDATE_EXIT.applyFailed;
+  }
   stdout(`switching to ${next.version} (rebuilding with the site configuration)\n`);
   const switched = await system.switchTo(next);
-  const after = await system.currentGeneration();
   if (!switched.ok) {
-    if (after === previous) {
-      stderr(`bowtie-setup update: nixos-rebuild switch failed (exit ${switched.exitCode ?? 'none'}) before activation; ${current.version} still runs${tailText(switched)}\n`);
+    // nixos-rebuild moves the profile before it activates: either one means the new system
+    // may (partly) run and the previous one must be brought back.
+    const touched = (await system.currentGeneration()) !== previous || !(await system.runs(previous));
+    if (!touched) {
+      stderr(`bowtie-setup update: nixos-rebuild switch ${switched.summary} before activation; ${current.version} still runs${tailText(switched)}\n`);
       return UPDATE_EXIT.applyFailed;
     }
-    return rollBack(options, system, previous, `nixos-rebuild switch failed (exit ${switched.exitCode ?? 'none'})${tailText(switched)}`, current.version);
+    return rollBack(options, system, previous, `nixos-rebuild switch ${switched.summary}${tailText(switched)}`, current.version);
   }
 
   const problem = await waitHealthy(config, system, options.pollIntervalMs ?? 2000);
   if (problem !== null) return rollBack(options, system, previous, `health check failed: ${problem}`, current.version);
-  stdout(`updated to ${next.version}\n`);
+  stdout(`updated to ${next.version} (generation ${(await system.currentGeneration()) ?? '?'})\n`);
   return UPDATE_EXIT.ok;
+}
+
+function refuseBusy(options: UpdateOptions, reason: string): number {
+  options.stderr(`bowtie-setup update: ${reason}; nothing changed, the next run tries again\n`);
+  return UPDATE_EXIT.busy;
 }
 
 /** Polls until every unit is active and every URL answers; returns what is still wrong at the deadline. */
@@ -170,14 +210,16 @@ async function waitHealthy(config: UpdateConfig, system: UpdateSystem, intervalM
   }
 }
 
-async function rollBack(options: UpdateOptions, system: UpdateSystem, previous: string | null, why: string, version: string): Promise<number> {
-  options.stderr(`bowtie-setup update: ${why}\nrolling back to the previous generation (${previous ?? 'unknown'})\n`);
-  const rolled = await system.rollback();
+async function rollBack(options: UpdateOptions, system: UpdateSystem, previous: number, why: string, version: string): Promise<number> {
+  options.stderr(`bowtie-setup update: ${why}\nrolling back to the previous generation (${previous})\n`);
+  const rolled = await system.rollbackTo(previous).catch((e: Error): CommandOutcome => ({ ok: false, exitCode: null, summary: `could not start (${e.message})`, tail: [] }));
   const now = await system.currentGeneration();
-  if (!rolled.ok || now !== previous) {
-    options.stderr(`bowtie-setup update: ROLLBACK FAILED (exit ${rolled.exitCode ?? 'none'}); the profile is at ${now ?? 'unknown'}: run "nixos-rebuild switch --rollback" on the console${tailText(rolled)}\n`);
+  if (!rolled.ok || now !== previous || !(await system.runs(previous))) {
+    options.stderr(
+      `bowtie-setup update: ROLLBACK FAILED: switch-to-configuration of generation ${previous} ${rolled.summary}; the profile is at generation ${now ?? 'unknown'}: run "/nix/var/nix/profiles/system-${previous}-link/bin/switch-to-configuration switch" on the console${tailText(rolled)}\n`,
+    );
     return UPDATE_EXIT.rollbackFailed;
   }
-  options.stderr(`bowtie-setup update: rolled back; ${version} runs again\n`);
+  options.stderr(`bowtie-setup update: rolled back; ${version} runs again (generation ${previous})\n`);
   return UPDATE_EXIT.applyFailed;
 }

@@ -1,49 +1,76 @@
 /**
- * The updater's view of the system: `nix copy`, `nixos-rebuild`, `systemctl` and the network,
- * behind one small interface so that tests run it against fake executables on PATH (and the
- * nixos-rebuild simulator) instead of a NixOS machine.
+ * The updater's view of the system: `nix copy`, `nixos-rebuild`, the system profile,
+ * `systemctl` and the network, behind one small interface. Everything that runs a command or
+ * changes the profile goes through the apply engine's own pieces (docs/decisions/0511):
  *
- * nixos-rebuild is chosen as everywhere else (DESIGN.md "Activation"): BOWTIE_SETUP_NIXOS_REBUILD
- * when set, the simulator under --simulate, else the one on PATH; it runs with
- * BOWTIE_SETUP_ROOT set to the --root directory. The release to build is passed through NIX_PATH
- * (nixpkgs= and nixos-config=), which nixos-rebuild reads like -I and which keeps the command
- * line the same as the apply engine's.
+ * - the engine's rebuild adapter (server/apply/rebuild.ts): nixos-rebuild chosen as everywhere
+ *   else (BOWTIE_SETUP_NIXOS_REBUILD when set, the simulator under --simulate, else the one on
+ *   PATH), an allowlisted child environment plus BOWTIE_SETUP_ROOT, timeouts that kill what a
+ *   command left running. The release to build is passed through NIX_PATH (nixpkgs= and
+ *   nixos-config=), which nixos-rebuild reads like -I and which keeps the command line the
+ *   engine's;
+ * - the engine's rollback: the previous generation becomes the profile's again and its own
+ *   `switch-to-configuration switch` activates it and makes it the boot default;
+ * - the engine's apply lock (server/apply/update-lock.ts) around the switch;
+ * - internal-json progress parsing and a bounded log (logs/update-<time>-<id>.log).
  */
-import { readlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { describeResult, DEFAULT_TIMEOUTS } from '../apply/engine.js';
+import { OutputLog } from '../apply/output-log.js';
+import { enginePaths } from '../apply/paths.js';
+import { NixProgress } from '../apply/progress.js';
+import { childEnv, RebuildAdapter, rebuildExecutable, type CommandResult } from '../apply/rebuild.js';
+import { checkIdleForUpdate, takeLockForUpdate, type UpdateLock } from '../apply/update-lock.js';
+import { prepareRoot } from '../apply/worker.js';
 import type { Release } from './schema.js';
 
 export interface CommandOutcome {
   ok: boolean;
   exitCode: number | null;
-  /** The last lines of output (stdout and stderr interleaved), for the report. */
+  /** How it ended, in words ("failed with exit code 4 (some units failed to start)"). */
+  summary: string;
+  /** The last lines of its output (readable, not internal-json), for the report. */
   tail: string[];
 }
 
 export interface UpdateSystem {
+  /** Why nothing may be changed now (an apply runs or is queued), or null. Changes nothing. */
+  busy(): Promise<string | null>;
+  /** The state directory and, under --simulate, the sandbox machine; before the first command. */
+  prepare(): Promise<void>;
   /** nix copy --from CACHE PATH, accepting only signatures by `trustedKeys`. */
   copyFromCache(cacheUrl: string, storePath: string, trustedKeys: string[]): Promise<CommandOutcome>;
+  /** The apply lock for the switch, health check and rollback. */
+  lock(versions: { from: string; to: string }): Promise<UpdateLock>;
   /** nixos-rebuild switch of `release` (its nixpkgs and configuration.nix, plus the site fragment). */
   switchTo(release: Release): Promise<CommandOutcome>;
-  /** nixos-rebuild switch --rollback: the previous generation becomes active and the boot default. */
-  rollback(): Promise<CommandOutcome>;
-  /** The system profile's current generation link (system-N-link), or null. */
-  currentGeneration(): Promise<string | null>;
+  /** Generation `n` becomes the profile's current one again, activated and the boot default. */
+  rollbackTo(n: number): Promise<CommandOutcome>;
+  /** The system profile's current generation number, or null. */
+  currentGeneration(): Promise<number | null>;
+  /** Whether the running system (/run/current-system) is generation `n`'s. */
+  runs(n: number): Promise<boolean>;
   /** systemctl is-active UNIT: "active", "failed", "inactive", ... */
   unitState(unit: string): Promise<string>;
   /** Whether URL answers HTTP at all (any status below 500). */
   reachable(url: string): Promise<boolean>;
+  /** Where this run's command output is logged (null before the first command). */
+  logFile(): string | null;
+  /** Closes the log. */
+  close(): void;
 }
 
 export interface UpdateSystemOptions {
   root: string;
   simulate: boolean;
-  /** Environment for the children on top of this process's (tests put fakes on PATH here). */
-  env?: Record<string, string>;
+  /**
+   * Where the children's environment comes from (default: this process's). Only the engine's
+   * allowlist of it reaches them; tests put fakes on PATH here.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 const TAIL_LINES = 50;
@@ -51,76 +78,81 @@ const COPY_TIMEOUT_MS = 2 * 3600_000;
 const REBUILD_TIMEOUT_MS = 3600_000;
 const PROBE_TIMEOUT_MS = 10_000;
 
-const SIMULATOR = fileURLToPath(new URL('../apply/simulator/nixos-rebuild-sim.mjs', import.meta.url));
-
-function tailOf(output: unknown): string[] {
-  const text = typeof output === 'string' ? output : '';
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  return lines.slice(-TAIL_LINES);
-}
-
 export function createUpdateSystem(options: UpdateSystemOptions): UpdateSystem {
-  const env = { ...options.env, BOWTIE_SETUP_ROOT: options.root };
-  const fromEnv = options.env?.BOWTIE_SETUP_NIXOS_REBUILD ?? process.env.BOWTIE_SETUP_NIXOS_REBUILD;
-  const rebuild: [string, string[]] =
-    fromEnv !== undefined && fromEnv !== ''
-      ? [fromEnv, []]
-      : options.simulate
-        ? [process.execPath, [SIMULATOR]]
-        : ['nixos-rebuild', []];
+  const env = options.env ?? process.env;
+  const paths = enginePaths(options.root);
+  const adapter = new RebuildAdapter(paths, rebuildExecutable(options.simulate, env), { env, isolate: true });
+  const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  let log: OutputLog | null = null;
 
-  async function run(file: string, args: string[], extraEnv: Record<string, string>, timeout: number): Promise<CommandOutcome> {
-    const result = await execa(file, args, {
-      env: { ...env, ...extraEnv },
-      all: true,
-      reject: false,
-      timeout,
-      stdin: 'ignore',
-      cwd: options.root,
+  async function run(label: string, start: (opts: { timeoutMs: number; onLine: (raw: string) => void }) => Promise<CommandResult>, timeoutMs: number): Promise<CommandOutcome> {
+    log ??= new OutputLog(paths.logsDir, id, null, [], 'update');
+    const out = log;
+    const parser = new NixProgress();
+    const tail: string[] = [];
+    out.write(`== ${new Date().toISOString()} ${label}`);
+    const result = await start({
+      timeoutMs,
+      onLine: (raw) => {
+        const line = parser.line(raw);
+        if (line === null || line.trim() === '') return;
+        out.write(line);
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+      },
     });
-    const tail = tailOf(result.all);
-    if (result.failed && result.exitCode === undefined) tail.push(result.shortMessage ?? 'the command did not run');
-    return { ok: !result.failed, exitCode: result.exitCode ?? null, tail };
+    const summary = describeResult(result);
+    out.write(`-- ${result.command}: ${summary}`);
+    return { ok: result.ok, exitCode: result.exitCode, summary, tail };
   }
 
   return {
+    busy: () => checkIdleForUpdate(paths),
+    prepare: () => prepareRoot(paths, options.simulate, env),
     copyFromCache(cacheUrl, storePath, trustedKeys) {
-      return run(
-        'nix',
-        [
-          '--extra-experimental-features', 'nix-command',
-          'copy',
-          '--from', cacheUrl,
-          '--option', 'trusted-public-keys', trustedKeys.join(' '),
-          '--option', 'require-sigs', 'true',
-          storePath,
-        ],
-        {},
-        COPY_TIMEOUT_MS,
-      );
+      const args = [
+        '--extra-experimental-features', 'nix-command',
+        'copy',
+        '--log-format', 'internal-json',
+        '--from', cacheUrl,
+        '--option', 'trusted-public-keys', trustedKeys.join(' '),
+        '--option', 'require-sigs', 'true',
+        storePath,
+      ];
+      return run(`nix copy ${storePath}`, (opts) => adapter.command('nix', args, opts), COPY_TIMEOUT_MS);
     },
+    lock: (versions) => takeLockForUpdate(paths, versions),
     switchTo(release) {
-      const [file, pre] = rebuild;
-      return run(file, [...pre, 'switch'], { NIX_PATH: `nixpkgs=${release.nixpkgs}:nixos-config=${release.configuration}` }, REBUILD_TIMEOUT_MS);
+      const nixPath = `nixpkgs=${release.nixpkgs}:nixos-config=${release.configuration}`;
+      return run(`nixos-rebuild switch (NIX_PATH=${nixPath})`, (opts) => adapter.rebuild('switch', { ...opts, nixPath }), REBUILD_TIMEOUT_MS);
     },
-    rollback() {
-      const [file, pre] = rebuild;
-      return run(file, [...pre, 'switch', '--rollback'], {}, REBUILD_TIMEOUT_MS);
+    async rollbackTo(n) {
+      await adapter.setProfileGeneration(n);
+      return run(`switch-to-configuration switch (generation ${n})`, (opts) => adapter.switchToConfiguration(n, 'switch', opts), DEFAULT_TIMEOUTS.rollback);
     },
-    async currentGeneration() {
-      try {
-        return await readlink(join(options.root, 'nix/var/nix/profiles/system'));
-      } catch {
-        return null;
-      }
+    currentGeneration: () => adapter.currentGeneration(),
+    async runs(n) {
+      const [active, wanted] = await Promise.all([adapter.activeSystem(), adapter.generationSystem(n)]);
+      return active === wanted;
     },
     async unitState(unit) {
-      const result = await execa('systemctl', ['is-active', '--', unit], { env, reject: false, timeout: PROBE_TIMEOUT_MS, stdin: 'ignore' });
+      const result = await execa('systemctl', ['is-active', '--', unit], {
+        env: childEnv(options.root, env),
+        extendEnv: false,
+        reject: false,
+        timeout: PROBE_TIMEOUT_MS,
+        stdin: 'ignore',
+      });
       const state = typeof result.stdout === 'string' ? result.stdout.trim() : '';
       return state || (result.failed ? 'unknown' : 'active');
     },
     reachable(url) {
       return probe(url);
+    },
+    logFile: () => log?.file ?? null,
+    close() {
+      log?.close();
+      log = null;
     },
   };
 }

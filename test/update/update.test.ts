@@ -1,14 +1,16 @@
 /**
- * `bowtie-setup update` against a fake metadata server on 127.0.0.1 and fake `nix`,
- * `nixos-rebuild` and `systemctl` executables (test/fixtures/update-bin/), on a sandbox root.
+ * `bowtie-setup update` on a sandbox root: a fake metadata server on 127.0.0.1, fake `nix` and
+ * `systemctl` executables (test/fixtures/update-bin/), and the nixos-rebuild simulator behind
+ * the apply engine's rebuild adapter (the same one `--simulate update` uses).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { enginePaths } from '../../server/apply/paths.js';
 import { runUpdate, UPDATE_EXIT } from '../../server/update/run.js';
 import { createUpdateSystem } from '../../server/update/system.js';
 import { closedPortUrl, startFakeMetadataServer, type FakeMetadataServer } from '../fixtures/fake-metadata-server.js';
@@ -20,8 +22,13 @@ const OTHER_KEY = 'evil-1:' + 'B'.repeat(43) + '=';
 
 const NIXPKGS_1 = '/nix/store/0a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source';
 const NIXPKGS_2 = '/nix/store/1a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source';
+const NIXPKGS_3 = '/nix/store/5a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source';
 const BASE_2 = '/nix/store/2a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-nixos-system-bowtie-1.9.0';
+const BASE_3 = '/nix/store/6a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-nixos-system-bowtie-1.10.0';
 const CONFIG_2 = '/nix/store/3a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source/nix/configuration.nix';
+const CONFIG_3 = '/nix/store/7a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source/nix/configuration.nix';
+/** Something secret-looking in the updater's own environment: no command may see it. */
+const SECRET_ENV = { BOWTIE_SETUP_TEST_SECRET: 'Canary-update-env', AWS_SECRET_ACCESS_KEY: 'Canary-aws' };
 
 let server: FakeMetadataServer;
 let root: string;
@@ -39,15 +46,14 @@ beforeEach(() => {
   err = [];
   server.requests.length = 0;
   server.clusterStatus = 200;
-  const profiles = join(root, 'nix/var/nix/profiles');
-  mkdirSync(profiles, { recursive: true });
-  symlinkSync('/nix/store/fake-system-1', join(profiles, 'system-1-link'));
-  symlinkSync('system-1-link', join(profiles, 'system'));
   mkdirSync(join(root, 'etc/bowtie-setup'), { recursive: true });
   writeFileSync(
     join(root, 'etc/bowtie-setup/release.json'),
     JSON.stringify({ version: '1.8.2', nixpkgs: NIXPKGS_1, configuration: '/nix/store/4a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source/nix/configuration.nix' }),
   );
+  // The site fragment the update rebuilds with.
+  mkdirSync(join(root, 'etc/nixos/bowtie'), { recursive: true });
+  writeFileSync(join(root, 'etc/nixos/bowtie/site.nix'), '{\n  bowtie.site = { hostname = "ctl-upd-01"; };\n}\n');
   writeSettings({});
   serveMetadata({ version: '1.9.0', base: BASE_2, channel: 'stable' });
 });
@@ -69,22 +75,21 @@ function serveMetadata(value: unknown, status = 200): void {
   server.reply = { status, body: typeof value === 'string' ? value : JSON.stringify(value) };
 }
 
-const NEW_RELEASE = JSON.stringify({ version: '1.9.0', nixpkgs: NIXPKGS_2, configuration: CONFIG_2 });
+const release = (version: string, nixpkgs: string, configuration: string) => JSON.stringify({ version, nixpkgs, configuration });
+const NEW_RELEASE = release('1.9.0', NIXPKGS_2, CONFIG_2);
+
+function updateEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(base)) if (k.startsWith('BOWTIE_')) delete base[k];
+  return { ...base, ...SECRET_ENV, PATH: `${BIN}:${process.env.PATH ?? ''}`, BOWTIE_SIM_DELAY_SCALE: '0', BOWTIE_SIM_NIX_RELEASE: NEW_RELEASE, ...env };
+}
 
 async function update(env: Record<string, string> = {}, check = false): Promise<number> {
-  const system = createUpdateSystem({
-    root,
-    simulate: false,
-    env: {
-      PATH: `${BIN}:${process.env.PATH ?? ''}`,
-      BOWTIE_SETUP_NIXOS_REBUILD: join(BIN, 'nixos-rebuild'),
-      FAKE_NIX_RELEASE: NEW_RELEASE,
-      ...env,
-    },
-  });
+  const system = createUpdateSystem({ root, simulate: true, env: updateEnv(env) });
   return runUpdate({ root, check, pollIntervalMs: 100, stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, system);
 }
 
+/** The fake nix's and systemctl's calls. */
 function calls(): string[] {
   try {
     return readFileSync(join(root, 'calls.log'), 'utf8').trim().split('\n').filter(Boolean);
@@ -92,21 +97,69 @@ function calls(): string[] {
     return [];
   }
 }
-const generation = () => readlinkSync(join(root, 'nix/var/nix/profiles/system'));
-const rebuilds = () => calls().filter((c) => c.startsWith('nixos-rebuild'));
+
+interface SimCall {
+  argv: string[];
+  env: Record<string, string>;
+}
+/** The nixos-rebuild simulator's calls (also its switch-to-configuration), without list-generations. */
+function simCalls(): SimCall[] {
+  const file = join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SimCall)
+    .filter((c) => c.argv[0] !== 'list-generations');
+}
+const rebuilds = () => simCalls().map((c) => (c.argv[0] === '--switch-to-configuration' ? `switch-to-configuration ${c.argv[2]} ${c.argv[1]!.split('-').slice(-3).join('-')}` : `nixos-rebuild ${c.argv.join(' ')}`));
+const profile = () => readlinkSync(join(root, 'nix/var/nix/profiles/system'));
+const active = () => realpathSync(join(root, 'run/current-system'));
+const generationSystem = (n: number) => realpathSync(join(root, `nix/var/nix/profiles/system-${n}-link`));
 
 describe('bowtie-setup update', () => {
   it('a new version: copies the base from the signed cache, switches with its release, checks health', async () => {
     expect(await update()).toBe(UPDATE_EXIT.ok);
-    const [copy, ...rest] = calls();
-    expect(copy).toBe(
-      `nix --extra-experimental-features nix-command copy --from https://cache.bowtie.example --option trusted-public-keys ${KEY} --option require-sigs true ${BASE_2}`,
+    expect(calls()[0]).toBe(
+      `nix --extra-experimental-features nix-command copy --log-format internal-json --from https://cache.bowtie.example --option trusted-public-keys ${KEY} --option require-sigs true ${BASE_2}`,
     );
-    expect(rest[0]).toBe(`nixos-rebuild switch NIX_PATH=nixpkgs=${NIXPKGS_2}:nixos-config=${CONFIG_2}`);
-    expect(rest).toContain('systemctl is-active -- bowtie_server.service');
+    expect(calls()).toContain('systemctl is-active -- bowtie_server.service');
+    expect(simCalls().map((c) => c.argv)).toEqual([['switch', '--log-format', 'internal-json', '-v']]);
+    expect(simCalls()[0]!.env.NIX_PATH).toBe(`nixpkgs=${NIXPKGS_2}:nixos-config=${CONFIG_2}`);
     expect(server.requests).toContain('GET /cluster');
-    expect(generation()).toBe('system-2-link');
-    expect(out.join('')).toContain('updated to 1.9.0');
+    // A new generation built on the new base, with the site fragment, active and the default.
+    expect(profile()).toBe('system-2-link');
+    expect(active()).toBe(generationSystem(2));
+    expect(readFileSync(join(active(), 'nix-path'), 'utf8')).toContain(`nixpkgs=${NIXPKGS_2}`);
+    expect(JSON.parse(readFileSync(join(active(), 'site.json'), 'utf8'))).toEqual({ hostname: 'ctl-upd-01' });
+    expect(readFileSync(join(root, 'boot/default-generation'), 'utf8').trim()).toBe('2');
+    expect(out.join('')).toContain('updated to 1.9.0 (generation 2)');
+  });
+
+  it('each release is a generation of its own (the simulator tells bases apart by NIX_PATH)', async () => {
+    expect(await update()).toBe(UPDATE_EXIT.ok);
+    serveMetadata({ version: '1.10.0', base: BASE_3, channel: 'stable' });
+    expect(await update({ BOWTIE_SIM_NIX_RELEASE: release('1.10.0', NIXPKGS_3, CONFIG_3) })).toBe(UPDATE_EXIT.ok);
+    expect(profile()).toBe('system-3-link');
+    expect(generationSystem(3)).not.toBe(generationSystem(2));
+    expect(readFileSync(join(active(), 'nix-path'), 'utf8')).toContain(`nixpkgs=${NIXPKGS_3}`);
+  });
+
+  it('commands get the allowlisted environment only, and their output goes to a bounded update log', async () => {
+    expect(await update()).toBe(UPDATE_EXIT.ok);
+    for (const call of simCalls()) {
+      expect(call.env.BOWTIE_SETUP_ROOT).toBe(root);
+      expect(Object.keys(call.env)).not.toContain('BOWTIE_SETUP_TEST_SECRET');
+      expect(Object.keys(call.env)).not.toContain('AWS_SECRET_ACCESS_KEY');
+      expect(JSON.stringify(call.env)).not.toContain('Canary');
+    }
+    const logs = readdirSync(enginePaths(root).logsDir).filter((f) => f.startsWith('update-'));
+    expect(logs).toHaveLength(1);
+    const log = readFileSync(join(enginePaths(root).logsDir, logs[0]!), 'utf8');
+    // internal-json is turned into readable lines, as for applies.
+    expect(log).not.toContain('@nix {');
+    expect(log).toContain('-- nixos-rebuild switch --log-format internal-json -v: succeeded');
+    expect(out.join('')).toContain(`log: ${join(enginePaths(root).logsDir, logs[0]!)}`);
   });
 
   it('the same version: reports up to date and runs nothing', async () => {
@@ -114,6 +167,7 @@ describe('bowtie-setup update', () => {
     expect(await update()).toBe(UPDATE_EXIT.ok);
     expect(out.join('')).toContain('up to date: 1.8.2');
     expect(calls()).toEqual([]);
+    expect(simCalls()).toEqual([]);
   });
 
   it('an older version is not installed', async () => {
@@ -127,19 +181,19 @@ describe('bowtie-setup update', () => {
     expect(await update({}, true)).toBe(UPDATE_EXIT.ok);
     expect(out.join('')).toBe('update available: 1.8.2 -> 1.9.0 (stable)\n');
     expect(calls()).toEqual([]);
-    expect(generation()).toBe('system-1-link');
+    expect(existsSync(join(root, 'nix/var/nix/profiles/system'))).toBe(false);
   });
 
   it('a base system signed by an untrusted key: nix copy refuses, nothing changes', async () => {
-    expect(await update({ FAKE_NIX_SIGNED_BY: 'evil-1' })).toBe(UPDATE_EXIT.applyFailed);
-    expect(err.join('')).toMatch(/nix copy failed[\s\S]*lacks a signature by a trusted key/);
+    expect(await update({ BOWTIE_SIM_NIX_SIGNED_BY: 'evil-1' })).toBe(UPDATE_EXIT.applyFailed);
+    expect(err.join('')).toMatch(/nix copy failed with exit code 1[\s\S]*lacks a signature by a trusted key/);
     expect(rebuilds()).toEqual([]);
-    expect(generation()).toBe('system-1-link');
+    expect(profile()).toBe('system-1-link');
   });
 
   it('a second trusted key is passed to nix copy too', async () => {
     writeSettings({ trusted_public_keys: [KEY, OTHER_KEY] });
-    expect(await update({ FAKE_NIX_SIGNED_BY: 'evil-1' })).toBe(UPDATE_EXIT.ok);
+    expect(await update({ BOWTIE_SIM_NIX_SIGNED_BY: 'evil-1' })).toBe(UPDATE_EXIT.ok);
     expect(calls()[0]).toContain(`trusted-public-keys ${KEY} ${OTHER_KEY} `);
   });
 
@@ -165,42 +219,48 @@ describe('bowtie-setup update', () => {
   });
 
   it('a base system whose release file disagrees with the metadata is not switched to', async () => {
-    expect(await update({ FAKE_NIX_RELEASE: JSON.stringify({ version: '2.0.0', nixpkgs: NIXPKGS_2, configuration: CONFIG_2 }) })).toBe(
-      UPDATE_EXIT.invalid,
-    );
+    expect(await update({ BOWTIE_SIM_NIX_RELEASE: release('2.0.0', NIXPKGS_2, CONFIG_2) })).toBe(UPDATE_EXIT.invalid);
     expect(rebuilds()).toEqual([]);
   });
 
-  it('health check failure after the switch: rolls back to the previous generation', async () => {
-    expect(await update({ FAKE_UNIT_STATE: 'failed' })).toBe(UPDATE_EXIT.applyFailed);
-    expect(rebuilds().map((c) => c.split(' NIX_PATH')[0])).toEqual(['nixos-rebuild switch', 'nixos-rebuild switch --rollback']);
-    expect(generation()).toBe('system-1-link');
+  it('health check failure after the switch: back to the previous generation, activated and the boot default', async () => {
+    expect(await update({ BOWTIE_SIM_UNIT_STATE: 'failed' })).toBe(UPDATE_EXIT.applyFailed);
+    expect(rebuilds()).toEqual(['nixos-rebuild switch --log-format internal-json -v', expect.stringMatching(/^switch-to-configuration switch /)]);
+    expect(profile()).toBe('system-1-link');
+    expect(active()).toBe(generationSystem(1));
+    expect(readFileSync(join(root, 'boot/default-generation'), 'utf8').trim()).toBe('1');
     expect(err.join('')).toContain('health check failed: bowtie_server.service is failed');
-    expect(err.join('')).toContain('rolled back; 1.8.2 runs again');
+    expect(err.join('')).toContain('rolled back; 1.8.2 runs again (generation 1)');
   });
 
   it('cluster unreachable after the switch: rolls back', async () => {
     server.clusterStatus = 503;
     expect(await update()).toBe(UPDATE_EXIT.applyFailed);
-    expect(generation()).toBe('system-1-link');
+    expect(profile()).toBe('system-1-link');
     expect(err.join('')).toContain('/cluster is not reachable');
   });
 
   it('the rollback itself fails: exit 4 and says what to do', async () => {
-    expect(await update({ FAKE_UNIT_STATE: 'failed', FAKE_ROLLBACK_FAIL: '1' })).toBe(UPDATE_EXIT.rollbackFailed);
+    expect(await update({ BOWTIE_SIM_UNIT_STATE: 'failed', BOWTIE_SIM_FAIL: 'stc-switch:1' })).toBe(UPDATE_EXIT.rollbackFailed);
+    expect(UPDATE_EXIT.rollbackFailed).toBe(4);
     expect(err.join('')).toContain('ROLLBACK FAILED');
+    expect(err.join('')).toContain('system-1-link/bin/switch-to-configuration switch');
   });
 
   it('a rebuild that fails before activation changes nothing and needs no rollback', async () => {
-    expect(await update({ FAKE_REBUILD_FAIL: 'eval' })).toBe(UPDATE_EXIT.applyFailed);
+    expect(await update({ BOWTIE_SIM_FAIL: 'switch:1' })).toBe(UPDATE_EXIT.applyFailed);
     expect(rebuilds()).toHaveLength(1);
-    expect(generation()).toBe('system-1-link');
+    expect(profile()).toBe('system-1-link');
+    expect(err.join('')).toContain('before activation; 1.8.2 still runs');
+    expect(err.join('')).toContain('simulated failure of switch');
   });
 
   it('a switch that fails during activation is rolled back', async () => {
-    expect(await update({ FAKE_REBUILD_FAIL: 'activate' })).toBe(UPDATE_EXIT.applyFailed);
-    expect(rebuilds()[1]).toMatch(/^nixos-rebuild switch --rollback/);
-    expect(generation()).toBe('system-1-link');
+    expect(await update({ BOWTIE_SIM_FAIL: 'switch:4' })).toBe(UPDATE_EXIT.applyFailed);
+    expect(rebuilds()[1]).toMatch(/^switch-to-configuration switch /);
+    expect(profile()).toBe('system-1-link');
+    expect(active()).toBe(generationSystem(1));
+    expect(err.join('')).toContain('some units failed to start');
   });
 
   it('network down: exit 3, nothing runs, the next run tries again', async () => {
@@ -237,7 +297,19 @@ describe('bowtie-setup update on the command line', () => {
     expect(stdout).toBe('update available: 1.8.2 -> 1.9.0 (stable)\n');
   });
 
+  it('--help documents exit code 4 (docs/decisions/0510)', async () => {
+    const { stdout } = await run(process.execPath, [CLI, '--help']);
+    expect(stdout).toMatch(/Exit codes: 0 ok, .*3 apply failed/);
+    expect(stdout).toContain('4 update failed and so did its rollback (needs attention)');
+  });
+
   it('an unknown option is a usage error (exit 2)', async () => {
     await expect(run(process.execPath, [CLI, '--root', root, 'update', '--now'])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('--simulate update installs the new release in the sandbox', async () => {
+    const { stdout } = await run(process.execPath, [CLI, '--root', root, '--simulate', 'update'], { env: updateEnv() });
+    expect(stdout).toContain('updated to 1.9.0 (generation 2)');
+    expect(profile()).toBe('system-2-link');
   });
 });

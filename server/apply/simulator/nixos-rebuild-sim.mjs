@@ -8,11 +8,16 @@
  * Layout under $BOWTIE_SETUP_ROOT (the same shape as a NixOS system):
  *   nix/store/<hash>-nixos-system-<host>-sim/   one "system": bin/switch-to-configuration,
  *                                               site.nix (the fragment it was built from),
- *                                               site.json (its value), nixos-version
+ *                                               site.json (its value), nixos-version,
+ *                                               nix-path (the base it was built on, if any)
  *   nix/var/nix/profiles/system -> system-N-link -> /<root>/nix/store/...   generations
  *   run/current-system -> store path            what is active (test and switch change it)
  *   boot/default-generation                     the bootloader's default (switch and boot)
  *   nix/var/log/nixos-rebuild-sim/calls.jsonl   every call: argv, environment, cwd
+ *
+ * A system is determined by the fragment and by NIX_PATH's nixpkgs= and nixos-config= entries
+ * (what `bowtie-setup update` changes to install a new release): either one changing gives a
+ * new system and so a new generation on switch.
  *
  * Fault injection (environment):
  *   BOWTIE_SIM_FAIL=action:code[,...]   exit with `code` in `action`
@@ -154,6 +159,32 @@ function nixHash(text) {
   return out;
 }
 
+/**
+ * What the system is built from besides the fragment: the NIX_PATH entries that pick nixpkgs
+ * and the configuration (`bowtie-setup update` points them at a new release's base system).
+ * Other entries do not change the system; empty when neither is set.
+ */
+function baseSystem() {
+  return (env.NIX_PATH ?? '')
+    .split(':')
+    .filter((e) => e.startsWith('nixpkgs=') || e.startsWith('nixos-config='))
+    .sort()
+    .join(':');
+}
+
+/**
+ * The store path of the system built from `fragment` (null: none) for `host` on the base
+ * system: the same inputs give the same path, so rebuilding an unchanged configuration makes
+ * no new generation, and a new fragment or a new base does.
+ * @param {string|null} fragment @param {string} host
+ */
+function systemPath(fragment, host) {
+  const p = /** @type {NonNullable<typeof paths>} */ (paths);
+  const base = baseSystem();
+  const key = `${fragment ?? 'factory'}\0${host}${base ? `\0${base}` : ''}`;
+  return join(p.store, `${nixHash(key)}-nixos-system-${host}-25.05.sim`);
+}
+
 /** @param {string} link @param {string} target */
 function replaceSymlink(link, target) {
   fs.mkdirSync(dirname(link), { recursive: true });
@@ -217,7 +248,7 @@ function linkSystem(link, system) {
  */
 function makeSystem(fragment, site, host) {
   const p = /** @type {NonNullable<typeof paths>} */ (paths);
-  const out = join(p.store, `${nixHash(`${fragment ?? 'factory'}\0${host}`)}-nixos-system-${host}-25.05.sim`);
+  const out = systemPath(fragment, host);
   if (fs.existsSync(join(out, 'bin/switch-to-configuration'))) return out;
   const tmp = `${out}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -240,6 +271,7 @@ function makeSystem(fragment, site, host) {
   if (fragment !== null) fs.writeFileSync(join(tmp, 'site.nix'), fragment, { mode: 0o444 });
   fs.writeFileSync(join(tmp, 'site.json'), JSON.stringify(site ?? null), { mode: 0o444 });
   fs.writeFileSync(join(tmp, 'nixos-version'), '25.05.sim\n', { mode: 0o444 });
+  if (baseSystem()) fs.writeFileSync(join(tmp, 'nix-path'), `${baseSystem()}\n`, { mode: 0o444 });
   fs.writeFileSync(join(tmp, 'init-interface-version'), 'systemd\n', { mode: 0o444 });
   fs.renameSync(tmp, out);
   return out;
@@ -334,7 +366,7 @@ function evaluate(action) {
  */
 function build(action, cfg) {
   const p = /** @type {NonNullable<typeof paths>} */ (paths);
-  const out = join(p.store, `${nixHash(`${cfg.fragment ?? 'factory'}\0${cfg.host}`)}-nixos-system-${cfg.host}-25.05.sim`);
+  const out = systemPath(cfg.fragment, cfg.host);
   const cached = fs.existsSync(join(out, 'bin/switch-to-configuration'));
   const seed = nixHash(`${cfg.fragment}`);
   const fetches = cached ? [] : ['bowtie-server-1.8.2', 'bowtie-update-0.4.0', 'unit-bowtie-server.service', 'etc-bowtie-site.json', 'nixos-configuration'].map((n, i) => ({ name: n, size: 180_000 + i * 1_234_567 }));

@@ -71,6 +71,27 @@ describe('nixos-rebuild simulator', () => {
     expect(active()).toBe(realpathSync(join(root, 'nix/var/nix/profiles/system-2-link')));
   });
 
+  it("a new base system on NIX_PATH (bowtie-setup update) gives a new generation; other entries do not", () => {
+    const base = (n: number) => `nixpkgs=/nix/store/${String(n).repeat(32)}-source:nixos-config=/nix/store/${String(n + 1).repeat(32)}-source/configuration.nix`;
+    expect(sim(['switch']).code).toBe(0);
+    expect(gen()).toBe('system-2-link');
+    // The same fragment on another release's nixpkgs and configuration: a new system.
+    expect(sim(['switch'], { NIX_PATH: base(1) }).code).toBe(0);
+    expect(gen()).toBe('system-3-link');
+    expect(readFileSync(join(active(), 'nix-path'), 'utf8').trim().split(':').sort()).toEqual(base(1).split(':').sort());
+    expect(JSON.parse(readFileSync(join(active(), 'site.json'), 'utf8'))).toEqual({ hostname: 'sim-a' });
+    // The same base again (order of entries and unrelated entries do not matter): no new one.
+    const [pkgs, conf] = base(1).split(':');
+    expect(sim(['switch'], { NIX_PATH: `${conf}:nixos-hardware=/x:${pkgs}` }).code).toBe(0);
+    expect(gen()).toBe('system-3-link');
+    // The next release.
+    expect(sim(['switch'], { NIX_PATH: base(4) }).code).toBe(0);
+    expect(gen()).toBe('system-4-link');
+    // Without NIX_PATH the system is the one from before the first update.
+    expect(sim(['switch']).code).toBe(0);
+    expect(realpathSync(join(root, 'nix/var/nix/profiles/system'))).toBe(realpathSync(join(root, 'nix/var/nix/profiles/system-2-link')));
+  });
+
   it('boot makes a generation the default without activating it', () => {
     sim(['list-generations']);
     const factory = active();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApplyBusyError } from '../../apply/errors.js';
 import { createWizard, idleStatus, type Wizard } from '../../../test/helpers/wizard.js';
 import { fillEveryStep } from '../../../test/helpers/complete-draft.js';
 
@@ -62,6 +63,18 @@ describe('apply step', () => {
     const busy = await c.post('/apply');
     expect(busy.status).toBe(409);
     expect(w.apply.started).toHaveLength(0);
+  });
+
+  it('answers 409 naming the update when the appliance is being updated', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    await fillEveryStep(c);
+    w.apply.start = async () => {
+      throw new ApplyBusyError(idleStatus(), { pid: 1, startTime: 1, since: '2026-06-01T03:00:00Z', from: '1.8.2', to: '1.9.0' });
+    };
+    const busy = await c.post('/apply');
+    expect(busy.status).toBe(409);
+    expect(busy.text).toContain('The appliance is being updated (1.8.2 to 1.9.0)');
   });
 
   it('shows a rollback with its reason and output tail, and stops polling', async () => {

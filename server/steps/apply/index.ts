@@ -7,7 +7,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { ApplyStatus } from '../../apply/index.js';
 // errors.js, not index.js: the index pulls in the whole engine, which the web process loads only to apply.
-import { ApplyInvalidError } from '../../apply/errors.js';
+import { ApplyBusyError, ApplyInvalidError } from '../../apply/errors.js';
 import { validateDocument } from '../../config/validate.js';
 import { html } from '../../web/html.js';
 import { HttpError, statusOf } from '../../web/http-error.js';
@@ -70,6 +70,7 @@ ${statusBlock(status, continuation(req, res, status))}
       await deps.apply.start({ document: draft.document, source: 'web', confirm: 'interactive' });
     } catch (e) {
       if (e instanceof ApplyInvalidError) return sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors));
+      if (e instanceof ApplyBusyError && e.update) throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Apply again when the update has finished.`, { title: 'Update in progress' });
       if (statusOf(e) === 409) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
       throw e;
     }

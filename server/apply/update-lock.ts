@@ -1,0 +1,111 @@
+/**
+ * The updater (`bowtie-setup update`) activates configurations too, so it takes the engine's
+ * apply lock for its switch, health check and rollback (docs/decisions/0511): an update never
+ * runs while an apply runs, nor the reverse, and the loser gets a "busy" answer at once.
+ *
+ * While it holds the lock the updater publishes `update.json` beside `status.json`: the web
+ * process cannot read the lock (it lives in the root-only state directory) but must still
+ * refuse to queue an apply, and `status` shows the update.
+ *
+ * The two sides publish first and look second, so that a race has at most one winner:
+ *   update: take the lock -> publish update.json -> look for a queued or unfinished apply
+ *   apply:  create the ticket -> look for update.json (live) -> take the ticket back if found
+ * Whichever looks last sees the other.
+ */
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../system/atomic-file.js';
+import { readState } from './journal.js';
+import { acquireLock, lockAlive, readLock, type LockOwner } from './lock.js';
+import type { EnginePaths } from './paths.js';
+import { isSameProcessAlive, processStartTime } from './process-info.js';
+import { readTicket } from './spool.js';
+
+/** What `update.json` holds: which release the running update installs, and who runs it. */
+export interface UpdateActivity {
+  pid: number;
+  startTime: number;
+  /** When the update took the lock (ISO 8601). */
+  since: string;
+  /** Release versions. */
+  from: string;
+  to: string;
+}
+
+export function updateActivityPath(p: EnginePaths): string {
+  return join(p.statusDir, 'update.json');
+}
+
+/** The update in progress, or null (none, or its process is gone: a crash leaves a stale file). */
+export async function readUpdateActivity(p: EnginePaths): Promise<UpdateActivity | null> {
+  let value: Partial<UpdateActivity>;
+  try {
+    value = JSON.parse(await readFile(updateActivityPath(p), 'utf8')) as Partial<UpdateActivity>;
+  } catch {
+    return null;
+  }
+  if (typeof value.pid !== 'number' || typeof value.startTime !== 'number' || !isSameProcessAlive(value.pid, value.startTime)) return null;
+  return { pid: value.pid, startTime: value.startTime, since: String(value.since ?? ''), from: String(value.from ?? '?'), to: String(value.to ?? '?') };
+}
+
+export function describeUpdate(u: UpdateActivity): string {
+  return `an update (${u.from} -> ${u.to}) is in progress since ${u.since}`;
+}
+
+function describeOwner(owner: LockOwner | null): string {
+  if (owner?.purpose === 'update') return `another update is in progress since ${owner.acquiredAt}`;
+  return `an apply is in progress${owner ? ` since ${owner.acquiredAt}` : ''}`;
+}
+
+/** Why an apply is in the way: one is queued, or one's journal is open (running or interrupted). */
+async function applyInTheWay(p: EnginePaths): Promise<string | null> {
+  const ticket = await readTicket(p).catch(() => null);
+  if (ticket && !ticket.request.taken) return 'an apply is queued';
+  const state = await readState(p.state).catch(() => null);
+  if (state?.apply) return `apply ${state.apply.id} is unfinished (${state.apply.step}); when it was interrupted, "bowtie-setup status" finishes it`;
+  return null;
+}
+
+/**
+ * Whether an update could start now (null) or why not, without taking anything: the updater
+ * asks before its download so that it does not fetch a release it cannot install.
+ */
+export async function checkIdleForUpdate(p: EnginePaths): Promise<string | null> {
+  const owner = await readLock(p.lock);
+  if (lockAlive(owner)) return describeOwner(owner);
+  return applyInTheWay(p);
+}
+
+export type UpdateLock = { ok: true; release(): Promise<void> } | { ok: false; reason: string };
+
+/**
+ * Takes the apply lock for an update from `from` to `to`. Busy when an apply (or another
+ * update) holds it, when an apply is queued, or when an interrupted apply still has to be
+ * finished (its journal is open: switching now would be undone by its recovery).
+ */
+export async function takeLockForUpdate(p: EnginePaths, versions: { from: string; to: string }): Promise<UpdateLock> {
+  const lock = await acquireLock(p.lock, 'update');
+  if (!lock) return { ok: false, reason: describeOwner(await readLock(p.lock)) };
+  const activity: UpdateActivity = {
+    pid: process.pid,
+    startTime: processStartTime(process.pid) ?? 0,
+    since: lock.owner.acquiredAt,
+    ...versions,
+  };
+  const release = async () => {
+    await unlink(updateActivityPath(p)).catch(() => {});
+    await lock.release();
+  };
+  try {
+    await writeFileAtomic(updateActivityPath(p), `${JSON.stringify(activity)}\n`, { mode: 0o644, dirMode: 0o755 });
+    const reason = await applyInTheWay(p);
+    if (reason !== null) {
+      await release();
+      return { ok: false, reason };
+    }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { ok: true, release };
+}
