@@ -50,6 +50,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/cloud-init.js')).cloudInitCommand,
   },
   {
+    name: 'reset',
+    usage: 'reset [--config | --factory] [--yes]',
+    summary: 'run setup again keeping the network (--config, the default), or go back to the factory image (--factory)',
+    load: async () => (await import('./commands/reset.js')).resetCommand,
+  },
+  {
     name: 'serve',
     usage: 'serve [--listen ADDR:PORT] [--redirect-port PORT|off] [--console PATH]',
     summary: 'run the web setup wizard (HTTPS; plain HTTP only redirects)',

@@ -6,17 +6,20 @@
  * configuration: fragment bytes, secret files, profile generation and state.json agreeing.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { verifyPassword, hashPassword } from '../config/hash-password.js';
 import { fqdnOf } from '../config/names.js';
-import type { SiteConfig } from '../config/schema.js';
+import type { FieldError, SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { documentHash, renderFragment } from '../nix/render.js';
 import { defaultInterface } from '../system/interfaces.js';
 import type { SystemProbes } from '../system/probes.js';
-import { type CrashPoint, type FileContents, readContents, removeManaged, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, writeBackup, writeManaged, writeNew } from './files.js';
+import { fsyncDirectory } from '../system/atomic-file.js';
+import { type CrashPoint, type FileContents, readContents, removeManaged, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, wipeDirectory, writeBackup, writeManaged, writeNew } from './files.js';
+import { type KeptDocument, keptDocument, readFragmentSite } from './fragment-value.js';
 import { describeHealth, waitHealthy } from './health.js';
-import { type ApplyJournal, type EngineState, type JournalStep, readState, writeState } from './journal.js';
+import { type ApplyJournal, emptyState, type EngineState, type JournalStep, readState, writeState } from './journal.js';
 import type { LockOwner } from './lock.js';
 import { OutputLog } from './output-log.js';
 import { SECRET_NAMES, type EnginePaths, type SecretName } from './paths.js';
@@ -24,7 +27,7 @@ import { emptyProgress, NixProgress } from './progress.js';
 import type { CommandResult, RebuildAdapter } from './rebuild.js';
 import { hasConfirm, markTaken, removeConfirm, removeTicket, type SpoolRequest } from './spool.js';
 import { buildStatus, publishStatus } from './status.js';
-import type { ApplyPhase, ApplyProgress, ApplyResult } from './types.js';
+import type { ApplyPhase, ApplyProgress, ApplyResult, ResetMode } from './types.js';
 
 export interface PhaseTimeouts {
   build: number;
@@ -74,7 +77,19 @@ export interface EngineDeps {
   onFirstCommand?: () => void;
   /** Starts the wizard's unit again after a rollback (on the appliance; nothing in --simulate). */
   startWizard?: () => Promise<void>;
+  /**
+   * After a reset has committed: clears what the wizard and cloud-init keep outside the engine
+   * (draft, setup code, their status files; for `factory` also certificate and markers).
+   * Supplied by the command layer, since the engine knows nothing of the wizard; a worker
+   * without it leaves the clean-up pending for one that has it (docs/decisions/0520).
+   */
+  resetWizardFiles?: (mode: ResetMode, kept: KeptDocument | null) => Promise<void>;
+  /** After a reset: the wizard and its console menu start again (on the appliance; nothing in --simulate). */
+  restartWizard?: () => Promise<void>;
 }
+
+/** What a reset request turns into: the document to activate (null: no fragment) and what the draft keeps. */
+type ResetTarget = { ok: true; config: SiteConfig | null; kept: KeptDocument | null } | { ok: false; errors: FieldError[] };
 
 const STEP_ORDER: JournalStep[] = ['validate', 'backup', 'write', 'build', 'test', 'confirm', 'switch', 'health', 'rollback'];
 const activated = (s: JournalStep) => STEP_ORDER.indexOf(s) >= STEP_ORDER.indexOf('test') && s !== 'rollback';
@@ -95,6 +110,10 @@ export class Engine {
   private lastPublish = 0;
   private publishTimer: NodeJS.Timeout | null = null;
   private firstCommandSeen = false;
+  /** What a running reset keeps for the wizard's draft (hostname, domain, network). */
+  private resetKept: KeptDocument | null = null;
+  /** The result of a factory reset this worker did, whose state.json is gone (see load()). */
+  private factoryResult: ApplyResult | null = null;
   private readonly crash: CrashPoint;
 
   constructor(private readonly d: EngineDeps) {
@@ -107,6 +126,9 @@ export class Engine {
 
   async load(): Promise<EngineState> {
     this.state = await readState(this.paths.state);
+    // A factory reset removed state.json with its record of the reset: the published status
+    // keeps it for the rest of this worker's life (the caller learns the outcome from it).
+    if (this.factoryResult && !this.state.last && !this.state.active && !this.state.apply) this.state = { ...this.state, last: this.factoryResult };
     return this.state;
   }
 
@@ -172,8 +194,11 @@ export class Engine {
 
   // ---- the apply -------------------------------------------------------------------------------
 
-  /** Runs one request to its end; returns the result (also recorded as state.last). */
-  async run(req: SpoolRequest): Promise<ApplyResult> {
+  /**
+   * Runs one request to its end; returns the result (also recorded as state.last). A reset
+   * request is refused unless `trust.reset` (the worker checks who wrote the ticket).
+   */
+  async run(req: SpoolRequest, trust: { reset: boolean } = { reset: true }): Promise<ApplyResult> {
     if (this.state.apply) throw new Error('recover() must run before a new apply');
     const now = new Date().toISOString();
     this.firstCommandSeen = false;
@@ -193,24 +218,39 @@ export class Engine {
         confirmDeadline: null,
         confirmedAt: null,
         rollback: null,
+        reset: req.reset ?? null,
       };
+      // A reset's clean-up that no worker could finish (none knew the wizard's files) must not
+      // run later over what this apply writes.
+      s.resetCleanup = null;
     });
     this.crash('validate:journaled');
     await markTaken(this.paths, req);
     this.crash('validate:taken');
 
-    const result = validateDocument(req.document, 'any');
-    if (!result.ok) {
+    const reset = req.reset ?? null;
+    const target: ResetTarget | ReturnType<typeof validateDocument> = reset
+      ? trust.reset
+        ? await this.resetTarget(reset)
+        : { ok: false, errors: [{ path: '(request)', message: 'a reset must be requested by the user the worker runs as' }] }
+      : validateDocument(req.document, 'any');
+    if (!target.ok) {
       this.openLog(req.id, []);
-      for (const e of result.errors) this.note(`invalid: ${e.path}: ${e.message}`);
-      return this.finish({ outcome: 'invalid', errors: result.errors, reason: 'the document is not valid', failedPhase: 'validate' });
+      for (const e of target.errors) this.note(`invalid: ${e.path}: ${e.message}`);
+      return this.finish({ outcome: 'invalid', errors: target.errors, reason: reset ? 'the reset cannot be done' : 'the document is not valid', failedPhase: 'validate' });
     }
-    const config = result.config;
+    // A reset to no fragment (factory, or nothing was configured) activates the image's base
+    // configuration, which the health gates check as DHCP on the default interface.
+    const config = target.config;
+    const checkAs = config ?? baseConfig();
+    const complete = 'complete' in target ? target.complete : false;
+    this.resetKept = 'kept' in target ? target.kept : null;
     const current = await readContents(this.paths);
-    const secrets = await this.secretContents(config, current);
-    this.openLog(req.id, secretValues(config, secrets));
-    this.note(`apply ${req.id} from ${req.source} (${req.confirm} confirm) for ${fqdnOf(config.hostname, config.domain)}`);
-    const next: FileContents = { fragment: renderFragment(config), secrets };
+    const secrets = config && !reset ? await this.secretContents(config, current) : noSecrets();
+    this.openLog(req.id, secretValues(config, { ...current.secrets, ...nonNull(secrets) }));
+    if (reset) this.note(`reset --${reset} ${req.id} from ${req.source}: ${config ? `keeping ${fqdnOf(config.hostname, config.domain)} and its network` : "activating the image's base configuration"}`);
+    else this.note(`apply ${req.id} from ${req.source} (${req.confirm} confirm) for ${fqdnOf(checkAs.hostname, checkAs.domain)}`);
+    const next: FileContents = { fragment: config ? renderFragment(config) : null, secrets };
     const prevSnap = snapshotOf(current);
     const nextSnap = snapshotOf(next);
     const generation = await this.d.rebuild.currentGeneration();
@@ -222,18 +262,19 @@ export class Engine {
       sameSnapshot(active, nextSnap) &&
       active.generation === generation &&
       generation !== null &&
-      system === (await this.d.rebuild.generationSystem(generation))
+      system === (await this.d.rebuild.generationSystem(generation)) &&
+      !(reset && existsSync(this.paths.handoffMarker))
     ) {
       this.note('identical to the active configuration: nothing to rebuild');
       return this.finish({ outcome: 'unchanged' });
     }
     const bootId = await this.d.probes.bootId();
-    const newUrl = await this.newUrl(config);
+    const newUrl = config ? await this.newUrl(config) : null;
 
     await this.step('backup', {
       bootId,
       prev: { ...prevSnap, generation, system, handedOff: existsSync(this.paths.handoffMarker) },
-      next: { ...nextSnap, documentHash: documentHash(config), complete: result.complete, newUrl },
+      next: { ...nextSnap, documentHash: config ? documentHash(config) : NO_DOCUMENT, complete, newUrl },
     });
     this.crash('backup:journaled');
     await writeBackup(this.paths, current, this.crash);
@@ -243,6 +284,9 @@ export class Engine {
       await this.step('write');
       this.crash('write:journaled');
       await writeNew(this.paths, next, this.crash);
+      // A reset takes the hand-off back: bowtie_server leaves with the complete site, and the
+      // wizard's units may start again (docs/decisions/0403).
+      if (reset) await removeManaged(this.paths.handoffMarker, 'write:handoff', this.crash);
       this.crash('write:done');
 
       await this.step('build');
@@ -255,8 +299,8 @@ export class Engine {
       await this.mustSucceed('test', await this.rebuild('test', this.d.timeouts.test));
       this.crash('test:done');
 
-      await this.confirmPhase(config);
-      return await this.switchPhase(config);
+      await this.confirmPhase(checkAs);
+      return await this.switchPhase(checkAs);
     } catch (e) {
       if (!(e instanceof ApplyFailure)) {
         this.note(`error: ${(e as Error).message}`);
@@ -332,20 +376,75 @@ export class Engine {
     const j = this.state.apply!;
     const generation = await this.d.rebuild.currentGeneration();
     const next = j.next!;
+    const reset = j.reset ?? null;
     const result = this.result({ outcome: 'applied', generation, handedOff: next.complete });
     // The ticket goes first: a crash between the two leaves an open journal (recovered), never
     // a finished apply whose ticket blocks the next one.
     await removeTicket(this.paths, j.id);
     await this.journal((s) => {
       s.active = { id: j.id, documentHash: next.documentHash, fragment: next.fragment, secrets: next.secrets, complete: next.complete, generation, appliedAt: result.finishedAt };
-      s.setup = next.complete ? 'complete' : s.setup === 'complete' ? 'complete' : 'configured';
+      s.setup = reset ? (next.fragment ? 'configured' : 'unconfigured') : next.complete ? 'complete' : s.setup === 'complete' ? 'complete' : 'configured';
       s.last = result;
       s.apply = null;
+      if (reset) s.resetCleanup = { id: j.id, mode: reset, kept: this.resetKept };
     });
     this.crash('commit:done');
     this.note(`applied: generation ${generation ?? '?'} is active and the boot default${next.complete ? '; setup is complete' : ''}`);
+    await this.finishReset();
     await this.cleanup(j.id);
     return result;
+  }
+
+  /**
+   * The clean-up after a committed reset (state.resetCleanup): the rollback copies (they hold
+   * the previous secrets), the wizard's and cloud-init's files, and for a factory reset
+   * everything else in the state directory, state.json last. Idempotent; the next worker
+   * finishes it after a crash.
+   */
+  private async finishReset(): Promise<void> {
+    const pending = this.state.resetCleanup;
+    if (!pending) return;
+    if (!this.d.resetWizardFiles) {
+      this.note('the reset\'s clean-up is left for a worker that knows the wizard\'s files');
+      return;
+    }
+    this.note(`reset --${pending.mode}: removing the previous secrets' backups and the wizard's files`);
+    await rm(this.paths.rollbackDir, { recursive: true, force: true });
+    this.crash('reset:backups');
+    if (pending.mode === 'factory') {
+      // The log goes with the logs directory: it holds nothing the next first boot needs.
+      this.log?.close();
+      this.log = null;
+      await this.d.resetWizardFiles('factory', null);
+      this.crash('reset:wizard');
+      await wipeDirectory(this.paths.stateDir, [this.paths.lock, this.paths.state]);
+      this.crash('reset:wiped');
+      // state.json goes last: until then a crash leaves the clean-up journaled.
+      await rm(this.paths.state, { force: true });
+      await fsyncDirectory(dirname(this.paths.state)).catch(() => {});
+      this.factoryResult = this.state.last;
+      this.state = { ...emptyState(), last: this.factoryResult };
+    } else {
+      await this.d.resetWizardFiles('config', pending.kept as KeptDocument | null);
+      this.crash('reset:wizard');
+      await this.journal((s) => {
+        s.resetCleanup = null;
+      });
+    }
+    this.crash('reset:done');
+    await this.d.restartWizard?.().catch((e: Error) => this.note(`warning: could not restart the wizard: ${e.message}`));
+  }
+
+  /** What a reset activates: for `config` the active hostname, domain and network as a partial document. */
+  private async resetTarget(mode: ResetMode): Promise<ResetTarget> {
+    if (mode === 'factory') return { ok: true, config: null, kept: null };
+    const read = await readFragmentSite(this.paths.fragment);
+    if (read.kind === 'none') return { ok: true, config: null, kept: null };
+    if (read.kind === 'unreadable') return { ok: false, errors: [{ path: '(fragment)', message: `could not be read: ${read.reason}` }] };
+    const kept = keptDocument(read.site);
+    const checked = validateDocument(kept, 'any');
+    if (!checked.ok) return { ok: false, errors: checked.errors };
+    return { ok: true, config: checked.config, kept };
   }
 
   // ---- rollback and recovery -------------------------------------------------------------------
@@ -365,6 +464,8 @@ export class Engine {
       await sweepTemps(this.paths);
       await restoreFiles(this.paths, j.prev, this.crash);
       if (!j.prev.handedOff) await removeManaged(this.paths.handoffMarker, 'rollback:handoff', this.crash);
+      // A reset took the marker away: the controller had the appliance before, and has it again.
+      else if (!existsSync(this.paths.handoffMarker)) await writeManaged(this.paths.handoffMarker, `${this.state.active?.id ?? j.id}\n`, 0o644, 0o700, 'rollback:handoff', this.crash);
       this.crash('rollback:restored');
       const prevGen = j.prev.generation;
       if (prevGen !== null) {
@@ -409,7 +510,18 @@ export class Engine {
    */
   async recover(): Promise<ApplyResult | null> {
     const j = this.state.apply;
-    if (!j) return null;
+    if (!j) {
+      const pending = this.state.resetCleanup;
+      if (pending && this.d.resetWizardFiles) {
+        this.openLog(pending.id, []);
+        this.note(`finishing the clean-up of reset ${pending.id}`);
+        await this.finishReset();
+        this.log?.close();
+        this.log = null;
+        await this.publish(true);
+      }
+      return null;
+    }
     this.openLog(j.id, []);
     this.note(`recovering apply ${j.id}, interrupted in ${j.step}`);
     await sweepTemps(this.paths);
@@ -468,6 +580,7 @@ export class Engine {
       outputTail: r.outcome === 'rolled-back' ? (this.log?.tail(50) ?? []) : [],
       generation: null,
       handedOff: false,
+      ...(j.reset ? { reset: j.reset } : {}),
       ...r,
     };
   }
@@ -476,12 +589,19 @@ export class Engine {
   private async finish(r: Partial<ApplyResult> & Pick<ApplyResult, 'outcome'>): Promise<ApplyResult> {
     const j = this.state.apply!;
     const result = this.result({ generation: await this.d.rebuild.currentGeneration(), handedOff: false, ...r });
-    if (r.outcome === 'unchanged') result.handedOff = this.state.setup === 'complete';
+    const reset = r.outcome === 'unchanged' ? (j.reset ?? null) : null;
+    if (r.outcome === 'unchanged') result.handedOff = !reset && this.state.setup === 'complete';
     await removeTicket(this.paths, j.id);
     await this.journal((s) => {
       s.last = result;
       s.apply = null;
+      // Resetting an appliance that is already in the reset state still starts the wizard afresh.
+      if (reset) {
+        s.setup = s.active?.fragment ? 'configured' : 'unconfigured';
+        s.resetCleanup = { id: j.id, mode: reset, kept: this.resetKept };
+      }
     });
+    await this.finishReset();
     await this.cleanup(j.id);
     return result;
   }
@@ -526,6 +646,24 @@ export async function computeNewUrl(config: SiteConfig, probes: SystemProbes): P
   return `https://${address}/`;
 }
 
+/** The journaled document hash of "no fragment". */
+const NO_DOCUMENT = 'none';
+
+/** What the health gates check when no fragment is active: the image's DHCP on the default interface. */
+function baseConfig(): SiteConfig {
+  const checked = validateDocument({ hostname: 'bowtie' }, 'any');
+  if (!checked.ok) throw new Error('the base configuration does not validate');
+  return checked.config;
+}
+
+function noSecrets(): Record<SecretName, string | null> {
+  return Object.fromEntries(SECRET_NAMES.map((n) => [n, null])) as Record<SecretName, string | null>;
+}
+
+function nonNull(r: Record<SecretName, string | null>): Partial<Record<SecretName, string>> {
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as Partial<Record<SecretName, string>>;
+}
+
 function phaseOf(step: JournalStep): ApplyPhase {
   return step === 'backup' ? 'write' : step;
 }
@@ -543,10 +681,10 @@ export function describeResult(r: CommandResult): string {
   return `failed with exit code ${r.exitCode ?? '?'}${r.exitCode !== null && meaning[r.exitCode] ? ` (${meaning[r.exitCode]})` : ''}`;
 }
 
-/** Every secret value a request carries, for redaction from logs. */
-function secretValues(config: SiteConfig, files: Record<SecretName, string | null>): string[] {
+/** Every secret value a request carries (and the files it replaces), for redaction from logs. */
+function secretValues(config: SiteConfig | null, files: Partial<Record<SecretName, string | null>>): string[] {
   const out = new Set<string>();
-  for (const v of [config.admin?.password, config.admin?.password_hash, config.admin?.console_password_hash, config.enrollment?.token, config.tls.private_key, ...Object.values(files)]) {
+  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, ...Object.values(files)]) {
     if (!v) continue;
     out.add(v);
     for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);

@@ -142,3 +142,22 @@ export async function restoreFiles(p: EnginePaths, prev: FilesSnapshot, crash: C
   }
   await restoreOne(p.fragment, b.fragment, prev.fragment, now.fragment, FRAGMENT_MODE, 0o755, 'restore:fragment');
 }
+
+/**
+ * Removes every file under `dir` except those in `keep`; directories stay, emptied, with the
+ * owner and mode the NixOS module gave them (a service that is not root could not make them
+ * again). Symbolic links are removed, never followed.
+ */
+export async function wipeDirectory(dir: string, keep: readonly string[]): Promise<void> {
+  const { readdir } = await import('node:fs/promises');
+  const walk = async (current: string): Promise<void> => {
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const full = join(current, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (!keep.includes(full)) await rm(full, { force: true });
+    }
+    await fsyncDirectory(current).catch(() => {});
+  };
+  await walk(dir);
+}

@@ -22,11 +22,14 @@ import { enginePaths, SECRET_NAMES, type SecretName } from './paths.js';
 import { rebuildExecutable } from './rebuild.js';
 import { createTicket, newApplyId, removeTicket } from './spool.js';
 import { readUpdateActivity } from './update-lock.js';
-import type { ApplyOptions, ApplyPlan, ApplyResult, ApplyStatus } from './types.js';
+import type { ApplyOptions, ApplyPlan, ApplyResult, ApplyStatus, ResetMode } from './types.js';
 
 export interface HeadlessApplyOptions extends ApplyOptions {
+  /** The document to apply; ignored when `reset` is given. */
   document: unknown;
-  source: 'cli' | 'cloud-init';
+  /** A reset instead of a document (see ResetMode): same spool, worker, journal and health gate. */
+  reset?: ResetMode;
+  source: 'cli' | 'cloud-init' | 'console';
   /** Called with each status change while the apply runs (progress display). */
   onStatus?: (status: ApplyStatus) => void;
   /** Environment of the first worker (tests inject faults here); recovery workers get none of the test hooks. */
@@ -36,8 +39,8 @@ export interface HeadlessApplyOptions extends ApplyOptions {
 /** Runs one apply to the end with health-gate confirm. Rejects with ApplyBusyError when busy (an apply or an update). */
 export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyResult> {
   const p = enginePaths(opts.root);
-  const checked = validateDocument(opts.document, 'any');
-  if (!checked.ok) {
+  const checked = opts.reset ? null : validateDocument(opts.document, 'any');
+  if (checked && !checked.ok) {
     return { id: '', outcome: 'invalid', source: opts.source, finishedAt: new Date().toISOString(), reason: 'the document is not valid', failedPhase: 'validate', errors: checked.errors, outputTail: [], generation: null, handedOff: false };
   }
   let before = await readStatus(p);
@@ -49,7 +52,8 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   if (before.phase !== 'idle') throw new ApplyBusyError(strip(before));
   if (before.update) throw new ApplyBusyError(strip(before), before.update);
   const id = newApplyId();
-  const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, document: opts.document });
+  const what = opts.reset ? { reset: opts.reset } : { document: opts.document };
+  const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, ...what });
   if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));
   // An update that took the lock meanwhile: it looks for tickets after publishing itself, so
   // one of us sees the other (update-lock.ts).

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import type { SecretName } from './paths.js';
-import type { ApplyPhase, ApplyResult, ApplySource, ConfirmMode } from './types.js';
+import type { ApplyPhase, ApplyResult, ApplySource, ConfirmMode, ResetMode } from './types.js';
 
 /** The journaled steps, in order. `backup` sits between validate and write. */
 export type JournalStep = Exclude<ApplyPhase, 'idle' | 'queued'> | 'backup';
@@ -36,6 +36,20 @@ export interface ApplyJournal {
   confirmedAt: string | null;
   /** Set when rolling back: from which step and why. */
   rollback: { from: JournalStep; reason: string } | null;
+  /** Set when the request is a reset (absent in journals written before resets existed). */
+  reset?: ResetMode | null;
+}
+
+/**
+ * A reset that has committed but whose clean-up (wizard files, backups, logs, and for a
+ * factory reset state.json itself) may not have finished: recorded in the commit's state
+ * write, done after it, and done again by the next worker after a crash (every part is
+ * idempotent). `kept` is what the wizard's draft starts from (no secrets in it).
+ */
+export interface PendingReset {
+  id: string;
+  mode: ResetMode;
+  kept: Record<string, unknown> | null;
 }
 
 export type SetupPhase = 'unconfigured' | 'configured' | 'complete';
@@ -54,6 +68,7 @@ export interface EngineState {
   active: ActiveConfig | null;
   apply: ApplyJournal | null;
   last: ApplyResult | null;
+  resetCleanup?: PendingReset | null;
 }
 
 export function emptyState(): EngineState {

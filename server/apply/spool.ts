@@ -11,7 +11,7 @@ import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
 import { confirmPath, type EnginePaths } from './paths.js';
-import type { ApplySource, ConfirmMode } from './types.js';
+import type { ApplySource, ConfirmMode, ResetMode } from './types.js';
 
 export interface SpoolRequest {
   id: string;
@@ -19,8 +19,10 @@ export interface SpoolRequest {
   source: ApplySource;
   confirm: ConfirmMode;
   confirmWindowSeconds: number;
-  /** Absent once the worker has taken the request. */
+  /** Absent once the worker has taken the request, and in a reset. */
   document?: unknown;
+  /** A reset instead of a document (only honoured in a ticket the worker's own user wrote). */
+  reset?: ResetMode;
   taken?: boolean;
 }
 
@@ -59,7 +61,7 @@ export async function createTicket(p: EnginePaths, req: SpoolRequest): Promise<b
   }
 }
 
-export async function readTicket(p: EnginePaths): Promise<{ request: SpoolRequest; ageMs: number } | null> {
+export async function readTicket(p: EnginePaths): Promise<{ request: SpoolRequest; ageMs: number; uid?: number } | null> {
   let handle;
   try {
     handle = await open(p.request, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -77,7 +79,7 @@ export async function readTicket(p: EnginePaths): Promise<{ request: SpoolReques
     if (!info.isFile() || info.size > MAX_REQUEST_BYTES) return { request: { id: 'invalid', createdAt: new Date(0).toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, taken: true }, ageMs: Date.now() - info.mtimeMs };
     const text = await handle.readFile('utf8');
     try {
-      return { request: JSON.parse(text) as SpoolRequest, ageMs: Date.now() - info.mtimeMs };
+      return { request: JSON.parse(text) as SpoolRequest, ageMs: Date.now() - info.mtimeMs, uid: info.uid };
     } catch {
       // Half-written tickets cannot exist (link of a complete file); this one is foreign.
       return { request: { id: 'invalid', createdAt: new Date(0).toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, taken: true }, ageMs: Date.now() - info.mtimeMs };
@@ -89,7 +91,7 @@ export async function readTicket(p: EnginePaths): Promise<{ request: SpoolReques
 
 /** Replaces the ticket with a stub that no longer holds the document. */
 export async function markTaken(p: EnginePaths, req: SpoolRequest): Promise<void> {
-  const stub: SpoolRequest = { id: req.id, createdAt: req.createdAt, source: req.source, confirm: req.confirm, confirmWindowSeconds: req.confirmWindowSeconds, taken: true };
+  const stub: SpoolRequest = { id: req.id, createdAt: req.createdAt, source: req.source, confirm: req.confirm, confirmWindowSeconds: req.confirmWindowSeconds, ...(req.reset ? { reset: req.reset } : {}), taken: true };
   const temp = await writeTemp(p.request, JSON.stringify(stub));
   await rename(temp, p.request);
   await fsyncDirectory(dirname(p.request));

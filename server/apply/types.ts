@@ -1,7 +1,17 @@
 /** Types of the apply engine's public interface (re-exported by index.ts, documented there). */
 import type { FieldError } from '../config/schema.js';
 
-export type ApplySource = 'web' | 'cli' | 'cloud-init';
+export type ApplySource = 'web' | 'cli' | 'cloud-init' | 'console';
+
+/**
+ * The engine's reset operations (`bowtie-setup reset`), run like an apply:
+ * - `config`: the active hostname, domain and network become the whole (partial) document;
+ *   admin, enrollment, TLS, updates and their secrets go, the hand-off marker goes, and the
+ *   wizard starts again (new setup code, draft holding the kept values);
+ * - `factory`: no fragment at all (the image's base configuration), and everything setup
+ *   wrote is removed.
+ */
+export type ResetMode = 'config' | 'factory';
 
 /**
  * How the new configuration is confirmed after `nixos-rebuild test`:
@@ -72,6 +82,8 @@ export interface ApplyResult {
   generation: number | null;
   /** True when this apply handed the appliance off (complete document applied). */
   handedOff: boolean;
+  /** Set when this was a reset rather than the apply of a document. */
+  reset?: ResetMode;
 }
 
 export interface ApplyStatus {

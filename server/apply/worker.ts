@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { createProbes, type SystemProbes } from '../system/probes.js';
 import { ensureSimulatedMachine } from '../system/sim-machine.js';
-import { Engine, type PhaseTimeouts, timeoutsFromEnv } from './engine.js';
+import { Engine, type EngineDeps, type PhaseTimeouts, timeoutsFromEnv } from './engine.js';
 import type { CrashPoint } from './files.js';
 import { acquireLock } from './lock.js';
 import { enginePaths, type EnginePaths } from './paths.js';
@@ -31,6 +31,8 @@ export interface WorkerOptions {
   onFirstCommand?: () => void;
   /** Only recover an interrupted apply; leave a queued request alone. */
   recoverOnly?: boolean;
+  /** The wizard's side of a reset (server/reset/wizard-files.ts); without it resets stay pending. */
+  resetWizardFiles?: EngineDeps['resetWizardFiles'];
 }
 
 export interface WorkerOutcome {
@@ -43,8 +45,22 @@ export interface WorkerOutcome {
 /** The wizard's unit (nix/modules/setup.nix). */
 export const WIZARD_UNIT = 'bowtie-setup.service';
 
+/** The console menu on tty1 (nix/modules/setup.nix). */
+export const CONSOLE_UNIT = 'bowtie-setup-console.service';
+
 async function startWizardUnit(): Promise<void> {
   await execa('systemctl', ['start', '--no-block', WIZARD_UNIT], { env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
+}
+
+/**
+ * After a reset: the wizard restarts (it holds the old setup code and draft in memory) and the
+ * console menu starts (it stopped at hand-off). Started from this worker, which is in neither
+ * unit, so neither restart can kill it.
+ */
+async function restartWizardUnits(): Promise<void> {
+  const env = { PATH: process.env.PATH ?? '' };
+  await execa('systemctl', ['restart', '--no-block', WIZARD_UNIT], { env, extendEnv: false });
+  await execa('systemctl', ['start', '--no-block', CONSOLE_UNIT], { env, extendEnv: false });
 }
 
 /** The crash points the fault-injection suite uses: BOWTIE_SETUP_TEST_CRASH_AT=<name>. */
@@ -94,6 +110,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       crash: opts.crash ?? crashFromEnv(env),
       onFirstCommand: opts.onFirstCommand,
       startWizard: opts.simulate ? undefined : startWizardUnit,
+      resetWizardFiles: opts.resetWizardFiles,
+      restartWizard: opts.simulate ? undefined : restartWizardUnits,
     });
     for (;;) {
       await engine.load();
@@ -106,12 +124,15 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       const ticket = await readTicket(paths);
       if (!ticket) break;
       const req = ticket.request;
-      if (req.taken || req.document === undefined || ticket.ageMs > TICKET_MAX_AGE_MS) {
+      if (req.taken || (req.document === undefined && req.reset === undefined) || ticket.ageMs > TICKET_MAX_AGE_MS) {
         // A stub whose apply has ended, or a request nobody took in time.
         await removeTicket(paths, req.id);
         continue;
       }
-      outcome.results.push(await engine.run(req));
+      // The web process may queue documents but never a reset: only a ticket written by the
+      // worker's own user (root on the appliance, through the CLI or the console) may reset.
+      const resetAllowed = ticket.uid === undefined || ticket.uid === process.getuid?.();
+      outcome.results.push(await engine.run(req, { reset: resetAllowed }));
     }
     await engine.publish(true);
   } finally {

@@ -112,7 +112,9 @@ async function worker(ctx: CommandContext): Promise<number> {
     return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? EXIT.applyFailed)));
   }
   try {
-    const outcome = await runWorker({ root: ctx.root, simulate: ctx.simulate });
+    // The wizard's side of a reset (the engine knows nothing of the wizard's files).
+    const { resetWizardFiles } = await import('../reset/wizard-files.js');
+    const outcome = await runWorker({ root: ctx.root, simulate: ctx.simulate, resetWizardFiles: resetWizardFiles(ctx.root) });
     if (!outcome.ran) ctx.stderr('bowtie-setup: another worker holds the apply lock; it takes the queued request\n');
     return EXIT.ok;
   } catch (e) {
