@@ -56,6 +56,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/reset.js')).resetCommand,
   },
   {
+    name: 'console',
+    usage: 'console',
+    summary: 'the VM console menu: how to claim the appliance, network setup without DHCP, status, reset',
+    load: async () => (await import('./commands/console.js')).consoleCommand,
+  },
+  {
     name: 'serve',
     usage: 'serve [--listen ADDR:PORT] [--redirect-port PORT|off] [--console PATH]',
     summary: 'run the web setup wizard (HTTPS; plain HTTP only redirects)',

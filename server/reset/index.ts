@@ -60,16 +60,16 @@ export function resetSummary(mode: ResetMode, name: ApplianceName): string[] {
       `Reset the setup of ${name.fqdn}, keeping its network:`,
       `  kept:    hostname${name.fqdn !== name.hostname ? ' and domain' : ''}, network settings`,
       '  removed: admin, enrollment, TLS and update settings and their secrets;',
-      '           the controller (bowtie_server) stops and the setup wizard starts again',
-      '           with a new setup code.',
+      '           the controller (bowtie_server) stops, and the setup wizard starts',
+      '           again with a new setup code.',
     ];
   }
   return [
     `Factory reset of ${name.fqdn}:`,
-    '  removed: the site configuration, every secret, the setup state, drafts, setup code,',
-    "           certificates, cloud-init markers and logs; the image's base configuration",
-    '           runs (DHCP on the first network interface).',
-    '  The next boot is a first boot: cloud-init user data applies again.',
+    '  removed: the site configuration, every secret, the setup state, the draft,',
+    '           the setup code, certificates, cloud-init markers and logs;',
+    "  then:    the image's base configuration runs (DHCP on the first interface);",
+    '           the next boot is a first boot (cloud-init user data applies again).',
   ];
 }
 
@@ -84,7 +84,7 @@ export function describeReset(mode: ResetMode, r: ApplyResult): { code: number; 
   switch (r.outcome) {
     case 'applied':
     case 'unchanged': {
-      const head = r.outcome === 'unchanged' ? `${what}: the configuration was already in this state; nothing was rebuilt` : `${what}: done (generation ${r.generation ?? '?'} is active and the boot default)`;
+      const head = r.outcome === 'unchanged' ? `${what}: already in this state; nothing was rebuilt` : `${what}: done (generation ${r.generation ?? '?'} is active and the boot default)`;
       const tail =
         mode === 'config'
           ? ['The setup wizard runs again with the kept network and a new setup code:', 'it is shown on the VM console and by "bowtie-setup console".']
@@ -100,7 +100,7 @@ export function describeReset(mode: ResetMode, r: ApplyResult): { code: number; 
           `${what} failed in ${r.failedPhase ?? 'an unknown step'}: ${r.reason ?? 'unknown reason'}`,
           `the previous configuration was restored (generation ${r.generation ?? '?'})`,
           ...(mode === 'factory' && r.failedPhase === 'confirm'
-            ? ["the image's base configuration takes its address by DHCP: on a network without DHCP,", 'use reset --config, which keeps the network']
+            ? ["the image's base configuration takes its address by DHCP; on a network", 'without DHCP, use reset --config, which keeps the network']
             : []),
           ...(r.outputTail.length ? ['', `last ${r.outputTail.length} lines of output:`, ...r.outputTail.map((l) => `  ${l}`)] : []),
         ],

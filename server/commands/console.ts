@@ -1,0 +1,16 @@
+/**
+ * `console`: the VM console menu (server/console/), on this process's terminal. The NixOS
+ * module runs it on tty1 until hand-off (unit bowtie-setup-console); over SSH it works the
+ * same. It takes no arguments.
+ */
+import { runConsole } from '../console/index.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import type { Command } from './context.js';
+
+export const consoleCommand: Command = {
+  async run(ctx) {
+    if (ctx.args.length > 0) throw new UsageError('console takes no arguments');
+    await runConsole({ input: process.stdin, output: process.stdout, root: ctx.root, simulate: ctx.simulate });
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,191 @@
+/**
+ * `bowtie-setup console`: the menu on tty1 (and a serial console) until hand-off. Plain ASCII
+ * text, no colours, 80 columns; readline on whatever streams it is given, so that tests drive
+ * it with scripted input. It shows how to claim the appliance and offers:
+ *
+ *   1  network setup without DHCP, applied headless through the engine (health gate)
+ *   2  status, as `bowtie-setup status` prints it
+ *   3  reset (--config or --factory), confirmed by typing the host name
+ *   4  refresh
+ *
+ * There is no way out to a shell: Ctrl-C goes back to the menu, Ctrl-Z does nothing, and the
+ * end of input ends the program (its unit starts it again).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { execa } from 'execa';
+import { ApplyBusyError } from '../apply/errors.js';
+import { holdsMoreThanNetwork, keptDocument, readFragmentSite } from '../apply/fragment-value.js';
+import { applyHeadless } from '../apply/headless.js';
+import { readState } from '../apply/journal.js';
+import { enginePaths } from '../apply/paths.js';
+import type { ApplyResult, ApplyStatus, ResetMode } from '../apply/types.js';
+import { WIZARD_UNIT } from '../apply/worker.js';
+import { formatFieldErrors } from '../config/errors.js';
+import { applianceName, confirmsReset, describeReset, resetAppliance, resetSummary } from '../reset/index.js';
+import { DraftStore, draftPath } from '../steps/draft.js';
+import { listInterfaces } from '../system/interfaces.js';
+import { giveToDirectoryOwner } from '../system/owner.js';
+import { formatClaimScreen, readClaimScreen } from './claim.js';
+import { LineInput } from './lines.js';
+import { askStaticNetwork, type Prompter } from './network.js';
+
+export interface ConsoleOptions {
+  input: Readable;
+  output: Writable;
+  root: string;
+  simulate: boolean;
+  /** Line editing and echo by readline; default: when both streams are terminals. */
+  terminal?: boolean;
+  /** Environment of the apply worker (tests: simulator delays and faults). */
+  env?: NodeJS.ProcessEnv;
+  /** After a network apply: the wizard starts again at the new address; default systemctl (nothing in --simulate). */
+  restartWizard?: () => Promise<void>;
+}
+
+const MENU = ['', '  1) Network setup (static address, no DHCP)', '  2) Status', '  3) Reset', '  4) Refresh', ''];
+
+export async function runConsole(opts: ConsoleOptions): Promise<void> {
+  const lines = new LineInput(opts.input, opts.output, { terminal: opts.terminal });
+  const print = (line: string) => opts.output.write(`${line}\n`);
+  const io: Prompter = { ask: (p) => lines.ask(p), print };
+  const pause = async () => {
+    await lines.ask('Press Enter to go back to the menu. ');
+  };
+  try {
+    for (;;) {
+      print('');
+      for (const l of formatClaimScreen(await readClaimScreen(opts))) print(l);
+      for (const l of MENU) print(l);
+      const choice = await lines.ask('Choose 1-4: ');
+      if (choice === null) {
+        if (lines.closed) return;
+        continue;
+      }
+      switch (choice.trim()) {
+        case '1':
+          await networkSetup(opts, io);
+          await pause();
+          break;
+        case '2': {
+          print('');
+          const { statusCommand } = await import('../commands/status.js');
+          await statusCommand.run({ root: opts.root, simulate: opts.simulate, args: [], stdout: (t) => opts.output.write(t), stderr: (t) => opts.output.write(t) });
+          await pause();
+          break;
+        }
+        case '3':
+          await resetMenu(opts, io);
+          await pause();
+          break;
+        case '4':
+        case '':
+          break;
+        default:
+          print('Choose 1, 2, 3 or 4.');
+      }
+    }
+  } finally {
+    lines.close();
+  }
+}
+
+async function networkSetup(opts: ConsoleOptions, io: Prompter): Promise<void> {
+  const p = enginePaths(opts.root);
+  const [site, state] = await Promise.all([readFragmentSite(p.fragment), readState(p.state).catch(() => null)]);
+  if (site.kind === 'unreadable') {
+    io.print(`The active configuration cannot be read (${site.reason}); nothing was changed.`);
+    return;
+  }
+  if (state?.setup === 'complete' || (site.kind === 'site' && holdsMoreThanNetwork(site.site))) {
+    // Applying only a network here would drop the admin and enrollment it holds.
+    io.print('This appliance is already set up beyond its network. Change its network in the');
+    io.print('controller, or reset it keeping the network (3) and set it up again.');
+    return;
+  }
+  const current = site.kind === 'site' ? keptDocument(site.site) : null;
+  const name = await applianceName(opts.root, opts.simulate);
+  const document = await askStaticNetwork(io, { interfaces: await listInterfaces(opts.root, opts.simulate), current, hostname: name.hostname });
+  if (!document) {
+    io.print('Nothing was changed.');
+    return;
+  }
+  io.print('Applying: build, test, health gate (link, address, gateway, DNS), switch.');
+  let result: ApplyResult;
+  try {
+    result = await applyHeadless({ root: opts.root, simulate: opts.simulate, document, source: 'console', env: opts.env, onStatus: phasePrinter(io) });
+  } catch (e) {
+    if (!(e instanceof ApplyBusyError)) throw e;
+    io.print(`${e.message}: nothing was changed. Try again when it has finished (2 shows it).`);
+    return;
+  }
+  switch (result.outcome) {
+    case 'applied':
+    case 'unchanged': {
+      // The wizard finishes setup from its draft: it must carry this network, or applying the
+      // rest there would put DHCP back.
+      const file = draftPath(opts.root);
+      await new DraftStore(file).update((d) => {
+        d.document = { ...d.document, ...document };
+      });
+      await giveToDirectoryOwner(file);
+      await (opts.restartWizard ?? defaultRestartWizard(opts.simulate))().catch((e: Error) => io.print(`warning: the wizard could not be restarted: ${e.message}`));
+      const address = document.network?.ipv4?.method === 'static' ? document.network.ipv4.address.split('/')[0] : null;
+      io.print(result.outcome === 'applied' ? `Applied (generation ${result.generation ?? '?'}).` : 'This network was already configured; nothing was rebuilt.');
+      if (address) io.print(`The setup wizard is now at https://${address}/`);
+      return;
+    }
+    case 'invalid':
+      io.print(formatFieldErrors(result.errors));
+      io.print('Nothing was changed.');
+      return;
+    case 'rolled-back':
+      io.print(`Failed in ${result.failedPhase ?? 'an unknown step'}: ${result.reason ?? 'unknown reason'}`);
+      io.print('The previous configuration was restored.');
+      for (const l of result.outputTail.slice(-8)) io.print(`  | ${l}`);
+  }
+}
+
+async function resetMenu(opts: ConsoleOptions, io: Prompter): Promise<void> {
+  io.print('');
+  io.print('  1) Set up again, keeping the network (reset --config)');
+  io.print('  2) Factory reset (reset --factory)');
+  io.print('  0) Back');
+  const pick = await io.ask('Choose 0-2: ');
+  const mode: ResetMode | null = pick?.trim() === '1' ? 'config' : pick?.trim() === '2' ? 'factory' : null;
+  if (!mode) {
+    io.print('Nothing was changed.');
+    return;
+  }
+  const name = await applianceName(opts.root, opts.simulate);
+  io.print('');
+  for (const l of resetSummary(mode, name)) io.print(l);
+  const typed = await io.ask(`Type the host name (${name.hostname}) to confirm, or Enter to cancel: `);
+  if (!confirmsReset(typed, name)) {
+    io.print('Not confirmed: nothing was changed.');
+    return;
+  }
+  try {
+    const result = await resetAppliance({ root: opts.root, simulate: opts.simulate, mode, source: 'console', env: opts.env, onStatus: phasePrinter(io) });
+    for (const l of describeReset(mode, result).lines) io.print(l);
+  } catch (e) {
+    if (!(e instanceof ApplyBusyError)) throw e;
+    io.print(`${e.message}: nothing was changed. Try again when it has finished (2 shows it).`);
+  }
+}
+
+/** One line per step, not per progress tick: a console scrolls. */
+function phasePrinter(io: Prompter): (s: ApplyStatus) => void {
+  let last = '';
+  return (s) => {
+    if (s.phase === last || s.phase === 'idle' || s.phase === 'queued') return;
+    last = s.phase;
+    io.print(`  [${s.phase}]`);
+  };
+}
+
+function defaultRestartWizard(simulate: boolean): () => Promise<void> {
+  if (simulate) return async () => {};
+  return async () => {
+    await execa('systemctl', ['restart', '--no-block', WIZARD_UNIT], { env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
+  };
+}

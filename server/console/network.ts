@@ -1,0 +1,125 @@
+/**
+ * Network setup from the console, for networks without DHCP: the interface (from the same
+ * discovery the wizard's network step uses), a static IPv4 address with prefix length, the
+ * gateway, DNS servers and, optionally, a new host name. Each answer is checked at once with
+ * the schema's own field rules and re-asked until it passes; errors read exactly as the CLI
+ * prints them (`network.ipv4.gateway: not in 10.0.0.0/24`).
+ */
+import type { z } from 'zod';
+import type { KeptDocument } from '../apply/fragment-value.js';
+import { fieldErrors, formatFieldErrors } from '../config/errors.js';
+import { hostnameField, interfaceField, ipv4CidrField, ipv4Field, networkSection, type FieldError } from '../config/schema.js';
+import { validateDocument } from '../config/validate.js';
+import { defaultInterface, type NetworkInterface } from '../system/interfaces.js';
+
+export interface Prompter {
+  /** The answer, or null when the person backs out (Ctrl-C, end of input). */
+  ask(prompt: string): Promise<string | null>;
+  print(line: string): void;
+}
+
+/** Field errors of one value, under `path` in the document. */
+export function problemsOf(schema: z.ZodType, value: unknown, path: (string | number)[]): FieldError[] {
+  const r = schema.safeParse(value, { reportInput: true });
+  return r.success ? [] : fieldErrors(r.error.issues.map((i) => ({ ...i, path: [...path, ...i.path] })));
+}
+
+/** The network section's own cross-field issues under `under` (e.g. the gateway's subnet). */
+function sectionProblems(network: unknown, under: string): FieldError[] {
+  return problemsOf(networkSection, network, ['network']).filter((e) => e.path === `network.${under}` || e.path.startsWith(`network.${under}.`));
+}
+
+export interface NetworkFormContext {
+  interfaces: readonly NetworkInterface[];
+  /** The active hostname, domain and network (null: nothing configured yet). */
+  current: KeptDocument | null;
+  /** The host name to offer when nothing is configured. */
+  hostname: string;
+}
+
+/**
+ * Asks until every field is valid; returns the partial document to apply, or null when the
+ * person backs out or declines.
+ */
+export async function askStaticNetwork(io: Prompter, ctx: NetworkFormContext): Promise<KeptDocument | null> {
+  const choices = ctx.interfaces.filter((i) => i.physical);
+  if (choices.length === 0) {
+    io.print('No network interface was found; nothing to configure.');
+    return null;
+  }
+  const fallback = defaultInterface(choices) ?? choices[0]!;
+  io.print('Network setup (static IPv4, for networks without DHCP).');
+  io.print('Ctrl-C or an empty address goes back to the menu.');
+  io.print('');
+  io.print('Interfaces found:');
+  choices.forEach((nic, n) => {
+    const link = nic.carrier === true ? 'link up' : nic.carrier === false ? 'no link' : (nic.operstate ?? 'unknown');
+    const v4 = nic.addresses.filter((a) => a.includes('.'));
+    io.print(`  ${String(n + 1).padStart(2)}) ${nic.name.padEnd(15)} ${link.padEnd(8)} ${(v4.join(' ') || '-').padEnd(20)} ${nic.mac ?? ''}`.trimEnd());
+  });
+
+  // Re-asks `prompt` until `check` finds no problem; null when the person backs out.
+  const until = async <T>(prompt: string, check: (answer: string) => { value: T; errors: FieldError[] } | null): Promise<T | null> => {
+    for (;;) {
+      const answer = await io.ask(prompt);
+      if (answer === null) return null;
+      const r = check(answer.trim());
+      if (r === null) return null;
+      if (r.errors.length === 0) return r.value;
+      io.print(formatFieldErrors(r.errors));
+    }
+  };
+
+  const iface = await until(`Interface [1-${choices.length}, Enter: ${fallback.name}]: `, (a) => {
+    const picked = a === '' ? fallback.name : /^\d+$/.test(a) ? (choices[Number(a) - 1]?.name ?? a) : a;
+    const errors = problemsOf(interfaceField, picked, ['network', 'interface']);
+    if (errors.length === 0 && !choices.some((c) => c.name === picked)) {
+      errors.push({ path: 'network.interface', message: `is not one of the interfaces found (${choices.map((c) => c.name).join(', ')})` });
+    }
+    return { value: picked, errors };
+  });
+  if (iface === null) return null;
+
+  const address = await until('IPv4 address with prefix length (e.g. 10.0.0.5/24): ', (a) => (a === '' ? null : { value: a, errors: problemsOf(ipv4CidrField, a, ['network', 'ipv4', 'address']) }));
+  if (address === null) return null;
+
+  const gateway = await until('Gateway (e.g. 10.0.0.1): ', (a) => {
+    const own = problemsOf(ipv4Field, a, ['network', 'ipv4', 'gateway']);
+    return { value: a, errors: own.length > 0 ? own : sectionProblems({ ipv4: { method: 'static', address, gateway: a } }, 'ipv4.gateway') };
+  });
+  if (gateway === null) return null;
+  const ipv4 = { method: 'static' as const, address, gateway };
+
+  const currentDns = ctx.current?.network?.dns ?? [];
+  const dns = await until(`DNS servers, separated by spaces${currentDns.length ? ` [Enter: ${currentDns.join(' ')}]` : ''}: `, (a) => {
+    const list = a === '' ? [...currentDns] : a.split(/[\s,]+/).filter(Boolean);
+    return { value: list, errors: sectionProblems({ ipv4, dns: list }, 'dns') };
+  });
+  if (dns === null) return null;
+
+  const currentName = ctx.current?.hostname ?? ctx.hostname;
+  const hostname = await until(`Host name [Enter: ${currentName}]: `, (a) => {
+    const name = a === '' ? currentName : a;
+    return { value: name, errors: problemsOf(hostnameField, name, ['hostname']) };
+  });
+  if (hostname === null) return null;
+
+  const document: KeptDocument = {
+    hostname,
+    ...(ctx.current?.domain ? { domain: ctx.current.domain } : {}),
+    network: { ...(ctx.current?.network ?? {}), interface: iface, ipv4, dns },
+  };
+  // The whole document once more, as the engine will check it (e.g. the name's length with the domain).
+  const whole = validateDocument(document, 'any');
+  if (!whole.ok) {
+    io.print(formatFieldErrors(whole.errors));
+    return null;
+  }
+  io.print('');
+  io.print(`  Interface:  ${iface}`);
+  io.print(`  Address:    ${address}, gateway ${gateway}`);
+  io.print(`  DNS:        ${dns.join(' ')}`);
+  io.print(`  Host name:  ${hostname}${ctx.current?.domain ? ` (domain ${ctx.current.domain})` : ''}`);
+  const yes = await io.ask('Apply this network configuration? [y/N]: ');
+  return yes !== null && /^y(es)?$/i.test(yes.trim()) ? document : null;
+}

@@ -1,0 +1,191 @@
+/**
+ * The console menu driven by scripted input (no terminal): the claim block in each phase, a
+ * static network entered with mistakes (each error printed exactly as the CLI prints it, then
+ * asked again) and applied through the engine in simulate mode, and a reset from the menu.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFragmentSite } from '../../server/apply/fragment-value.js';
+import { enginePaths } from '../../server/apply/paths.js';
+import { formatSetupCode, loadOrCreateSetupCode } from '../../server/auth/setup-code.js';
+import { writeStatus } from '../../server/cloud-init/state-files.js';
+import { formatFieldErrors } from '../../server/config/errors.js';
+import { validateDocument } from '../../server/config/validate.js';
+import { runConsole } from '../../server/console/index.js';
+import { draftPath } from '../../server/steps/draft.js';
+import { ensureWizardCertificate } from '../../server/system/tls.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, testEnv } from '../apply/harness.js';
+
+let configured: string;
+
+beforeAll(async () => {
+  configured = await makeRoot();
+  expect((await apply(configured, fixtureDoc('old'))).outcome).toBe('applied');
+}, 60_000);
+
+afterAll(() => removeRoots());
+
+/** Runs the console on `lines` (then end of input); returns everything it printed. */
+async function session(root: string, lines: string[], restarts: string[] = []): Promise<string> {
+  const input = new PassThrough();
+  let out = '';
+  const output = new Writable({
+    write(chunk, _enc, done) {
+      out += String(chunk);
+      done();
+    },
+  });
+  input.end(lines.map((l) => `${l}\n`).join(''));
+  await runConsole({ input, output, root, simulate: true, env: testEnv(), restartWizard: async () => void restarts.push('wizard') });
+  return out;
+}
+
+/** Fits an 80-column VGA or serial console; field errors keep the CLI's exact words (the terminal wraps them). */
+function expectConsoleSafe(out: string): void {
+  for (const line of out.split('\n')) {
+    if (!/^[a-z][a-z0-9_.]*: /.test(line)) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(line, 'ASCII only').toMatch(/^[\x20-\x7e]*$/);
+  }
+}
+
+/** The error line the CLI prints for `doc` at `path`. */
+function cliError(doc: unknown, path: string): string {
+  const r = validateDocument(doc, 'any');
+  if (r.ok) throw new Error('expected errors');
+  const line = formatFieldErrors(r.errors.filter((e) => e.path === path));
+  expect(line).not.toBe('');
+  return line;
+}
+
+describe('claim block', () => {
+  it('first boot: the URL on the current address, the setup code grouped, the certificate fingerprint', async () => {
+    const root = await makeRoot();
+    const { code } = await loadOrCreateSetupCode(root);
+    const { certificate } = await ensureWizardCertificate(root, 'bowtie', ['bowtie', '192.168.122.10']);
+    const out = await session(root, []);
+    expect(out).toContain('==== Bowtie Controller setup ====');
+    expect(out).toMatch(/ {2}Open: +https:\/\/192\.168\.122\.10\/ {2}\(ens3\)\n/);
+    expect(out).not.toContain('127.0.0.1');
+    expect(out).not.toContain('fe80');
+    expect(out).toContain(`  Setup code:   ${formatSetupCode(code)}\n`);
+    const fp = certificate.fingerprint256;
+    expect(out).toContain(`  Certificate:  SHA-256 ${fp.slice(0, 47)}\n`);
+    expect(out).toContain(`${fp.slice(48)}\n`);
+    expect(out).toContain('1) Network setup (static address, no DHCP)');
+    expectConsoleSafe(out);
+  });
+
+  it('pre-claimed by cloud-init: names the admin instead of showing the code', async () => {
+    const root = await makeRoot();
+    const { code } = await loadOrCreateSetupCode(root);
+    await writeStatus(root, { instance_id: 'i-1', status: 'prefilled', errors: [], prefill: { hostname: 'lab', admin: { email: 'lab@example.com', password_hash: '$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHQ$aGFzaA' } } });
+    const out = await session(root, []);
+    expect(out).toContain('  Sign in as:   lab@example.com\n');
+    expect(out).not.toContain(formatSetupCode(code));
+    expect(out).not.toContain('Setup code:');
+    expectConsoleSafe(out);
+  });
+
+  it('after hand-off: the controller URL and its service instead of a code', async () => {
+    const root = cloneRoot(configured);
+    await loadOrCreateSetupCode(root);
+    const out = await session(root, []);
+    expect(out).toContain('==== Bowtie Controller ====');
+    expect(out).toContain('Setup is complete');
+    expect(out).toMatch(/Controller: +https:\/\/ctl-old\//);
+    expect(out).toContain('https://192.168.122.10/  (ens3)');
+    expect(out).toContain('bowtie_server.service active');
+    expect(out).not.toContain('Setup code');
+    expectConsoleSafe(out);
+  });
+});
+
+describe('network setup', () => {
+  it('re-asks a field after a mistake, with the CLI\'s error line, then applies it through the engine', async () => {
+    const root = await makeRoot();
+    const restarts: string[] = [];
+    const out = await session(
+      root,
+      [
+        '1',
+        '', //              interface: the default (ens3)
+        '10.0.0.300/24', // not an address
+        '10.0.0.5/24',
+        '10.1.0.1', //      not in the subnet
+        '10.0.0.1',
+        '', //              no DNS server
+        '10.0.0.1 9.9.9.9',
+        'ctl-console',
+        'y',
+        '', //              back to the menu
+      ],
+      restarts,
+    );
+    const base = { hostname: 'ctl-console', network: { ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['10.0.0.1'] } };
+    expect(out).toContain(`\n${cliError({ ...base, network: { ...base.network, ipv4: { ...base.network.ipv4, address: '10.0.0.300/24' } } }, 'network.ipv4.address')}\n`);
+    expect(out).toContain('\nnetwork.ipv4.gateway: not in 10.0.0.0/24\n');
+    expect(out).toContain(`\n${cliError({ ...base, network: { ipv4: base.network.ipv4 } }, 'network.dns')}\n`);
+    expect(out).toContain('Applied (generation 2).');
+    expect(out).toContain('The setup wizard is now at https://10.0.0.5/');
+    expectConsoleSafe(out);
+
+    // The fragment holds the address; the machine has it; the wizard's draft has the network.
+    const site = await readFragmentSite(enginePaths(root).fragment);
+    if (site.kind !== 'site') throw new Error('no fragment');
+    expect(site.site.hostname).toBe('ctl-console');
+    expect(site.site.network.interface).toBe('ens3');
+    expect(site.site.network.ipv4).toEqual({ method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' });
+    expect(site.site.network.dns).toEqual(['10.0.0.1', '9.9.9.9']);
+    expect(site.site.admin).toBeNull();
+    expect(readFileSync(`${root}/sys/class/net/ens3/simulated-addresses`, 'utf8').trim()).toBe('10.0.0.5/24');
+    const draft = JSON.parse(readFileSync(draftPath(root), 'utf8'));
+    expect(draft.document.network.ipv4.address).toBe('10.0.0.5/24');
+    expect(restarts).toEqual(['wizard']);
+    // The claim block shown after the apply has the new address.
+    expect(out.slice(out.lastIndexOf('==== Bowtie'))).toContain('https://10.0.0.5/  (ens3)');
+  });
+
+  it('an empty address backs out; nothing is applied', async () => {
+    const root = await makeRoot();
+    const out = await session(root, ['1', '', '', '']);
+    expect(out).toContain('Nothing was changed.');
+    expect(existsSync(enginePaths(root).fragment)).toBe(false);
+  });
+
+  it('refuses after setup: a network-only apply would drop the admin and enrollment', async () => {
+    const root = cloneRoot(configured);
+    const before = readFileSync(enginePaths(root).fragment, 'utf8');
+    const out = await session(root, ['1', '']);
+    expect(out).toContain('already set up beyond its network');
+    expect(readFileSync(enginePaths(root).fragment, 'utf8')).toBe(before);
+  });
+});
+
+describe('menu', () => {
+  it('reset --config from the menu, confirmed by the host name', async () => {
+    const root = cloneRoot(configured);
+    const p = enginePaths(root);
+    const declined = await session(root, ['3', '1', 'ctl-wrong', '']);
+    expect(declined).toContain('Not confirmed: nothing was changed.');
+    expect(existsSync(p.handoffMarker)).toBe(true);
+
+    const out = await session(root, ['3', '1', 'ctl-old', '']);
+    expect(out).toContain('Type the host name (ctl-old) to confirm');
+    expect(out).toMatch(/reset --config: done/);
+    expect(existsSync(p.handoffMarker)).toBe(false);
+    const site = await readFragmentSite(p.fragment);
+    expect(site.kind === 'site' && site.site.admin === null && site.site.hostname === 'ctl-old').toBe(true);
+    // Back in setup: the claim block shows the new setup code.
+    expect(out.slice(out.lastIndexOf('==== Bowtie'))).toMatch(/Setup code: +[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\n/);
+    expectConsoleSafe(out);
+  });
+
+  it('status prints what bowtie-setup status prints; anything else is not a command', async () => {
+    const root = cloneRoot(configured);
+    const out = await session(root, ['2', '', '!sh', 'exit']);
+    expect(out).toMatch(/setup: +complete/);
+    expect(out).toMatch(/last apply: +applied/);
+    expect(out.match(/Choose 1, 2, 3 or 4\./g)).toHaveLength(2);
+  });
+});
