@@ -15,10 +15,37 @@ export interface CloudInitResult {
   status: 'applied' | 'prefilled' | 'rejected';
   errors: FieldError[];
   prefill: DraftDocument | null;
+  /**
+   * With "prefilled" only: the partial document's settings (static network, hostname, SSH
+   * keys, ...) were applied before the wizard took over (docs/decisions/0512). "applied" stays
+   * the status of a complete document that finished setup; a prefilled wizard tells "the
+   * network from user data is active" (outcome applied/unchanged) from "applying it failed,
+   * the previous configuration runs" (rolled-back, not-started, with the reason) by this.
+   * Null or absent: nothing was applied, the prefill is all.
+   */
+  activation?: CloudInitActivation | null;
+}
+
+export interface CloudInitActivation {
+  outcome: 'applied' | 'unchanged' | 'rolled-back' | 'not-started';
+  configures: string[];
+  generation: number | null;
+  reason: string | null;
 }
 
 export function cloudInitResultPath(root: string): string {
   return join(root, STATE_DIR, 'cloud-init.json');
+}
+
+function activationOf(a: unknown): CloudInitActivation | null {
+  const v = a as Partial<CloudInitActivation> | null;
+  if (!v || typeof v !== 'object' || !['applied', 'unchanged', 'rolled-back', 'not-started'].includes(v.outcome as string)) return null;
+  return {
+    outcome: v.outcome!,
+    configures: Array.isArray(v.configures) ? v.configures.filter((c): c is string => typeof c === 'string') : [],
+    generation: typeof v.generation === 'number' ? v.generation : null,
+    reason: typeof v.reason === 'string' ? v.reason : null,
+  };
 }
 
 function isFieldError(e: unknown): e is FieldError {
@@ -39,5 +66,6 @@ export async function readCloudInitResult(root: string): Promise<CloudInitResult
     status: v.status!,
     errors: Array.isArray(v.errors) ? v.errors.filter(isFieldError) : [],
     prefill: v.prefill && typeof v.prefill === 'object' && !Array.isArray(v.prefill) ? v.prefill : null,
+    ...(v.status === 'prefilled' && 'activation' in v ? { activation: activationOf(v.activation) } : {}),
   };
 }

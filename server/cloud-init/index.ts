@@ -3,7 +3,8 @@
  *
  * find the user data (sources.ts) -> skip when this instance already processed it (marker) ->
  * read our `bowtie_setup` document out of it (formats.ts) -> validate it like every other
- * source -> complete: apply through the engine with the health gate; partial: prefill and
+ * source -> complete: apply through the engine with the health gate; partial: apply what it
+ * sets beyond the defaults the same way (partial.ts, docs/decisions/0512), then prefill and
  * pre-claim the wizard; invalid: report every problem and change nothing.
  *
  * Everything printed goes to the VM console. It names fields and parts, never a value from
@@ -11,6 +12,8 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readState } from '../apply/journal.js';
+import { enginePaths } from '../apply/paths.js';
 import type { ApplyResult } from '../apply/types.js';
 import { hashPassword } from '../config/hash-password.js';
 import { fqdnOf } from '../config/names.js';
@@ -23,7 +26,8 @@ import { KEY } from './cloud-config.js';
 import { parseUserData } from './formats.js';
 import type { ImdsOptions } from './imds.js';
 import { findUserData, userDataHash, type SourceName } from './sources.js';
-import { hasAppliedMarker, readMarker, writeMarker, writeStatus, type Marker, type MarkerOutcome } from './state-files.js';
+import { partialConfigures } from './partial.js';
+import { hasAppliedMarker, readMarker, writeMarker, writeStatus, type CloudInitActivation, type Marker, type MarkerOutcome } from './state-files.js';
 
 /** The engine's headless entry point, as cloud-init calls it (apply-adapter.ts wires the real one). */
 export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init' }) => Promise<ApplyResult>;
@@ -119,15 +123,30 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
 
   if (it.kind === 'partial') {
     const prefill = await prefillDocument(document as Record<string, unknown>);
-    await writeStatus(root, { instance_id: instanceId, status: 'prefilled', errors: [], prefill });
-    await mark('prefilled', documentHash(config));
-    say(`user data prefilled the setup wizard for ${fqdn} (no enrollment yet, so it was not applied).`);
+    const configures = partialConfigures(config);
+    let activation: CloudInitActivation | null = null;
+    let code: number = EXIT.ok;
+    if (configures.length > 0 && (await setupComplete(root))) {
+      say(`setup of this appliance is already complete; the partial document (${configures.join(', ')}) is not applied over it.`);
+    } else if (configures.length > 0) {
+      say(`applying what the document sets for ${fqdn} (${configures.join(', ')}); the health gate confirms it. Setup is finished in the browser.`);
+      // The prefill carries the admin's hash instead of the plaintext password: the engine
+      // keeps it, so the wizard's final apply finds the same hash and the pre-claim checks it.
+      activation = await applyPartial(opts, prefill, configures);
+      code = activation.outcome === 'applied' || activation.outcome === 'unchanged' ? EXIT.ok : EXIT.applyFailed;
+    }
+    await writeStatus(root, { instance_id: instanceId, status: 'prefilled', errors: [], prefill, activation });
+    if (activation?.outcome === 'applied' || activation?.outcome === 'unchanged') await mark(activation.outcome, documentHash(config));
+    else if (activation?.outcome === 'rolled-back') await mark('apply-failed', documentHash(config));
+    else if (activation === null) await mark('prefilled', documentHash(config));
+    // not-started: no marker, the next boot tries again.
+    say(`user data prefilled the setup wizard for ${fqdn} (no enrollment yet, so setup is not complete).`);
     if (config.admin) {
       say(`The admin from user data (${config.admin.email}) must log in in the browser to finish setup; the setup code is not accepted.`);
     } else {
       say('Finish setup in the browser with the setup code.');
     }
-    return EXIT.ok;
+    return code;
   }
 
   say(`applying the configuration for ${fqdn}; the health gate confirms it.`);
@@ -162,10 +181,50 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   }
 }
 
+/** Applies a partial document's settings headless; never throws (the result says what happened). */
+async function applyPartial(opts: CloudInitOptions, document: unknown, configures: string[]): Promise<CloudInitActivation> {
+  const say = (line: string) => opts.print(`${PREFIX} ${line}`);
+  let applied: ApplyResult;
+  try {
+    applied = await opts.apply({ root: opts.root, simulate: opts.simulate, document, source: 'cloud-init' });
+  } catch (e) {
+    const reason = `could not start: ${e instanceof Error ? e.message : 'unknown error'}`;
+    say(`the settings could not be applied (${reason}); nothing was changed, it is tried again at the next boot.`);
+    return { outcome: 'not-started', configures, generation: null, reason };
+  }
+  switch (applied.outcome) {
+    case 'applied':
+    case 'unchanged':
+      say(`applied: ${configures.join(', ')} ${applied.outcome === 'unchanged' ? 'already in effect' : 'in effect'}${applied.generation === null ? '' : ` (generation ${applied.generation})`}.`);
+      return { outcome: applied.outcome, configures, generation: applied.generation, reason: null };
+    case 'invalid': {
+      // The document validated here; the engine disagreeing is a bug, reported the same way.
+      const reason = `the engine found the document invalid: ${applied.errors.map((e) => e.path).join(', ')}`;
+      say(`${reason}; nothing was changed.`);
+      return { outcome: 'rolled-back', configures, generation: applied.generation, reason };
+    }
+    case 'rolled-back': {
+      const reason = `activation failed${applied.failedPhase ? ` in ${applied.failedPhase}` : ''}: ${applied.reason ?? 'no reason given'}; the previous configuration was restored`;
+      say(`${reason}.`);
+      for (const line of applied.outputTail.slice(-10)) opts.print(`  | ${line}`);
+      say('The wizard still has the settings from user data: correct them there (or fix the user data and run bowtie-setup cloud-init --force).');
+      return { outcome: 'rolled-back', configures, generation: applied.generation, reason };
+    }
+  }
+}
+
+/** Setup was completed (the controller was handed the appliance): a partial document must not take that back. */
+async function setupComplete(root: string): Promise<boolean> {
+  const p = enginePaths(root);
+  if (await exists(p.handoffMarker)) return true;
+  const state = await readState(p.state).catch(() => null);
+  return state?.setup === 'complete';
+}
+
 export type Interpretation =
   | { kind: 'none'; ignored: string[] }
   | { kind: 'rejected'; errors: FieldError[]; ignored: string[] }
-  /** A valid document: `complete` is applied, `partial` prefills the wizard. */
+  /** A valid document: `complete` is applied; `partial` applies what it sets beyond the defaults and prefills the wizard. */
   | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[] };
 
 /**

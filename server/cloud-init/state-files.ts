@@ -45,6 +45,28 @@ export interface CloudInitStatus {
   status: 'applied' | 'prefilled' | 'rejected';
   errors: FieldError[];
   prefill: Record<string, unknown> | null;
+  /**
+   * Only with "prefilled": what became of applying the partial document before the wizard
+   * finishes it (docs/decisions/0512); null when it set nothing beyond the defaults (or setup
+   * was already complete). Absent in files written before partial documents were applied.
+   */
+  activation?: CloudInitActivation | null;
+}
+
+/** A partial document's headless apply, for the wizard and the console (docs/decisions/0512). */
+export interface CloudInitActivation {
+  /**
+   * applied | unchanged: what the document configures runs now; rolled-back: it failed (health
+   * gate, rebuild) and the previous configuration runs; not-started: the engine was busy or
+   * could not start, tried again at the next boot.
+   */
+  outcome: 'applied' | 'unchanged' | 'rolled-back' | 'not-started';
+  /** The fields it configures beyond the defaults (partialConfigures). */
+  configures: string[];
+  /** The profile generation running afterwards, when known. */
+  generation: number | null;
+  /** Why it was rolled back or did not start, in words (never a secret); null otherwise. */
+  reason: string | null;
 }
 
 /** Instance ids are outside input: a readable name when it is a safe one, else its hash. */

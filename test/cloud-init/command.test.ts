@@ -176,9 +176,12 @@ describe('cloud-init: once per instance', () => {
 describe('cloud-init: partial documents prefill and pre-claim the wizard', () => {
   it('writes the prefill with the password hashed, 0600 in a 0700 directory, and tells the console who must log in', async () => {
     expect(await boot(instance('i-aaa', PARTIAL))).toBe(EXIT.ok);
-    expect(applied).toHaveLength(0);
+    // It sets a host name: that is applied first, with the admin's hash, never the password
+    // (docs/decisions/0512; test/cloud-init/partial-apply.test.ts has the details).
+    expect(applied).toHaveLength(1);
+    expect(JSON.stringify(applied[0])).not.toContain(PASSWORD);
     const s = (await status())!;
-    expect(s).toMatchObject({ instance_id: 'i-aaa', status: 'prefilled', errors: [] });
+    expect(s).toMatchObject({ instance_id: 'i-aaa', status: 'prefilled', errors: [], activation: { outcome: 'applied', configures: ['hostname'] } });
     const admin = (s.prefill as { admin: Record<string, string> }).admin;
     expect(admin).not.toHaveProperty('password');
     expect(admin.email).toBe('lab@example.com');
@@ -262,7 +265,8 @@ describe('bowtie-setup cloud-init (the CLI)', () => {
   }
 
   it('reads --user-data and prints the outcome on stdout', async () => {
-    await writeFile(join(root, 'ud'), PARTIAL);
+    // Only defaults besides the admin: nothing to apply, so the engine does not run here.
+    await writeFile(join(root, 'ud'), PARTIAL.replace('ctl-lab-02', 'bowtie'));
     const r = await cli('cloud-init', '--user-data', join(root, 'ud'), '--imds', 'http://127.0.0.1:9');
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toContain('prefilled the setup wizard');

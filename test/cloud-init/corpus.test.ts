@@ -2,9 +2,13 @@
  * The user data corpus: test/fixtures/user-data/NAME.userdata is what an instance is given,
  * NAME.expected what bowtie-setup must make of it:
  *
- *   ==== apply | prefill | errors | none
+ *   ==== apply | apply-partial | prefill | errors | none
  *   ignored: <one line per part that is reported and not used>
- *   <the rendered fragment (apply, prefill) or the error lines (errors)>
+ *   configures: <apply-partial only: what the partial document sets beyond the defaults>
+ *   <the rendered fragment (apply, apply-partial, prefill) or the error lines (errors)>
+ *
+ * apply-partial: a partial document that is applied headless and then prefills the wizard;
+ * prefill: one that only prefills it (docs/decisions/0512).
  *
  * Every fixture's secrets contain the word "Canary"; nothing bowtie-setup prints or writes
  * (other than the secret files the engine owns) may contain it. Regenerate the expectations
@@ -17,6 +21,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatFieldErrors } from '../../server/config/errors.js';
 import { interpretUserData, runCloudInit, type HeadlessApply } from '../../server/cloud-init/index.js';
+import { partialConfigures } from '../../server/cloud-init/partial.js';
 import { MARKER_DIR, STATUS_FILE } from '../../server/cloud-init/state-files.js';
 import { EXIT } from '../../server/exit-codes.js';
 import { renderFragment } from '../../server/nix/render.js';
@@ -36,8 +41,12 @@ async function expectationOf(bytes: Uint8Array): Promise<string> {
       return `==== errors\n${ignored}${formatFieldErrors(it.errors)}\n`;
     case 'complete':
       return `==== apply\n${ignored}${renderFragment(it.config)}`;
-    case 'partial':
-      return `==== prefill\n${ignored}${renderFragment(it.config)}`;
+    case 'partial': {
+      const configures = partialConfigures(it.config);
+      return configures.length > 0
+        ? `==== apply-partial\n${ignored}configures: ${configures.join(', ')}\n${renderFragment(it.config)}`
+        : `==== prefill\n${ignored}${renderFragment(it.config)}`;
+    }
   }
 }
 
@@ -46,7 +55,7 @@ describe('user data corpus', () => {
   it('covers every format with at least 30 fixtures, valid and invalid', async () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(30);
     const kinds = await Promise.all(fixtures.map(async (f) => (await readFile(join(DIR, `${f}.expected`), 'utf8').catch(() => '')).split('\n')[0]));
-    for (const kind of ['==== apply', '==== prefill', '==== errors', '==== none']) {
+    for (const kind of ['==== apply', '==== apply-partial', '==== prefill', '==== errors', '==== none']) {
       expect(kinds.filter((k) => k === kind).length, kind).toBeGreaterThanOrEqual(3);
     }
     for (const prefix of ['cloud-config-', 'json-', 'gzip-', 'mime-', 'partial-']) {
@@ -77,13 +86,18 @@ describe('user data corpus', () => {
         const code = await runCloudInit({ root, simulate: true, userDataFile: userData, force: false, apply, print: (l) => printed.push(l) });
         const kind = actual.split('\n')[0];
         expect(code).toBe(kind === '==== errors' ? EXIT.invalid : EXIT.ok);
-        expect(applied.length).toBe(kind === '==== apply' ? 1 : 0);
+        expect(applied.length).toBe(kind === '==== apply' || kind === '==== apply-partial' ? 1 : 0);
+        // A partial document reaches the engine with the admin's hash (the one the prefill has).
+        if (kind === '==== apply-partial') expect(JSON.stringify(applied)).not.toContain('"password":');
         expect(printed.join('\n'), 'a secret reached the console').not.toContain(CANARY);
         const status = await readFile(join(root, STATUS_FILE), 'utf8').catch(() => null);
         if (kind === '==== none') expect(status).toBeNull();
         else {
           expect(status, 'a secret reached cloud-init.json').not.toContain(CANARY);
-          expect(JSON.parse(status!).status).toBe({ '==== apply': 'applied', '==== prefill': 'prefilled', '==== errors': 'rejected' }[kind!]);
+          const written = JSON.parse(status!) as { status: string; activation?: unknown };
+          expect(written.status).toBe({ '==== apply': 'applied', '==== apply-partial': 'prefilled', '==== prefill': 'prefilled', '==== errors': 'rejected' }[kind!]);
+          if (kind === '==== apply-partial') expect(written.activation).toMatchObject({ outcome: 'applied', configures: actual.split('\n').find((l) => l.startsWith('configures: '))!.slice(12).split(', ') });
+          if (kind === '==== prefill') expect(written.activation).toBeNull();
           expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o600);
         }
         const markers = await readdir(join(root, MARKER_DIR));

@@ -32,6 +32,16 @@ function rejectedUserData(cloudInit: CloudInitResult | null): SafeHtml {
 <p>Nothing from it was applied. Finish the setup here instead, or fix the user data and deploy again.</p></div>`;
 }
 
+/** A partial document from user data whose settings could not be applied (docs/decisions/0512). */
+function failedActivation(cloudInit: CloudInitResult | null): SafeHtml {
+  const a = cloudInit?.status === 'prefilled' ? cloudInit.activation : null;
+  if (!a || (a.outcome !== 'rolled-back' && a.outcome !== 'not-started')) return html``;
+  return html`<div class="error-summary" role="alert" aria-labelledby="activation-title">
+<h2 id="activation-title">The settings from cloud-init user data could not be applied</h2>
+<p>${a.configures.join(', ')}: ${a.reason ?? 'no reason given'}.</p>
+<p>The appliance runs as before. The settings are filled in: correct them here and finish the setup.</p></div>`;
+}
+
 function unlockPage(claim: Claim, cloudInit: CloudInitResult | null, csrf: string, failed: boolean, email = ''): { title: string; main: SafeHtml } {
   const fields =
     claim.kind === 'setup-code'
@@ -47,6 +57,7 @@ function unlockPage(claim: Claim, cloudInit: CloudInitResult | null, csrf: strin
 ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true, errors: failed ? ['email address or password is wrong'] : [] })}`;
   const main = html`<h1>Set up this controller</h1>
 ${rejectedUserData(cloudInit)}
+${failedActivation(cloudInit)}
 ${
   claim.kind === 'admin'
     ? html`<p>This appliance was pre-configured by cloud-init user data, which names its administrator. Sign in as that administrator to finish the setup.</p>`

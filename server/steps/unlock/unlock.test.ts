@@ -73,6 +73,22 @@ describe('unlock', () => {
     expect(ok.status).toBe(303);
   });
 
+  it('says why the settings of a partial document were not applied, and stays pre-claimed', async () => {
+    w = createWizard({
+      cloudInit: {
+        instance_id: 'i-5',
+        status: 'prefilled',
+        errors: [],
+        prefill: { hostname: 'ctl-1', admin: { email: 'ops@example.com', password_hash: await hashPassword('correct-horse-battery') } },
+        activation: { outcome: 'rolled-back', configures: ['hostname', 'network.ipv4'], generation: 1, reason: 'activation failed in confirm: the health gate did not pass: gateway (10.0.0.1 does not answer)' },
+      },
+    });
+    const page = await w.client().get('/unlock');
+    expect(page.text).toContain('could not be applied');
+    expect(page.text).toContain('hostname, network.ipv4: activation failed in confirm');
+    expect(page.text).toContain('name="email"');
+  });
+
   it('is not pre-claimed by a prefill without an admin', async () => {
     w = createWizard({ cloudInit: { instance_id: 'i-3', status: 'prefilled', errors: [], prefill: { hostname: 'ctl-1' } } });
     expect((await w.client().get('/unlock')).text).toContain('name="code"');
