@@ -29,7 +29,7 @@ import { resetWizardFiles } from '../../server/reset/wizard-files.js';
 import { DraftStore, draftPath } from '../../server/steps/draft.js';
 import { wizardTlsDir } from '../../server/system/tls.js';
 import { writeFileAtomic } from '../../server/system/atomic-file.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv } from '../apply/harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig } from '../apply/harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -290,4 +290,33 @@ describe('reset safety', () => {
     expect(files(p.rollbackDir)).toEqual([]);
     expect(existsSync(cloudInitResultPath(root))).toBe(false);
   });
+});
+
+describe('reset under faults', () => {
+  // The worker is killed (SIGKILL) at each named point of a reset --config; the next worker
+  // must leave exactly the configuration before or exactly the reset one, the marker included.
+  it('a killed worker leaves exactly the old or the reset configuration', async () => {
+    const reference = cloneRoot(configured);
+    const old = snapshot(reference);
+    expect((await reset(reference, ['--config', '--yes'])).code).toBe(EXIT.ok);
+    const done = snapshot(reference);
+    const cases: [string, Record<string, string>, 'old' | 'new'][] = [
+      ['write:handoff:removed', {}, 'old'],
+      ['write:fragment:renamed', {}, 'old'],
+      ['test:done', {}, 'old'],
+      ['confirm:done', {}, 'old'],
+      ['switch:done', {}, 'old'],
+      // Killed while a failed reset puts the marker back: the next worker finishes the rollback.
+      ['rollback:handoff:renamed', { BOWTIE_SIM_FAIL: 'test:2' }, 'old'],
+      ['commit:done', {}, 'new'],
+    ];
+    for (const [at, env, ends] of cases) {
+      const root = cloneRoot(configured);
+      await reset(root, ['--config', '--yes'], { env: { BOWTIE_SETUP_TEST_CRASH_AT: at, ...env } });
+      // A clean-up left pending by the kill is the next worker's (as at boot).
+      await runWorker({ root, simulate: true, env: testEnv(), resetWizardFiles: resetWizardFiles(root) });
+      expect(whichConfig(root, old, done), at).toBe(ends);
+      expect(snapshot(root).state?.resetCleanup ?? null, at).toBeNull();
+    }
+  }, 120_000);
 });
