@@ -1,8 +1,8 @@
 /**
  * The wizard as an express app, without listening: `serve` puts it behind HTTPS, tests call it
  * in-process. Every request passes, in order: Host allowlist -> security headers -> static
- * assets -> setup-complete gate (410) -> form parsing -> session -> CSRF -> routes -> one
- * error handler.
+ * assets -> setup-complete gate (410) -> form parsing -> session -> CSRF -> unlock -> session
+ * required -> the steps' routes (loaded after the rest, see loadSteps) -> one error handler.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +10,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Claim } from './auth/claim.js';
 import type { CloudInitResult } from './auth/cloud-init-result.js';
 import { unlockRateLimit } from './auth/rate-limit.js';
-import { adminStep } from './steps/admin/index.js';
-import { applyRoutes, controllerUrl } from './steps/apply/index.js';
+import { controllerUrl } from './steps/apply/view.js';
 import type { WizardDeps } from './steps/deps.js';
-import { enrollmentStep } from './steps/enrollment/index.js';
-import { networkStep } from './steps/network/index.js';
-import { reviewRoutes } from './steps/review/index.js';
-import type { FormStep } from './steps/step.js';
-import { tlsStep } from './steps/tls/index.js';
 import { unlockRoutes } from './steps/unlock/index.js';
-import { updatesStep } from './steps/updates/index.js';
-import { formStepRoutes } from './steps/wizard.js';
 import { checkCsrf } from './web/csrf.js';
 import { errorHandler } from './web/error-handler.js';
 import { parseForm } from './web/form.js';
@@ -29,7 +21,18 @@ import { HttpError } from './web/http-error.js';
 import { securityHeaders } from './web/security-headers.js';
 import { SessionStore } from './web/session.js';
 
-export const FORM_STEPS: readonly FormStep[] = [adminStep, networkStep, enrollmentStep, tlsStep, updatesStep];
+type StepsModule = typeof import('./steps/routes.js');
+let steps: Promise<StepsModule> | null = null;
+
+/**
+ * The steps and their routes (server/steps/routes.ts): the config schema, zod and every step's
+ * view, which the unlock page does not need. Loaded on first use, or earlier: `serve` calls this
+ * right after it listens, so the unlock page is up sooner and the first form submission finds
+ * them loaded (docs/decisions/0540). A failed load stays failed: every caller gets its error.
+ */
+export function loadSteps(): Promise<StepsModule> {
+  return (steps ??= import('./steps/routes.js'));
+}
 
 /** Routes that stay after setup completes: the last status and the confirm of a running apply. */
 export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm']);
@@ -96,16 +99,36 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(checkCsrf);
 
-  app.use(unlockRoutes({ claim: deps.claim, cloudInit: deps.cloudInit, sessions, rateLimit: unlockRateLimit(deps.rateLimit) }, FORM_STEPS, deps));
+  app.use(
+    unlockRoutes({
+      claim: deps.claim,
+      cloudInit: deps.cloudInit,
+      sessions,
+      rateLimit: unlockRateLimit(deps.rateLimit),
+      firstOpenStep: async () => (await loadSteps()).firstOpenStep(deps),
+    }),
+  );
   // Everything below needs an unlocked session.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.session) return next();
     if (req.method === 'GET' && req.headers['hx-request'] !== 'true') return res.redirect(303, '/unlock');
     throw new HttpError(401, 'Unlock the wizard first: your session has ended or was never started.', { title: 'Unlock first' });
   });
-  app.use(formStepRoutes(FORM_STEPS, deps));
-  app.use(reviewRoutes(FORM_STEPS, deps));
-  app.use(applyRoutes(FORM_STEPS, deps, sessions));
+  // The steps' routes, mounted on first use once their module is loaded (loadSteps): a request
+  // that comes before then waits for the load; a failed load answers 500 with its error logged.
+  const stepRouter = express.Router();
+  let mounted: Promise<void> | null = null;
+  let ready = false;
+  app.use(async (_req: Request, _res: Response, next: NextFunction) => {
+    if (!ready) {
+      await (mounted ??= loadSteps().then((m) => {
+        stepRouter.use(m.stepRoutes(deps, sessions));
+        ready = true;
+      }));
+    }
+    next();
+  });
+  app.use(stepRouter);
   app.use(() => {
     throw new HttpError(404, 'There is no such page in the setup wizard.', { title: 'Not found' });
   });

@@ -115,7 +115,7 @@ export const serveCommand: Command = {
     const opts = parseArgs(ctx.args);
     const { root, simulate } = ctx;
     // Loaded here, not at the top: every other command would pay for express and x509 otherwise.
-    const [{ createApp }, { ensureWizardCertificate }] = await Promise.all([import('../app.js'), import('../system/tls.js')]);
+    const [{ createApp, loadSteps }, { ensureWizardCertificate }] = await Promise.all([import('../app.js'), import('../system/tls.js')]);
     if (simulate) await seedSimulatedMachine(root);
 
     const drafts = new DraftStore(draftPath(root));
@@ -189,17 +189,26 @@ export const serveCommand: Command = {
     else await writeClaimBlock(opts.console ?? '/dev/console', block);
     ctx.stderr(`bowtie-setup serve: listening on https://${listen.host}:${port}/${redirect ? ` (http port ${redirectListening} redirects)` : ''}\n`);
 
-    await new Promise<void>((resolve) => {
-      const stop = () => {
+    // The steps load now, in the background: the unlock page did not need them, and the first
+    // form submission should not wait for them (docs/decisions/0540). One that fails to load
+    // stops the wizard with its error, as it did when everything loaded before listening.
+    const stepsFailed = loadSteps().then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
+    const failed = await new Promise<{ error: unknown } | null>((resolve) => {
+      const stop = (why: { error: unknown } | null) => {
         https.close();
         redirect?.close();
         https.closeAllConnections();
         redirect?.closeAllConnections();
-        resolve();
+        resolve(why);
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.once('SIGTERM', () => stop(null));
+      process.once('SIGINT', () => stop(null));
+      void stepsFailed.then((f) => f && stop(f));
     });
+    if (failed) throw failed.error;
     return EXIT.ok;
   },
 };

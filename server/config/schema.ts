@@ -33,8 +33,20 @@ import {
 import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
 import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
 import { sshKeyProblem } from './ssh-key.js';
-import { codePointLength, hasControlOrSpace, text } from './text.js';
+import { codePointLength, hasControlOrSpace } from './text.js';
 import { checkProvidedCertificate } from './certificate.js';
+
+/**
+ * The base of every string in the document: no NUL (it cannot be written to a Nix file or a
+ * C string) and no lone UTF-16 surrogates (they are not Unicode and cannot be written as UTF-8).
+ * Every other character is allowed here; the Nix encoder makes them safe.
+ */
+function text() {
+  return z
+    .string()
+    .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters', abort: true })
+    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true });
+}
 
 /** A string field checked by a function that says what is wrong, or null. */
 function checked(problem: (s: string) => string | null) {

@@ -1,16 +1,7 @@
-import { z } from 'zod';
-
 /**
- * The base of every string in the document: no NUL (it cannot be written to a Nix file or a
- * C string) and no lone UTF-16 surrogates (they are not Unicode and cannot be written as UTF-8).
- * Every other character is allowed here; the Nix encoder makes them safe.
+ * Checks on plain strings, shared by the field rules. No zod here: the web server loads these
+ * (through names.ts) before it loads the schema (docs/decisions/0540).
  */
-export function text() {
-  return z
-    .string()
-    .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters', abort: true })
-    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true });
-}
 
 /** Length in code points, which is what a person counts (an emoji is one character). */
 export function codePointLength(s: string): number {

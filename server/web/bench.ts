@@ -15,6 +15,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
+import { setupCodePath } from '../auth/setup-code.js';
+import { wizardTlsDir } from '../system/tls.js';
 
 export interface WebBenchRow {
   name: string;
@@ -138,12 +140,12 @@ export async function benchWeb(): Promise<WebBenchRow[]> {
     const wizard = await startWizard();
     runs.push(wizard);
     const wizardStart = await timeToFirst200(wizard, '/unlock');
-    const code = readFileSync(join(root, 'var/lib/bowtie-setup/setup-code'), 'utf8').trim();
+    const code = readFileSync(setupCodePath(root), 'utf8').trim();
     const cookie = await unlock(wizard.port, code);
     const stepPage = await fetchOnce(wizard.port, '/network', { Cookie: cookie });
     if (stepPage.status !== 200) throw new Error(`/network answered ${stepPage.status}`);
 
-    const tls = join(root, 'var/lib/bowtie-setup/tls');
+    const tls = wizardTlsDir(root);
     const startBare = () =>
       launch([...BARE_ENTRY, join(tls, 'wizard.pem'), join(tls, 'wizard.key'), String(stepPage.text.length)], (out) => {
         const m = /listening (\d+)/.exec(out);

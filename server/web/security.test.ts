@@ -31,7 +31,12 @@ export function listRoutes(app: express.Express): Route[] {
 let w: Wizard;
 afterEach(() => w?.close());
 
-const routes = listRoutes(createWizard().app);
+// The steps' routes are mounted once they are loaded (server/app.ts loadSteps): going through
+// them once (unlocked() opens the first step) puts them in the table.
+const listed = createWizard();
+await listed.unlocked();
+const routes = listRoutes(listed.app);
+listed.close();
 const mutating = routes.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
 const reads = routes.filter((r) => r.method === 'GET');
 

@@ -18,14 +18,9 @@ import { reviewPage } from '../review/index.js';
 import type { FormStep } from '../step.js';
 import { doneSteps } from '../wizard.js';
 import type { SessionStore } from '../../web/session.js';
-import { isRunning, logBlock, statusBlock, type Continuation } from './view.js';
+import { controllerUrl, isRunning, logBlock, statusBlock, type Continuation } from './view.js';
 
 export const LOG_LINES = 200;
-
-/** The controller's address once the wizard stands down: the same name, its own UI. */
-export function controllerUrl(req: Request): string {
-  return `https://${req.headers.host}/`;
-}
 
 export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore): Router {
   const router = Router();

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { ApplyPhase, ApplyStatus } from '../../apply/index.js';
 import { CSRF_FIELD } from '../../web/csrf.js';
 import { html, type SafeHtml } from '../../web/html.js';
@@ -43,6 +44,14 @@ ${p.activity ? html`<dt>Now</dt><dd>${p.activity}</dd>` : ''}
 <dt>Paths fetched</dt><dd>${p.pathsDone} of ${p.pathsTotal}</dd>
 <dt>Downloaded</dt><dd>${formatBytes(p.bytesDone)}${p.bytesTotal > 0 ? ` of ${formatBytes(p.bytesTotal)}` : ''}</dd>
 </dl>${p.buildsTotal > 0 ? html`<progress max="${p.buildsTotal}" value="${p.buildsDone}" aria-label="Builds done">${p.buildsDone} of ${p.buildsTotal}</progress>` : ''}`;
+}
+
+/**
+ * The controller's address once the wizard stands down: the same name, its own UI. Here rather
+ * than beside the routes: the app's setup-complete answer needs it before the steps are loaded.
+ */
+export function controllerUrl(req: Request): string {
+  return `https://${req.headers.host}/`;
 }
 
 /** Where to continue after the address changes: the new address, with the session handed over. */

@@ -13,15 +13,15 @@ import { html, type SafeHtml } from '../../web/html.js';
 import { sendPage } from '../../web/render.js';
 import type { SessionStore } from '../../web/session.js';
 import { field } from '../../views/partials/field.js';
-import type { WizardDeps } from '../deps.js';
-import { stepPath } from '../order.js';
-import type { FormStep } from '../step.js';
+import { stepPath, type StepName } from '../order.js';
 
 export interface UnlockDeps {
   claim: Claim;
   cloudInit: CloudInitResult | null;
   sessions: SessionStore;
   rateLimit: RequestHandler[];
+  /** Where a session starts: the first open step (loaded with the steps, server/steps/routes.ts). */
+  firstOpenStep(): Promise<StepName>;
 }
 
 function rejectedUserData(cloudInit: CloudInitResult | null): SafeHtml {
@@ -71,19 +71,14 @@ ${fields}
   return { title: 'Unlock', main };
 }
 
-export function unlockRoutes(u: UnlockDeps, steps: readonly FormStep[], deps: WizardDeps): Router {
+export function unlockRoutes(u: UnlockDeps): Router {
   const router = Router();
-  const firstOpenStep = async () => {
-    const doc = (await deps.drafts.get()).document;
-    return steps.find((s) => !s.isDone(doc))?.name ?? 'review';
-  };
-
   router.get('/', async (req, res) => {
-    res.redirect(303, req.session ? stepPath(await firstOpenStep()) : '/unlock');
+    res.redirect(303, req.session ? stepPath(await u.firstOpenStep()) : '/unlock');
   });
 
   router.get('/unlock', async (req, res) => {
-    if (req.session) return res.redirect(303, stepPath(await firstOpenStep()));
+    if (req.session) return res.redirect(303, stepPath(await u.firstOpenStep()));
     sendPage(res, 200, unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, false));
   });
 
@@ -96,7 +91,7 @@ export function unlockRoutes(u: UnlockDeps, steps: readonly FormStep[], deps: Wi
   router.post('/unlock', ...u.rateLimit, async (req, res) => {
     if (await claimMatches(u.claim, req.form!)) {
       u.sessions.create(res);
-      return res.redirect(303, stepPath(await firstOpenStep()));
+      return res.redirect(303, stepPath(await u.firstOpenStep()));
     }
     const page = unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, true, req.form!.text('email'));
     sendPage(res, 401, page);
