@@ -3,7 +3,10 @@
 # - bowtie-setup.service: the web wizard, unprivileged (user bowtie-setup), hardened, holding
 #   only CAP_NET_BIND_SERVICE for ports 443 and 80. It writes the claim block (setup code, URL,
 #   certificate fingerprint) to /dev/console, which a udev rule lets its group write, and never
-#   to the journal.
+#   to the journal. It may write two directories: its own files (web/) and the apply spool.
+# - The state layout (docs/decisions/0500): root's journal, backups, logs and secrets sit in
+#   directories only root can change; what root writes for the wizard (cloud-init.json in
+#   shared/) the wizard's group may read and not change.
 # - bowtie-setup-apply.service: the root worker (`apply --worker`) that the wizard starts
 #   through a polkit rule that allows exactly that; at boot it finishes or rolls back an apply a
 #   crash interrupted. It survives the switches it performs.
@@ -30,7 +33,30 @@ let
 
   cfg = config.services.bowtie-setup;
   stateDir = "/var/lib/bowtie-setup";
+  webDir = "${stateDir}/web";
+  runDir = "/run/bowtie-setup";
+  spoolDir = "${runDir}/spool";
   handoffMarker = "${stateDir}/handed-off";
+
+  # Every directory of the layout, as server/nix/paths.ts LAYOUT_DIRS has it (the evalModules
+  # test holds the two together). Root's: the state directory (others may only pass through it
+  # to web/ and shared/), secrets/, logs/, rollback/, build/, applied/, the fragment's directory,
+  # /run/bowtie-setup and status/ (world-readable: no secrets there). shared/ is setgid, so what
+  # root writes there is the wizard's group's to read. web/ and the spool are the wizard's.
+  layout = [
+    { path = stateDir; mode = "0711"; user = "root"; group = "root"; }
+    { path = "${stateDir}/secrets"; mode = "0700"; user = "root"; group = "root"; }
+    { path = "${stateDir}/logs"; mode = "0700"; user = "root"; group = "root"; }
+    { path = "${stateDir}/rollback"; mode = "0700"; user = "root"; group = "root"; }
+    { path = "${stateDir}/build"; mode = "0700"; user = "root"; group = "root"; }
+    { path = "${stateDir}/applied"; mode = "0700"; user = "root"; group = "root"; }
+    { path = "${stateDir}/shared"; mode = "2750"; user = "root"; group = "bowtie-setup"; }
+    { path = webDir; mode = "0700"; user = "bowtie-setup"; group = "bowtie-setup"; }
+    { path = "/etc/nixos/bowtie"; mode = "0755"; user = "root"; group = "root"; }
+    { path = runDir; mode = "0755"; user = "root"; group = "root"; }
+    { path = spoolDir; mode = "0700"; user = "bowtie-setup"; group = "bowtie-setup"; }
+    { path = "${runDir}/status"; mode = "0755"; user = "root"; group = "root"; }
+  ];
   exe = "${cfg.package}/bin/bowtie-setup";
 
   # The units that run nixos-rebuild, as nixpkgs' own system.autoUpgrade unit does.
@@ -184,12 +210,13 @@ in
       };
       users.groups.bowtie-setup = { };
 
-      # The wizard owns the state directory (setup code, its certificate, the spool); the
-      # secrets below it belong to root alone and are reset to that at every boot.
-      systemd.tmpfiles.rules = [
-        "d ${stateDir} 0700 bowtie-setup bowtie-setup -"
-        "d ${stateDir}/secrets 0700 root root -"
-        "d /etc/nixos/bowtie 0755 root root -"
+      # The layout, owners and modes set again at every boot (and at every switch). The
+      # layout before 0500 let the wizard own the state directory and kept its files there:
+      # those go (the draft holds secrets); the wizard makes new ones in web/.
+      systemd.tmpfiles.rules = map (d: "d ${d.path} ${d.mode} ${d.user} ${d.group} -") layout ++ [
+        "r ${stateDir}/setup-code"
+        "r ${stateDir}/draft.json"
+        "R ${stateDir}/tls"
       ];
 
       # The console banner: the wizard's group may write to the console (not read it).
@@ -250,7 +277,14 @@ in
           # Ports 443 and 80 need this one capability and nothing else.
           AmbientCapabilities = [ "CAP_NET_BIND_SERVICE" ];
           CapabilityBoundingSet = [ "CAP_NET_BIND_SERVICE" ];
-          ReadWritePaths = [ stateDir ];
+          # Its own files and the spool, nothing else; systemd makes both again at each start
+          # should a reset have removed them (owned by the unit's user, kept when it stops).
+          ReadWritePaths = [ webDir spoolDir ];
+          StateDirectory = "bowtie-setup/web";
+          StateDirectoryMode = "0700";
+          RuntimeDirectory = "bowtie-setup/spool";
+          RuntimeDirectoryMode = "0700";
+          RuntimeDirectoryPreserve = "yes";
           PrivateDevices = true;
           BindPaths = [ "/dev/console" ];
           # AF_NETLINK: listing the interfaces and their addresses.

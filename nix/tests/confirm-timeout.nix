@@ -8,7 +8,7 @@ common:
     ${common.wizardHelpers}
     start_all()
     appliance.wait_for_open_port(443)
-    code = appliance.succeed("cat /var/lib/bowtie-setup/setup-code").strip()
+    code = appliance.succeed("cat /var/lib/bowtie-setup/web/setup-code").strip()
     before = appliance.succeed("readlink /nix/var/nix/profiles/system").strip()
     wizard(client, "/unlock", {"code": code})
     wizard(client, "/admin", {"email": "ops@example.com", "password": "correct-horse-battery-staple", "password_confirm": "correct-horse-battery-staple"})

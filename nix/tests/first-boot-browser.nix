@@ -11,10 +11,24 @@ common:
     appliance.wait_for_open_port(443)
 
     with subtest("the console shows the claim block, the journal does not"):
-        code = appliance.succeed("cat /var/lib/bowtie-setup/setup-code").strip()
+        code = appliance.succeed("cat /var/lib/bowtie-setup/web/setup-code").strip()
         appliance.wait_until_succeeds(f"journalctl -b -o cat | grep -c . >/dev/null")
         appliance.fail(f"journalctl -b -o cat | grep -F {code}")
-        appliance.succeed("stat -c %a /var/lib/bowtie-setup/setup-code | grep -x 600")
+        appliance.succeed("stat -c %a /var/lib/bowtie-setup/web/setup-code | grep -x 600")
+
+    with subtest("the wizard's user writes only its own directories (docs/decisions/0500)"):
+        appliance.succeed("stat -c '%U %a' /var/lib/bowtie-setup | grep -x 'root 711'")
+        appliance.succeed("stat -c '%U %G %a' /var/lib/bowtie-setup/web | grep -x 'bowtie-setup bowtie-setup 700'")
+        appliance.succeed("stat -c '%U %G %a' /var/lib/bowtie-setup/shared | grep -x 'root bowtie-setup 2750'")
+        appliance.succeed("stat -c '%U %G %a' /run/bowtie-setup/spool | grep -x 'bowtie-setup bowtie-setup 700'")
+        appliance.succeed("stat -c '%U %a' /run/bowtie-setup/status | grep -x 'root 755'")
+        for target in ["/var/lib/bowtie-setup/x", "/var/lib/bowtie-setup/secrets/x", "/run/bowtie-setup/status/x", "/var/lib/bowtie-setup/shared/x"]:
+            appliance.fail(f"runuser -u bowtie-setup -- touch {target}")
+        # Renaming root's entries away is what a forged journal would need.
+        appliance.fail("runuser -u bowtie-setup -- mv /var/lib/bowtie-setup/logs /var/lib/bowtie-setup/web/logs")
+        appliance.fail("runuser -u bowtie-setup -- mv /var/lib/bowtie-setup/secrets /var/lib/bowtie-setup/web/secrets")
+        appliance.succeed("runuser -u bowtie-setup -- touch /var/lib/bowtie-setup/web/x /run/bowtie-setup/spool/x")
+        appliance.succeed("rm /var/lib/bowtie-setup/web/x /run/bowtie-setup/spool/x")
 
     with subtest("the wizard runs unprivileged with one capability"):
         appliance.succeed("ps -o user= -C node | grep -x bowtie-setup")

@@ -5,9 +5,10 @@
  * fault-injection tests kill the worker.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { readTrusted } from '../system/state-layout.js';
 import { type FilesSnapshot, sha256 } from './journal.js';
 import { type EnginePaths, SECRET_NAMES, type SecretName } from './paths.js';
 
@@ -18,13 +19,12 @@ export interface FileContents {
   secrets: Record<SecretName, string | null>;
 }
 
+/**
+ * The managed files and their backups are root's: a link or (as root) someone else's file in
+ * their place is refused, never followed (docs/decisions/0500).
+ */
 async function readOrNull(file: string): Promise<Buffer | null> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  return readTrusted(file);
 }
 
 export function snapshotOf(c: FileContents): FilesSnapshot {

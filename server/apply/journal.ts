@@ -5,8 +5,8 @@
  * changed. Holds hashes and generation numbers only, never a secret.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../system/atomic-file.js';
+import { readTrusted } from '../system/state-layout.js';
 import type { SecretName } from './paths.js';
 import type { ApplyPhase, ApplyResult, ApplySource, ConfirmMode, ResetMode } from './types.js';
 
@@ -79,15 +79,11 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Root's journal: never through a link, and (as root) only root's file (docs/decisions/0500). */
 export async function readState(file: string): Promise<EngineState> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-    throw e;
-  }
-  const parsed = JSON.parse(text) as EngineState;
+  const bytes = await readTrusted(file);
+  if (bytes === null) return emptyState();
+  const parsed = JSON.parse(bytes.toString('utf8')) as EngineState;
   if (parsed.version !== 1) throw new Error(`${file}: unknown state version ${String(parsed.version)}`);
   return parsed;
 }

@@ -6,7 +6,7 @@
  * of a long build is never lost. Known secret values are redacted from every line, in case a
  * command ever echoed one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MAX_LOG_BYTES = 1024 * 1024;
@@ -25,10 +25,15 @@ export class OutputLog {
     mkdirSync(logsDir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     this.file = join(logsDir, `${kind}-${stamp}-${id}.log`);
-    this.fds.push(openSync(this.file, 'a', 0o600));
+    // Never through a link: both are new files in root's directories.
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+    this.fds.push(openSync(this.file, flags, 0o600));
     if (mirror) {
       rmSync(mirror, { force: true });
-      this.fds.push(openSync(mirror, 'a', 0o644));
+      const fd = openSync(mirror, flags | constants.O_EXCL, 0o644);
+      this.fds.push(fd);
+      // The web process reads it: 0644 whatever the worker's umask (0077 on the appliance).
+      fchmodSync(fd, 0o644);
     }
     pruneLogs(logsDir, kind);
   }

@@ -1,21 +1,32 @@
 /**
- * Where the engine keeps its files, joined under --root. The appliance paths (state dir,
- * secrets, fragment) come from server/nix/paths.ts; the rest are the engine's own:
+ * Where the engine keeps its files, joined under --root. Every path comes from
+ * server/nix/paths.ts (the appliance layout, docs/decisions/0500):
  *
- *   /var/lib/bowtie-setup/              0700 root: state.json (journal), apply.lock, logs/,
- *                                       rollback/ (the previous fragment and secrets), build/
- *   /run/bowtie-setup/spool/            the web process's drop box: request.json (the ticket,
- *                                       0600), confirm-<id>
- *   /run/bowtie-setup/status/           published by the worker for the web process:
- *                                       status.json, output.log (no secrets in either)
+ *   /var/lib/bowtie-setup/              0711 root: state.json (journal, 0600), apply.lock,
+ *                                       handed-off, logs/, rollback/ (the previous fragment and
+ *                                       secrets), build/, secrets/ (all 0700 root)
+ *   /run/bowtie-setup/spool/            0700 bowtie-setup: the web process's drop box:
+ *                                       request.json (the ticket, 0600), confirm-<id>
+ *   /run/bowtie-setup/status/           0755 root: published by the worker for the web process:
+ *                                       status.json, output.log (0644, no secrets in either)
  *
  * The spool and status directories live in /run: a request holds plaintext secrets until the
  * worker takes it, and tmpfs never writes them to disk.
  */
 import { join } from 'node:path';
-import { FRAGMENT_PATH, SECRET_FILES, STATE_DIR } from '../nix/paths.js';
-
-export const RUN_DIR = '/run/bowtie-setup';
+import {
+  BUILD_DIR,
+  FRAGMENT_PATH,
+  HANDOFF_MARKER,
+  JOURNAL_FILE,
+  LOCK_FILE,
+  LOGS_DIR,
+  ROLLBACK_DIR,
+  SECRET_FILES,
+  SPOOL_DIR,
+  STATE_DIR,
+  STATUS_DIR,
+} from '../nix/paths.js';
 
 export type SecretName = keyof typeof SECRET_FILES;
 export const SECRET_NAMES = Object.keys(SECRET_FILES) as SecretName[];
@@ -44,24 +55,23 @@ export interface EnginePaths {
 
 export function enginePaths(root: string): EnginePaths {
   const under = (p: string) => join(root, p);
-  const stateDir = under(STATE_DIR);
   const secrets = Object.fromEntries(SECRET_NAMES.map((n) => [n, under(SECRET_FILES[n])])) as Record<SecretName, string>;
   return {
     root,
-    stateDir,
-    state: join(stateDir, 'state.json'),
-    lock: join(stateDir, 'apply.lock'),
-    logsDir: join(stateDir, 'logs'),
-    rollbackDir: join(stateDir, 'rollback'),
-    buildDir: join(stateDir, 'build'),
-    spoolDir: under(`${RUN_DIR}/spool`),
-    request: under(`${RUN_DIR}/spool/request.json`),
-    statusDir: under(`${RUN_DIR}/status`),
-    status: under(`${RUN_DIR}/status/status.json`),
-    output: under(`${RUN_DIR}/status/output.log`),
+    stateDir: under(STATE_DIR),
+    state: under(JOURNAL_FILE),
+    lock: under(LOCK_FILE),
+    logsDir: under(LOGS_DIR),
+    rollbackDir: under(ROLLBACK_DIR),
+    buildDir: under(BUILD_DIR),
+    spoolDir: under(SPOOL_DIR),
+    request: under(`${SPOOL_DIR}/request.json`),
+    statusDir: under(STATUS_DIR),
+    status: under(`${STATUS_DIR}/status.json`),
+    output: under(`${STATUS_DIR}/output.log`),
     fragment: under(FRAGMENT_PATH),
     secrets,
-    handoffMarker: join(stateDir, 'handed-off'),
+    handoffMarker: under(HANDOFF_MARKER),
     profilesDir: under('/nix/var/nix/profiles'),
     profile: under('/nix/var/nix/profiles/system'),
     currentSystem: under('/run/current-system'),

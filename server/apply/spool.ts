@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
 import { confirmPath, type EnginePaths } from './paths.js';
@@ -33,11 +33,12 @@ export function newApplyId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-async function writeTemp(target: string, data: string): Promise<string> {
+async function writeTemp(target: string, data: string, mode = 0o600): Promise<string> {
   await mkdir(dirname(target), { recursive: true, mode: 0o700 });
   const temp = tempPathFor(target);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
+    await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } finally {
@@ -89,10 +90,14 @@ export async function readTicket(p: EnginePaths): Promise<{ request: SpoolReques
   }
 }
 
-/** Replaces the ticket with a stub that no longer holds the document. */
+/**
+ * Replaces the ticket with a stub that no longer holds the document. The stub holds no secret
+ * and is 0644: written by root, the web process must still read it (to notice a worker that
+ * died before clearing it).
+ */
 export async function markTaken(p: EnginePaths, req: SpoolRequest): Promise<void> {
   const stub: SpoolRequest = { id: req.id, createdAt: req.createdAt, source: req.source, confirm: req.confirm, confirmWindowSeconds: req.confirmWindowSeconds, ...(req.reset ? { reset: req.reset } : {}), taken: true };
-  const temp = await writeTemp(p.request, JSON.stringify(stub));
+  const temp = await writeTemp(p.request, JSON.stringify(stub), 0o644);
   await rename(temp, p.request);
   await fsyncDirectory(dirname(p.request));
 }
@@ -111,8 +116,9 @@ export async function writeConfirm(p: EnginePaths, id: string): Promise<void> {
   await rename(temp, confirmPath(p, id));
 }
 
+/** The mark itself, never what a link there names. */
 export async function hasConfirm(p: EnginePaths, id: string): Promise<boolean> {
-  return stat(confirmPath(p, id)).then(
+  return lstat(confirmPath(p, id)).then(
     (s) => s.isFile(),
     () => false,
   );

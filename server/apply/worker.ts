@@ -5,11 +5,10 @@
  * timeout or after the worker itself was killed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { execa } from 'execa';
 import { createProbes, type SystemProbes } from '../system/probes.js';
 import { ensureSimulatedMachine } from '../system/sim-machine.js';
+import { prepareRootLayout, WORKER_LAYOUT } from '../system/state-layout.js';
 import { Engine, type EngineDeps, type PhaseTimeouts, timeoutsFromEnv } from './engine.js';
 import type { CrashPoint } from './files.js';
 import { acquireLock } from './lock.js';
@@ -72,20 +71,15 @@ export function crashFromEnv(env: NodeJS.ProcessEnv): CrashPoint {
   };
 }
 
+/**
+ * The journal, the backups and the secrets are trusted as root's: before anything is read,
+ * their directories are made where missing and checked (docs/decisions/0500). Throws
+ * UnsafeLayoutError when one of them is a link, or (as root) someone else's or writable by
+ * others: whoever can write there can replace root's files with their own.
+ */
 export async function prepareRoot(paths: EnginePaths, simulate: boolean, env: NodeJS.ProcessEnv): Promise<void> {
-  await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
-  await mkdir(paths.buildDir, { recursive: true, mode: 0o700 });
-  if (!simulate) {
-    // The journal, the backups and the secrets are trusted as root's: a directory someone else
-    // owns lets them replace those files (docs/decisions/0100).
-    for (const dir of [paths.stateDir, dirname(paths.secrets.adminPasswordHash)]) {
-      const st = await stat(dir).catch(() => null);
-      if (st && process.getuid?.() === 0 && (st.uid !== 0 || (st.mode & 0o022) !== 0)) {
-        process.stderr.write(`bowtie-setup: warning: ${dir} is owned by uid ${st.uid} with mode ${(st.mode & 0o777).toString(8)}; the engine's journal and backups there could be replaced by that user\n`);
-      }
-    }
-    return;
-  }
+  await prepareRootLayout(paths.root, WORKER_LAYOUT);
+  if (!simulate) return;
   await ensureSimulatedMachine(paths.root);
   if (!existsSync(paths.profile)) {
     // The simulator creates the image's first generation on its first run.

@@ -1,13 +1,15 @@
 /**
- * What the cloud-init path left for the wizard in `<root>/var/lib/bowtie-setup/cloud-init.json`:
- * whether user data was applied, taken as a prefill, or rejected (with field errors), and the
- * prefill itself (a partial document whose admin password is already a hash). A missing or
- * unreadable file means no user data.
+ * What the cloud-init path left for the wizard in
+ * `<root>/var/lib/bowtie-setup/shared/cloud-init.json` (root's file, 0640, group bowtie-setup:
+ * the web reads it and cannot change it; docs/decisions/0501): whether user data was applied,
+ * taken as a prefill, or rejected (with field errors), and the prefill itself (a partial
+ * document whose admin password is already a hash). A missing or unreadable file means no user
+ * data.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FieldError } from '../config/schema.js';
-import { STATE_DIR } from '../nix/paths.js';
+import { CLOUD_INIT_RESULT_FILE } from '../nix/paths.js';
 import type { DraftDocument } from '../steps/draft.js';
 
 export interface CloudInitResult {
@@ -34,7 +36,7 @@ export interface CloudInitActivation {
 }
 
 export function cloudInitResultPath(root: string): string {
-  return join(root, STATE_DIR, 'cloud-init.json');
+  return join(root, CLOUD_INIT_RESULT_FILE);
 }
 
 function activationOf(a: unknown): CloudInitActivation | null {

@@ -1,6 +1,6 @@
 /**
  * The one-time setup code that claims the wizard: shown on the VM console and kept in
- * `<root>/var/lib/bowtie-setup/setup-code` (0600), never logged. It stays valid until setup
+ * `<root>/var/lib/bowtie-setup/web/setup-code` (0600, the web user's own directory), never logged. It stays valid until setup
  * completes (a restart or an expired session must not lock the owner out) and is replaced by
  * a reset (docs/decisions/0202-setup-code.md).
  */
@@ -8,7 +8,7 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../system/atomic-file.js';
-import { STATE_DIR } from '../nix/paths.js';
+import { SETUP_CODE_FILE } from '../nix/paths.js';
 
 /** No 0/O, 1/I/L: what is read off a console and typed must not be ambiguous. */
 export const SETUP_CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -44,7 +44,7 @@ export function setupCodeMatches(expected: string, input: string): boolean {
 }
 
 export function setupCodePath(root: string): string {
-  return join(root, STATE_DIR, 'setup-code');
+  return join(root, SETUP_CODE_FILE);
 }
 
 /** The stored code, or a new one written 0600 in a 0700 directory. */

@@ -1,21 +1,24 @@
 /**
- * What cloud-init leaves behind, both under /var/lib/bowtie-setup (0700), files 0600, written
- * atomically:
- * - applied/<instance>.json, the once-per-instance marker: which instance processed which
- *   user data with what outcome. A reboot finds it and does nothing; a clone booted as a new
- *   instance has a new id and no marker, so its user data is processed again.
- * - cloud-init.json, for the wizard (contract): status, field errors, and the prefill.
+ * What cloud-init leaves behind under /var/lib/bowtie-setup, written atomically by root
+ * (docs/decisions/0500, 0501):
+ * - applied/<instance>.json (0600 in a 0700 root directory), the once-per-instance marker:
+ *   which instance processed which user data with what outcome. A reboot finds it and does
+ *   nothing; a clone booted as a new instance has a new id and no marker, so its user data is
+ *   processed again.
+ * - shared/cloud-init.json (0640, group bowtie-setup), for the wizard (contract): status,
+ *   field errors, and the prefill. The web process reads it and cannot change it.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FieldError } from '../config/schema.js';
-import { STATE_DIR } from '../nix/paths.js';
+import { CLOUD_INIT_MARKER_DIR, CLOUD_INIT_RESULT_FILE } from '../nix/paths.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
+import { CLOUD_INIT_LAYOUT, migrateLegacyCloudInitResult, prepareRootLayout, readTrusted } from '../system/state-layout.js';
 import type { SourceName } from './sources.js';
 
-export const MARKER_DIR = `${STATE_DIR}/applied`;
-export const STATUS_FILE = `${STATE_DIR}/cloud-init.json`;
+export const MARKER_DIR = CLOUD_INIT_MARKER_DIR;
+export const STATUS_FILE = CLOUD_INIT_RESULT_FILE;
 
 export type MarkerOutcome =
   | 'applied'
@@ -76,9 +79,29 @@ export function markerFileName(instanceId: string): string {
     : `sha256-${createHash('sha256').update(instanceId).digest('hex').slice(0, 32)}.json`;
 }
 
+/**
+ * Checks (and makes) the directories cloud-init uses before it reads or writes there: throws
+ * UnsafeLayoutError when one is a link or, as root, not root's alone. Once per root per process.
+ */
+const prepared = new Set<string>();
+async function prepareDirs(root: string): Promise<void> {
+  if (prepared.has(root)) return;
+  await prepareRootLayout(root, CLOUD_INIT_LAYOUT);
+  await migrateLegacyCloudInitResult(root);
+  prepared.add(root);
+}
+
+/** Markers are read like root's journal: never through a link, only root's (as root). */
+async function readJson(file: string): Promise<unknown> {
+  const bytes = await readTrusted(file);
+  if (bytes === null) throw new Error(`${file}: missing`);
+  return JSON.parse(bytes.toString('utf8'));
+}
+
 export async function readMarker(root: string, instanceId: string): Promise<Marker | null> {
+  await prepareDirs(root);
   try {
-    const marker = JSON.parse(await readFile(join(root, MARKER_DIR, markerFileName(instanceId)), 'utf8')) as Marker;
+    const marker = (await readJson(join(root, MARKER_DIR, markerFileName(instanceId)))) as Marker;
     return marker.instance_id === instanceId ? marker : null;
   } catch {
     return null;
@@ -91,6 +114,7 @@ export async function readMarker(root: string, instanceId: string): Promise<Mark
  * that has a fragment but no such marker was set up in the wizard or with the CLI.
  */
 export async function hasAppliedMarker(root: string): Promise<boolean> {
+  await prepareDirs(root);
   let names: string[];
   try {
     names = (await readdir(join(root, MARKER_DIR))).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
@@ -99,7 +123,7 @@ export async function hasAppliedMarker(root: string): Promise<boolean> {
   }
   for (const name of names.slice(0, 1000)) {
     try {
-      const marker = JSON.parse(await readFile(join(root, MARKER_DIR, name), 'utf8')) as Partial<Marker>;
+      const marker = (await readJson(join(root, MARKER_DIR, name))) as Partial<Marker>;
       if (marker.outcome === 'applied' || marker.outcome === 'unchanged') return true;
     } catch {
       // a damaged marker says nothing
@@ -109,12 +133,38 @@ export async function hasAppliedMarker(root: string): Promise<boolean> {
 }
 
 export async function writeMarker(root: string, marker: Marker): Promise<void> {
+  await prepareDirs(root);
   await writeFileAtomic(join(root, MARKER_DIR, markerFileName(marker.instance_id)), `${JSON.stringify(marker, null, 2)}\n`, {
     mode: 0o600,
     dirMode: 0o700,
   });
 }
 
+/**
+ * What of a prefill the wizard gets (docs/decisions/0501): the sections its draft is made of.
+ * Never the enrollment (a partial document has none; its token is the cluster's key) and never
+ * a plaintext password (the prefill carries the admin's argon2id hash instead, which the
+ * pre-claim checks against).
+ */
+const PREFILL_SECTIONS = ['hostname', 'domain', 'site', 'admin', 'network', 'tls', 'updates'] as const;
+
+export function wizardPrefill(prefill: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of PREFILL_SECTIONS) if (k in prefill) out[k] = prefill[k];
+  if (out.admin && typeof out.admin === 'object' && !Array.isArray(out.admin)) {
+    const { password: _plaintext, ...admin } = out.admin as Record<string, unknown>;
+    out.admin = admin;
+  }
+  return out;
+}
+
+/**
+ * 0640 in shared/, whose group (bowtie-setup, setgid, from tmpfiles) the file takes: the wizard
+ * reads it, including the prefill's secrets it needs to finish the document
+ * (docs/decisions/0501); it cannot change it, and nobody else can read it.
+ */
 export async function writeStatus(root: string, status: CloudInitStatus): Promise<void> {
-  await writeFileAtomic(join(root, STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+  await prepareDirs(root);
+  const shown: CloudInitStatus = { ...status, prefill: status.prefill && wizardPrefill(status.prefill) };
+  await writeFileAtomic(join(root, STATUS_FILE), `${JSON.stringify(shown, null, 2)}\n`, { mode: 0o640, dirMode: 0o750 });
 }

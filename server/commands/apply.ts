@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { appendFile, mkdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { enginePaths } from '../apply/paths.js';
 import { processGroupOf } from '../apply/process-info.js';
 import type { ApplyProgress, ApplyResult, ApplyStatus } from '../apply/types.js';
 import { runWorker } from '../apply/worker.js';
+import { UnsafeLayoutError } from '../system/state-layout.js';
 import type { Command, CommandContext } from './context.js';
 import { readDocumentFile } from './document-file.js';
 
@@ -118,6 +120,11 @@ async function worker(ctx: CommandContext): Promise<number> {
     if (!outcome.ran) ctx.stderr('bowtie-setup: another worker holds the apply lock; it takes the queued request\n');
     return EXIT.ok;
   } catch (e) {
+    if (e instanceof UnsafeLayoutError) {
+      // Not even the log: it lives in the directories that failed the check.
+      ctx.stderr(`bowtie-setup: ${e.message}\n`);
+      return EXIT.applyFailed;
+    }
     const message = `${new Date().toISOString()} worker error: ${(e as Error).stack ?? String(e)}\n`;
     ctx.stderr(message);
     await workerLog(ctx.root, message).catch(() => {});
@@ -131,5 +138,5 @@ async function workerLog(root: string, message: string): Promise<void> {
   const file = join(dir, 'worker.log');
   const size = await stat(file).then((s) => s.size, () => 0);
   if (size > 1024 * 1024) await truncate(file, 0);
-  await appendFile(file, message, { mode: 0o600 });
+  await appendFile(file, message, { mode: 0o600, flag: constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW });
 }

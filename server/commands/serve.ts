@@ -21,6 +21,7 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { DraftStore, draftPath, loadPrefill } from '../steps/draft.js';
 import { formatClaimBlock, writeClaimBlock } from '../system/claim-block.js';
 import { cachedInterfaces } from '../system/interfaces.js';
+import { prepareWebLayout } from '../system/state-layout.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
 
@@ -117,6 +118,9 @@ export const serveCommand: Command = {
     // Loaded here, not at the top: every other command would pay for express and x509 otherwise.
     const [{ createApp, loadSteps }, { ensureWizardCertificate }] = await Promise.all([import('../app.js'), import('../system/tls.js')]);
     if (simulate) await seedSimulatedMachine(root);
+    // Its own directory (web/) and the spool; a sandbox from before docs/decisions/0500 gets
+    // its setup code, draft and certificate moved there.
+    await prepareWebLayout(root);
 
     const drafts = new DraftStore(draftPath(root));
     const cloudInit = await readCloudInitResult(root);

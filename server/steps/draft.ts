@@ -1,15 +1,15 @@
 /**
  * The wizard's draft: what has been entered so far, kept server-side in
- * `<root>/var/lib/bowtie-setup/draft.json` (0600 in a 0700 directory, atomic writes) so that
- * a reload, a second browser or a restart of the wizard loses nothing. Secrets are stored
- * here too (the file is as private as the secrets directory) but never rendered back. The
- * admin password is stored only as its argon2id hash.
+ * `<root>/var/lib/bowtie-setup/web/draft.json` (0600 in the web user's 0700 directory, atomic
+ * writes) so that a reload, a second browser or a restart of the wizard loses nothing. Secrets
+ * are stored here too (no one but the web user and root can read it) but never rendered back.
+ * The admin password is stored only as its argon2id hash.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudInitResult } from '../auth/cloud-init-result.js';
 import type { ConfigDocument, FieldError } from '../config/schema.js';
-import { STATE_DIR } from '../nix/paths.js';
+import { DRAFT_FILE } from '../nix/paths.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import type { StepName } from './order.js';
 
@@ -29,7 +29,7 @@ export function emptyDraft(): Draft {
 }
 
 export function draftPath(root: string): string {
-  return join(root, STATE_DIR, 'draft.json');
+  return join(root, DRAFT_FILE);
 }
 
 export class DraftStore {

@@ -1,6 +1,6 @@
 /**
  * The wizard's own certificate: self-signed ECDSA P-256, for the appliance's hostname and
- * every local address, kept in `<root>/var/lib/bowtie-setup/tls/` (key 0600). Made on first
+ * every local address, kept in `<root>/var/lib/bowtie-setup/web/tls/` (key 0600). Made on first
  * start and again when it no longer covers a current name or address or is about to expire.
  * Its SHA-256 fingerprint goes on the console so the person can check what the browser shows.
  */
@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { STATE_DIR } from '../nix/paths.js';
+import { WIZARD_TLS_DIR } from '../nix/paths.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /**
@@ -36,7 +36,7 @@ export interface WizardCertificate {
 }
 
 export function wizardTlsDir(root: string): string {
-  return join(root, STATE_DIR, 'tls');
+  return join(root, WIZARD_TLS_DIR);
 }
 
 function pem(label: string, der: ArrayBuffer): string {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import { setupCodePath } from '../../server/auth/setup-code.js';
 
 let child: ChildProcess | null = null;
 let root = '';
@@ -41,8 +42,8 @@ describe('serve', () => {
     try {
       const io = await serve(['--listen', '127.0.0.1:0', '--redirect-port', '0', '--console', consoleFile]);
       const block = readFileSync(consoleFile, 'utf8');
-      const code = readFileSync(join(root, 'var/lib/bowtie-setup/setup-code'), 'utf8').trim();
-      expect(statSync(join(root, 'var/lib/bowtie-setup/setup-code')).mode & 0o777).toBe(0o600);
+      const code = readFileSync(setupCodePath(root), 'utf8').trim();
+      expect(statSync(setupCodePath(root)).mode & 0o777).toBe(0o600);
       expect(code).toMatch(/^[2-9A-HJKMNP-Z]{4}(-[2-9A-HJKMNP-Z]{4}){3}$/);
       expect(block).toContain(`Setup code:   ${code}`);
       expect(io.stdout()).not.toContain(code);

@@ -174,7 +174,7 @@ describe('cloud-init: once per instance', () => {
 });
 
 describe('cloud-init: partial documents prefill and pre-claim the wizard', () => {
-  it('writes the prefill with the password hashed, 0600 in a 0700 directory, and tells the console who must log in', async () => {
+  it('writes the prefill with the password hashed, 0640 in root\'s 0750 shared directory, and tells the console who must log in', async () => {
     expect(await boot(instance('i-aaa', PARTIAL))).toBe(EXIT.ok);
     // It sets a host name: that is applied first, with the admin's hash, never the password
     // (docs/decisions/0512; test/cloud-init/partial-apply.test.ts has the details).
@@ -189,8 +189,11 @@ describe('cloud-init: partial documents prefill and pre-claim the wizard', () =>
     expect(await verifyPassword(admin.password_hash!, PASSWORD)).toBe(true);
     expect(s.prefill).toMatchObject({ hostname: 'ctl-lab-02', network: { ipv4: { method: 'dhcp' } } });
     expect(await readFile(join(root, STATUS_FILE), 'utf8')).not.toContain(PASSWORD);
-    expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o600);
-    expect((await stat(join(root, STATE_DIR))).mode & 0o777).toBe(0o700);
+    // Root's state directory: others only pass through; the markers are root's alone; the
+    // wizard's group reads cloud-init.json (docs/decisions/0500, 0501).
+    expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o640);
+    expect((await stat(join(root, dirname(STATUS_FILE)))).mode & 0o7777).toBe(0o2750);
+    expect((await stat(join(root, STATE_DIR))).mode & 0o777).toBe(0o711);
     expect((await stat(join(root, MARKER_DIR))).mode & 0o777).toBe(0o700);
     // The wizard reads back exactly what was written (the contract of cloud-init.json).
     expect(await readCloudInitResult(root)).toEqual(s);

@@ -98,7 +98,8 @@ describe('user data corpus', () => {
           expect(written.status).toBe({ '==== apply': 'applied', '==== apply-partial': 'prefilled', '==== prefill': 'prefilled', '==== errors': 'rejected' }[kind!]);
           if (kind === '==== apply-partial') expect(written.activation).toMatchObject({ outcome: 'applied', configures: actual.split('\n').find((l) => l.startsWith('configures: '))!.slice(12).split(', ') });
           if (kind === '==== prefill') expect(written.activation).toBeNull();
-          expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o600);
+          // Root's file for the wizard's group to read (docs/decisions/0501).
+          expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o640);
         }
         const markers = await readdir(join(root, MARKER_DIR));
         expect(markers).toHaveLength(1);

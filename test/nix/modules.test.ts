@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LAYOUT_DIRS, WEB_USER, type LayoutDir } from '../../server/nix/paths.js';
 import { updateConfigSchema } from '../../server/update/schema.js';
 import { requireNix } from '../helpers/nix.js';
 import { secretValues } from '../helpers/secrets.js';
@@ -346,7 +347,13 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
       CapabilityBoundingSet: ['CAP_NET_BIND_SERVICE'],
       NoNewPrivileges: true,
       ProtectSystem: 'strict',
-      ReadWritePaths: ['/var/lib/bowtie-setup'],
+      // Its own files and the spool; root's state, the status and shared/ stay read-only to it.
+      ReadWritePaths: ['/var/lib/bowtie-setup/web', '/run/bowtie-setup/spool'],
+      StateDirectory: 'bowtie-setup/web',
+      StateDirectoryMode: '0700',
+      RuntimeDirectory: 'bowtie-setup/spool',
+      RuntimeDirectoryMode: '0700',
+      RuntimeDirectoryPreserve: 'yes',
       PrivateDevices: true,
       BindPaths: ['/dev/console'],
       ExecStart: expect.stringMatching(/\/bin\/bowtie-setup serve --listen 0\.0\.0\.0:443 --console \/dev\/console$/),
@@ -356,9 +363,22 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     expect(readFileSync(join(REPO, 'nix/modules/setup.nix'), 'utf8')).toMatch(/# Hardening\n/);
     expect(e.networking.firewall.allowedTCPPorts).toEqual([443, 80]);
     expect(e.services.udev.extraRules).toContain('KERNEL=="console", GROUP="bowtie-setup", MODE="0620"');
-    expect(e.systemd.tmpfiles.rules).toEqual(
-      expect.arrayContaining(['d /var/lib/bowtie-setup 0700 bowtie-setup bowtie-setup -', 'd /var/lib/bowtie-setup/secrets 0700 root root -']),
-    );
+  });
+
+  withLib('tmpfiles makes exactly the layout server/nix/paths.ts declares: root owns its state, the wizard only web/ and the spool', () => {
+    const rules = get('setup-factory').systemd.tmpfiles.rules as string[];
+    const user = (o: LayoutDir['owner']) => (o === 'root' ? 'root' : WEB_USER);
+    const expected = LAYOUT_DIRS.map((d) => `d ${d.path} ${d.mode.toString(8).padStart(4, '0')} ${user(d.owner)} ${user(d.group)} -`);
+    expect(rules.filter((r) => r.startsWith('d '))).toEqual(expected);
+    expect(rules).toContain('d /var/lib/bowtie-setup 0711 root root -');
+    expect(rules).toContain('d /var/lib/bowtie-setup/secrets 0700 root root -');
+    expect(rules).toContain('d /var/lib/bowtie-setup/shared 2750 root bowtie-setup -');
+    expect(rules).toContain('d /var/lib/bowtie-setup/web 0700 bowtie-setup bowtie-setup -');
+    // Everything the wizard may write is in its own directories; nothing of root's is.
+    const webOwned = rules.filter((r) => / bowtie-setup bowtie-setup -$/.test(r)).map((r) => r.split(' ')[1]);
+    expect(webOwned).toEqual(['/var/lib/bowtie-setup/web', '/run/bowtie-setup/spool']);
+    // The old layout's wizard files (the draft holds secrets) are removed at boot.
+    expect(rules).toEqual(expect.arrayContaining(['r /var/lib/bowtie-setup/setup-code', 'r /var/lib/bowtie-setup/draft.json', 'R /var/lib/bowtie-setup/tls']));
   });
 
   withLib('the units that run nixos-rebuild survive the switch; only the worker may be started by the wizard', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWizard, type Wizard } from '../../../test/helpers/wizard.js';
+import { draftPath } from '../draft.js';
 
 let w: Wizard;
 afterEach(() => w?.close());
@@ -35,7 +36,7 @@ describe('enrollment step', () => {
     expect(res.text).toContain('enrollment.token: must not contain spaces or control characters');
     expect(res.text).toContain('enrollment.entrypoints.0: must be an https:// URL');
     expect(res.text).not.toContain('secret-value');
-    expect(readFileSync(`${w.root}/var/lib/bowtie-setup/draft.json`, 'utf8')).not.toContain('secret-value');
+    expect(readFileSync(draftPath(w.root), 'utf8')).not.toContain('secret-value');
   });
 
   it('requires the token', async () => {
