@@ -52,13 +52,13 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'reset',
     usage: 'reset [--config | --factory] [--yes]',
-    summary: 'run setup again keeping the network (--config, the default), or go back to the factory image (--factory)',
+    summary: 'set up again keeping the network (--config) or from factory (--factory)',
     load: async () => (await import('./commands/reset.js')).resetCommand,
   },
   {
     name: 'console',
     usage: 'console',
-    summary: 'the VM console menu: how to claim the appliance, network setup without DHCP, status, reset',
+    summary: 'the VM console menu: claim details, network without DHCP, status, reset',
     load: async () => (await import('./commands/console.js')).consoleCommand,
   },
   {
