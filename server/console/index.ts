@@ -97,9 +97,10 @@ async function networkSetup(opts: ConsoleOptions, io: Prompter): Promise<void> {
     return;
   }
   if (state?.setup === 'complete' || (site.kind === 'site' && holdsMoreThanNetwork(site.site))) {
-    // Applying only a network here would drop the admin and enrollment it holds.
-    io.print('This appliance is already set up beyond its network. Change its network in the');
-    io.print('controller, or reset it keeping the network (3) and set it up again.');
+    // Applying only a network here would drop the admin (and enrollment) the site holds.
+    io.print('This appliance is already set up beyond its network (an admin is configured).');
+    io.print(state?.setup === 'complete' ? 'Change its network in the controller,' : 'Change its network in the setup wizard,');
+    io.print('or reset it keeping the network (3) and set it up again.');
     return;
   }
   const current = site.kind === 'site' ? keptDocument(site.site) : null;

@@ -158,7 +158,16 @@ describe('network setup', () => {
     const before = readFileSync(enginePaths(root).fragment, 'utf8');
     const out = await session(root, ['1', '']);
     expect(out).toContain('already set up beyond its network');
+    expect(out).toContain('Change its network in the controller');
     expect(readFileSync(enginePaths(root).fragment, 'utf8')).toBe(before);
+  });
+
+  it('refuses before hand-off too when the site holds an admin (user data applied a partial document)', async () => {
+    const root = await makeRoot();
+    const old = fixtureDoc('old') as { admin: { email: string; password_hash: string } };
+    expect((await apply(root, { hostname: 'ctl-lab', admin: { email: old.admin.email, password_hash: old.admin.password_hash } })).outcome).toBe('applied');
+    const out = await session(root, ['1', '']);
+    expect(out).toContain('Change its network in the setup wizard');
   });
 });
 
