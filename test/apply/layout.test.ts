@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApplyClient } from '../../server/apply/client.js';
+import { applyHeadless } from '../../server/apply/headless.js';
 import { sha256, type EngineState } from '../../server/apply/journal.js';
 import { spawnWorker } from '../../server/apply/launch.js';
 import { enginePaths } from '../../server/apply/paths.js';
@@ -65,8 +66,8 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'bowtie-layout-scratch-'));
   root = await makeRoot();
   writeFileSync(join(scratch, 'user-data'), USER_DATA);
-  // 1. cloud-init takes the partial user data as the wizard's prefill.
-  const code = await runCloudInit({ root, simulate: true, userDataFile: join(scratch, 'user-data'), force: false, apply: () => Promise.reject(new Error('not a complete document')), print: () => {} });
+  // 1. cloud-init applies the partial user data (its host name) and leaves it as the wizard's prefill.
+  const code = await runCloudInit({ root, simulate: true, userDataFile: join(scratch, 'user-data'), force: false, apply: (o) => applyHeadless({ ...o, env: testEnv() }), print: () => {} });
   expect(code).toBe(EXIT.ok);
   // 2. The wizard starts: setup code, certificate, the draft with the prefill.
   await startAndStopWizard();
