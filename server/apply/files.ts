@@ -147,15 +147,27 @@ export async function restoreFiles(p: EnginePaths, prev: FilesSnapshot, crash: C
  * Removes every file under `dir` except those in `keep`; directories stay, emptied, with the
  * owner and mode the NixOS module gave them (a service that is not root could not make them
  * again). Symbolic links are removed, never followed.
+ *
+ * Run as root, it walks only root's own directories below a root-owned parent, and leaves a
+ * directory another user owns (the wizard's web/) alone: that user can swap any entry there for
+ * a link between our look and our removal, and root would empty whatever the link names. The
+ * wizard's files are removed by name instead (server/reset/wizard-files.ts, docs/decisions/0500).
  */
 export async function wipeDirectory(dir: string, keep: readonly string[]): Promise<void> {
-  const { readdir } = await import('node:fs/promises');
+  const { lstat, readdir } = await import('node:fs/promises');
+  const asRoot = process.getuid?.() === 0;
+  const ours = async (path: string) => {
+    const st = await lstat(path).catch(() => null);
+    return st !== null && st.isDirectory() && (!asRoot || st.uid === 0);
+  };
+  if (!(await ours(dir)) || (asRoot && !(await ours(dirname(dir))))) return;
   const walk = async (current: string): Promise<void> => {
     const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const full = join(current, e.name);
-      if (e.isDirectory()) await walk(full);
-      else if (!keep.includes(full)) await rm(full, { force: true });
+      if (e.isDirectory()) {
+        if (await ours(full)) await walk(full);
+      } else if (!keep.includes(full)) await rm(full, { force: true });
     }
     await fsyncDirectory(current).catch(() => {});
   };

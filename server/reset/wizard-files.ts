@@ -21,7 +21,7 @@ import { loadOrCreateSetupCode, setupCodePath } from '../auth/setup-code.js';
 import { MARKER_DIR } from '../cloud-init/state-files.js';
 import { DraftStore, draftPath, emptyDraft } from '../steps/draft.js';
 import { giveToDirectoryOwner } from '../system/owner.js';
-import { wizardTlsDir } from '../system/tls.js';
+import { WIZARD_TLS_FILES, wizardTlsDir } from '../system/tls.js';
 
 export function resetWizardFiles(root: string): (mode: ResetMode, kept: KeptDocument | null) => Promise<void> {
   return async (mode, kept) => {
@@ -29,8 +29,9 @@ export function resetWizardFiles(root: string): (mode: ResetMode, kept: KeptDocu
     if (mode === 'factory') {
       await rm(draftPath(root), { force: true });
       await rm(setupCodePath(root), { force: true });
-      // Emptied, not removed: their owners and modes come from the NixOS module.
-      await wipeDirectory(wizardTlsDir(root), []);
+      // Emptied, not removed: their owners and modes come from the NixOS module. The wizard's
+      // certificate by name: root does not walk a directory the wizard owns (wipeDirectory).
+      for (const name of WIZARD_TLS_FILES) await rm(join(wizardTlsDir(root), name), { force: true });
       await wipeDirectory(join(root, MARKER_DIR), []);
       return;
     }

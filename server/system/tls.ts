@@ -35,6 +35,9 @@ export interface WizardCertificate {
   fingerprint256: string;
 }
 
+/** The files in wizardTlsDir(): the certificate and its key. */
+export const WIZARD_TLS_FILES = ['wizard.pem', 'wizard.key'] as const;
+
 export function wizardTlsDir(root: string): string {
   return join(root, WIZARD_TLS_DIR);
 }
