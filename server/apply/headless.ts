@@ -78,7 +78,8 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
       }
       if (s.last?.id === id && s.phase === 'idle') {
         // Let our worker finish (it releases the lock), so that the next apply gets its own.
-        await Promise.race([waitExit(child), new Promise((r) => setTimeout(r, 10_000))]);
+        // unref: once the worker is gone this timer must not keep the CLI alive for 10 s.
+        await Promise.race([waitExit(child), new Promise((r) => setTimeout(r, 10_000).unref())]);
         return s.last;
       }
       // Our worker may have found the lock taken: then the holder runs our request.
