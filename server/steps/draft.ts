@@ -5,9 +5,11 @@
  * are stored here too (no one but the web user and root can read it) but never rendered back.
  * The admin password is stored only as its argon2id hash.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudInitResult } from '../auth/cloud-init-result.js';
+import { MAX_DOCUMENT_BYTES } from '../config/limits.js';
 import type { ConfigDocument, FieldError } from '../config/schema.js';
 import { DRAFT_FILE } from '../nix/paths.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
@@ -46,8 +48,8 @@ export class DraftStore {
   async get(): Promise<Draft> {
     if (this.current) return this.current;
     try {
-      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<Draft>;
-      this.current = { ...emptyDraft(), ...parsed };
+      const text = await readDraftFile(this.file);
+      this.current = text === null ? emptyDraft() : { ...emptyDraft(), ...(JSON.parse(text) as Partial<Draft>) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
       this.current = emptyDraft();
@@ -66,6 +68,29 @@ export class DraftStore {
     });
     this.queue = run.catch(() => {});
     return run;
+  }
+}
+
+/**
+ * The draft's bytes, or null for "no usable draft": a link, something that is not a regular
+ * file, or more than a draft can hold. A reset reads it as root (docs/decisions/0500): a link
+ * to an endless file there must not stall the worker.
+ */
+async function readDraftFile(file: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return null;
+    throw e;
+  }
+  try {
+    const st = await handle.stat();
+    // The document itself is at most MAX_DOCUMENT_BYTES; the rest is what was typed, per step.
+    if (!st.isFile() || st.size > 4 * MAX_DOCUMENT_BYTES) return null;
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
 
