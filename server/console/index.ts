@@ -22,9 +22,8 @@ import type { ApplyResult, ApplyStatus, ResetMode } from '../apply/types.js';
 import { WIZARD_UNIT } from '../apply/worker.js';
 import { formatFieldErrors } from '../config/errors.js';
 import { applianceName, confirmsReset, describeReset, resetAppliance, resetSummary } from '../reset/index.js';
-import { DraftStore, draftPath } from '../steps/draft.js';
+import { readWizardDraft, writeWizardDraft } from '../reset/wizard-files.js';
 import { listInterfaces } from '../system/interfaces.js';
-import { giveToDirectoryOwner } from '../system/owner.js';
 import { formatClaimScreen, readClaimScreen } from './claim.js';
 import { LineInput } from './lines.js';
 import { askStaticNetwork, type Prompter } from './network.js';
@@ -124,11 +123,8 @@ async function networkSetup(opts: ConsoleOptions, io: Prompter): Promise<void> {
     case 'unchanged': {
       // The wizard finishes setup from its draft: it must carry this network, or applying the
       // rest there would put DHCP back.
-      const file = draftPath(opts.root);
-      await new DraftStore(file).update((d) => {
-        d.document = { ...d.document, ...document };
-      });
-      await giveToDirectoryOwner(file);
+      const draft = await readWizardDraft(opts.root);
+      await writeWizardDraft(opts.root, { ...draft, document: { ...draft.document, ...document } });
       await (opts.restartWizard ?? defaultRestartWizard(opts.simulate))().catch((e: Error) => io.print(`warning: the wizard could not be restarted: ${e.message}`));
       const address = document.network?.ipv4?.method === 'static' ? document.network.ipv4.address.split('/')[0] : null;
       io.print(result.outcome === 'applied' ? `Applied (generation ${result.generation ?? '?'}).` : 'This network was already configured; nothing was rebuilt.');

@@ -10,16 +10,23 @@
  * - `factory`: draft, setup code, the wizard's certificate, the cloud-init status file and the
  *   markers all go; the next boot is a first boot (the wizard makes a code and a certificate,
  *   cloud-init applies user data again).
+ *
+ * This runs as root in the wizard's own directory (docs/decisions/0500): files there are only
+ * replaced (exclusive temp file and rename) or removed by name, never read by name; the one
+ * read, the console's, opens the draft O_NOFOLLOW and non-blocking and takes only a regular
+ * file of a sane size.
  */
-import { rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wipeDirectory } from '../apply/files.js';
 import type { KeptDocument } from '../apply/fragment-value.js';
 import type { ResetMode } from '../apply/types.js';
 import { cloudInitResultPath } from '../auth/cloud-init-result.js';
-import { loadOrCreateSetupCode, setupCodePath } from '../auth/setup-code.js';
+import { formatSetupCode, generateSetupCode, setupCodePath } from '../auth/setup-code.js';
 import { MARKER_DIR } from '../cloud-init/state-files.js';
-import { DraftStore, draftPath, emptyDraft } from '../steps/draft.js';
+import { type Draft, draftPath, emptyDraft } from '../steps/draft.js';
+import { writeFileAtomic } from '../system/atomic-file.js';
 import { giveToDirectoryOwner } from '../system/owner.js';
 import { WIZARD_TLS_FILES, wizardTlsDir } from '../system/tls.js';
 
@@ -35,14 +42,46 @@ export function resetWizardFiles(root: string): (mode: ResetMode, kept: KeptDocu
       await wipeDirectory(join(root, MARKER_DIR), []);
       return;
     }
-    const file = draftPath(root);
-    await new DraftStore(file).update((d) => {
-      for (const key of Object.keys(d)) delete (d as unknown as Record<string, unknown>)[key];
-      Object.assign(d, emptyDraft(), { document: kept ? structuredClone(kept) : {} });
-    });
-    await giveToDirectoryOwner(file);
-    await rm(setupCodePath(root), { force: true });
-    await loadOrCreateSetupCode(root);
-    await giveToDirectoryOwner(setupCodePath(root));
+    // Both replaced without reading the old ones: root never reads the wizard's files by name.
+    await writeWizardDraft(root, { ...emptyDraft(), document: kept ? structuredClone(kept) : {} });
+    await writeWizardFile(setupCodePath(root), `${formatSetupCode(generateSetupCode())}\n`);
   };
+}
+
+/** Largest draft root reads for the wizard (a draft is a few kilobytes). */
+const DRAFT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The wizard's draft as root reads it (the console, before it adds the network): never through
+ * a link, only a regular file of a sane size, without blocking on a FIFO; anything else counts
+ * as an empty draft.
+ */
+export async function readWizardDraft(root: string): Promise<Draft> {
+  let handle;
+  try {
+    handle = await open(draftPath(root), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return emptyDraft();
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > DRAFT_MAX_BYTES) return emptyDraft();
+    const parsed = JSON.parse(await handle.readFile('utf8')) as Partial<Draft> | null;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...emptyDraft(), ...parsed } : emptyDraft();
+  } catch {
+    return emptyDraft();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces the wizard's draft (the format DraftStore writes), handed to the wizard's user. */
+export async function writeWizardDraft(root: string, draft: Draft): Promise<void> {
+  await writeWizardFile(draftPath(root), `${JSON.stringify(draft, null, 2)}\n`);
+}
+
+/** Exclusive temp file and rename (never through a link), then given to the directory's owner. */
+async function writeWizardFile(file: string, data: string): Promise<void> {
+  await writeFileAtomic(file, data, { mode: 0o600, dirMode: 0o700 });
+  await giveToDirectoryOwner(file);
 }
