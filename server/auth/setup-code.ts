@@ -5,7 +5,8 @@
  * a reset (docs/decisions/0202-setup-code.md).
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { SETUP_CODE_FILE } from '../nix/paths.js';
@@ -47,14 +48,34 @@ export function setupCodePath(root: string): string {
   return join(root, SETUP_CODE_FILE);
 }
 
-/** The stored code, or a new one written 0600 in a 0700 directory. */
+/**
+ * The stored file's text, or null: never through a link, only a small regular file (a reset
+ * calls this as root in the wizard's directory, docs/decisions/0500).
+ */
+async function readCodeFile(file: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return null;
+    throw e;
+  }
+  try {
+    const st = await handle.stat();
+    return st.isFile() && st.size <= 256 ? await handle.readFile('utf8') : null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The stored code, or a new one written 0600 in a 0700 directory (a link or odd file there is replaced). */
 export async function loadOrCreateSetupCode(root: string): Promise<{ code: string; created: boolean }> {
   const file = setupCodePath(root);
-  try {
-    const code = normalizeSetupCode(await readFile(file, 'utf8'));
+  const stored = await readCodeFile(file);
+  if (stored !== null) {
+    const code = normalizeSetupCode(stored);
     if (code.length === SETUP_CODE_LENGTH && [...code].every((c) => SETUP_CODE_ALPHABET.includes(c))) return { code, created: false };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const code = generateSetupCode();
   await writeFileAtomic(file, `${formatSetupCode(code)}\n`, { mode: 0o600, dirMode: 0o700 });
