@@ -5,11 +5,12 @@
  * nothing here creates a file (the wizard makes the code and the certificate when it starts).
  *
  * The setup code is shown on purpose: it is the claim code for the person at the console.
- * No other secret is read or shown.
+ * No other secret is read or shown. The console runs as root and the code and certificate sit
+ * in the wizard's own directory: they are read without following links (readWizardFile).
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { readFragmentSite } from '../apply/fragment-value.js';
@@ -61,9 +62,30 @@ export function reachableUrls(interfaces: readonly NetworkInterface[]): { url: s
   return out.sort((a, b) => Number(a.url.includes('[')) - Number(b.url.includes('[')));
 }
 
+/**
+ * A small file in the wizard's directory, read as root: never through a link, without blocking
+ * on a FIFO, only a regular file of at most `max` bytes (docs/decisions/0500); else null.
+ */
+async function readWizardFile(file: string, max = 64 * 1024): Promise<Buffer | null> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const st = await handle.stat();
+    return st.isFile() && st.size <= max ? await handle.readFile() : null;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readSetupCode(root: string): Promise<string | null> {
   try {
-    const code = normalizeSetupCode(await readFile(setupCodePath(root), 'utf8'));
+    const bytes = await readWizardFile(setupCodePath(root));
+    if (!bytes) return null;
+    const code = normalizeSetupCode(bytes.toString('utf8'));
     return code.length === SETUP_CODE_LENGTH && [...code].every((c) => SETUP_CODE_ALPHABET.includes(c)) ? code : null;
   } catch {
     return null;
@@ -76,7 +98,8 @@ async function readFingerprint(root: string): Promise<string | null> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.(pem|crt)$/.test(n) && !/key/i.test(n)).sort();
   for (const name of names) {
     try {
-      return new X509Certificate(await readFile(join(dir, name))).fingerprint256;
+      const bytes = await readWizardFile(join(dir, name));
+      if (bytes) return new X509Certificate(bytes).fingerprint256;
     } catch {
       // not a certificate
     }

@@ -3,12 +3,12 @@
  * static network entered with mistakes (each error printed exactly as the CLI prints it, then
  * asked again) and applied through the engine in simulate mode, and a reset from the menu.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFragmentSite } from '../../server/apply/fragment-value.js';
 import { enginePaths } from '../../server/apply/paths.js';
-import { formatSetupCode, loadOrCreateSetupCode } from '../../server/auth/setup-code.js';
+import { formatSetupCode, loadOrCreateSetupCode, setupCodePath } from '../../server/auth/setup-code.js';
 import { writeStatus } from '../../server/cloud-init/state-files.js';
 import { formatFieldErrors } from '../../server/config/errors.js';
 import { validateDocument } from '../../server/config/validate.js';
@@ -74,6 +74,18 @@ describe('claim block', () => {
     expect(out).toContain(`${fp.slice(48)}\n`);
     expect(out).toContain('1) Network setup (static address, no DHCP)');
     expectConsoleSafe(out);
+  });
+
+  it('reads the wizard\'s files without following links: a planted link shows nothing', async () => {
+    const root = await makeRoot();
+    await loadOrCreateSetupCode(root);
+    const target = `${root}/elsewhere`;
+    writeFileSync(target, 'ABCD-EFGH-JKMN-PQRS\n');
+    rmSync(setupCodePath(root));
+    symlinkSync(target, setupCodePath(root));
+    const out = await session(root, []);
+    expect(out).not.toContain('ABCD-EFGH-JKMN-PQRS');
+    expect(out).toContain('Setup code:   (not made yet');
   });
 
   it('pre-claimed by cloud-init: names the admin instead of showing the code', async () => {
