@@ -29,6 +29,7 @@ let
     literalExpression
     concatMapStrings
     optionalString
+    escapeShellArg
     ;
 
   cfg = config.services.bowtie-setup;
@@ -60,6 +61,23 @@ let
   exe = "${cfg.package}/bin/bowtie-setup";
 
   # The units that run nixos-rebuild, as nixpkgs' own system.autoUpgrade unit does.
+  cidataMount = "${runDir}/cidata";
+  mountCidata = pkgs.writeShellScript "bowtie-setup-mount-cidata" ''
+    set -eu
+    ${pkgs.coreutils}/bin/mkdir -p -m 0700 ${cidataMount}
+    for label in cidata CIDATA; do
+      if [ -e "/dev/disk/by-label/$label" ]; then
+        ${pkgs.util-linux}/bin/mount -o ro,nosuid,nodev,noexec "/dev/disk/by-label/$label" ${cidataMount}
+        break
+      fi
+    done
+  '';
+  unmountCidata = pkgs.writeShellScript "bowtie-setup-unmount-cidata" ''
+    if ${pkgs.util-linux}/bin/mountpoint -q ${cidataMount}; then
+      ${pkgs.util-linux}/bin/umount ${cidataMount}
+    fi
+  '';
+
   rebuildUnit = {
     restartIfChanged = false;
     stopIfChanged = false;
@@ -141,6 +159,11 @@ in
 
     console.enable = mkEnableOption "the bowtie-setup console menu on tty1 until hand-off" // { default = true; };
     cloudInit.enable = mkEnableOption "headless setup from cloud-init user data at boot" // { default = true; };
+    cloudInit.imdsUrl = mkOption {
+      type = types.str;
+      default = "http://169.254.169.254";
+      description = "The EC2 instance metadata service the cloud-init unit asks (IMDSv2 only).";
+    };
 
     configurationImports = mkOption {
       type = types.listOf types.str;
@@ -322,19 +345,29 @@ in
     }
 
     (mkIf cfg.cloudInit.enable {
+      # Headless setup from user data (server/cloud-init/, docs/decisions/0304): once per boot,
+      # the command itself makes it once per instance. A volume labelled cidata (NoCloud) is
+      # mounted read-only, nosuid, nodev and noexec for the run and unmounted afterwards.
       systemd.services.bowtie-setup-cloud-init = mkMerge [ rebuildUnit {
         description = "Bowtie Controller setup from cloud-init user data";
         wantedBy = [ "multi-user.target" ];
         wants = [ "network-online.target" ];
-        after = [ "network-online.target" ];
+        # After cloud-init (when the image has it) so that its copy of the user data is current.
+        after = [ "network-online.target" "cloud-init.service" ];
         before = [ "bowtie-setup.service" ];
         serviceConfig = {
+          # No RemainAfterExit: the unit ends with the command, so ExecStopPost unmounts at once.
           Type = "oneshot";
-          RemainAfterExit = true;
-          ExecStart = "${exe} cloud-init";
+          ExecStartPre = "+${mountCidata}";
+          ExecStart = "${exe} cloud-init --imds ${escapeShellArg cfg.cloudInit.imdsUrl}";
+          ExecStopPost = "+${unmountCidata}";
+          # A complete document builds and activates a system: minutes, not seconds.
+          TimeoutStartSec = "30min";
           UMask = "0077";
+          PrivateTmp = true;
           # Problems with the user data are shown on the console as well as logged.
           StandardOutput = "journal+console";
+          StandardError = "journal+console";
         };
       } ];
     })

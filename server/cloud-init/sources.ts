@@ -20,7 +20,7 @@ import { DEFAULT_IMDS_URL, instanceIdProblem, readImds, type ImdsOptions } from 
 export const CLOUD_INIT_USER_DATA = '/var/lib/cloud/instance/user-data.txt';
 export const CLOUD_INIT_INSTANCE_ID = '/var/lib/cloud/data/instance-id';
 export const NOCLOUD_SEED_DIRS = ['/var/lib/cloud/seed/nocloud', '/var/lib/cloud/seed/nocloud-net'] as const;
-/** Where nix/modules/cloud-init.nix mounts the cidata volume (read-only, nosuid, nodev, noexec). */
+/** Where the cloud-init unit (nix/modules/setup.nix) mounts the cidata volume (read-only, nosuid, nodev, noexec). */
 export const CIDATA_MOUNT = '/run/bowtie-setup/cidata';
 export const MACHINE_ID = '/etc/machine-id';
 

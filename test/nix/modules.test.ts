@@ -387,7 +387,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
       expect(e.systemd.services![unit], unit).toMatchObject({ restartIfChanged: false, stopIfChanged: false, unitConfig: { 'X-StopOnRemoval': false } });
     }
     expect(e.systemd.services!['bowtie-setup-apply'].serviceConfig.ExecStart).toMatch(/bowtie-setup apply --worker$/);
-    expect(e.systemd.services!['bowtie-setup-cloud-init'].serviceConfig.ExecStart).toMatch(/bowtie-setup cloud-init$/);
+    expect(e.systemd.services!['bowtie-setup-cloud-init'].serviceConfig.ExecStart).toMatch(/bowtie-setup cloud-init --imds '?http:\/\/169.254.169.254'?$/);
     expect(e.security.polkit.extraConfig).toContain('action.lookup("unit") == "bowtie-setup-apply.service"');
     expect(e.security.polkit.extraConfig).toContain('subject.user == "bowtie-setup"');
   });
