@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { fieldErrors, formatFieldErrors } from '../config/errors.js';
 import { EXIT } from '../exit-codes.js';
+import { prepareRootLayout, UnsafeLayoutError, WORKER_LAYOUT } from '../system/state-layout.js';
 import { fetchMetadata, MetadataInvalidError, MetadataUnavailableError } from './metadata.js';
 import { releaseSchema, updateConfigSchema, type Release, type UpdateConfig } from './schema.js';
 import type { CommandOutcome, UpdateSystem } from './system.js';
@@ -81,6 +82,15 @@ export async function runUpdate(options: UpdateOptions, system: UpdateSystem): P
 
 async function update(options: UpdateOptions, system: UpdateSystem): Promise<number> {
   const { root, stdout, stderr } = options;
+  // Update takes the apply lock and writes logs beside the engine's journal: it trusts the same
+  // directories only under the same conditions (docs/decisions/0500).
+  try {
+    await prepareRootLayout(root, WORKER_LAYOUT);
+  } catch (e) {
+    if (!(e instanceof UnsafeLayoutError)) throw e;
+    stderr(`bowtie-setup update: ${e.message}\n`);
+    return UPDATE_EXIT.applyFailed;
+  }
   let config: UpdateConfig;
   let current: Release;
   try {

@@ -4,7 +4,7 @@
  * the apply engine's rebuild adapter (the same one `--simulate update` uses).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,6 +160,18 @@ describe('bowtie-setup update', () => {
     expect(log).not.toContain('@nix {');
     expect(log).toContain('-- nixos-rebuild switch --log-format internal-json -v: succeeded');
     expect(out.join('')).toContain(`log: ${join(enginePaths(root).logsDir, logs[0]!)}`);
+  });
+
+  it('refuses to run when its log directory is a link someone planted', async () => {
+    serveMetadata({ version: '1.9.0', base: BASE_2, channel: 'stable' });
+    const logs = enginePaths(root).logsDir;
+    rmSync(logs, { recursive: true, force: true });
+    mkdirSync(join(logs, '..'), { recursive: true });
+    symlinkSync(mkdtempSync(join(tmpdir(), 'bowtie-planted-')), logs);
+    expect(await update()).toBe(UPDATE_EXIT.applyFailed);
+    expect(err.join('')).toMatch(/refusing to use .*logs: it is a symbolic link/);
+    expect(calls()).toEqual([]);
+    expect(simCalls()).toEqual([]);
   });
 
   it('the same version: reports up to date and runs nothing', async () => {
