@@ -7,7 +7,7 @@
 import { constants } from 'node:fs';
 import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { fsyncDirectory, writeFileAtomic } from '../system/atomic-file.js';
 import { readTrusted } from '../system/state-layout.js';
 import { type FilesSnapshot, sha256 } from './journal.js';
 import { type EnginePaths, SECRET_NAMES, type SecretName } from './paths.js';
@@ -47,25 +47,7 @@ export function sameSnapshot(a: FilesSnapshot, b: FilesSnapshot): boolean {
 
 /** Atomic replacement with crash points `<label>:temp`, `<label>:renamed`, `<label>:synced`. */
 export async function writeManaged(target: string, data: string, mode: number, dirMode: number, label: string, crash: CrashPoint): Promise<void> {
-  const dir = dirname(target);
-  await mkdir(dir, { recursive: true, mode: dirMode });
-  const temp = tempPathFor(target);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-  try {
-    await handle.writeFile(data);
-    await handle.chmod(mode);
-    await handle.sync();
-  } catch (e) {
-    await handle.close();
-    await unlink(temp).catch(() => {});
-    throw e;
-  }
-  await handle.close();
-  crash(`${label}:temp`);
-  await rename(temp, target);
-  crash(`${label}:renamed`);
-  await fsyncDirectory(dir);
-  crash(`${label}:synced`);
+  await writeFileAtomic(target, data, { mode, dirMode, onStep: (step) => crash(`${label}:${step}`) });
 }
 
 export async function removeManaged(target: string, label: string, crash: CrashPoint): Promise<void> {

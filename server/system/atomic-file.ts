@@ -13,6 +13,12 @@ export interface AtomicWriteOptions {
   mode: number;
   /** Mode for directories created on the way (0o700 for state and secrets). */
   dirMode?: number;
+  /**
+   * Called after each durable step ("temp": the temp file is written and synced, "renamed",
+   * "synced": the directory entry is durable). The engine's fault-injection tests kill the
+   * process there.
+   */
+  onStep?: (step: 'temp' | 'renamed' | 'synced') => void;
 }
 
 /** Where temp files for `target` are written; a sweep after a crash removes leftovers. */
@@ -45,11 +51,14 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw e;
   }
   await handle.close();
+  options.onStep?.('temp');
   try {
     await rename(temp, target);
   } catch (e) {
     await unlink(temp).catch(() => {});
     throw e;
   }
+  options.onStep?.('renamed');
   await fsyncDirectory(dir);
+  options.onStep?.('synced');
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApplyClient } from '../../server/apply/client.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from '../../server/apply/errors.js';
 import { spawnWorker } from '../../server/apply/launch.js';
-import { readLock } from '../../server/apply/lock.js';
+import { lockAlive, readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
 import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot } from './harness.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   const reference = cloneRoot(template);
   expect((await apply(reference, NEW)).outcome).toBe('applied');
   newSnap = snapshot(reference);
-}, 60_000);
+}, 120_000);
 
 afterAll(() => { if (!process.env.KEEP_ROOTS) removeRoots(); });
 
@@ -67,7 +67,7 @@ describe('interactive confirm', () => {
     expect(done.last?.reason).toMatch(/not confirmed/);
     expect(whichConfig(root, oldSnap, newSnap)).toBe('old');
     await expect(c.confirm(id)).rejects.toBeInstanceOf(ApplyConfirmError);
-  }, 60_000);
+  }, 120_000);
 
   it('keeps the new generation as the boot default when confirmed in time', async () => {
     const root = cloneRoot(template);
@@ -84,7 +84,7 @@ describe('interactive confirm', () => {
     expect(s.boot).toBe(s.profile);
     expect(s.boot).toBe(newSnap.profile);
     expect((await c.logTail(500)).join('\n')).toMatch(/nixos-rebuild switch: succeeded/);
-  }, 60_000);
+  }, 120_000);
 
   it('resumes the confirm window after the worker is killed, then applies on Confirm', async () => {
     const root = cloneRoot(template);
@@ -102,7 +102,7 @@ describe('interactive confirm', () => {
     const done = await until(c, (s) => s.phase === 'idle' && s.last?.id === id);
     expect(done.last?.outcome).toBe('applied');
     expect(whichConfig(root, oldSnap, newSnap)).toBe('new');
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('one apply at a time', () => {
@@ -126,7 +126,7 @@ describe('one apply at a time', () => {
     const done = await until(c, (s) => s.phase === 'idle' && s.last?.id === id);
     expect(done.last?.outcome).toBe('rolled-back');
     expect(whichConfig(root, oldSnap, newSnap)).toBe('old');
-  }, 60_000);
+  }, 120_000);
 
   it('two concurrent headless applies: exactly one runs', async () => {
     const root = cloneRoot(template);
@@ -135,7 +135,7 @@ describe('one apply at a time', () => {
     const rejected = results.filter((r) => r.status === 'rejected');
     expect(rejected).toHaveLength(1);
     expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(ApplyBusyError);
-  }, 60_000);
+  }, 120_000);
 
   it('rejects an invalid document before queueing it', async () => {
     const root = cloneRoot(template);
@@ -181,7 +181,10 @@ describe('secrets', () => {
     await until(c, (s) => s.phase === 'confirm');
     await c.confirm(id);
     expect((await until(c, (s) => s.phase === 'idle' && s.last?.id === id)).last?.outcome).toBe('applied');
-    // And a failed apply of the same secrets, for the failure paths' logs.
+    // And a failed apply of the same secrets, for the failure paths' logs. Its fault is set in
+    // the environment of the worker it starts, so the web apply's worker must be gone first:
+    // otherwise, on a busy machine, that worker takes the new ticket and runs it without the fault.
+    for (let i = 0; i < 300 && lockAlive(await readLock(enginePaths(root).lock)); i++) await new Promise((r) => setTimeout(r, 50));
     const failed = await apply(root, { ...doc, hostname: 'ctl-other' }, { BOWTIE_SIM_FAIL: 'switch:4' });
     expect(failed.outcome).toBe('rolled-back');
 
@@ -218,7 +221,7 @@ describe('secrets', () => {
     expect(again.outcome).toBe('unchanged');
     expect(readFileSync(calls, 'utf8')).toBe(before);
     expect(snapshot(root).secrets).toEqual(snap.secrets);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('dry run', () => {
