@@ -10,9 +10,8 @@ import { planApply } from './headless.js';
 import { startWorkerFromWeb } from './launch.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { isSameProcessAlive } from './process-info.js';
-import { emptyProgress } from './progress.js';
 import { createTicket, newApplyId, readTicket, removeTicket, writeConfirm } from './spool.js';
-import { nextHint, readPublishedStatus } from './status.js';
+import { idleStatus, nextHint, readPublishedStatus } from './status.js';
 import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus } from './types.js';
 import { emptyState } from './journal.js';
 import { describeUpdate, readUpdateActivity, type UpdateActivity } from './update-lock.js';
@@ -43,23 +42,7 @@ async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAl
   const published = await readPublishedStatus(p.status);
   const ticket = await readTicket(p).catch(() => null);
   const workerAlive = published?.worker ? isSameProcessAlive(published.worker.pid, published.worker.startTime) : false;
-  const base: ApplyStatus = published ?? {
-    phase: 'idle',
-    id: null,
-    source: null,
-    confirmMode: null,
-    startedAt: null,
-    phaseStartedAt: null,
-    progress: emptyProgress(),
-    confirmDeadline: null,
-    confirmSecondsLeft: null,
-    newUrl: null,
-    last: null,
-    setupComplete: false,
-    generation: null,
-    interrupted: false,
-    next: nextHint(emptyState(), 'idle'),
-  };
+  const base: ApplyStatus = published ?? idleStatus({ next: nextHint(emptyState(), 'idle') });
   const { worker: _w, publishedAt: _p, ...status } = base as ApplyStatus & { worker?: unknown; publishedAt?: unknown };
   if (status.confirmDeadline) status.confirmSecondsLeft = Math.max(0, Math.ceil((Date.parse(status.confirmDeadline) - Date.now()) / 1000));
   if (status.phase === 'idle' && ticket && !ticket.request.taken) {

@@ -46,6 +46,28 @@ export function buildStatus(
   };
 }
 
+/** The status when nothing runs and nothing ran yet; `over` sets any field. */
+export function idleStatus(over: Partial<ApplyStatus> = {}): ApplyStatus {
+  return {
+    phase: 'idle',
+    id: null,
+    source: null,
+    confirmMode: null,
+    startedAt: null,
+    phaseStartedAt: null,
+    progress: emptyProgress(),
+    confirmDeadline: null,
+    confirmSecondsLeft: null,
+    newUrl: null,
+    last: null,
+    setupComplete: false,
+    generation: null,
+    interrupted: false,
+    next: '',
+    ...over,
+  };
+}
+
 export function nextHint(state: EngineState, phase: ApplyPhase): string {
   const j = state.apply;
   if (j) {

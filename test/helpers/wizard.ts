@@ -10,8 +10,8 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import type express from 'express';
 import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
-import { emptyProgress } from '../../server/apply/progress.js';
 import { createApp, type AppDeps } from '../../server/app.js';
+import { idleStatus } from '../../server/apply/status.js';
 import { claimFor } from '../../server/auth/claim.js';
 import type { CloudInitResult } from '../../server/auth/cloud-init-result.js';
 import { formatSetupCode, generateSetupCode } from '../../server/auth/setup-code.js';
@@ -19,26 +19,7 @@ import { DraftStore, draftPath } from '../../server/steps/draft.js';
 import type { NetworkInterface } from '../../server/system/interfaces.js';
 import { hostAllowlist } from '../../server/web/host-allowlist.js';
 
-export function idleStatus(over: Partial<ApplyStatus> = {}): ApplyStatus {
-  return {
-    phase: 'idle',
-    id: null,
-    source: null,
-    confirmMode: null,
-    startedAt: null,
-    phaseStartedAt: null,
-    progress: emptyProgress(),
-    confirmDeadline: null,
-    confirmSecondsLeft: null,
-    newUrl: null,
-    last: null,
-    setupComplete: false,
-    generation: null,
-    interrupted: false,
-    next: '',
-    ...over,
-  };
-}
+export { idleStatus };
 
 /** An engine that records what it is asked and answers with a status the test sets. */
 export class FakeApply implements ApplyClient {
