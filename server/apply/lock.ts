@@ -8,9 +8,9 @@
  * lock for everything that activates a configuration.
  */
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { fsyncDirectory, tempPathFor, writeFileAtomic } from '../system/atomic-file.js';
 import { isSameProcessAlive, killGroupMembers, processGroupOf, processStartTime } from './process-info.js';
 
 /** Who holds the lock: the apply worker, or `bowtie-setup update` for its switch. */
@@ -85,16 +85,7 @@ export async function acquireLock(file: string, purpose: LockPurpose = 'apply'):
 }
 
 async function writeOwner(file: string, owner: LockOwner): Promise<string> {
-  const temp = tempPathFor(file);
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(owner));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  await fsyncDirectory(dirname(file));
+  await writeFileAtomic(file, JSON.stringify(owner), { mode: 0o600, dirMode: 0o700 });
   return file;
 }
 
