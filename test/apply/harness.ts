@@ -4,6 +4,8 @@
  * (fragment bytes, secret files, active system, profile, boot default, state.json), and the
  * old/new documents of the fault-injection scenarios.
  */
+import { lockAlive, readLock } from '../../server/apply/lock.js';
+import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,4 +141,28 @@ export function whichConfig(root: string, old: Snapshot, next: Snapshot): string
   const diff = (['fragment', 'active', 'profile', 'boot'] as const).filter((k) => s[k] !== old[k] && s[k] !== next[k]);
   const secretDiff = SECRET_NAMES.filter((n) => s.secrets[n] !== old.secrets[n] && s.secrets[n] !== next.secrets[n]);
   return `torn: matches neither (${[...diff, ...secretDiff].join(', ') || 'mixed old and new parts'})`;
+}
+
+/** Polls the client's status until `pred` holds; fails with the last status after `ms`. */
+export async function until(c: ApplyClient, pred: (s: ApplyStatus) => boolean, ms = 30_000): Promise<ApplyStatus> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await c.status();
+    if (pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Waits until no worker holds the apply lock. A worker serves every ticket it finds before it
+ * exits, so a test that gives its next apply a fault through the environment of the worker that
+ * apply starts must wait for the previous worker to be gone first.
+ */
+export async function workerGone(root: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (lockAlive(await readLock(enginePaths(root).lock))) {
+    if (Date.now() > deadline) throw new Error('the previous worker still holds the apply lock');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

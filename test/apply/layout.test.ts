@@ -19,7 +19,7 @@ import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
 import { runCloudInit } from '../../server/cloud-init/index.js';
 import { EXIT } from '../../server/exit-codes.js';
 import { WEB_DIR } from '../../server/nix/paths.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, testEnv } from './harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, testEnv, until, workerGone } from './harness.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const OLD = fixtureDoc('old');
@@ -34,15 +34,6 @@ bowtie_setup:
 let root: string;
 let scratch: string;
 
-async function until(c: ApplyClient, pred: (s: ApplyStatus) => boolean, ms = 30_000): Promise<ApplyStatus> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await c.status();
-    if (pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** `bowtie-setup --simulate serve` until it listens, then stopped: what a wizard start writes. */
 async function startAndStopWizard(): Promise<void> {
@@ -77,6 +68,7 @@ beforeAll(async () => {
   await until(c, (s) => s.phase === 'confirm');
   await c.confirm(id);
   expect((await until(c, (s) => s.phase === 'idle' && s.last?.id === id)).last?.outcome).toBe('applied');
+  await workerGone(root);
   expect((await apply(root, NEW, { BOWTIE_SIM_FAIL: 'switch:4' })).outcome).toBe('rolled-back');
 }, 120_000);
 

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApplyClient } from '../../server/apply/client.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from '../../server/apply/errors.js';
 import { spawnWorker } from '../../server/apply/launch.js';
-import { lockAlive, readLock } from '../../server/apply/lock.js';
+import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot } from './harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone } from './harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -41,15 +41,6 @@ function client(root: string, env: Record<string, string> = {}): ApplyClient {
   });
 }
 
-async function until(c: ApplyClient, pred: (s: ApplyStatus) => boolean, ms = 20_000): Promise<ApplyStatus> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await c.status();
-    if (pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('interactive confirm', () => {
   it('rolls back when nobody confirms within the window', async () => {
@@ -108,7 +99,8 @@ describe('interactive confirm', () => {
 describe('one apply at a time', () => {
   it('two concurrent starts: exactly one runs, the other gets 409 with the status', async () => {
     const root = cloneRoot(template);
-    const c = client(root, { BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,confirm=1000' });
+    // The confirm window must outlast the checks below on a loaded machine; it then times out.
+    const c = client(root, { BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,confirm=8000' });
     const results = await Promise.allSettled([
       c.start({ document: NEW, source: 'web', confirm: 'interactive' }),
       c.start({ document: NEW, source: 'web', confirm: 'interactive' }),
@@ -184,7 +176,7 @@ describe('secrets', () => {
     // And a failed apply of the same secrets, for the failure paths' logs. Its fault is set in
     // the environment of the worker it starts, so the web apply's worker must be gone first:
     // otherwise, on a busy machine, that worker takes the new ticket and runs it without the fault.
-    for (let i = 0; i < 300 && lockAlive(await readLock(enginePaths(root).lock)); i++) await new Promise((r) => setTimeout(r, 50));
+    await workerGone(root);
     const failed = await apply(root, { ...doc, hostname: 'ctl-other' }, { BOWTIE_SIM_FAIL: 'switch:4' });
     expect(failed.outcome).toBe('rolled-back');
 
