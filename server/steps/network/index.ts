@@ -3,7 +3,12 @@
  * from <root>/sys/class/net, current addresses shown), IPv4 by DHCP or static, IPv6 mode,
  * DNS and NTP servers.
  */
+import { verifyPassword } from '../../config/hash-password.js';
+import { PASSWORD_MIN } from '../../config/limits.js';
+import { fqdnOf } from '../../config/names.js';
+import type { FieldError } from '../../config/schema.js';
 import { html } from '../../web/html.js';
+import type { DraftDocument } from '../draft.js';
 import { compact, stepErrors, type FormStep } from '../step.js';
 import { networkView } from './view.js';
 
@@ -78,6 +83,26 @@ export const networkStep: FormStep = {
       'network.dns': form.list('network.dns').join('\n'),
       'network.ntp': form.list('network.ntp').join('\n'),
     };
-    return { document, errors: stepErrors(document, ['hostname', 'domain', 'network']), values };
+    const errors = stepErrors(document, ['hostname', 'domain', 'network']);
+    if (errors.length === 0) errors.push(...(await nameIsPassword(document)));
+    return { document, errors, values };
   },
 };
+
+/**
+ * The schema's rule "admin.password must not be the hostname or the fully qualified name" cannot
+ * run here as it does for a file: the admin step keeps only the password's argon2id hash. So the
+ * names are tried against the hash (as typed and in lower case; names shorter than a password
+ * cannot match). The error goes on the field being edited.
+ */
+async function nameIsPassword(document: DraftDocument): Promise<FieldError[]> {
+  const hash = document.admin?.password_hash;
+  if (!hash || !document.hostname) return [];
+  const names = [document.hostname, fqdnOf(document.hostname, document.domain)].flatMap((n) => [n, n.toLowerCase()]);
+  for (const name of new Set(names.filter((n) => n.length >= PASSWORD_MIN))) {
+    if (await verifyPassword(hash, name)) {
+      return [{ path: 'hostname', message: "must not be the admin password (change the host name or the admin's password)" }];
+    }
+  }
+  return [];
+}

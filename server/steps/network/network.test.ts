@@ -55,6 +55,27 @@ describe('network step', () => {
     expect(doc.network?.ipv4).toEqual({ method: 'dhcp' });
   });
 
+  it('refuses a host name that is the admin password, which it knows only as a hash', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const password = 'correct-horse-battery';
+    expect((await c.post('/admin', { 'admin.email': 'ops@example.com', 'admin.password': password, 'admin.password_confirm': password })).status).toBe(303);
+    const res = await c.post('/network', { ...STATIC, hostname: 'Correct-Horse-Battery' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain("hostname: must not be the admin password (change the host name or the admin&#39;s password)");
+    expect((await w.drafts.get()).document.hostname).toBeUndefined();
+    expect((await c.post('/network', { ...STATIC, hostname: 'ctl-sfo-01' })).status).toBe(303);
+  });
+
+  it('refuses a fully qualified name that is the admin password', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const password = 'ctl-sfo-01.corp.example.com';
+    await c.post('/admin', { 'admin.email': 'ops@example.com', 'admin.password': password, 'admin.password_confirm': password });
+    expect((await c.post('/network', STATIC)).status).toBe(422);
+    expect((await c.post('/network', { ...STATIC, domain: 'corp.example.org' })).status).toBe(303);
+  });
+
   it('puts cross-field errors on the right field with 422', async () => {
     w = createWizard();
     const c = await w.unlocked();
