@@ -25,16 +25,8 @@ import { enginePaths } from './paths.js';
 import { RebuildAdapter } from './rebuild.js';
 import { newApplyId } from './spool.js';
 import { prepareRoot } from './worker.js';
+import type { BenchRow } from '../bench-row.js';
 
-export interface ApplyBenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  target?: string;
-  ok?: boolean;
-}
 
 const INSTANT = fileURLToPath(new URL('../../test/fixtures/apply/instant-nixos-rebuild', import.meta.url));
 const HASH_A = '$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$2bDbcwDObBy6hPEXgLDD7FwI9dYIHJiKuCqCkDiN6Yo';
@@ -61,7 +53,7 @@ const healthy: SystemProbes = {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 
-export async function benchApply(): Promise<ApplyBenchRow[]> {
+export async function benchApply(): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'bowtie-bench-apply-'));
   try {
     const paths = enginePaths(root);

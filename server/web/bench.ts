@@ -17,17 +17,8 @@ import { join } from 'node:path';
 import { request } from 'node:https';
 import { setupCodePath } from '../auth/setup-code.js';
 import { wizardTlsDir } from '../system/tls.js';
+import type { BenchRow } from '../bench-row.js';
 
-export interface WebBenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number;
-  baselineName: string;
-  /** The target in words and whether it is met; absent for figures without a target. */
-  target?: string;
-  ok?: boolean;
-}
 
 interface AutocannonResult {
   requests: { average: number };
@@ -122,7 +113,7 @@ async function load(port: number, path: string, headers: Record<string, string>)
   return result;
 }
 
-export async function benchWeb(): Promise<WebBenchRow[]> {
+export async function benchWeb(): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'bowtie-bench-web-'));
   const runs: Running[] = [];
   try {
