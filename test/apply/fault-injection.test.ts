@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vi
 import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyResult } from '../../server/apply/types.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, whichConfig, type Snapshot } from './harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, whichConfig, type Snapshot, oldAndNewRoots } from './harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -20,14 +20,7 @@ let oldSnap: Snapshot;
 let newSnap: Snapshot;
 
 beforeAll(async () => {
-  template = await makeRoot();
-  const r = await apply(template, OLD);
-  expect(r.outcome).toBe('applied');
-  oldSnap = snapshot(template);
-  const reference = cloneRoot(template);
-  expect((await apply(reference, NEW)).outcome).toBe('applied');
-  newSnap = snapshot(reference);
-  expect(newSnap.active).not.toBe(oldSnap.active);
+  ({ template, oldSnap, newSnap } = await oldAndNewRoots());
 }, 60_000);
 
 afterAll(() => removeRoots());

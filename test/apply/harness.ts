@@ -166,3 +166,20 @@ export async function workerGone(root: string, ms = 15_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * A root with the old fixture applied (the template scenarios are cloned from) and the
+ * snapshots of the old and of the new configuration that each scenario must end in.
+ */
+export async function oldAndNewRoots(): Promise<{ template: string; oldSnap: Snapshot; newSnap: Snapshot }> {
+  const template = await makeRoot();
+  const old = await apply(template, fixtureDoc('old'));
+  if (old.outcome !== 'applied') throw new Error(`the old fixture did not apply: ${old.outcome}`);
+  const oldSnap = snapshot(template);
+  const reference = cloneRoot(template);
+  const next = await apply(reference, fixtureDoc('new'));
+  if (next.outcome !== 'applied') throw new Error(`the new fixture did not apply: ${next.outcome}`);
+  const newSnap = snapshot(reference);
+  if (newSnap.active === oldSnap.active) throw new Error('the old and new fixtures activate the same system');
+  return { template, oldSnap, newSnap };
+}

@@ -12,7 +12,7 @@ import { spawnWorker } from '../../server/apply/launch.js';
 import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone } from './harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots } from './harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -21,12 +21,7 @@ let oldSnap: Snapshot;
 let newSnap: Snapshot;
 
 beforeAll(async () => {
-  template = await makeRoot();
-  expect((await apply(template, OLD)).outcome).toBe('applied');
-  oldSnap = snapshot(template);
-  const reference = cloneRoot(template);
-  expect((await apply(reference, NEW)).outcome).toBe('applied');
-  newSnap = snapshot(reference);
+  ({ template, oldSnap, newSnap } = await oldAndNewRoots());
 }, 120_000);
 
 afterAll(() => { if (!process.env.KEEP_ROOTS) removeRoots(); });
