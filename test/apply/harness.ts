@@ -144,7 +144,8 @@ export function whichConfig(root: string, old: Snapshot, next: Snapshot): string
 }
 
 /** Polls the client's status until `pred` holds; fails with the last status after `ms`. */
-export async function until(c: ApplyClient, pred: (s: ApplyStatus) => boolean, ms = 30_000): Promise<ApplyStatus> {
+// The deadline only bounds a failing test; a passing one returns as soon as the state is seen.
+export async function until(c: ApplyClient, pred: (s: ApplyStatus) => boolean, ms = 120_000): Promise<ApplyStatus> {
   const deadline = Date.now() + ms;
   for (;;) {
     const s = await c.status();
@@ -159,7 +160,7 @@ export async function until(c: ApplyClient, pred: (s: ApplyStatus) => boolean, m
  * exits, so a test that gives its next apply a fault through the environment of the worker that
  * apply starts must wait for the previous worker to be gone first.
  */
-export async function workerGone(root: string, ms = 15_000): Promise<void> {
+export async function workerGone(root: string, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (lockAlive(await readLock(enginePaths(root).lock))) {
     if (Date.now() > deadline) throw new Error('the previous worker still holds the apply lock');
