@@ -1,19 +1,20 @@
 /**
  * The NixOS modules under nix/: every .nix file parses, and site.nix + update.nix, evaluated
  * with nixpkgs' lib.evalModules on the golden fragments (one nix-instantiate run for all of
- * them), give the NixOS values we mean. The evaluation needs nixpkgs' lib: point NIXPKGS_LIB at
- * a checkout of nix-community/nixpkgs.lib (the folder holding lib/); without it those tests say
- * they are skipped and why.
+ * them), give the NixOS values we mean. The evaluation needs nixpkgs' lib: NIXPKGS_LIB, the copy
+ * vendored beside the checkout (../shared/vendor/nixpkgs-lib, which .ci/run uses) or
+ * <nixpkgs/lib> (test/helpers/nix.ts). Without one, those tests skip on a developer's machine
+ * and fail under CI=true.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LAYOUT_DIRS, WEB_USER, type LayoutDir } from '../../server/nix/paths.js';
 import { updateConfigSchema } from '../../server/update/schema.js';
-import { requireNix } from '../helpers/nix.js';
+import { findNixpkgsLib, requireNix } from '../helpers/nix.js';
 import { secretValues } from '../helpers/secrets.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,16 +40,12 @@ describe('nix files', () => {
 
 // ---- lib.evalModules -------------------------------------------------------------------------
 
-function findNixpkgsLib(): { dir: string | null; reason: string } {
-  const dir = process.env.NIXPKGS_LIB;
-  if (!dir) return { dir: null, reason: 'NIXPKGS_LIB is not set (a checkout of nix-community/nixpkgs.lib)' };
-  const root = resolve(dir);
-  if (existsSync(join(root, 'lib/default.nix'))) return { dir: join(root, 'lib'), reason: '' };
-  if (existsSync(join(root, 'default.nix')) && existsSync(join(root, 'modules.nix'))) return { dir: root, reason: '' };
-  return { dir: null, reason: `NIXPKGS_LIB=${dir} holds neither lib/default.nix nor default.nix` };
-}
 const nixpkgsLib = findNixpkgsLib();
-if (!nixpkgsLib.dir) console.log(`test/nix/modules.test.ts: evalModules tests skipped: ${nixpkgsLib.reason}`);
+if (!nixpkgsLib.dir) {
+  // CI has no excuse: a skipped evaluation there would hide a broken module.
+  if (process.env.CI) throw new Error(`test/nix/modules.test.ts: nixpkgs' lib not found under CI: ${nixpkgsLib.reason}`);
+  console.log(`test/nix/modules.test.ts: evalModules tests skipped: ${nixpkgsLib.reason}`);
+}
 const withLib = it.skipIf(!nixpkgsLib.dir);
 const skipNote = nixpkgsLib.dir ? '' : ` (skipped: ${nixpkgsLib.reason})`;
 
