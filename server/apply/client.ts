@@ -3,7 +3,9 @@
  * starts the worker, reads the published status and marks confirmations. It never touches
  * the state directory, the fragment or the secrets.
  */
-import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { readBoundaryFile, printable } from '../system/boundary-file.js';
+import { MAX_LOG_BYTES } from './output-log.js';
 import { validateDocument } from '../config/validate.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from './errors.js';
 import { planApply } from './headless.js';
@@ -11,7 +13,7 @@ import { startWorkerFromWeb } from './launch.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { isSameProcessAlive } from './process-info.js';
 import { createTicket, newApplyId, readTicket, removeTicket, writeConfirm } from './spool.js';
-import { idleStatus, nextHint, readPublishedStatus } from './status.js';
+import { APPLY_UNIT, idleStatus, nextHint, readPublishedStatus } from './status.js';
 import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus } from './types.js';
 import { emptyState } from './journal.js';
 import { describeUpdate, readUpdateActivity, type UpdateActivity } from './update-lock.js';
@@ -38,17 +40,34 @@ export async function readStatus(p: EnginePaths): Promise<ApplyStatus & StatusEx
   return { ...status, update };
 }
 
+/** A ticket no worker took within this time means that the apply service is not starting. */
+export const TICKET_NOT_TAKEN_MS = 10_000;
+
 async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAlive: boolean }> {
   const published = await readPublishedStatus(p.status);
-  const ticket = await readTicket(p).catch(() => null);
+  let ticket = await readTicket(p).catch(() => null);
   const workerAlive = published?.worker ? isSameProcessAlive(published.worker.pid, published.worker.startTime) : false;
   const base: ApplyStatus = published ?? idleStatus({ next: nextHint(emptyState(), 'idle') });
   const { worker: _w, publishedAt: _p, ...status } = base as ApplyStatus & { worker?: unknown; publishedAt?: unknown };
   if (status.confirmDeadline) status.confirmSecondsLeft = Math.max(0, Math.ceil((Date.parse(status.confirmDeadline) - Date.now()) / 1000));
-  if (status.phase === 'idle' && ticket && !ticket.request.taken) {
-    return { ...status, phase: 'queued', id: ticket.request.id, source: ticket.request.source, confirmMode: ticket.request.confirm, next: 'wait: the apply is starting', workerAlive };
+  if (ticket?.kind === 'ok' && !ticket.request.taken && !workerAlive && status.refusal && Date.parse(status.refusal.at) >= Date.parse(ticket.request.createdAt)) {
+    // The worker refused to run after this request was queued (an unsafe layout): it will not
+    // take it. Withdraw it, so that the refusal shows and a later request can be queued.
+    await removeTicket(p, ticket.request.id);
+    ticket = null;
   }
-  if (status.phase === 'idle' && ticket?.request.taken && !workerAlive) {
+  if (status.phase === 'idle' && ticket?.kind === 'ok' && !ticket.request.taken) {
+    const r = ticket.request;
+    const stalled = !workerAlive && ticket.ageMs > TICKET_NOT_TAKEN_MS;
+    const next = stalled
+      ? `the apply service is not running: the request has waited ${Math.round(ticket.ageMs / 1000)} s. Check "systemctl status ${APPLY_UNIT}" and "journalctl -u ${APPLY_UNIT}" on the appliance`
+      : 'wait: the apply is starting';
+    return { ...status, phase: 'queued', id: r.id, source: r.source, confirmMode: r.confirm, next, workerAlive };
+  }
+  if (status.phase === 'idle' && ticket?.kind === 'refused') {
+    return { ...status, phase: 'queued', next: 'wait: the apply service is clearing a request it cannot accept', workerAlive };
+  }
+  if (status.phase === 'idle' && ticket?.kind === 'ok' && ticket.request.taken && !workerAlive) {
     // A worker died after finishing but before clearing its ticket: a worker must clear it.
     return { ...status, interrupted: true, next: 'an interrupted apply is being cleaned up', workerAlive };
   }
@@ -129,10 +148,11 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
     },
 
     async logTail(lines: number) {
-      const text = await readFile(p.output, 'utf8').catch(() => '');
+      const read = await readBoundaryFile(p.output, { what: 'the apply output log', maxBytes: 4 * MAX_LOG_BYTES, owners: [process.getuid?.() ?? 0, 0], format: 'text', schema: z.string(), appendOnly: true });
+      const text = read.kind === 'ok' ? read.value : '';
       const all = text.split('\n');
       if (all[all.length - 1] === '') all.pop();
-      return all.slice(-Math.max(0, Math.floor(lines)));
+      return all.slice(-Math.max(0, Math.floor(lines))).map((line) => printable(line, 4000));
     },
 
     plan(document: unknown) {

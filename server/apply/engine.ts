@@ -28,6 +28,7 @@ import type { CommandResult, RebuildAdapter } from './rebuild.js';
 import { hasConfirm, markTaken, removeConfirm, removeTicket, type SpoolRequest } from './spool.js';
 import { buildStatus, publishStatus } from './status.js';
 import type { ApplyPhase, ApplyProgress, ApplyResult, ResetMode } from './types.js';
+import { networkSection } from '../config/schema.js';
 
 export interface PhaseTimeouts {
   build: number;
@@ -204,6 +205,7 @@ export class Engine {
     this.firstCommandSeen = false;
     await mkdir(this.paths.buildDir, { recursive: true, mode: 0o700 });
     await this.journal((s) => {
+      delete s.refusal;
       s.apply = {
         id: req.id,
         source: req.source,
@@ -508,6 +510,13 @@ export class Engine {
    * resumed (the admin may still confirm); everything else is rolled back. Returns null when
    * there was nothing to recover.
    */
+  /** Records (and publishes) why a request was not run; nothing else changes. */
+  async refuse(reason: string): Promise<void> {
+    await this.journal((s) => {
+      s.refusal = { at: new Date().toISOString(), reason };
+    });
+  }
+
   async recover(): Promise<ApplyResult | null> {
     const j = this.state.apply;
     if (!j) {
@@ -543,18 +552,18 @@ export class Engine {
     return this.rollback(j.step, why);
   }
 
-  /** The document as written to disk (for a resumed confirm's health gate), re-validated. */
+  /**
+   * The network as written to disk (for a resumed confirm's health gate), re-validated with
+   * the schema. The fragment's path goes to the evaluator as an argument, never pasted into an
+   * expression (a root whose path holds a space or a quote must not change its meaning).
+   */
   private async configFromFiles(): Promise<SiteConfig | null> {
-    // The fragment is data only; its values come back through the Nix evaluator's JSON.
-    const { execa } = await import('execa');
-    const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', '--expr', `(import ${this.paths.fragment}).bowtie.site`], {
-      reject: false,
-      env: { PATH: process.env.PATH ?? '', NIX_PATH: '' },
-      extendEnv: false,
-    });
-    if (r.exitCode !== 0) return null;
-    const site = JSON.parse(r.stdout) as { network: SiteConfig['network'] };
-    return { network: { ...site.network, dns: site.network.dns ?? [] } } as SiteConfig;
+    const read = await readFragmentSite(this.paths.fragment);
+    if (read.kind !== 'site') return null;
+    const parsed = networkSection.safeParse(withoutNulls(read.site.network));
+    if (!parsed.success) return null;
+    const network = parsed.data;
+    return { network: { ...network, dns: network.dns ?? [] } } as SiteConfig;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -690,4 +699,11 @@ function secretValues(config: SiteConfig | null, files: Partial<Record<SecretNam
     for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);
   }
   return [...out];
+}
+
+/** The fragment writes absent optional values as null; the schema knows them as absent. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  return value;
 }

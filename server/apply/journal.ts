@@ -69,6 +69,14 @@ export interface EngineState {
   apply: ApplyJournal | null;
   last: ApplyResult | null;
   resetCleanup?: PendingReset | null;
+  /** The last ticket or run the worker refused, and why (no content of the ticket). */
+  refusal?: Refusal | null;
+}
+
+/** Why the worker would not act: a ticket it could not accept, or a layout it cannot trust. */
+export interface Refusal {
+  at: string;
+  reason: string;
 }
 
 export function emptyState(): EngineState {

@@ -12,9 +12,9 @@ describe('OutputLog', () => {
   it('stays bounded, keeps the tail, prunes old files and redacts secrets', () => {
     dir = mkdtempSync(join(tmpdir(), 'bowtie-log-'));
     const mirror = join(dir, 'output.log');
-    for (let i = 0; i < MAX_LOG_FILES + 3; i++) new OutputLog(join(dir, 'logs'), `x${i}`, null).close();
+    for (let i = 0; i < MAX_LOG_FILES + 3; i++) new OutputLog(join(dir, 'logs'), `x-${i}`, null).close();
     expect(readdirSync(join(dir, 'logs')).length).toBeLessThanOrEqual(MAX_LOG_FILES + 1);
-    const log = new OutputLog(join(dir, 'logs'), 'big', mirror, ['hunter2-secret-token']);
+    const log = new OutputLog(join(dir, 'logs'), 'b-1', mirror, ['hunter2-secret-token']);
     const line = 'x'.repeat(1000);
     for (let i = 0; i < 3000; i++) log.write(`${i} ${line}`);
     log.write('error: the last line, with hunter2-secret-token in it');

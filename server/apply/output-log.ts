@@ -8,6 +8,8 @@
  */
 import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { printable } from '../system/boundary-file.js';
+import { assertApplyId } from './ids.js';
 
 export const MAX_LOG_BYTES = 1024 * 1024;
 export const MAX_LOG_FILES = 10;
@@ -24,7 +26,7 @@ export class OutputLog {
   constructor(logsDir: string, id: string, mirror: string | null, private readonly secrets: string[] = [], kind: 'apply' | 'update' = 'apply') {
     mkdirSync(logsDir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    this.file = join(logsDir, `${kind}-${stamp}-${id}.log`);
+    this.file = join(logsDir, `${kind}-${stamp}-${assertApplyId(id)}.log`);
     // Never through a link: both are new files in root's directories.
     const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
     this.fds.push(openSync(this.file, flags, 0o600));
@@ -40,7 +42,8 @@ export class OutputLog {
 
   /** Records a line (one line of output, or an engine note like "== build"). */
   write(line: string): void {
-    let text = line.replace(/\r?\n$/, '');
+    // Output can carry terminal escapes; the log is read on consoles and in the browser.
+    let text = printable(line.replace(/\r?\n$/, ''), 4000);
     for (const s of this.secrets) if (s.length >= 4) text = text.split(s).join('[redacted]');
     this.tailLines.push(text);
     if (this.tailLines.length > TAIL_KEEP) this.tailLines.shift();

@@ -14,6 +14,7 @@
  * worker takes it, and tmpfs never writes them to disk.
  */
 import { join } from 'node:path';
+import { assertApplyId } from './ids.js';
 import {
   BUILD_DIR,
   FRAGMENT_PATH,
@@ -79,5 +80,5 @@ export function enginePaths(root: string): EnginePaths {
 }
 
 export function confirmPath(p: EnginePaths, id: string): string {
-  return join(p.spoolDir, `confirm-${id}`);
+  return join(p.spoolDir, `confirm-${assertApplyId(id)}`);
 }

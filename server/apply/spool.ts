@@ -7,27 +7,35 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { readBoundaryFile } from '../system/boundary-file.js';
+import { applyIdSchema, CONFIRM_WINDOW_MAX_SECONDS, CONFIRM_WINDOW_MIN_SECONDS } from './ids.js';
 import { confirmPath, type EnginePaths } from './paths.js';
-import type { ApplySource, ConfirmMode, ResetMode } from './types.js';
 
-export interface SpoolRequest {
-  id: string;
-  createdAt: string;
-  source: ApplySource;
-  confirm: ConfirmMode;
-  confirmWindowSeconds: number;
+/**
+ * The ticket as the worker accepts it: anything else in the spool is refused whole. The
+ * worker's own limits (the confirm window's range, the id's pattern) are part of the schema,
+ * whatever the sender thought.
+ */
+export const spoolRequestSchema = z.strictObject({
+  id: applyIdSchema,
+  createdAt: z.iso.datetime(),
+  source: z.enum(['web', 'cli', 'cloud-init', 'console']),
+  confirm: z.enum(['interactive', 'health-gate']),
+  confirmWindowSeconds: z.number().int().min(CONFIRM_WINDOW_MIN_SECONDS).max(CONFIRM_WINDOW_MAX_SECONDS),
   /** Absent once the worker has taken the request, and in a reset. */
-  document?: unknown;
+  document: z.unknown().optional(),
   /** A reset instead of a document (only honoured in a ticket the worker's own user wrote). */
-  reset?: ResetMode;
-  taken?: boolean;
-}
+  reset: z.enum(['config', 'factory']).optional(),
+  taken: z.boolean().optional(),
+});
+export type SpoolRequest = z.infer<typeof spoolRequestSchema>;
 
 /** Largest request the worker reads (the document limit plus room for JSON escaping). */
-const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
 export function newApplyId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -62,32 +70,27 @@ export async function createTicket(p: EnginePaths, req: SpoolRequest): Promise<b
   }
 }
 
-export async function readTicket(p: EnginePaths): Promise<{ request: SpoolRequest; ageMs: number; uid?: number } | null> {
-  let handle;
-  try {
-    handle = await open(p.request, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') {
-      await unlink(p.request).catch(() => {});
-      return null;
-    }
-    throw e;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile() || info.size > MAX_REQUEST_BYTES) return { request: { id: 'invalid', createdAt: new Date(0).toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, taken: true }, ageMs: Date.now() - info.mtimeMs };
-    const text = await handle.readFile('utf8');
-    try {
-      return { request: JSON.parse(text) as SpoolRequest, ageMs: Date.now() - info.mtimeMs, uid: info.uid };
-    } catch {
-      // Half-written tickets cannot exist (link of a complete file); this one is foreign.
-      return { request: { id: 'invalid', createdAt: new Date(0).toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, taken: true }, ageMs: Date.now() - info.mtimeMs };
-    }
-  } finally {
-    await handle.close();
-  }
+export type TicketRead =
+  | { kind: 'ok'; request: SpoolRequest; ageMs: number; uid: number }
+  | { kind: 'refused'; reason: string };
+
+/**
+ * The queued ticket, read through the boundary reader (docs/decisions/0600); null when there is
+ * none. Only the worker's own user and the spool's owner (the wizard's user) may write one.
+ */
+export async function readTicket(p: EnginePaths): Promise<TicketRead | null> {
+  const owners = await spoolWriters(p);
+  const read = await readBoundaryFile(p.request, { what: 'the apply ticket', maxBytes: MAX_REQUEST_BYTES, owners, format: 'json', schema: spoolRequestSchema });
+  if (read.kind === 'absent') return null;
+  if (read.kind === 'refused') return read;
+  return { kind: 'ok', request: read.value, ageMs: Date.now() - read.mtimeMs, uid: read.uid };
+}
+
+/** The users who may write into the spool: this process's and the spool directory's owner. */
+async function spoolWriters(p: EnginePaths): Promise<number[]> {
+  const own = process.getuid?.() ?? 0;
+  const dir = await stat(p.spoolDir).catch(() => null);
+  return dir ? [own, dir.uid] : [own];
 }
 
 /**
@@ -102,10 +105,11 @@ export async function markTaken(p: EnginePaths, req: SpoolRequest): Promise<void
   await fsyncDirectory(dirname(p.request));
 }
 
+/** Removes the ticket (a link or a FIFO there included: unlink never follows); with `id`, only that apply's. */
 export async function removeTicket(p: EnginePaths, id?: string): Promise<void> {
   if (id !== undefined) {
     const t = await readTicket(p);
-    if (t && t.request.id !== id && t.request.id !== 'invalid') return;
+    if (t?.kind === 'ok' && t.request.id !== id) return;
   }
   await unlink(p.request).catch(() => {});
   await fsyncDirectory(dirname(p.request)).catch(() => {});

@@ -3,8 +3,9 @@
  * `bowtie-setup status` and headless callers read. Built from state.json plus the live
  * progress; holds no secret.
  */
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../system/atomic-file.js';
+import { printable, readBoundaryFile } from '../system/boundary-file.js';
+import { MAX_STATUS_BYTES, publishedStatusSchema } from './status-schema.js';
 import type { EngineState } from './journal.js';
 import type { LockOwner } from './lock.js';
 import { emptyProgress } from './progress.js';
@@ -40,6 +41,7 @@ export function buildStatus(
     setupComplete: state.setup === 'complete',
     generation: extra.generation,
     interrupted: false,
+    refusal: state.refusal ?? null,
     next: nextHint(state, phase),
     worker: extra.worker ? { pid: extra.worker.pid, startTime: extra.worker.startTime } : null,
     publishedAt: now.toISOString(),
@@ -63,6 +65,7 @@ export function idleStatus(over: Partial<ApplyStatus> = {}): ApplyStatus {
     setupComplete: false,
     generation: null,
     interrupted: false,
+    refusal: null,
     next: '',
     ...over,
   };
@@ -77,6 +80,7 @@ export function nextHint(state: EngineState, phase: ApplyPhase): string {
     if (phase === 'rollback') return 'wait: the previous configuration is being restored';
     return `wait: apply ${j.id} is in progress (${phase})`;
   }
+  if (state.refusal) return refusalHint(state.refusal.reason);
   const last = state.last;
   if (last?.outcome === 'rolled-back') return `the last apply failed in ${last.failedPhase ?? 'an unknown step'} and the previous configuration was restored: fix the cause and apply again`;
   if (last?.outcome === 'invalid') return 'the last document was not valid: correct the fields named and apply again';
@@ -89,10 +93,32 @@ export async function publishStatus(file: string, status: PublishedStatus): Prom
   await writeFileAtomic(file, `${JSON.stringify(status)}\n`, { mode: 0o644, dirMode: 0o755 });
 }
 
+/**
+ * The published status, or null when there is none yet; a file that is not a status (a link,
+ * the wrong owner, a wrong shape) reads as a refusal, so that callers say so instead of guessing.
+ */
 export async function readPublishedStatus(file: string): Promise<PublishedStatus | null> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as PublishedStatus;
-  } catch {
-    return null;
-  }
+  const read = await readBoundaryFile(file, { what: 'the published status', maxBytes: MAX_STATUS_BYTES, owners: [process.getuid?.() ?? 0, 0], format: 'json', schema: publishedStatusSchema });
+  if (read.kind === 'absent') return null;
+  if (read.kind === 'ok') return read.value;
+  const now = new Date().toISOString();
+  return { ...idleStatus(), refusal: { at: now, reason: read.reason }, next: `the apply status cannot be read: ${read.reason}`, worker: null, publishedAt: now };
+}
+
+/** What to do about a refusal, in words: shown by the wizard, `status` and the console. */
+export function refusalHint(reason: string): string {
+  return `the apply service refused the request: ${printable(reason)}; nothing was changed. Check "systemctl status ${APPLY_UNIT}" and "journalctl -u ${APPLY_UNIT}", then apply again`;
+}
+
+/** The root worker's unit (nix/modules/setup.nix). */
+export const APPLY_UNIT = 'bowtie-setup-apply.service';
+
+/**
+ * Publishes a refusal when the worker cannot even trust its own state (an unsafe layout): the
+ * journal is not read, so the status says only this, with no worker.
+ */
+export async function publishRefusal(p: { status: string }, reason: string): Promise<void> {
+  const now = new Date().toISOString();
+  const status: PublishedStatus = { ...idleStatus(), refusal: { at: now, reason: printable(reason) }, next: refusalHint(reason), worker: null, publishedAt: now };
+  await publishStatus(p.status, status);
 }

@@ -116,6 +116,11 @@ export interface ApplyStatus {
   generation: number | null;
   /** An apply was interrupted (worker gone) and recovery is starting or pending. */
   interrupted: boolean;
+  /**
+   * The last request the worker refused (a ticket it could not accept, an unsafe layout), newer
+   * than the last apply; null otherwise.
+   */
+  refusal: { at: string; reason: string } | null;
   /** Human hint: what to do next (also printed by `bowtie-setup status`). */
   next: string;
 }

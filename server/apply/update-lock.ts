@@ -60,7 +60,8 @@ function describeOwner(owner: LockOwner | null): string {
 /** Why an apply is in the way: one is queued, or one's journal is open (running or interrupted). */
 async function applyInTheWay(p: EnginePaths): Promise<string | null> {
   const ticket = await readTicket(p).catch(() => null);
-  if (ticket && !ticket.request.taken) return 'an apply is queued';
+  // A refused ticket is in the way too until a worker has cleared it.
+  if (ticket && (ticket.kind === 'refused' || !ticket.request.taken)) return 'an apply is queued';
   const state = await readState(p.state).catch(() => null);
   if (state?.apply) return `apply ${state.apply.id} is unfinished (${state.apply.step}); when it was interrupted, "bowtie-setup status" finishes it`;
   return null;

@@ -5,16 +5,18 @@
  * timeout or after the worker itself was killed.
  */
 import { existsSync } from 'node:fs';
+import { lstat, rmdir, unlink } from 'node:fs/promises';
 import { execa } from 'execa';
 import { createProbes, type SystemProbes } from '../system/probes.js';
 import { ensureSimulatedMachine } from '../system/sim-machine.js';
-import { prepareRootLayout, WORKER_LAYOUT } from '../system/state-layout.js';
+import { prepareRootLayout, UnsafeLayoutError, WORKER_LAYOUT } from '../system/state-layout.js';
 import { Engine, type EngineDeps, type PhaseTimeouts, timeoutsFromEnv } from './engine.js';
 import type { CrashPoint } from './files.js';
 import { acquireLock } from './lock.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { childEnv, RebuildAdapter, rebuildExecutable } from './rebuild.js';
 import { readTicket, removeTicket } from './spool.js';
+import { publishRefusal } from './status.js';
 import type { ApplyResult } from './types.js';
 
 /** A queued request no worker took within this time is dropped (its sender has given up). */
@@ -32,6 +34,8 @@ export interface WorkerOptions {
   recoverOnly?: boolean;
   /** The wizard's side of a reset (server/reset/wizard-files.ts); without it resets stay pending. */
   resetWizardFiles?: EngineDeps['resetWizardFiles'];
+  /** Removes what the wizard kept once setup is handed off (its draft, code, prefill); idempotent. */
+  scrubAfterHandoff?: () => Promise<void>;
 }
 
 export interface WorkerOutcome {
@@ -87,10 +91,28 @@ export async function prepareRoot(paths: EnginePaths, simulate: boolean, env: No
   }
 }
 
+/**
+ * Takes a refused ticket out of the queue. Whatever is there (a link, a FIFO, a device node) is
+ * unlinked, never followed or opened; an empty directory is removed. False when something
+ * stays (a directory with content): the worker then stops rather than refuse it forever.
+ */
+async function discardTicket(paths: EnginePaths): Promise<boolean> {
+  await unlink(paths.request).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EISDIR' || e.code === 'EPERM') await rmdir(paths.request).catch(() => {});
+  });
+  return !(await lstat(paths.request).then(() => true, () => false));
+}
+
 export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
   const env = opts.env ?? process.env;
   const paths = enginePaths(opts.root);
-  await prepareRoot(paths, opts.simulate, env);
+  try {
+    await prepareRoot(paths, opts.simulate, env);
+  } catch (e) {
+    // Say why where the wizard, `status` and the console look, instead of only in the journal.
+    if (e instanceof UnsafeLayoutError) await publishRefusal(paths, e.message).catch(() => {});
+    throw e;
+  }
   const lock = await acquireLock(paths.lock);
   if (!lock) return { ran: false, recovered: null, results: [] };
   const outcome: WorkerOutcome = { ran: true, recovered: null, results: [] };
@@ -117,6 +139,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       if (opts.recoverOnly) break;
       const ticket = await readTicket(paths);
       if (!ticket) break;
+      if (ticket.kind === 'refused') {
+        // Refused whole, its reason published; the next good ticket is served as usual.
+        await engine.refuse(ticket.reason);
+        if (!(await discardTicket(paths))) break;
+        continue;
+      }
       const req = ticket.request;
       if (req.taken || (req.document === undefined && req.reset === undefined) || ticket.ageMs > TICKET_MAX_AGE_MS) {
         // A stub whose apply has ended, or a request nobody took in time.
@@ -128,6 +156,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       const resetAllowed = ticket.uid === undefined || ticket.uid === process.getuid?.();
       outcome.results.push(await engine.run(req, { reset: resetAllowed }));
     }
+    // Also after a crash between the hand-off and this point: every worker on a handed-off
+    // appliance makes sure that no secret the wizard held outlives setup.
+    if ((await engine.load()).setup === 'complete') await opts.scrubAfterHandoff?.();
     await engine.publish(true);
   } finally {
     await lock.release();

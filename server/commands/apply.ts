@@ -115,8 +115,8 @@ async function worker(ctx: CommandContext): Promise<number> {
   }
   try {
     // The wizard's side of a reset (the engine knows nothing of the wizard's files).
-    const { resetWizardFiles } = await import('../reset/wizard-files.js');
-    const outcome = await runWorker({ root: ctx.root, simulate: ctx.simulate, resetWizardFiles: resetWizardFiles(ctx.root) });
+    const { resetWizardFiles, scrubAfterHandoff } = await import('../reset/wizard-files.js');
+    const outcome = await runWorker({ root: ctx.root, simulate: ctx.simulate, resetWizardFiles: resetWizardFiles(ctx.root), scrubAfterHandoff: () => scrubAfterHandoff(ctx.root) });
     if (!outcome.ran) ctx.stderr('bowtie-setup: another worker holds the apply lock; it takes the queued request\n');
     return EXIT.ok;
   } catch (e) {

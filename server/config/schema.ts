@@ -345,3 +345,25 @@ export function crossFieldErrors(config: SiteConfig, now: Date): FieldError[] {
   }
   return errors;
 }
+
+/**
+ * Where the document holds secrets (DESIGN.md: Secrets), as paths: what leaves the wizard's
+ * draft once the worker has taken the document, and what `export` leaves out.
+ */
+export const SECRET_DOCUMENT_PATHS = [
+  ['admin', 'password'],
+  ['admin', 'password_hash'],
+  ['admin', 'console_password_hash'],
+  ['enrollment', 'token'],
+  ['tls', 'private_key'],
+] as const;
+
+/** A copy of `document` without its secrets (any shape: drafts and user documents alike). */
+export function withoutSecrets<T>(document: T): T {
+  const copy = structuredClone(document);
+  for (const [section, key] of SECRET_DOCUMENT_PATHS) {
+    const holder = (copy as Record<string, unknown> | null)?.[section];
+    if (holder && typeof holder === 'object' && !Array.isArray(holder)) delete (holder as Record<string, unknown>)[key];
+  }
+  return copy;
+}

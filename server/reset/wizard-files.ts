@@ -17,7 +17,7 @@
  * file of a sane size.
  */
 import { constants } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wipeDirectory } from '../apply/files.js';
 import type { KeptDocument } from '../apply/fragment-value.js';
@@ -25,6 +25,7 @@ import type { ResetMode } from '../apply/types.js';
 import { cloudInitResultPath } from '../auth/cloud-init-result.js';
 import { formatSetupCode, generateSetupCode, setupCodePath } from '../auth/setup-code.js';
 import { MARKER_DIR } from '../cloud-init/state-files.js';
+import { STATE_DIR } from '../nix/paths.js';
 import { type Draft, draftPath, emptyDraft } from '../steps/draft.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { giveToDirectoryOwner } from '../system/owner.js';
@@ -36,9 +37,7 @@ export function resetWizardFiles(root: string): (mode: ResetMode, kept: KeptDocu
     if (mode === 'factory') {
       await rm(draftPath(root), { force: true });
       await rm(setupCodePath(root), { force: true });
-      // Emptied, not removed: their owners and modes come from the NixOS module. The wizard's
-      // certificate by name: root does not walk a directory the wizard owns (wipeDirectory).
-      for (const name of WIZARD_TLS_FILES) await rm(join(wizardTlsDir(root), name), { force: true });
+      await removeWizardTls(root);
       await wipeDirectory(join(root, MARKER_DIR), []);
       return;
     }
@@ -46,6 +45,48 @@ export function resetWizardFiles(root: string): (mode: ResetMode, kept: KeptDocu
     await writeWizardDraft(root, { ...emptyDraft(), document: kept ? structuredClone(kept) : {} });
     await writeWizardFile(setupCodePath(root), `${formatSetupCode(generateSetupCode())}\n`);
   };
+}
+
+/**
+ * After hand-off the wizard stands down for good: its draft (which held the token, the key and
+ * the admin's hash until the worker took them), its setup code, and cloud-init's prefill for it
+ * go. Idempotent; by name only (web/ itself sits in root's directory, so it cannot be swapped for
+ * a link, and removing a name never follows one).
+ */
+export async function scrubAfterHandoff(root: string): Promise<void> {
+  await rm(draftPath(root), { force: true });
+  await rm(setupCodePath(root), { force: true });
+  await rm(cloudInitResultPath(root), { force: true });
+}
+
+/**
+ * Empties the wizard's certificate directory. It is the wizard's own (web/tls), so the wizard
+ * could swap it for a link to any directory between a check and a removal: it is first moved
+ * out of the wizard's reach, into root's state directory on the same file system, and only
+ * then looked at. A link is removed as a link; a directory loses the two files by name and is
+ * put back (its owner and mode come from the NixOS module).
+ */
+async function removeWizardTls(root: string): Promise<void> {
+  const tls = wizardTlsDir(root);
+  const quarantine = await mkdtemp(join(root, STATE_DIR, '.quarantine-'));
+  try {
+    const held = join(quarantine, 'tls');
+    try {
+      await rename(tls, held);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const st = await lstat(held);
+    if (!st.isDirectory()) {
+      await rm(held, { force: true });
+      return;
+    }
+    for (const name of WIZARD_TLS_FILES) await rm(join(held, name), { force: true });
+    await rename(held, tls).catch(() => rm(held, { recursive: true, force: true }));
+  } finally {
+    await rm(quarantine, { recursive: true, force: true });
+  }
 }
 
 /** Largest draft root reads for the wizard (a draft is a few kilobytes). */

@@ -336,7 +336,7 @@ function evaluate(action) {
       for (const line of (parse.stderr || 'error: syntax error').trimEnd().split('\n')) nixMsg(line, 0);
       process.exit(1);
     }
-    const value = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', `(import ${p.fragment}).bowtie.site or null`], {
+    const value = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', '{ f }: (import f).bowtie.site or null', '--argstr', 'f', p.fragment], {
       encoding: 'utf8',
       env: { PATH: env.PATH ?? '', NIX_PATH: '' },
     });

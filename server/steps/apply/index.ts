@@ -19,6 +19,7 @@ import type { FormStep } from '../step.js';
 import { doneSteps } from '../wizard.js';
 import type { SessionStore } from '../../web/session.js';
 import { controllerUrl, isRunning, logBlock, statusBlock, type Continuation } from './view.js';
+import { withoutSecrets } from '../../config/schema.js';
 
 export const LOG_LINES = 200;
 
@@ -69,6 +70,11 @@ ${statusBlock(status, continuation(req, res, status))}
       if (statusOf(e) === 409) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
       throw e;
     }
+    // The ticket carries the secrets to the worker; the draft keeps none of them (should the
+    // apply fail, the review page asks for them again).
+    await deps.drafts.update((d) => {
+      d.document = withoutSecrets(d.document);
+    });
     res.redirect(303, '/apply');
   });
 
