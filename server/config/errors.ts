@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type { FieldError } from './schema.js';
 
 /** A dotted field path as used in error lines and as web form field names ("network.dns.0"). */
+/** Setting names as the document spells them: lower-case snake_case. */
+const SAFE_KEY = /^[a-z][a-z0-9_]{0,39}$/;
+
 export function pathText(path: ReadonlyArray<PropertyKey>): string {
   return path.map(String).join('.') || '(document)';
 }
@@ -41,7 +44,10 @@ export function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError
         break;
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          out.push({ path: pathText([...issue.path, key]), message: 'is not a known setting' });
+          // A typo can turn a value into a key (`{password:Secret}`, no space after the colon):
+          // only a name that looks like a setting's name is repeated back.
+          if (SAFE_KEY.test(key)) out.push({ path: pathText([...issue.path, key]), message: 'is not a known setting' });
+          else out.push({ path: issue.path.length ? pathText(issue.path) : '(top level)', message: 'has an unknown setting whose name is not shown (it looks like it may hold a value: check for a missing space after a colon)' });
         }
         break;
       case 'invalid_value':

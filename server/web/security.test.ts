@@ -2,6 +2,8 @@
  * Table-driven security checks over every route the router has (listed from the app itself,
  * so a new route is covered without editing this file).
  */
+import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type express from 'express';
 import { AFTER_SETUP_ROUTES } from '../app.js';
@@ -125,18 +127,69 @@ describe('unlock rate limit', () => {
     for (let i = 0; i < 12; i++) await w.unlocked();
   });
 
-  it('has a global cap over all clients', async () => {
-    w = createWizard({ deps: { rateLimit: { perClient: 1000, global: 3 } } });
-    for (let i = 0; i < 3; i++) {
-      const c = w.client();
-      await c.get('/unlock');
-      expect((await c.post('/unlock', { code: 'WRONG' })).status).toBe(401);
+  it('cannot be denied: 100 wrong codes from 10 addresses, then the right code from an 11th unlocks', async () => {
+    w = createWizard();
+    const server = w.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (let a = 2; a < 12; a++) {
+        const guesser = new AddressClient(port, `127.0.0.${a}`);
+        await guesser.get('/unlock');
+        for (let i = 0; i < 10; i++) expect((await guesser.post('/unlock', { code: 'AAAA-AAAA-AAAA-AAAA' })).status).toBe(401);
+        // The guesser itself is slowed down.
+        expect((await guesser.post('/unlock', { code: 'AAAA-AAAA-AAAA-AAAA' })).status).toBe(429);
+      }
+      const owner = new AddressClient(port, '127.0.0.99');
+      await owner.get('/unlock');
+      expect((await owner.post('/unlock', { code: formatSetupCode(w.code) })).status).toBe(303);
+    } finally {
+      server.close();
     }
-    const c = w.client();
-    await c.get('/unlock');
-    expect((await c.post('/unlock', { code: 'WRONG' })).status).toBe(429);
   });
 });
+
+/** A client that sends from a given loopback address (the limiter keys on the socket's address). */
+class AddressClient {
+  private cookies = '';
+  private csrf = '';
+  constructor(private readonly port: number, private readonly localAddress: string) {}
+  get(path: string) {
+    return this.send('GET', path);
+  }
+  post(path: string, fields: Record<string, string>) {
+    const body = new URLSearchParams({ _csrf: this.csrf, ...fields }).toString();
+    return this.send('POST', path, body);
+  }
+  private send(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          localAddress: this.localAddress,
+          method,
+          path,
+          headers: { Host: '127.0.0.1', Cookie: this.cookies, ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } : {}) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+            if (set.length) this.cookies = set.join('; ');
+            const m = /name="_csrf" value="([^"]+)"/.exec(text);
+            if (m) this.csrf = m[1]!;
+            resolve({ status: res.statusCode ?? 0, text });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
 
 describe('sessions', () => {
   it('end after the idle timeout', async () => {

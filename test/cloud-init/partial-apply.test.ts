@@ -178,9 +178,11 @@ describe('when the health gate fails', () => {
     wizard = createWizard({ cloudInit: result });
     const c = wizard.client();
     const page = await c.get('/unlock');
-    expect(page.text).toContain('could not be applied');
-    expect(page.text).toContain('gateway (10.0.0.1 does not answer)');
+    expect(page.text).toContain('Unlock to see what was wrong');
     expect((await c.post('/unlock', { email: 'lab@example.com', password: PASSWORD })).status).toBe(303);
+    const details = await c.get('/user-data');
+    expect(details.text).toContain('could not be applied');
+    expect(details.text).toContain('gateway (10.0.0.1 does not answer)');
 
     // Not retried at every boot; --force retries (here the gateway answers now).
     expect(await boot('i-1', STATIC)).toBe(EXIT.ok);

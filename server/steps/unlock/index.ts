@@ -32,6 +32,21 @@ function rejectedUserData(cloudInit: CloudInitResult | null): SafeHtml {
 <p>Nothing from it was applied. Finish the setup here instead, or fix the user data and deploy again.</p></div>`;
 }
 
+/**
+ * Before unlock, only that there was a problem: the details name the document's fields and its
+ * problems, which are for the person who deployed the appliance (docs/decisions/0620).
+ */
+function userDataNotice(cloudInit: CloudInitResult | null): SafeHtml {
+  if (!hasUserDataProblem(cloudInit)) return html``;
+  return html`<div class="notice" role="status"><p>Cloud-init user data for this appliance could not be used. Unlock to see what was wrong.</p></div>`;
+}
+
+function hasUserDataProblem(cloudInit: CloudInitResult | null): boolean {
+  if (cloudInit?.status === 'rejected') return true;
+  const a = cloudInit?.status === 'prefilled' ? cloudInit.activation : null;
+  return !!a && (a.outcome === 'rolled-back' || a.outcome === 'not-started');
+}
+
 /** A partial document from user data whose settings could not be applied (docs/decisions/0512). */
 function failedActivation(cloudInit: CloudInitResult | null): SafeHtml {
   const a = cloudInit?.status === 'prefilled' ? cloudInit.activation : null;
@@ -56,8 +71,7 @@ function unlockPage(claim: Claim, cloudInit: CloudInitResult | null, csrf: strin
       : html`${field({ name: 'email', label: 'Admin email address', type: 'email', value: email, autocomplete: 'username', required: true })}
 ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true, errors: failed ? ['email address or password is wrong'] : [] })}`;
   const main = html`<h1>Set up this controller</h1>
-${rejectedUserData(cloudInit)}
-${failedActivation(cloudInit)}
+${userDataNotice(cloudInit)}
 ${
   claim.kind === 'admin'
     ? html`<p>This appliance was pre-configured by cloud-init user data, which names its administrator. Sign in as that administrator to finish the setup.</p>`
@@ -77,6 +91,19 @@ export function unlockRoutes(u: UnlockDeps): Router {
     res.redirect(303, req.session ? stepPath(await u.firstOpenStep()) : '/unlock');
   });
 
+  // What was wrong with the user data, for an unlocked session only.
+  router.get('/user-data', async (req, res) => {
+    if (!req.session) return res.redirect(303, '/unlock');
+    sendPage(res, 200, {
+      title: 'Cloud-init user data',
+      main: html`<h1>Cloud-init user data</h1>
+${rejectedUserData(u.cloudInit)}
+${failedActivation(u.cloudInit)}
+${hasUserDataProblem(u.cloudInit) ? html`` : html`<p>The user data was used as it was given.</p>`}
+<p><a class="button primary" href="${stepPath(await u.firstOpenStep())}">Continue the setup</a></p>`,
+    });
+  });
+
   router.get('/unlock', async (req, res) => {
     if (req.session) return res.redirect(303, stepPath(await u.firstOpenStep()));
     sendPage(res, 200, unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, false));
@@ -91,7 +118,7 @@ export function unlockRoutes(u: UnlockDeps): Router {
   router.post('/unlock', ...u.rateLimit, async (req, res) => {
     if (await claimMatches(u.claim, req.form!)) {
       u.sessions.create(res);
-      return res.redirect(303, stepPath(await u.firstOpenStep()));
+      return res.redirect(303, hasUserDataProblem(u.cloudInit) ? '/user-data' : stepPath(await u.firstOpenStep()));
     }
     const page = unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, true, req.form!.text('email'));
     sendPage(res, 401, page);

@@ -41,13 +41,20 @@ describe('unlock', () => {
     expect(res.headers.location).toBe('/unlock');
   });
 
-  it('shows rejected user data on the first page', async () => {
+  it('says that user data was rejected, and shows why only after unlock', async () => {
     w = createWizard({
       cloudInit: { instance_id: 'i-1', status: 'rejected', errors: [{ path: 'network.ipv4.gateway', message: 'not in 10.0.0.0/24' }], prefill: null },
     });
-    const page = await w.client().get('/unlock');
-    expect(page.text).toContain('user data was rejected:');
-    expect(page.text).toContain('network.ipv4.gateway: not in 10.0.0.0/24');
+    const c = w.client();
+    const page = await c.get('/unlock');
+    expect(page.text).toContain('could not be used. Unlock to see what was wrong');
+    expect(page.text).not.toContain('network.ipv4.gateway');
+    expect((await c.get('/user-data')).headers.location).toBe('/unlock');
+    const unlocked = await c.post('/unlock', { code: formatSetupCode(w.code) });
+    expect(unlocked.headers.location).toBe('/user-data');
+    const details = await c.get('/user-data');
+    expect(details.text).toContain('user data was rejected:');
+    expect(details.text).toContain('network.ipv4.gateway: not in 10.0.0.0/24');
   });
 
   it('is pre-claimed by the admin from cloud-init: email and password, not the setup code', async () => {
@@ -83,10 +90,15 @@ describe('unlock', () => {
         activation: { outcome: 'rolled-back', configures: ['hostname', 'network.ipv4'], generation: 1, reason: 'activation failed in confirm: the health gate did not pass: gateway (10.0.0.1 does not answer)' },
       },
     });
-    const page = await w.client().get('/unlock');
-    expect(page.text).toContain('could not be applied');
-    expect(page.text).toContain('hostname, network.ipv4: activation failed in confirm');
+    const c = w.client();
+    const page = await c.get('/unlock');
+    expect(page.text).toContain('Unlock to see what was wrong');
+    expect(page.text).not.toContain('activation failed');
     expect(page.text).toContain('name="email"');
+    expect((await c.post('/unlock', { email: 'ops@example.com', password: 'correct-horse-battery' })).headers.location).toBe('/user-data');
+    const details = await c.get('/user-data');
+    expect(details.text).toContain('could not be applied');
+    expect(details.text).toContain('hostname, network.ipv4: activation failed in confirm');
   });
 
   it('is not pre-claimed by a prefill without an admin', async () => {
