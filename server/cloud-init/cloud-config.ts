@@ -12,6 +12,7 @@
 import { isAlias, isMap, isPair, isScalar, parseDocument, type Pair } from 'yaml';
 import { decodeUtf8, readDocument, type ReadResult } from '../config/read.js';
 import type { FieldError } from '../config/schema.js';
+import { nestingProblem } from '../config/input-bounds.js';
 
 export const KEY = 'bowtie_setup';
 
@@ -34,6 +35,9 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
   });
   const text = decodeUtf8(bytes);
   if (text === null) return invalid('is not valid UTF-8');
+  // Before any parser: deep nesting costs them memory out of all proportion to its size.
+  const deep = nestingProblem(text);
+  if (deep) return invalid(deep);
   if (format === 'json') {
     try {
       JSON.parse(text);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { MAX_USER_DATA_BYTES } from './limits.js';
 import { DEFAULT_IMDS_URL, instanceIdProblem, readImds, type ImdsOptions } from './imds.js';
+import { nestingProblem } from '../config/input-bounds.js';
 
 export const CLOUD_INIT_USER_DATA = '/var/lib/cloud/instance/user-data.txt';
 export const CLOUD_INIT_INSTANCE_ID = '/var/lib/cloud/data/instance-id';
@@ -84,7 +85,9 @@ function firstLine(bytes: Buffer | null): string | null {
 /** NoCloud meta-data is YAML (or JSON) with `instance-id`; cloud-init defaults it to "nocloud". */
 export function nocloudInstanceId(metaData: Buffer): string {
   try {
-    const doc = parseDocument(metaData.toString('utf8'), { version: '1.1', uniqueKeys: false, logLevel: 'error' });
+    const source = metaData.toString('utf8');
+    if (nestingProblem(source)) return 'nocloud';
+    const doc = parseDocument(source, { version: '1.1', uniqueKeys: false, logLevel: 'error' });
     const value = doc.errors.length === 0 ? (doc.toJS({ maxAliasCount: 10 }) as Record<string, unknown> | null) : null;
     const id = value && typeof value === 'object' ? value['instance-id'] : undefined;
     const text = typeof id === 'string' || typeof id === 'number' ? String(id).trim() : '';

@@ -1,4 +1,5 @@
 import { parseDocument as parseYaml } from 'yaml';
+import { nestingProblem } from './input-bounds.js';
 import { MAX_DOCUMENT_BYTES } from './limits.js';
 import type { FieldError } from './schema.js';
 
@@ -29,6 +30,8 @@ export function readDocument(bytes: Uint8Array, format: 'yaml' | 'json' | 'auto'
   const source = decodeUtf8(bytes);
   if (source === null) return fail('is not valid UTF-8');
   if (source.includes('\0')) return fail('must not contain NUL characters');
+  const deep = nestingProblem(source);
+  if (deep) return fail(deep);
   const looksJson = /^\s*[{[]/.test(source);
   if (format === 'json' || (format === 'auto' && looksJson)) {
     try {
