@@ -35,7 +35,9 @@ export function loadSteps(): Promise<StepsModule> {
 }
 
 /** Routes that stay after setup completes: the last status and the confirm of a running apply. */
+/** What still answers once setup is complete: the apply page's reads, and Confirm (its POST). */
 export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm']);
+const AFTER_SETUP_POSTS = new Set(['/apply/confirm']);
 
 export interface AppDeps extends WizardDeps {
   claim: Claim;
@@ -86,7 +88,8 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use(async (req: Request, _res: Response, next: NextFunction) => {
     // Sessions stay: the admin's browser may still be showing the final apply status.
-    if (!AFTER_SETUP_ROUTES.has(req.path) && (await setupComplete())) {
+    const allowed = AFTER_SETUP_ROUTES.has(req.path) && (req.method === 'GET' || req.method === 'HEAD' || AFTER_SETUP_POSTS.has(req.path));
+    if (!allowed && (await setupComplete())) {
       throw new HttpError(410, `Setup is complete. The controller's interface is at ${controllerUrl(req)}`, { title: 'Setup is complete' });
     }
     next();

@@ -24,6 +24,7 @@ import { cachedInterfaces } from '../system/interfaces.js';
 import { prepareWebLayout } from '../system/state-layout.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
+import { limitServer, tlsServerOptions } from '../web/server-limits.js';
 
 export interface ListenAddress {
   host: string;
@@ -155,7 +156,8 @@ export const serveCommand: Command = {
     });
 
     const listen = opts.listen ?? (simulate ? { host: '127.0.0.1', port: 8443 } : { host: '0.0.0.0', port: 443 });
-    const https = createHttpsServer({ key: certificate.keyPem, cert: certificate.certPem, minVersion: 'TLSv1.2' }, app);
+    const https = createHttpsServer({ key: certificate.keyPem, cert: certificate.certPem, ...tlsServerOptions() }, app);
+    limitServer(https);
     let port: number;
     try {
       port = await listenOn(https, listen.host, listen.port);
@@ -178,6 +180,7 @@ export const serveCommand: Command = {
         const target = `https://${isIP(h) === 6 ? `[${h}]` : h}${port === 443 ? '' : `:${port}`}/`;
         res.writeHead(308, { Location: target, 'Content-Type': 'text/plain; charset=utf-8' }).end(`${target}\n`);
       });
+      limitServer(redirect);
       redirectListening = await listenOn(redirect, listen.host, redirectPort);
     }
 

@@ -215,19 +215,23 @@ describe('sessions', () => {
 });
 
 describe('after setup is complete', () => {
-  it('every wizard route answers 410 with a pointer to the controller, except the apply status and confirm (and the stylesheet)', async () => {
+  it('every wizard route answers 410 with a pointer to the controller, except reading the apply status and Confirm (and the stylesheet)', async () => {
     w = createWizard();
     const c = await w.unlocked();
     w.apply.current = idleStatus({ setupComplete: true });
     await new Promise((r) => setTimeout(r, 1100)); // the probe reads the status at most once a second
     for (const r of routes.filter((r) => !r.path.startsWith('/assets/'))) {
       const res = r.method === 'GET' ? await c.get(r.path) : await c.post(r.path);
-      if (AFTER_SETUP_ROUTES.has(r.path)) expect(res.status, `${r.method} ${r.path}`).not.toBe(410);
+      const stillAnswers = AFTER_SETUP_ROUTES.has(r.path) && (r.method === 'GET' || r.path === '/apply/confirm');
+      if (stillAnswers) expect(res.status, `${r.method} ${r.path}`).not.toBe(410);
       else {
         expect(res.status, `${r.method} ${r.path}`).toBe(410);
         expect(res.text).toContain('https://127.0.0.1');
       }
     }
+    // A surviving session can no longer start an apply.
+    expect((await c.post('/apply')).status).toBe(410);
+    expect(w.apply.started).toEqual([]);
     // The session survives the 410s: the final status stays readable.
     expect((await c.get('/apply')).status).toBe(200);
   });
