@@ -17,6 +17,9 @@ import { prepareRootLayout, UnsafeLayoutError, WORKER_LAYOUT } from '../system/s
 import { fetchMetadata, MetadataInvalidError, MetadataUnavailableError } from './metadata.js';
 import { releaseSchema, updateConfigSchema, type Release, type UpdateConfig } from './schema.js';
 import type { CommandOutcome, UpdateSystem } from './system.js';
+import { clearUpdateJournal, readUpdateJournal, writeUpdateJournal, type UpdateJournal } from './journal.js';
+import { crashFromEnv } from '../apply/worker.js';
+import type { CrashPoint } from '../apply/files.js';
 import { compareVersions } from './version-order.js';
 
 /** Where the NixOS modules put the files the updater reads (relative to --root). */
@@ -41,6 +44,8 @@ export interface UpdateOptions {
   check: boolean;
   /** Time between health probes (tests shorten it). */
   pollIntervalMs?: number;
+  /** Test hook: the fault-injection tests kill the updater at these named points. */
+  crash?: CrashPoint;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -91,6 +96,15 @@ async function update(options: UpdateOptions, system: UpdateSystem): Promise<num
     stderr(`bowtie-setup update: ${e.message}\n`);
     return UPDATE_EXIT.applyFailed;
   }
+  const crash = options.crash ?? crashFromEnv(process.env);
+  let journal: UpdateJournal | null;
+  try {
+    journal = await readUpdateJournal(root);
+  } catch (e) {
+    stderr(`bowtie-setup update: ${(e as Error).message}\n`);
+    return UPDATE_EXIT.applyFailed;
+  }
+  if (journal) return recoverInterrupted(options, system, journal, crash);
   let config: UpdateConfig;
   let current: Release;
   try {
@@ -164,37 +178,70 @@ async function update(options: UpdateOptions, system: UpdateSystem): Promise<num
   const lock = await system.lock({ from: current.version, to: next.version });
   if (!lock.ok) return refuseBusy(options, lock.reason);
   try {
-    return await switchAndCheck(options, system, config, current, next);
+    return await switchAndCheck(options, system, config, current, next, crash);
   } finally {
     await lock.release();
   }
 }
 
 /** Under the apply lock: switch, check health, roll back when it is not healthy. */
-async function switchAndCheck(options: UpdateOptions, system: UpdateSystem, config: UpdateConfig, current: Release, next: Release): Promise<number> {
-  const { stdout, stderr } = options;
+async function switchAndCheck(options: UpdateOptions, system: UpdateSystem, config: UpdateConfig, current: Release, next: Release, crash: CrashPoint): Promise<number> {
+  const { root, stdout, stderr } = options;
   const previous = await system.currentGeneration();
   if (previous === null) {
     stderr('bowtie-setup update: the system profile has no current generation to come back to; nothing changed\n');
     return UPDATE_EXIT.applyFailed;
   }
+  // Journaled before it acts: a kill from here on is rolled back by the next start.
+  const journal: UpdateJournal = { previous, from: current.version, to: next.version, step: 'switch', startedAt: new Date().toISOString() };
+  await writeUpdateJournal(root, journal);
+  crash('update:switch:journaled');
   stdout(`switching to ${next.version} (rebuilding with the site configuration)\n`);
   const switched = await system.switchTo(next);
+  crash('update:switch:done');
   if (!switched.ok) {
     // nixos-rebuild moves the profile before it activates: either one means the new system
     // may (partly) run and the previous one must be brought back.
     const touched = (await system.currentGeneration()) !== previous || !(await system.runs(previous));
     if (!touched) {
+      await clearUpdateJournal(root);
       stderr(`bowtie-setup update: nixos-rebuild switch ${switched.summary} before activation; ${current.version} still runs${tailText(switched)}\n`);
       return UPDATE_EXIT.applyFailed;
     }
-    return rollBack(options, system, previous, `nixos-rebuild switch ${switched.summary}${tailText(switched)}`, current.version);
+    return rollBack(options, system, journal, `nixos-rebuild switch ${switched.summary}${tailText(switched)}`, crash);
   }
-
+  await writeUpdateJournal(root, { ...journal, step: 'health' });
+  crash('update:health:journaled');
   const problem = await waitHealthy(config, system, options.pollIntervalMs ?? 2000);
-  if (problem !== null) return rollBack(options, system, previous, `health check failed: ${problem}`, current.version);
+  if (problem !== null) return rollBack(options, system, journal, `health check failed: ${problem}`, crash);
+  crash('update:health:done');
+  await clearUpdateJournal(root);
   stdout(`updated to ${next.version} (generation ${(await system.currentGeneration()) ?? '?'})\n`);
   return UPDATE_EXIT.ok;
+}
+
+/**
+ * An update was killed between journaling a step and finishing: whatever it got to, the
+ * previous generation is brought back (it is the one known to work), under the apply lock. The
+ * next scheduled run tries the update again.
+ */
+async function recoverInterrupted(options: UpdateOptions, system: UpdateSystem, journal: UpdateJournal, crash: CrashPoint): Promise<number> {
+  const lock = await system.lock({ from: journal.from, to: journal.to });
+  if (!lock.ok) return refuseBusy(options, lock.reason);
+  try {
+    await system.prepare();
+    const why = `the update from ${journal.from} to ${journal.to} was interrupted (${journal.step})`;
+    const generation = await system.currentGeneration();
+    if (generation === journal.previous && (await system.runs(journal.previous)) && journal.step === 'switch') {
+      // Killed before nixos-rebuild moved the profile (and so before the boot default changed).
+      await clearUpdateJournal(options.root);
+      options.stderr(`bowtie-setup update: ${why} before the switch; ${journal.from} still runs; the next run tries again\n`);
+      return UPDATE_EXIT.applyFailed;
+    }
+    return await rollBack(options, system, journal, why, crash);
+  } finally {
+    await lock.release();
+  }
 }
 
 function refuseBusy(options: UpdateOptions, reason: string): number {
@@ -220,7 +267,10 @@ async function waitHealthy(config: UpdateConfig, system: UpdateSystem, intervalM
   }
 }
 
-async function rollBack(options: UpdateOptions, system: UpdateSystem, previous: number, why: string, version: string): Promise<number> {
+async function rollBack(options: UpdateOptions, system: UpdateSystem, journal: UpdateJournal, why: string, crash: CrashPoint): Promise<number> {
+  const { previous, from: version } = journal;
+  await writeUpdateJournal(options.root, { ...journal, step: 'rollback' });
+  crash('update:rollback:journaled');
   options.stderr(`bowtie-setup update: ${why}\nrolling back to the previous generation (${previous})\n`);
   const rolled = await system.rollbackTo(previous).catch((e: Error): CommandOutcome => ({ ok: false, exitCode: null, summary: `could not start (${e.message})`, tail: [] }));
   const now = await system.currentGeneration();
@@ -230,6 +280,8 @@ async function rollBack(options: UpdateOptions, system: UpdateSystem, previous: 
     );
     return UPDATE_EXIT.rollbackFailed;
   }
+  crash('update:rollback:done');
+  await clearUpdateJournal(options.root);
   options.stderr(`bowtie-setup update: rolled back; ${version} runs again (generation ${previous})\n`);
   return UPDATE_EXIT.applyFailed;
 }

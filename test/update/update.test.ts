@@ -325,3 +325,42 @@ describe('bowtie-setup update on the command line', () => {
     expect(profile()).toBe('system-2-link');
   });
 });
+
+describe('bowtie-setup update killed at each step (docs/decisions/0621)', () => {
+  const run = promisify(execFile);
+  const cli = (env: Record<string, string> = {}) => run(process.execPath, [CLI, '--root', root, '--simulate', 'update'], { env: updateEnv(env) });
+  const boot = () => readFileSync(join(root, 'boot/default-generation'), 'utf8').trim();
+  const journal = () => existsSync(join(root, 'var/lib/bowtie-setup/update-journal.json'));
+
+  /** Old or new, never a mix: the profile, the running system and the boot default agree. */
+  function whole(): number {
+    const n = Number(/^system-(\d+)-link$/.exec(profile())![1]);
+    expect(active()).toBe(generationSystem(n));
+    expect(boot()).toBe(String(n));
+    return n;
+  }
+
+  it.each([
+    ['update:switch:journaled', {}],
+    ['update:switch:done', {}],
+    ['update:health:journaled', {}],
+    ['update:health:done', {}],
+    ['update:rollback:journaled', { BOWTIE_SIM_UNIT_STATE: 'failed' }],
+    ['update:rollback:done', { BOWTIE_SIM_UNIT_STATE: 'failed' }],
+  ] as [string, Record<string, string>][])('kill -9 at %s: old or new, then the next start rolls back, then the update applies', async (at, env) => {
+    await expect(cli({ ...env, BOWTIE_SETUP_TEST_CRASH_AT: at })).rejects.toMatchObject({ signal: 'SIGKILL' });
+    expect([1, 2]).toContain(whole());
+    expect(journal()).toBe(true);
+    // The next start finds the journal and brings back the generation that ran before.
+    const next = await cli().catch((e: { code: number; stderr: string }) => e);
+    expect((next as { code?: number }).code).toBe(UPDATE_EXIT.applyFailed);
+    expect((next as { stderr: string }).stderr).toMatch(/was interrupted/);
+    expect(whole()).toBe(1);
+    expect(journal()).toBe(false);
+    // And the one after that updates as usual.
+    const { stdout } = await cli();
+    expect(stdout).toContain('updated to 1.9.0');
+    expect(whole()).toBeGreaterThan(1);
+    expect(journal()).toBe(false);
+  }, 60_000);
+});
