@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { CommandContext, CommandEntry } from './commands/context.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { VERSION } from './version.js';
+import { printable } from './system/boundary-file.js';
 
 /**
  * Every command, in the order --help lists them. A command's module is loaded only when it runs:
@@ -133,7 +134,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return await (await command.load()).run(ctx);
   } catch (e) {
     if (e instanceof UsageError) return usage(io, e.message);
-    throw e;
+    // Never a stack trace for an operator: one line per problem, in printable text. A bug
+    // shows its stack only when asked for (BOWTIE_SETUP_DEBUG=1).
+    const message = e instanceof Error ? e.message : String(e);
+    for (const line of message.split('\n').filter((l) => l.trim() !== '')) io.stderr(`bowtie-setup ${name}: ${printable(line, 2000)}\n`);
+    if (process.env.BOWTIE_SETUP_DEBUG === '1' && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+    // By name: importing the engine's errors here would load the engine for every command.
+    return e instanceof Error && e.name === 'ApplyRefusedError' ? EXIT.applyFailed : EXIT.invalid;
   }
 }
 

@@ -33,3 +33,12 @@ export class ApplyInvalidError extends ApplyError {
 export class ApplyConfirmError extends ApplyError {
   override readonly status = 409;
 }
+
+/** The worker refused to act on the request (an unsafe layout, a ticket it could not accept). */
+export class ApplyRefusedError extends ApplyError {
+  override readonly status = 503;
+  override readonly name = 'ApplyRefusedError';
+  constructor(readonly reason: string) {
+    super(`the apply service refused the request: ${reason}`);
+  }
+}

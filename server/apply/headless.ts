@@ -12,7 +12,7 @@ import { FRAGMENT_PATH, SECRET_FILES } from '../nix/paths.js';
 import { renderFragment } from '../nix/render.js';
 import { createProbes } from '../system/probes.js';
 import { computeNewUrl } from './engine.js';
-import { ApplyBusyError } from './errors.js';
+import { ApplyBusyError, ApplyRefusedError } from './errors.js';
 import { readStatus } from './client.js';
 import { unifiedDiff } from './diff.js';
 import { sha256 } from './journal.js';
@@ -53,7 +53,8 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   if (before.update) throw new ApplyBusyError(strip(before), before.update);
   const id = newApplyId();
   const what = opts.reset ? { reset: opts.reset } : { document: opts.document };
-  const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, ...what });
+  const createdAt = new Date().toISOString();
+  const queued = await createTicket(p, { id, createdAt, source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, ...what });
   if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));
   // An update that took the lock meanwhile: it looks for tickets after publishing itself, so
   // one of us sees the other (update-lock.ts).
@@ -81,6 +82,11 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
         // unref: once the worker is gone this timer must not keep the CLI alive for 10 s.
         await Promise.race([waitExit(child), new Promise((r) => setTimeout(r, 10_000).unref())]);
         return s.last;
+      }
+      // A worker that refused to run (an unsafe layout) said why: say it, do not retry.
+      if (s.refusal && Date.parse(s.refusal.at) >= Date.parse(createdAt) && s.phase === 'idle') {
+        await removeTicket(p, id);
+        throw new ApplyRefusedError(s.refusal.reason);
       }
       // Our worker may have found the lock taken: then the holder runs our request.
       if (exited && !lockAlive(await readLock(p.lock))) break;

@@ -27,20 +27,21 @@ export const statusCommand: Command = {
       status.setupComplete = fresh.setup === 'complete';
       status.last = fresh.last ?? status.last;
       if (!fresh.apply && status.phase !== 'queued') status.phase = 'idle';
-      status.next = status.phase === 'idle' ? (update ? `wait: ${describeUpdate(update)}` : nextHint(fresh, 'idle')) : status.next;
+      status.next = status.phase === 'idle' ? (update ? `wait: ${describeUpdate(update)}` : status.refusal ? status.next : nextHint(fresh, 'idle')) : status.next;
     }
     if (json) {
       ctx.stdout(`${JSON.stringify({ ...status, setup: fresh?.setup ?? null, update: update ? { since: update.since, from: update.from, to: update.to, pid: update.pid } : null }, null, 2)}\n`);
       return EXIT.ok;
     }
     const lines: string[] = [];
-    lines.push(`setup:       ${fresh?.setup ?? (status.setupComplete ? 'complete' : 'unknown (state not readable)')}`);
+    lines.push(`setup:       ${fresh?.setup ?? (status.setupComplete ? 'complete' : status.refusal ? 'unknown (see "refused" below)' : 'unknown (state not readable)')}`);
     if (status.phase === 'idle') lines.push('apply:       none running');
     else {
       const counts = formatProgress(status.progress);
       lines.push(`apply:       ${status.id ?? '?'} from ${status.source ?? '?'}: ${status.phase}${counts ? `, ${counts}` : ''}${status.progress.activity ? ` (${status.progress.activity})` : ''}`);
       if (status.confirmDeadline) lines.push(`confirm by:  ${status.confirmDeadline} (${status.confirmSecondsLeft ?? 0} s left)${status.newUrl ? ` at ${status.newUrl}` : ''}`);
     }
+    if (status.refusal) lines.push(`refused:     ${status.refusal.reason} (at ${status.refusal.at})`);
     if (update) lines.push(`update:      ${update.from} -> ${update.to}, in progress since ${update.since} (pid ${update.pid})`);
     if (recovered) lines.push('recovered:   an interrupted apply was finished just now');
     if (status.generation !== null) lines.push(`generation:  ${status.generation} (boot default)`);

@@ -247,3 +247,40 @@ describe('a ticket the worker never takes', () => {
     expect((await readTicket(p))?.kind).toBe('ok');
   });
 });
+
+describe('a worker that refuses its layout', () => {
+  it('publishes why; the wizard withdraws its request and says so instead of restarting the worker every 2 s', async () => {
+    const { createApplyClient } = await import('../../server/apply/client.js');
+    const { spawnWorker } = await import('../../server/apply/launch.js');
+    const root = cloneRoot(template);
+    const p = enginePaths(root);
+    rmSync(p.logsDir, { recursive: true, force: true });
+    symlinkSync(canary, p.logsDir);
+    let starts = 0;
+    const c = createApplyClient({
+      root,
+      simulate: true,
+      startWorker: async () => {
+        starts++;
+        spawnWorker(root, true, testEnv()).unref();
+      },
+    });
+    await c.start({ document: fixtureDoc('new'), source: 'web', confirm: 'interactive' });
+    let s = await c.status();
+    const deadline = Date.now() + 60_000;
+    while (!s.refusal && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      s = await c.status();
+    }
+    expect(s.refusal?.reason).toMatch(/symbolic link/);
+    expect(s.phase).toBe('idle');
+    expect(s.next).toMatch(/refused the request.*systemctl status bowtie-setup-apply\.service/);
+    expect(await readTicket(p)).toBeNull();
+    // Reading the status again, past the client's 2 s throttle, does not start the worker again.
+    const started = starts;
+    await new Promise((r) => setTimeout(r, 2100));
+    for (let i = 0; i < 5; i++) await c.status();
+    expect(starts).toBe(started);
+    expect(tree(canary).size).toBe(2 + 1);
+  }, 90_000);
+});
