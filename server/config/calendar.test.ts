@@ -39,3 +39,12 @@ describe('time spans', () => {
     expect(timespanProblem('8d')).toMatch(/one week/);
   });
 });
+
+describe('control characters (one unit-file line)', () => {
+  it.each(['Mon\n03:00', 'Mon\t03:00', 'daily\r', 'Mon 03:00\u0000', '\u001b[2Jdaily', 'daily\u2028', 'Sun *-*-* 03:00:00\u0085'])('calendar %j is refused', (s) => {
+    expect(calendarProblem(s)).toBe('must be one line without control characters (no tabs or line breaks)');
+  });
+  it.each(['1h\n', '1\nh', '1h\t', '30min\r\nOnCalendar=minutely'])('time span %j is refused', (s) => {
+    expect(timespanProblem(s)).toBe('must be one line without control characters (no tabs or line breaks)');
+  });
+});

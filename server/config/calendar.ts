@@ -98,7 +98,17 @@ function looksLikeDate(t: string): boolean {
 }
 
 /** Why `s` is not a calendar event systemd accepts, or null. */
+/**
+ * The value goes into a unit file as one line (`OnCalendar=`, `RandomizedDelaySec=`): a line
+ * break would end it and start another setting, and other control characters are never part
+ * of systemd's grammar.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_MESSAGE = 'must be one line without control characters (no tabs or line breaks)';
+
 export function calendarProblem(s: string): string | null {
+  if (CONTROL.test(s)) return CONTROL_MESSAGE;
   const trimmed = s.trim();
   if (trimmed === '') return 'must not be empty';
   if (SHORTHANDS.has(trimmed)) return null;
@@ -161,6 +171,7 @@ export function parseTimespan(s: string): number | null {
 }
 
 export function timespanProblem(s: string): string | null {
+  if (CONTROL.test(s)) return CONTROL_MESSAGE;
   const seconds = parseTimespan(s);
   if (seconds === null) return 'must be a time span such as 30min, 1h or 2h 30min';
   if (seconds > RANDOMIZED_DELAY_MAX_SECONDS) return 'must be at most one week';
