@@ -14,7 +14,11 @@
     let
       inherit (nixpkgs) lib;
       system = "x86_64-linux";
-      pkgs = nixpkgs.legacyPackages.${system};
+      # bowtie-setup is unfree (proprietary): the checks and packages allow exactly it.
+      pkgs = import nixpkgs {
+        inherit system;
+        config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "bowtie-setup" ];
+      };
 
       # The image formats the appliance ships in (nixos-generators format names).
       formats = [ "amazon" "gce" "hyperv" "proxmox" "qcow" "qcow-efi" "raw-efi" "vmware" ];

@@ -7,6 +7,9 @@
   imports = [ ./modules ];
 
   nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux";
+  # The product is proprietary (nix/package.nix: meta.license = unfree): allow exactly it, so
+  # that the image evaluates without allowing every unfree package.
+  nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "bowtie-setup" ];
   system.stateVersion = "25.05";
 
   networking.hostName = lib.mkDefault "bowtie";

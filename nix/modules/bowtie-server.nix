@@ -9,7 +9,7 @@
 # configuration through its environment. Secrets never enter the store or the unit file:
 # the sync PSK goes into a root-only environment file written when the unit starts, the admin's
 # password hash and the TLS key are passed as systemd credentials (LoadCredential, by path).
-{ config, lib, pkgs, ... }:
+{ config, lib, options, pkgs, ... }:
 let
   inherit (lib) mkIf optional optionalAttrs concatStringsSep;
 
@@ -41,7 +41,11 @@ let
   literal = builtins.replaceStrings [ "%" ] [ "%%" ];
 in
 {
-  config = mkIf config.bowtie.siteComplete {
+  # Without the vendor's module (nixosModules.site on its own) there is no daemon to hand off
+  # to: say so instead of failing on an undeclared option.
+  config = if !(options.services ? bowtie_server) then {
+    warnings = lib.optional config.bowtie.siteComplete "bowtie-setup: services.bowtie_server is not declared (import the vendor's bowtie_server module); the site configuration is not handed to a daemon";
+  } else mkIf config.bowtie.siteComplete {
     services.bowtie_server.enable = true;
 
     environment.etc."bowtie-setup/tls/certificate.pem" = mkIf provided {
@@ -75,7 +79,10 @@ in
           ++ optional provided "tls-private-key:${site.tls.private_key_file}";
         # "+": runs as root whatever user the daemon runs as; reads the PSK by path at start.
         ExecStartPre = [ "+${writePskEnv} ${site.enrollment.token_file}" ];
-        EnvironmentFile = [ pskEnvFile ];
+        # "-": systemd loads environment files for every Exec line, ExecStartPre included, before
+        # that ExecStartPre has written it; ExecStart then finds it.
+        EnvironmentFile = [ "-${pskEnvFile}" ];
+        MemoryMax = "2G";
       };
     };
   };

@@ -24,6 +24,7 @@ let
     mkIf
     mkMerge
     mkDefault
+    mkForce
     mkOption
     types
     literalExpression
@@ -271,6 +272,8 @@ in
         after = [ "network-online.target" "bowtie-setup-cloud-init.service" ];
         unitConfig.ConditionPathExists = "!${handoffMarker}";
         serviceConfig = {
+          # The wizard: one person at a time; capped connections (docs/decisions/0620).
+          MemoryMax = "1G";
           User = "bowtie-setup";
           Group = "bowtie-setup";
           Restart = "on-failure";
@@ -310,6 +313,9 @@ in
           RuntimeDirectoryPreserve = "yes";
           PrivateDevices = true;
           BindPaths = [ "/dev/console" ];
+          # PrivateDevices closes the device policy: the bound console must be allowed by name,
+          # or every write of the claim block fails and the unit restarts in a loop.
+          DeviceAllow = [ "/dev/console w" ];
           # AF_NETLINK: listing the interfaces and their addresses.
           RestrictAddressFamilies = [ "AF_INET" "AF_INET6" "AF_UNIX" "AF_NETLINK" ];
           SystemCallFilter = [ "@system-service" "~@privileged" "~@resources" ];
@@ -324,6 +330,8 @@ in
         after = [ "network-online.target" "local-fs.target" ];
         wants = [ "network-online.target" ];
         serviceConfig = {
+          # Runs nixos-rebuild (an evaluation can take gigabytes): a share of the machine.
+          MemoryMax = "80%";
           Type = "oneshot";
           ExecStart = "${exe} apply --worker";
           UMask = "0077";
@@ -345,6 +353,13 @@ in
     }
 
     (mkIf cfg.cloudInit.enable {
+      # One setup agent reads the user data: NixOS's amazon-init would take the same EC2 user
+      # data for a Nix configuration and run its own nixos-rebuild, and cloud-init (which the
+      # Proxmox and OpenStack image modules turn on) would apply the same seed's users, keys
+      # and network behind our back.
+      virtualisation.amazon-init.enable = mkForce false;
+      services.cloud-init.enable = mkForce false;
+
       # Headless setup from user data (server/cloud-init/, docs/decisions/0304): once per boot,
       # the command itself makes it once per instance. A volume labelled cidata (NoCloud) is
       # mounted read-only, nosuid, nodev and noexec for the run and unmounted afterwards.
@@ -356,6 +371,8 @@ in
         after = [ "network-online.target" "cloud-init.service" ];
         before = [ "bowtie-setup.service" ];
         serviceConfig = {
+          # Applies headless through the worker and nixos-rebuild: a share of the machine.
+          MemoryMax = "80%";
           # No RemainAfterExit: the unit ends with the command, so ExecStopPost unmounts at once.
           Type = "oneshot";
           ExecStartPre = "+${mountCidata}";
@@ -380,6 +397,8 @@ in
         conflicts = [ "getty@tty1.service" "autovt@tty1.service" ];
         unitConfig.ConditionPathExists = "!${handoffMarker}";
         serviceConfig = {
+          # The console menu.
+          MemoryMax = "256M";
           ExecStart = "${exe} console";
           Restart = "always";
           RestartSec = 1;

@@ -129,7 +129,9 @@ let
   complete = site.admin != null && site.enrollment != null;
 in
 {
-  imports = [ ./bowtie-server.nix ];
+  # What it sets, it imports: nixosModules.site evaluates on its own (services.bowtie_server
+  # itself comes from the vendor's module; bowtie-server.nix warns when it is missing).
+  imports = [ ./bowtie-server.nix ./update.nix ];
 
   options.bowtie = {
     site = mkOption {
@@ -220,7 +222,10 @@ in
         schedule = site.updates.schedule;
         randomizedDelay = site.updates.randomized_delay;
         channel = site.updates.channel;
-        health.urls = site.enrollment.entrypoints;
+        # This controller's own health, not its peers': the local daemon answering (the units
+        # list has bowtie_server.service) and the local network up (network-online before the
+        # unit runs). A peer that is down must not roll back this controller.
+        health.urls = [ "https://127.0.0.1/" ];
       };
     })
   ]);

@@ -33,8 +33,9 @@ in
 
     package = mkOption {
       type = types.package;
-      default = pkgs.callPackage ../package.nix { };
-      defaultText = literalExpression "pkgs.callPackage ./nix/package.nix { }";
+      # The appliance's own bowtie-setup when its module is there (one package, one version).
+      default = config.services.bowtie-setup.package or (pkgs.callPackage ../package.nix { });
+      defaultText = literalExpression "config.services.bowtie-setup.package";
       description = "The bowtie-setup package whose `update` command runs.";
     };
 
@@ -86,7 +87,7 @@ in
       urls = mkOption {
         type = types.listOf types.str;
         default = [ ];
-        description = "URLs that must answer after the switch (the cluster's entrypoints).";
+        description = "URLs that must answer after the switch (this controller's own, local endpoints).";
       };
       timeoutSeconds = mkOption {
         type = types.ints.between 1 3600;
@@ -103,13 +104,17 @@ in
       nix.settings.trusted-public-keys = cfg.trustedPublicKeys;
     })
 
-    (mkIf cfg.enable {
-      assertions = [
-        {
-          assertion = configured;
-          message = "services.bowtie-update: metadataUrl, cacheUrl and trustedPublicKeys must be set by the image to enable updates";
-        }
-      ];
+    (mkIf (cfg.enable && !configured) {
+      # An image built without update endpoints still evaluates and boots; it just cannot
+      # update, and says so (validate, the wizard and cloud-init read /etc/bowtie-setup/image.json).
+      warnings = [ "services.bowtie-update: updates are enabled but this image has no update source (metadataUrl, cacheUrl, trustedPublicKeys); no update timer is installed" ];
+    })
+
+    {
+      environment.etc."bowtie-setup/image.json".text = builtins.toJSON { updates_available = configured; };
+    }
+
+    (mkIf (cfg.enable && configured) {
 
       systemd.timers.bowtie-update = {
         description = "Scheduled update of the Bowtie Controller";
@@ -139,6 +144,9 @@ in
         serviceConfig = {
           Type = "oneshot";
           ExecStart = "${cfg.package}/bin/bowtie-setup update --config /etc/bowtie-setup/update.json";
+          # It runs nix copy and nixos-rebuild (an evaluation can take gigabytes): a share of the
+          # machine, so that a runaway is stopped before the kernel picks a victim.
+          MemoryMax = "80%";
         };
       };
     })

@@ -33,7 +33,7 @@ export interface StatusExtras {
 }
 
 /** The status as the web process sees it: the published file, the spool, the worker's liveness and a running update. */
-export async function readStatus(p: EnginePaths): Promise<ApplyStatus & StatusExtras> {
+export async function readStatus(p: EnginePaths): Promise<ApplyStatus & StatusExtras & { queuedForMs: number }> {
   const status = await readApplyStatus(p);
   const update = await readUpdateActivity(p);
   if (update && status.phase === 'idle') return { ...status, next: `wait: ${describeUpdate(update)}`, update };
@@ -42,8 +42,10 @@ export async function readStatus(p: EnginePaths): Promise<ApplyStatus & StatusEx
 
 /** A ticket no worker took within this time means that the apply service is not starting. */
 export const TICKET_NOT_TAKEN_MS = 10_000;
+/** A queued ticket this old with no live worker gets another start of the worker. */
+const KICK_AFTER_MS = 3_000;
 
-async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAlive: boolean }> {
+async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAlive: boolean; queuedForMs: number }> {
   const published = await readPublishedStatus(p.status);
   let ticket = await readTicket(p).catch(() => null);
   const workerAlive = published?.worker ? isSameProcessAlive(published.worker.pid, published.worker.startTime) : false;
@@ -62,19 +64,19 @@ async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAl
     const next = stalled
       ? `the apply service is not running: the request has waited ${Math.round(ticket.ageMs / 1000)} s. Check "systemctl status ${APPLY_UNIT}" and "journalctl -u ${APPLY_UNIT}" on the appliance`
       : 'wait: the apply is starting';
-    return { ...status, phase: 'queued', id: r.id, source: r.source, confirmMode: r.confirm, next, workerAlive };
+    return { ...status, phase: 'queued', id: r.id, source: r.source, confirmMode: r.confirm, next, workerAlive, queuedForMs: ticket.ageMs };
   }
   if (status.phase === 'idle' && ticket?.kind === 'refused') {
-    return { ...status, phase: 'queued', next: 'wait: the apply service is clearing a request it cannot accept', workerAlive };
+    return { ...status, phase: 'queued', next: 'wait: the apply service is clearing a request it cannot accept', workerAlive, queuedForMs: 0 };
   }
   if (status.phase === 'idle' && ticket?.kind === 'ok' && ticket.request.taken && !workerAlive) {
     // A worker died after finishing but before clearing its ticket: a worker must clear it.
-    return { ...status, interrupted: true, next: 'an interrupted apply is being cleaned up', workerAlive };
+    return { ...status, interrupted: true, next: 'an interrupted apply is being cleaned up', workerAlive, queuedForMs: 0 };
   }
   if (status.phase !== 'idle' && !workerAlive) {
-    return { ...status, interrupted: true, next: 'the apply was interrupted: the previous configuration is being restored', workerAlive };
+    return { ...status, interrupted: true, next: 'the apply was interrupted: the previous configuration is being restored', workerAlive, queuedForMs: 0 };
   }
-  return { ...status, workerAlive };
+  return { ...status, workerAlive, queuedForMs: 0 };
 }
 
 export function createApplyClient(opts: ClientOptions): ApplyClient {
@@ -84,10 +86,12 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
 
   async function status(): Promise<ApplyStatus> {
     const s = await readStatus(p);
-    const { workerAlive, update: _u, ...out } = s;
+    const { workerAlive, update: _u, queuedForMs: _q, ...out } = s;
     // A dead worker left an apply behind (or a queued request was never taken): start one to
     // recover; at most every 2 s (a worker started while the old one is still dying just exits).
-    const stuckTicket = s.phase === 'queued' && !workerAlive;
+    // A fresh ticket is not stuck: start() has just started a worker, which may still be
+    // loading. A second one started now could outlive the first and take a later ticket.
+    const stuckTicket = s.phase === 'queued' && !workerAlive && s.queuedForMs > KICK_AFTER_MS;
     if ((s.interrupted || stuckTicket) && Date.now() - lastKick > 2000) {
       lastKick = Date.now();
       await startWorker().catch(() => {});

@@ -111,8 +111,8 @@ function withoutTestHooks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'BOWTIE_SETUP_TEST_CRASH_AT'));
 }
 
-function strip(s: ApplyStatus & { workerAlive?: boolean; update?: unknown }): ApplyStatus {
-  const { workerAlive: _w, update: _u, ...rest } = s;
+function strip(s: ApplyStatus & { workerAlive?: boolean; update?: unknown; queuedForMs?: number }): ApplyStatus {
+  const { workerAlive: _w, update: _u, queuedForMs: _q, ...rest } = s;
   return rest;
 }
 

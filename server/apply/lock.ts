@@ -8,7 +8,9 @@
  * lock for everything that activates a configuration.
  */
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, open, unlink } from 'node:fs/promises';
+import { z } from 'zod';
+import { readBoundaryFile } from '../system/boundary-file.js';
 import { dirname } from 'node:path';
 import { fsyncDirectory, tempPathFor, writeFileAtomic } from '../system/atomic-file.js';
 import { isSameProcessAlive, killGroupMembers, processGroupOf, processStartTime } from './process-info.js';
@@ -26,12 +28,18 @@ export interface LockOwner {
   purpose?: LockPurpose;
 }
 
+const lockOwnerSchema = z.object({
+  pid: z.number().int().positive(),
+  startTime: z.number().int().min(0),
+  pgid: z.number().int().positive().nullable(),
+  acquiredAt: z.iso.datetime(),
+  purpose: z.enum(['apply', 'update']).optional(),
+});
+
+/** The lock's owner; null when there is none, or what is there is not a lock (it is not honoured). */
 export async function readLock(file: string): Promise<LockOwner | null> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
-  } catch {
-    return null;
-  }
+  const read = await readBoundaryFile(file, { what: 'the apply lock', maxBytes: 4096, owners: [0, process.getuid?.() ?? 0], format: 'json', schema: lockOwnerSchema });
+  return read.kind === 'ok' ? read.value : null;
 }
 
 export function lockAlive(owner: LockOwner | null): boolean {

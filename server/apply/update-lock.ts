@@ -12,7 +12,9 @@
  *   apply:  create the ticket -> look for update.json (live) -> take the ticket back if found
  * Whichever looks last sees the other.
  */
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { z } from 'zod';
+import { printable, readBoundaryFile } from '../system/boundary-file.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { readState } from './journal.js';
@@ -37,15 +39,18 @@ export function updateActivityPath(p: EnginePaths): string {
 }
 
 /** The update in progress, or null (none, or its process is gone: a crash leaves a stale file). */
+const updateActivitySchema = z.object({
+  pid: z.number().int().positive(),
+  startTime: z.number().int().min(0),
+  since: z.string().max(64).transform((s) => printable(s, 64)),
+  from: z.string().max(64).transform((s) => printable(s, 64)),
+  to: z.string().max(64).transform((s) => printable(s, 64)),
+});
+
 export async function readUpdateActivity(p: EnginePaths): Promise<UpdateActivity | null> {
-  let value: Partial<UpdateActivity>;
-  try {
-    value = JSON.parse(await readFile(updateActivityPath(p), 'utf8')) as Partial<UpdateActivity>;
-  } catch {
-    return null;
-  }
-  if (typeof value.pid !== 'number' || typeof value.startTime !== 'number' || !isSameProcessAlive(value.pid, value.startTime)) return null;
-  return { pid: value.pid, startTime: value.startTime, since: String(value.since ?? ''), from: String(value.from ?? '?'), to: String(value.to ?? '?') };
+  const read = await readBoundaryFile(updateActivityPath(p), { what: 'the update activity', maxBytes: 4096, owners: [0, process.getuid?.() ?? 0], format: 'json', schema: updateActivitySchema });
+  if (read.kind !== 'ok' || !isSameProcessAlive(read.value.pid, read.value.startTime)) return null;
+  return read.value;
 }
 
 export function describeUpdate(u: UpdateActivity): string {

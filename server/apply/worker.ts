@@ -156,9 +156,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       const resetAllowed = ticket.uid === undefined || ticket.uid === process.getuid?.();
       outcome.results.push(await engine.run(req, { reset: resetAllowed }));
     }
-    // Also after a crash between the hand-off and this point: every worker on a handed-off
-    // appliance makes sure that no secret the wizard held outlives setup.
-    if ((await engine.load()).setup === 'complete') await opts.scrubAfterHandoff?.();
+    // The wizard stands down for good once setup is handed off: no secret it held outlives it.
+    if ([outcome.recovered, ...outcome.results].some((r) => r?.handedOff)) await opts.scrubAfterHandoff?.();
     await engine.publish(true);
   } finally {
     await lock.release();

@@ -6,17 +6,28 @@
  * document whose admin password is already a hash). A missing or unreadable file means no user
  * data.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FieldError } from '../config/schema.js';
+import { z } from 'zod';
+import type { DraftDocument, FieldError } from '../config/schema.js';
 import { CLOUD_INIT_RESULT_FILE } from '../nix/paths.js';
-import type { DraftDocument } from '../steps/draft.js';
+import { readBoundaryFile } from '../system/boundary-file.js';
 
-export interface CloudInitResult {
-  instance_id: string;
-  status: 'applied' | 'prefilled' | 'rejected';
-  errors: FieldError[];
-  prefill: DraftDocument | null;
+const activationSchema = z.object({
+  outcome: z.enum(['applied', 'unchanged', 'rolled-back', 'not-started']),
+  configures: z.array(z.string().max(100)).max(50),
+  generation: z.number().int().min(0).nullable(),
+  reason: z.string().max(4000).nullable(),
+});
+export type CloudInitActivation = z.infer<typeof activationSchema>;
+
+/** A partial document: the wizard takes it into its draft, whose steps check each field. */
+const prefillSchema = z.custom<DraftDocument>((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+
+const cloudInitResultSchema = z.object({
+  instance_id: z.string().min(1).max(256),
+  status: z.enum(['applied', 'prefilled', 'rejected']),
+  errors: z.array(z.object({ path: z.string().max(200), message: z.string().max(1000) })).max(200),
+  prefill: prefillSchema.nullable(),
   /**
    * With "prefilled" only: the partial document's settings (static network, hostname, SSH
    * keys, ...) were applied before the wizard took over (docs/decisions/0512). "applied" stays
@@ -25,49 +36,16 @@ export interface CloudInitResult {
    * the previous configuration runs" (rolled-back, not-started, with the reason) by this.
    * Null or absent: nothing was applied, the prefill is all.
    */
-  activation?: CloudInitActivation | null;
-}
-
-export interface CloudInitActivation {
-  outcome: 'applied' | 'unchanged' | 'rolled-back' | 'not-started';
-  configures: string[];
-  generation: number | null;
-  reason: string | null;
-}
+  activation: activationSchema.nullable().optional(),
+});
+export type CloudInitResult = z.infer<typeof cloudInitResultSchema> & { errors: FieldError[] };
 
 export function cloudInitResultPath(root: string): string {
   return join(root, CLOUD_INIT_RESULT_FILE);
 }
 
-function activationOf(a: unknown): CloudInitActivation | null {
-  const v = a as Partial<CloudInitActivation> | null;
-  if (!v || typeof v !== 'object' || !['applied', 'unchanged', 'rolled-back', 'not-started'].includes(v.outcome as string)) return null;
-  return {
-    outcome: v.outcome!,
-    configures: Array.isArray(v.configures) ? v.configures.filter((c): c is string => typeof c === 'string') : [],
-    generation: typeof v.generation === 'number' ? v.generation : null,
-    reason: typeof v.reason === 'string' ? v.reason : null,
-  };
-}
-
-function isFieldError(e: unknown): e is FieldError {
-  return typeof e === 'object' && e !== null && typeof (e as FieldError).path === 'string' && typeof (e as FieldError).message === 'string';
-}
-
+/** Root writes it (0640, group bowtie-setup); the wizard reads it through the boundary reader. */
 export async function readCloudInitResult(root: string): Promise<CloudInitResult | null> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(cloudInitResultPath(root), 'utf8'));
-  } catch {
-    return null;
-  }
-  const v = value as Partial<CloudInitResult> | null;
-  if (!v || typeof v.instance_id !== 'string' || !['applied', 'prefilled', 'rejected'].includes(v.status as string)) return null;
-  return {
-    instance_id: v.instance_id,
-    status: v.status!,
-    errors: Array.isArray(v.errors) ? v.errors.filter(isFieldError) : [],
-    prefill: v.prefill && typeof v.prefill === 'object' && !Array.isArray(v.prefill) ? v.prefill : null,
-    ...(v.status === 'prefilled' && 'activation' in v ? { activation: activationOf(v.activation) } : {}),
-  };
+  const read = await readBoundaryFile(cloudInitResultPath(root), { what: "cloud-init's result", maxBytes: 1024 * 1024, owners: [0, process.getuid?.() ?? 0], format: 'json', schema: cloudInitResultSchema });
+  return read.kind === 'ok' ? read.value : null;
 }

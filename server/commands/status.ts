@@ -22,7 +22,7 @@ export const statusCommand: Command = {
       recovered = outcome.recovered !== null;
     }
     const fresh = state ? await readState(p.state) : null;
-    const { workerAlive: _alive, update, ...status } = await readStatus(p);
+    const { workerAlive: _alive, update, queuedForMs: _queued, ...status } = await readStatus(p);
     if (fresh) {
       status.setupComplete = fresh.setup === 'complete';
       status.last = fresh.last ?? status.last;

@@ -367,3 +367,6 @@ export function withoutSecrets<T>(document: T): T {
   }
   return copy;
 }
+
+/** A config document that may still lack its required fields (the wizard's draft, a prefill). */
+export type DraftDocument = Partial<ConfigDocument>;

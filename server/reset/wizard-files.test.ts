@@ -31,7 +31,7 @@ describe('the wizard draft as root reads and writes it', () => {
     execFileSync('mkfifo', [draftPath(root)]);
     expect(await readWizardDraft(root)).toEqual(emptyDraft());
     rmSync(draftPath(root));
-    writeFileSync(draftPath(root), `{"document":{"hostname":"${'x'.repeat(2 * 1024 * 1024)}"}}`);
+    writeFileSync(draftPath(root), `{"document":{"hostname":"${'x'.repeat(5 * 1024 * 1024)}"}}`);
     expect(await readWizardDraft(root)).toEqual(emptyDraft());
   });
 

@@ -16,8 +16,7 @@
  * read, the console's, opens the draft O_NOFOLLOW and non-blocking and takes only a regular
  * file of a sane size.
  */
-import { constants } from 'node:fs';
-import { lstat, mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wipeDirectory } from '../apply/files.js';
 import type { KeptDocument } from '../apply/fragment-value.js';
@@ -26,7 +25,7 @@ import { cloudInitResultPath } from '../auth/cloud-init-result.js';
 import { formatSetupCode, generateSetupCode, setupCodePath } from '../auth/setup-code.js';
 import { MARKER_DIR } from '../cloud-init/state-files.js';
 import { STATE_DIR } from '../nix/paths.js';
-import { type Draft, draftPath, emptyDraft } from '../steps/draft.js';
+import { type Draft, draftPath, emptyDraft, readDraft } from '../steps/draft.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { giveToDirectoryOwner } from '../system/owner.js';
 import { WIZARD_TLS_FILES, wizardTlsDir } from '../system/tls.js';
@@ -89,31 +88,12 @@ async function removeWizardTls(root: string): Promise<void> {
   }
 }
 
-/** Largest draft root reads for the wizard (a draft is a few kilobytes). */
-const DRAFT_MAX_BYTES = 1024 * 1024;
-
 /**
- * The wizard's draft as root reads it (the console, before it adds the network): never through
- * a link, only a regular file of a sane size, without blocking on a FIFO; anything else counts
- * as an empty draft.
+ * The wizard's draft as root reads it (the console, before it adds the network): through the
+ * boundary reader (docs/decisions/0600); anything that is not a draft counts as an empty one.
  */
 export async function readWizardDraft(root: string): Promise<Draft> {
-  let handle;
-  try {
-    handle = await open(draftPath(root), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return emptyDraft();
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.size > DRAFT_MAX_BYTES) return emptyDraft();
-    const parsed = JSON.parse(await handle.readFile('utf8')) as Partial<Draft> | null;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...emptyDraft(), ...parsed } : emptyDraft();
-  } catch {
-    return emptyDraft();
-  } finally {
-    await handle.close();
-  }
+  return (await readDraft(draftPath(root))) ?? emptyDraft();
 }
 
 /** Replaces the wizard's draft (the format DraftStore writes), handed to the wizard's user. */

@@ -5,18 +5,17 @@
  * are stored here too (no one but the web user and root can read it) but never rendered back.
  * The admin password is stored only as its argon2id hash.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudInitResult } from '../auth/cloud-init-result.js';
 import { MAX_DOCUMENT_BYTES } from '../config/limits.js';
-import type { ConfigDocument, FieldError } from '../config/schema.js';
+import type { DraftDocument, FieldError } from '../config/schema.js';
 import { DRAFT_FILE } from '../nix/paths.js';
+import { z } from 'zod';
 import { writeFileAtomic } from '../system/atomic-file.js';
-import type { StepName } from './order.js';
+import { readBoundaryFile } from '../system/boundary-file.js';
+import { STEP_ORDER, type StepName } from './order.js';
 
-/** A config document that may still lack its required fields. */
-export type DraftDocument = Partial<ConfigDocument>;
+export type { DraftDocument } from '../config/schema.js';
 
 export interface Draft {
   document: DraftDocument;
@@ -47,13 +46,8 @@ export class DraftStore {
 
   async get(): Promise<Draft> {
     if (this.current) return this.current;
-    try {
-      const text = await readDraftFile(this.file);
-      this.current = text === null ? emptyDraft() : { ...emptyDraft(), ...(JSON.parse(text) as Partial<Draft>) };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
-      this.current = emptyDraft();
-    }
+    // Anything that is not a draft (a link, a FIFO, another shape) counts as none.
+    this.current = (await readDraft(this.file)) ?? emptyDraft();
     return this.current;
   }
 
@@ -71,27 +65,24 @@ export class DraftStore {
   }
 }
 
+const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The draft's shape; its document is checked field by field where it is used (review, apply). */
+const draftSchema = z.object({
+  document: z.custom<DraftDocument>(plainObject),
+  entered: z.partialRecord(z.enum(STEP_ORDER.map((s) => s.name) as [StepName, ...StepName[]]), z.object({ values: z.record(z.string(), z.string().max(MAX_DOCUMENT_BYTES)), errors: z.array(z.object({ path: z.string(), message: z.string() })) })).default({}),
+  prefilledFrom: z.string().max(256).nullable().default(null),
+});
+
 /**
- * The draft's bytes, or null for "no usable draft": a link, something that is not a regular
- * file, or more than a draft can hold. A reset reads it as root (docs/decisions/0500): a link
- * to an endless file there must not stall the worker.
+ * The draft, or null for "no usable draft": a link, something that is not a regular file, more
+ * than a draft can hold, or not a draft's shape. Read through the boundary reader: a reset and
+ * the console read it as root (docs/decisions/0500, 0600).
  */
-async function readDraftFile(file: string): Promise<string | null> {
-  let handle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') return null;
-    throw e;
-  }
-  try {
-    const st = await handle.stat();
-    // The document itself is at most MAX_DOCUMENT_BYTES; the rest is what was typed, per step.
-    if (!st.isFile() || st.size > 4 * MAX_DOCUMENT_BYTES) return null;
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+export async function readDraft(file: string): Promise<Draft | null> {
+  // The document itself is at most MAX_DOCUMENT_BYTES; the rest is what was typed, per step.
+  const read = await readBoundaryFile(file, { what: "the wizard's draft", maxBytes: 4 * MAX_DOCUMENT_BYTES, format: 'json', schema: draftSchema });
+  return read.kind === 'ok' ? read.value : null;
 }
 
 /** Loads a cloud-init prefill into the draft once per instance; later edits in the browser win. */

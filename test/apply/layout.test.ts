@@ -109,9 +109,10 @@ const EXPECTED: [RegExp, string, boolean?][] = [
   [/^var\/lib\/bowtie-setup\/applied\/iid-[\w.-]+\.json$/, '0600', true],
   [/^var\/lib\/bowtie-setup\/applied\/[\w.-]+\.json$/, '0600'],
   [/^var\/lib\/bowtie-setup\/shared\/$/, '2750'],
-  [/^var\/lib\/bowtie-setup\/shared\/cloud-init\.json$/, '0640'],
+  // Gone after the hand-off (docs/decisions/0600); their mode while they exist.
+  [/^var\/lib\/bowtie-setup\/shared\/cloud-init\.json$/, '0640', true],
   [/^var\/lib\/bowtie-setup\/web\/$/, '0700'],
-  [/^var\/lib\/bowtie-setup\/web\/(setup-code|draft\.json)$/, '0600'],
+  [/^var\/lib\/bowtie-setup\/web\/(setup-code|draft\.json)$/, '0600', true],
   [/^var\/lib\/bowtie-setup\/web\/tls\/$/, '0700'],
   [/^var\/lib\/bowtie-setup\/web\/tls\/wizard\.key$/, '0600'],
   [/^var\/lib\/bowtie-setup\/web\/tls\/wizard\.pem$/, '0644'],
@@ -141,8 +142,9 @@ describe('the layout after a cloud-init prefill, a wizard start, a confirmed web
     expect(web.some((p) => /state\.json|rollback|secrets|apply\.lock/.test(p))).toBe(false);
     expect(existsSync(join(root, 'var/lib/bowtie-setup/setup-code'))).toBe(false);
     expect(existsSync(join(root, 'var/lib/bowtie-setup/draft.json'))).toBe(false);
-    // The wizard loaded the prefill from root's file into its own draft.
-    expect(readFileSync(join(root, WEB_DIR, 'draft.json'), 'utf8')).toContain('ctl-layout');
+    // The hand-off took what the wizard held with it: its draft (which held the prefill), its
+    // setup code and cloud-init's prefill (docs/decisions/0600).
+    for (const f of ['web/draft.json', 'web/setup-code', 'shared/cloud-init.json']) expect(existsSync(join(root, 'var/lib/bowtie-setup', f)), f).toBe(false);
   });
 });
 

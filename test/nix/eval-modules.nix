@@ -26,6 +26,8 @@ let
         services.timesyncd = anything;
         services.openssh = anything;
         services.udev = anything;
+        services.cloud-init = anything;
+        virtualisation = anything;
         nixpkgs = anything;
       };
       config = {
@@ -50,7 +52,6 @@ let
         environment.sessionVariables.NIX_PATH = "nixpkgs=/nix/store/11111111111111111111111111111111-source";
         nixpkgs.flake.source = "/nix/store/11111111111111111111111111111111-source";
         services.bowtie-update = {
-          package = fakeStorePath "bowtie-setup-0.1.0";
           metadataUrl = "https://updates.example.com/controller/{channel}.json";
           cacheUrl = "https://cache.example.com";
           trustedPublicKeys = [ "bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
@@ -67,11 +68,14 @@ let
           ../../nix/modules/bowtie-server-interface.nix
           stubs
           fragment.module
-        ] ++ lib.optionals (fragment.setup or false) [
+        ] ++ lib.optional (!(fragment.setup or false)) {
+          # Without setup.nix the update module has no appliance package to default to.
+          services.bowtie-update.package = fakeStorePath "bowtie-setup-0.1.0";
+        } ++ lib.optionals (fragment.setup or false) [
           ../../nix/modules/setup.nix
           {
             services.bowtie-setup = {
-              package = fakeStorePath "bowtie-setup-0.1.0";
+              package = fakeStorePath "bowtie-setup-image-0.1.0";
               releaseVersion = "1.8.2";
               configurationImports = [
                 "/nix/store/22222222222222222222222222222222-source/nix/controller.nix"
@@ -83,6 +87,7 @@ let
       }).config;
       result = {
         failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
+        inherit (c) warnings virtualisation;
         siteComplete = c.bowtie.siteComplete;
         configurationText = c.services.bowtie-setup.configurationText or null;
         site = c.bowtie.site;

@@ -92,6 +92,8 @@ const EXTRA: Record<string, string> = {
 /** Evaluated together with setup.nix and a flake's image settings. */
 const SETUP: Record<string, string> = {
   'setup-factory': `{ }`,
+  // An image built without update endpoints, with a complete document that enables updates.
+  'setup-no-update-source': '',
   'setup-import-outside-store': `{ lib, ... }: { services.bowtie-setup.configurationImports = lib.mkForce [ "/home/me/controller.nix" ]; }`,
 };
 
@@ -100,6 +102,8 @@ type Evaluated = {
   name: string;
   ok: boolean;
   failedAssertions: string[];
+  warnings: string[];
+  virtualisation: Record<string, any>;
   siteComplete: boolean;
   networking: Record<string, any>;
   users: { users?: Record<string, any> };
@@ -128,9 +132,11 @@ function evaluate(): Map<string, Evaluated> {
       entries.push(`{ name = ${JSON.stringify(name)}; module = ${file}; }`);
     }
     const design = goldenFragments().find((c) => c.name === 'design-example')!.fragment;
-    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design })) {
+    const noSource = `{ lib, ... }: { imports = [ (${JSON.stringify('DESIGN')}) ]; services.bowtie-update = { metadataUrl = lib.mkForce null; cacheUrl = lib.mkForce null; trustedPublicKeys = lib.mkForce [ ]; }; }`;
+    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design, 'setup-no-update-source': noSource })) {
       const file = join(dir, `${name}.nix`);
-      writeFileSync(file, source);
+      writeFileSync(join(dir, 'design.nix'), design);
+      writeFileSync(file, source.replace('"DESIGN"', join(dir, 'design.nix')));
       entries.push(`{ name = ${JSON.stringify(name)}; module = ${file}; setup = true; }`);
     }
     const expr = `import ${HARNESS} { lib = import ${nixpkgsLib.dir}; fragments = [ ${entries.join(' ')} ]; }`;
@@ -203,7 +209,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(daemon.serviceConfig.ExecStartPre).toEqual([
       expect.stringMatching(/^\+\/nix\/store\/\S+-bowtie-server-psk-env \/var\/lib\/bowtie-setup\/secrets\/enrollment-token$/),
     ]);
-    expect(daemon.serviceConfig.EnvironmentFile).toEqual(['/run/bowtie-setup/bowtie_server.env']);
+    expect(daemon.serviceConfig.EnvironmentFile).toEqual(['-/run/bowtie-setup/bowtie_server.env']);
     expect(e.services.openssh.enable).toBe(true);
     expect(e.security.sudo.wheelNeedsPassword).toBe(false);
   });
@@ -326,9 +332,9 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(e.environment.etc!['bowtie-setup/update.json']).toBeDefined();
   });
 
-  withLib('the cluster entrypoints become the update health check', () => {
+  withLib('the update health check is this controller\'s, whatever the cluster entrypoints', () => {
     const settings = JSON.parse(get('entrypoints-with-paths').environment.etc!['bowtie-setup/update.json']!.text);
-    expect(settings.health.urls.length).toBeGreaterThan(0);
+    expect(settings.health.urls).toEqual(['https://127.0.0.1/']);
     expect(settings.health.units).toEqual(['bowtie_server.service']);
   });
 });
@@ -425,5 +431,95 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     });
     expect(e.systemd.paths!['bowtie-setup-handoff'].pathConfig).toEqual({ PathExists: '/var/lib/bowtie-setup/handed-off', Unit: 'bowtie_server.service' });
     expect(get('setup-factory').systemd.paths?.['bowtie-setup-handoff']).toBeUndefined();
+  });
+});
+
+describe(`the image as written evaluates and would boot (issue: the Nix layer)${skipNote}`, () => {
+  withLib('the daemon starts: an EnvironmentFile its own ExecStartPre writes is optional', () => {
+    const unit = get('setup-complete').systemd.services!.bowtie_server;
+    const files = [unit.serviceConfig.EnvironmentFile].flat() as string[];
+    expect(files.length).toBeGreaterThan(0);
+    const written = (unit.serviceConfig.ExecStartPre as string[]).join(' ');
+    for (const f of files) if (written.includes('psk-env') && f.includes('/run/bowtie-setup/')) expect(f.startsWith('-'), f).toBe(true);
+  });
+
+  withLib('a unit that writes to /dev/console under PrivateDevices is allowed the device', () => {
+    const e = get('setup-factory');
+    for (const [name, unit] of Object.entries(e.systemd.services!)) {
+      const sc = unit.serviceConfig ?? {};
+      const usesConsole = JSON.stringify(sc).includes('/dev/console') || JSON.stringify(unit.script ?? '').includes('/dev/console');
+      if (usesConsole && sc.PrivateDevices) expect([sc.DeviceAllow].flat(), name).toContain('/dev/console w');
+    }
+  });
+
+  withLib('one setup agent: amazon-init and cloud-init are off where our cloud-init runs', () => {
+    const e = get('setup-factory');
+    expect(e.virtualisation['amazon-init'].enable).toBe(false);
+    expect(e.services['cloud-init'].enable).toBe(false);
+  });
+
+  withLib('the update unit runs services.bowtie-setup.package, the appliance\'s own', () => {
+    const e = get('setup-complete');
+    expect(e.systemd.services!['bowtie-update'].serviceConfig.ExecStart).toMatch(/^\/nix\/store\/0{32}-bowtie-setup-image-0\.1\.0\/bin\/bowtie-setup update /);
+  });
+
+  withLib('the update health gate asks this controller, not its peers', () => {
+    const e = get('setup-complete');
+    const settings = JSON.parse(e.environment.etc!['bowtie-setup/update.json']!.text) as { health: { urls: string[]; units: string[] } };
+    expect(settings.health.units).toContain('bowtie_server.service');
+    for (const url of settings.health.urls) expect(new URL(url).hostname).toMatch(/^(127\.0\.0\.1|localhost|\[::1\])$/);
+  });
+
+  withLib('an image without update endpoints evaluates with updates on, says so, and installs no timer', () => {
+    const e = get('setup-no-update-source');
+    expect(e.failedAssertions).toEqual([]);
+    expect(e.warnings.join('\n')).toMatch(/no update source/);
+    expect(e.systemd.timers?.['bowtie-update']).toBeUndefined();
+    expect(JSON.parse(e.environment.etc!['bowtie-setup/image.json']!.text)).toEqual({ updates_available: false });
+    expect(JSON.parse(get('setup-complete').environment.etc!['bowtie-setup/image.json']!.text)).toEqual({ updates_available: true });
+  });
+
+  withLib('every unit we define has a memory ceiling', () => {
+    const e = get('setup-complete');
+    const ours = Object.entries(e.systemd.services!).filter(([name]) => /^bowtie/.test(name));
+    expect(ours.length).toBeGreaterThanOrEqual(5);
+    for (const [name, unit] of ours) expect(unit.serviceConfig?.MemoryMax, name).toMatch(/^\d+(%|[KMG])$/);
+  });
+
+  withLib('exactly this unfree package is allowed, in the image and in the flake', () => {
+    const lib = nixpkgsLib.dir!;
+    const out = execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', `let lib = import ${lib}; c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; }; p = c.nixpkgs.config.allowUnfreePredicate; in [ (p { pname = "bowtie-setup"; version = "0.1.0"; name = "bowtie-setup-0.1.0"; }) (p { pname = "some-other-unfree"; version = "1"; name = "some-other-unfree-1"; }) ]`], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } });
+    expect(JSON.parse(out)).toEqual([true, false]);
+    expect(readFileSync(join(REPO, 'nix/package.nix'), 'utf8')).toMatch(/license = lib\.licenses\.unfree/);
+    expect(readFileSync(join(REPO, 'flake.nix'), 'utf8')).toMatch(/allowUnfreePredicate = pkg: builtins\.elem \(lib\.getName pkg\) \[ "bowtie-setup" \]/);
+  });
+
+  withLib('nixosModules.site evaluates on its own (it imports what it sets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bowtie-site-alone-'));
+    try {
+      const fragment = join(dir, 'site.nix');
+      writeFileSync(fragment, goldenFragments().find((c) => c.name === 'design-example')!.fragment);
+      // Only NixOS's own options are stubbed: nothing of ours but site.nix is given.
+      const expr = `let
+        lib = import ${nixpkgsLib.dir};
+        anything = lib.mkOption { type = lib.types.anything; default = { }; };
+        nixos = {
+          options = {
+            assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+            warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+            networking = anything; users = anything; security = anything; environment = anything;
+            systemd = anything; nix = anything; system = anything;
+            services.timesyncd = anything; services.openssh = anything;
+          };
+          config._module.args.pkgs = { callPackage = _: _: "/nix/store/00000000000000000000000000000000-bowtie-setup"; writeShellScript = n: _: n; };
+        };
+        c = (lib.evalModules { modules = [ ${join(REPO, 'nix/modules/site.nix')} nixos ${fragment} ]; }).config;
+      in { update = c.services.bowtie-update.enable; warnings = c.warnings; }`;
+      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { update: boolean; warnings: string[] };
+      expect(out.update).toBe(true);
+      expect(out.warnings.join('\n')).toMatch(/services\.bowtie_server is not declared/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
