@@ -20,6 +20,11 @@
         config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "bowtie-setup" ];
       };
 
+      # The lock names no npm registry (nix/npm-lock.nix): the builder hands theirs in, as
+      # mkController's npmRegistry or, for `nix build --impure`, in BOWTIE_NPM_REGISTRY.
+      envRegistry = let r = builtins.getEnv "BOWTIE_NPM_REGISTRY"; in if r == "" then null else r;
+      packageFor = npmRegistry: pkgs.callPackage ./nix/package.nix { inherit npmRegistry; };
+
       # The image formats the appliance ships in (nixos-generators format names).
       formats = [ "amazon" "gce" "hyperv" "proxmox" "qcow" "qcow-efi" "raw-efi" "vmware" ];
 
@@ -34,6 +39,7 @@
           bowtieServerModule ? "${self}/nix/modules/bowtie-server-interface.nix",
           modules ? [ ],
           update ? { },
+          npmRegistry ? envRegistry,
         }:
         let
           imageModules = [
@@ -46,7 +52,7 @@
         lib.nixosSystem {
           modules = imageModules ++ [
             {
-              nixpkgs.hostPlatform = system;
+              services.bowtie-setup.package = lib.mkDefault (packageFor npmRegistry);
               services.bowtie-setup.configurationImports = imageModules;
               services.bowtie-update = update;
             }
@@ -65,11 +71,11 @@
       imageOf = cfg: cfg.config.system.build.${cfg.config.formatAttr};
     in
     {
-      lib = { inherit mkController formats; };
+      lib = { inherit mkController formats packageFor; };
 
       packages.${system} =
         {
-          bowtie-setup = pkgs.callPackage ./nix/package.nix { };
+          bowtie-setup = packageFor envRegistry;
           default = self.packages.${system}.bowtie-setup;
         }
         // lib.mapAttrs' (format: cfg: lib.nameValuePair "image-${format}" (imageOf cfg)) controllers;

@@ -1,9 +1,12 @@
 # The wizard as a Nix package: the TypeScript compiled ahead of time (npm run build -> dist/),
 # the production dependencies only, and a wrapper running the compiled CLI with Node 20.
 # npm dependencies come from package-lock.json through importNpmLock (each tarball by its
-# integrity hash), so there is no npmDepsHash to keep in step with the lock file.
+# integrity hash), so there is no npmDepsHash to keep in step with the lock file. The lock names
+# no registry: `npmRegistry` is your npm registry's base URL (README: building images), and
+# ./npm-lock.nix gives every package its tarball URL there.
 {
   lib,
+  npmRegistry ? null,
   buildNpmPackage,
   importNpmLock,
   nodejs_20,
@@ -31,7 +34,17 @@ buildNpmPackage {
   inherit src;
   nodejs = nodejs_20;
 
-  npmDeps = importNpmLock { npmRoot = src; };
+  npmDeps = importNpmLock {
+    npmRoot = src;
+    packageLock =
+      if npmRegistry == null then
+        throw "bowtie-setup: pass npmRegistry (your npm registry's base URL) to build the package; see the README"
+      else
+        (import ./npm-lock.nix { inherit lib; }).withRegistry {
+          lock = lib.importJSON ../package-lock.json;
+          registry = npmRegistry;
+        };
+  };
   npmConfigHook = importNpmLock.npmConfigHook;
 
   # argon2 is built from source (node-gyp) rather than taking the prebuilt binary from npm.

@@ -28,6 +28,7 @@ import type { ImdsOptions } from './imds.js';
 import { findUserData, userDataHash, type SourceName } from './sources.js';
 import { partialConfigures } from './partial.js';
 import { hasAppliedMarker, readMarker, writeMarker, writeStatus, type CloudInitActivation, type Marker, type MarkerOutcome } from './state-files.js';
+import { imageHasUpdateSource, NO_UPDATE_SOURCE } from '../system/image-info.js';
 
 /** The engine's headless entry point, as cloud-init calls it (apply-adapter.ts wires the real one). */
 export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init' }) => Promise<ApplyResult>;
@@ -120,6 +121,7 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   if (it.kind === 'rejected') return reject(it.errors);
   const { config, document } = it;
   const fqdn = fqdnOf(config.hostname, config.domain);
+  if (config.updates.enable && !(await imageHasUpdateSource(root))) say(`warning: ${NO_UPDATE_SOURCE}`);
 
   if (it.kind === 'partial') {
     const prefill = await prefillDocument(document as Record<string, unknown>);

@@ -10,7 +10,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import type { ChildProcess } from 'node:child_process';
 import { applyHeadless } from '../../server/apply/headless.js';
+import { spawnWorker } from '../../server/apply/launch.js';
 import { sha256, type EngineState } from '../../server/apply/journal.js';
 import { enginePaths, SECRET_NAMES, type SecretName } from '../../server/apply/paths.js';
 import type { ApplyResult } from '../../server/apply/types.js';
@@ -183,4 +185,19 @@ export async function oldAndNewRoots(): Promise<{ template: string; oldSnap: Sna
   const newSnap = snapshot(reference);
   if (newSnap.active === oldSnap.active) throw new Error('the old and new fixtures activate the same system');
   return { template, oldSnap, newSnap };
+}
+
+/**
+ * A startWorker for test clients that starts a worker only when the one it started last has
+ * exited, as `systemctl start` of the apply unit does on the appliance. Spawning one per call
+ * let a late, slow-starting extra worker (the machine loaded) take a later test's ticket,
+ * without that test's fault in its environment.
+ */
+export function oneWorkerAtATime(root: string, env: NodeJS.ProcessEnv = testEnv()): () => Promise<void> {
+  let running: ChildProcess | null = null;
+  return async () => {
+    if (running && running.exitCode === null && running.signalCode === null) return;
+    running = spawnWorker(root, true, env);
+    running.unref();
+  };
 }

@@ -19,7 +19,7 @@ import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
 import { runCloudInit } from '../../server/cloud-init/index.js';
 import { EXIT } from '../../server/exit-codes.js';
 import { WEB_DIR } from '../../server/nix/paths.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, testEnv, until, workerGone } from './harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, testEnv, until, workerGone, oneWorkerAtATime } from './harness.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const OLD = fixtureDoc('old');
@@ -63,7 +63,7 @@ beforeAll(async () => {
   // 2. The wizard starts: setup code, certificate, the draft with the prefill.
   await startAndStopWizard();
   // 3. An apply from the web, confirmed; 4. a failed one, rolled back (the backups are full).
-  const c = createApplyClient({ root, simulate: true, startWorker: async () => void spawnWorker(root, true, testEnv()).unref() });
+  const c = createApplyClient({ root, simulate: true, startWorker: oneWorkerAtATime(root) });
   const { id } = await c.start({ document: OLD, source: 'web', confirm: 'interactive' });
   await until(c, (s) => s.phase === 'confirm');
   await c.confirm(id);

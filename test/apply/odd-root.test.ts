@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApplyClient } from '../../server/apply/client.js';
-import { spawnWorker } from '../../server/apply/launch.js';
 import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import { ensureSimulatedMachine } from '../../server/system/sim-machine.js';
-import { apply, fixtureDoc, testEnv, until } from './harness.js';
+import { apply, fixtureDoc, oneWorkerAtATime, testEnv, until } from './harness.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bowtie-odd-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -24,7 +23,7 @@ describe('a root path that is not a plain word', () => {
     await ensureSimulatedMachine(root);
     const first = await apply(root, fixtureDoc('old'));
     expect(first.outcome, first.reason ?? '').toBe('applied');
-    const c = createApplyClient({ root, simulate: true, startWorker: async () => void spawnWorker(root, true, testEnv({ BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,confirm=600000' })).unref() });
+    const c = createApplyClient({ root, simulate: true, startWorker: oneWorkerAtATime(root, testEnv({ BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,confirm=600000' })) });
     const { id } = await c.start({ document: fixtureDoc('new'), source: 'web', confirm: 'interactive' });
     await until(c, (s) => s.phase === 'confirm' && s.id === id);
     const owner = await readLock(enginePaths(root).lock);

@@ -12,7 +12,7 @@ import { spawnWorker } from '../../server/apply/launch.js';
 import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots } from './harness.js';
+import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots, oneWorkerAtATime } from './harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -30,9 +30,7 @@ function client(root: string, env: Record<string, string> = {}): ApplyClient {
   return createApplyClient({
     root,
     simulate: true,
-    startWorker: async () => {
-      spawnWorker(root, true, testEnv(env)).unref();
-    },
+    startWorker: oneWorkerAtATime(root, testEnv(env)),
   });
 }
 

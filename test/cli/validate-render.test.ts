@@ -100,3 +100,28 @@ describe('bowtie-setup validate / render', () => {
     expect(r.stderr).toMatch(message);
   });
 });
+
+describe('an image without an update source (docs/decisions/0640)', () => {
+  it('validate warns when the document enables updates, and stays valid', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const root = mkdtempSync(join(tmpdir(), 'bowtie-image-'));
+    try {
+      mkdirSync(join(root, 'etc/bowtie-setup'), { recursive: true });
+      writeFileSync(join(root, 'etc/bowtie-setup/image.json'), JSON.stringify({ updates_available: false }));
+      const doc = join(root, 'doc.yaml');
+      writeFileSync(doc, 'hostname: ctl-1\n');
+      const r = execFileSync(process.execPath, ['bin/bowtie-setup.js', '--root', root, 'validate', doc], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(r).toContain('valid partial document');
+      const both = execFileSync('sh', ['-c', `${JSON.stringify(process.execPath)} bin/bowtie-setup.js --root ${JSON.stringify(root)} validate ${JSON.stringify(doc)} 2>&1 >/dev/null`], { encoding: 'utf8' });
+      expect(both).toMatch(/this image has no update source/);
+      writeFileSync(doc, 'hostname: ctl-1\nupdates: { enable: false }\n');
+      const off = execFileSync('sh', ['-c', `${JSON.stringify(process.execPath)} bin/bowtie-setup.js --root ${JSON.stringify(root)} validate ${JSON.stringify(doc)} 2>&1 >/dev/null`], { encoding: 'utf8' });
+      expect(off).toBe('');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
