@@ -13,7 +13,7 @@ import { renderFragment } from '../nix/render.js';
 import { createProbes } from '../system/probes.js';
 import { computeNewUrl } from './engine.js';
 import { ApplyBusyError, ApplyRefusedError } from './errors.js';
-import { readStatus } from './client.js';
+import { readStatus } from './status-reader.js';
 import { unifiedDiff } from './diff.js';
 import { sha256 } from './journal.js';
 import { lockAlive, readLock } from './lock.js';

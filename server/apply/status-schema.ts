@@ -6,7 +6,14 @@
  */
 import { z } from 'zod';
 import { printable } from '../system/boundary-file.js';
-import type { PublishedStatus } from './status.js';
+import type { LockOwner } from './lock.js';
+import type { ApplyStatus } from './types.js';
+
+/** status.json: ApplyStatus plus who is working on it (to notice a dead worker). */
+export interface PublishedStatus extends ApplyStatus {
+  worker: Pick<LockOwner, 'pid' | 'startTime'> | null;
+  publishedAt: string;
+}
 
 const text = (max: number) => z.string().max(max * 4).transform((s) => printable(s, max));
 const phase = z.enum(['idle', 'queued', 'validate', 'write', 'build', 'test', 'confirm', 'switch', 'health', 'rollback']);

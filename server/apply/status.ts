@@ -11,11 +11,9 @@ import type { LockOwner } from './lock.js';
 import { emptyProgress } from './progress.js';
 import type { ApplyPhase, ApplyProgress, ApplyStatus } from './types.js';
 
-/** status.json: ApplyStatus plus who is working on it (to notice a dead worker). */
-export interface PublishedStatus extends ApplyStatus {
-  worker: Pick<LockOwner, 'pid' | 'startTime'> | null;
-  publishedAt: string;
-}
+import type { PublishedStatus } from './status-schema.js';
+
+export type { PublishedStatus } from './status-schema.js';
 
 export function buildStatus(
   state: EngineState,

@@ -1,4 +1,4 @@
-import { readStatus } from '../apply/client.js';
+import { readStatus } from '../apply/status-reader.js';
 import { readState } from '../apply/journal.js';
 import { lockAlive, readLock } from '../apply/lock.js';
 import { enginePaths } from '../apply/paths.js';

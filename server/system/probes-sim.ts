@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { listInterfaces } from './interfaces.js';
-import type { SystemProbes } from './probes.js';
+import type { SystemProbes } from './probe-types.js';
 
 interface SimSite {
   network?: { ipv4?: { method?: string; gateway?: string }; dns?: string[] };

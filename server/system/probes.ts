@@ -6,22 +6,11 @@
 import { Resolver } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { listInterfaces, type NetworkInterface } from './interfaces.js';
+import { listInterfaces } from './interfaces.js';
+import type { SystemProbes } from './probe-types.js';
 import { createSimulatedProbes } from './probes-sim.js';
 
-export interface SystemProbes {
-  interfaces(): Promise<NetworkInterface[]>;
-  /** The IPv4 default route's gateway, or null. */
-  defaultGateway(): Promise<string | null>;
-  /** Whether `address` answers (one ICMP echo) within `timeoutMs`. */
-  reachable(address: string, timeoutMs: number): Promise<boolean>;
-  /** Whether the DNS server answers at all (an NXDOMAIN is an answer); null = system resolver. */
-  dnsAnswers(server: string | null, timeoutMs: number): Promise<boolean>;
-  /** Whether a systemd unit is active. */
-  unitActive(unit: string): Promise<boolean>;
-  /** Changes on every boot: an apply journaled before a reboot knows the test activation is gone. */
-  bootId(): Promise<string>;
-}
+export type { SystemProbes } from './probe-types.js';
 
 export function createProbes(opts: { root: string; simulate: boolean }): SystemProbes {
   return opts.simulate ? createSimulatedProbes(opts.root) : createRealProbes(opts.root);
