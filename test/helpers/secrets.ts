@@ -1,12 +1,5 @@
 import { readDocument } from '../../server/config/read.js';
-
-const SECRET_PATHS = [
-  ['admin', 'password'],
-  ['admin', 'password_hash'],
-  ['admin', 'console_password_hash'],
-  ['enrollment', 'token'],
-  ['tls', 'private_key'],
-] as const;
+import { SECRET_DOCUMENT_PATHS as SECRET_PATHS } from '../../server/config/schema.js';
 
 /** The secret values a document holds (as typed), for "never in the output" assertions. */
 export function secretValues(input: string | unknown): string[] {
