@@ -145,7 +145,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 function usage(io: CliIO, message: string): number {
-  io.stderr(`bowtie-setup: ${message}\nRun "bowtie-setup --help" for usage.\n`);
+  io.stderr(`bowtie-setup: ${printable(message, 2000)}\nRun "bowtie-setup --help" for usage.\n`);
   return EXIT.usage;
 }
 
