@@ -16,6 +16,8 @@ need_debian() { # tool package
 }
 need_debian nix-instantiate nix-bin
 need_debian chromium chromium
+# The reference programs the field rules are checked against (test/config/*-oracle.test.ts).
+need_debian systemd-analyze systemd
 
 node scripts/ensure-deps.mjs
 # argon2 is a native module: make sure it loads before blaming a test for it.

@@ -5,7 +5,7 @@
  * produces a normalized `SiteConfig` in which every optional value is present or null.
  */
 import { z } from 'zod';
-import { calendarProblem, timespanProblem } from './calendar.js';
+import { calendarProblem, normalizeCalendar, timespanProblem } from './calendar.js';
 import {
   ipv4HostProblem,
   ipv4UnicastProblem,
@@ -116,8 +116,9 @@ export const tokenField = checked((s) =>
 );
 export const entrypointField = checked(httpsUrlProblem);
 export const pemField = checked((s) => (s.length > PEM_MAX ? `must be at most ${PEM_MAX} characters` : null));
-export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s)));
-export const randomizedDelayField = checked(timespanProblem);
+// The fragment carries the normal form (surrounding blanks trimmed, weekday ranges as Mon..Fri).
+export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(normalizeCalendar);
+export const randomizedDelayField = checked(timespanProblem).transform((s) => s.trim());
 
 export const TLS_MODES = ['acme', 'self-signed', 'provided'] as const;
 export const UPDATE_CHANNELS = ['stable', 'beta'] as const;
