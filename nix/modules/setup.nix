@@ -422,6 +422,20 @@ in
         after = [ "bowtie-setup.service" ];
         unitConfig.ConditionPathExists = handoffMarker;
       };
+      # At every boot after the hand-off: nothing the wizard held (its draft, setup code and
+      # cloud-init's prefill for it) outlives setup, also when the worker that handed off was
+      # stopped before it removed them (docs/decisions/0600). rm removes a link, never its target.
+      systemd.services.bowtie-setup-scrub = {
+        description = "Remove what the setup wizard held once setup is handed off";
+        wantedBy = [ "multi-user.target" ];
+        unitConfig.ConditionPathExists = handoffMarker;
+        serviceConfig = {
+          Type = "oneshot";
+          ExecStart = "${pkgs.coreutils}/bin/rm -f ${webDir}/draft.json ${webDir}/setup-code ${stateDir}/shared/cloud-init.json";
+          MemoryMax = "64M";
+          PrivateNetwork = true;
+        };
+      };
       systemd.paths.bowtie-setup-handoff = {
         description = "Start the Bowtie Controller daemon when setup hands off";
         wantedBy = [ "multi-user.target" ];

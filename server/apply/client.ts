@@ -28,6 +28,8 @@ export { readStatus, TICKET_NOT_TAKEN_MS, type StatusExtras } from './status-rea
 
 /** A queued ticket this old with no live worker gets another start of the worker. */
 const KICK_AFTER_MS = 3_000;
+/** How long Confirm waits for a worker to take its mark (under the server's 30 s request limit). */
+const CONFIRM_TAKEN_MS = 25_000;
 
 export function createApplyClient(opts: ClientOptions): ApplyClient {
   const p = enginePaths(opts.root);
@@ -88,15 +90,18 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
       }
       if (s.confirmDeadline && Date.parse(s.confirmDeadline) <= Date.now()) throw new ApplyConfirmError('the confirm window has closed');
       await writeConfirm(p, id);
-      // Resolve once the worker has taken it (it checks every 200 ms).
-      const deadline = Date.now() + 10_000;
+      // Resolve once a worker has taken it (it checks every 200 ms). The mark stays in the spool,
+      // so a worker that died meanwhile is no reason to give up: status() starts the next one,
+      // which resumes the confirm phase and finds the mark. The deadline only bounds a request
+      // that nothing answers (within the server's request timeout).
+      const deadline = Date.now() + CONFIRM_TAKEN_MS;
       for (;;) {
-        const now = await readStatus(p);
+        const now = await status();
         if (now.id !== id || now.phase !== 'confirm') {
           if (now.last?.id === id && now.last.outcome === 'rolled-back' && now.last.failedPhase === 'confirm') throw new ApplyConfirmError('the confirm window closed first');
           return;
         }
-        if (Date.now() > deadline || !now.workerAlive) throw new ApplyConfirmError('the worker did not take the confirmation');
+        if (Date.now() > deadline) throw new ApplyConfirmError('the worker did not take the confirmation');
         await new Promise((r) => setTimeout(r, 100));
       }
     },

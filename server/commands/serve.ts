@@ -25,6 +25,7 @@ import { prepareWebLayout } from '../system/state-layout.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
 import { limitServer, tlsServerOptions } from '../web/server-limits.js';
+import { imageHasUpdateSource } from '../system/image-info.js';
 
 export interface ListenAddress {
   host: string;
@@ -147,6 +148,7 @@ export const serveCommand: Command = {
       interfaces: cachedInterfaces(root, simulate),
       apply,
       now: () => new Date(),
+      updatesAvailable: () => imageHasUpdateSource(root),
       claim,
       cloudInit,
       allowlist,

@@ -9,4 +9,9 @@ export interface WizardDeps {
   /** The apply engine; see server/apply/index.ts. */
   apply: ApplyClient;
   now(): Date;
+  /**
+   * Whether this image can update itself (/etc/bowtie-setup/image.json); absent: it can. The
+   * updates step says so when it cannot (docs/decisions/0640).
+   */
+  updatesAvailable?(): Promise<boolean>;
 }

@@ -479,6 +479,13 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
     expect(JSON.parse(get('setup-complete').environment.etc!['bowtie-setup/image.json']!.text)).toEqual({ updates_available: true });
   });
 
+  withLib('after the hand-off, every boot removes what the wizard held', () => {
+    const unit = get('setup-complete').systemd.services!['bowtie-setup-scrub'];
+    expect(unit.unitConfig.ConditionPathExists).toBe('/var/lib/bowtie-setup/handed-off');
+    expect(unit.serviceConfig.ExecStart).toMatch(/\/bin\/rm -f \/var\/lib\/bowtie-setup\/web\/draft\.json \/var\/lib\/bowtie-setup\/web\/setup-code \/var\/lib\/bowtie-setup\/shared\/cloud-init\.json$/);
+    expect(get('setup-factory').systemd.services!['bowtie-setup-scrub']).toBeUndefined();
+  });
+
   withLib('every unit we define has a memory ceiling', () => {
     const e = get('setup-complete');
     const ours = Object.entries(e.systemd.services!).filter(([name]) => /^bowtie/.test(name));

@@ -33,10 +33,12 @@ export const updatesStep: FormStep = {
       'updates.channel': doc.updates?.channel ?? 'stable',
     };
   },
-  view(v) {
+  async view(v) {
+    const available = (await v.deps.updatesAvailable?.()) ?? true;
     const f = (name: string, label: string, extra: Partial<Parameters<typeof field>[0]> = {}) =>
       field({ name, label, value: v.values[name], errors: v.errorsFor(name), check: v.checkUrl(name), ...extra });
-    return html`${radios({
+    return html`${available ? '' : html`<div class="notice" role="status"><p>This image has no update source: it was built without update endpoints, so scheduled updates cannot be installed here. Turn them off, or ask for an image with update endpoints.</p></div>`}
+${radios({
       name: 'updates.enable',
       legend: 'Scheduled updates',
       value: v.values['updates.enable'] ?? 'true',

@@ -38,3 +38,15 @@ describe('updates step', () => {
     expect(res.text).toContain('updates.channel: must be one of: stable, beta');
   });
 });
+
+describe('on an image without an update source (docs/decisions/0640)', () => {
+  it('says so on the updates step', async () => {
+    w = createWizard({ deps: { updatesAvailable: async () => false } });
+    const c = await w.unlocked();
+    expect((await c.get('/updates')).text).toContain('This image has no update source');
+    w.close();
+    w = createWizard({ deps: { updatesAvailable: async () => true } });
+    const d = await w.unlocked();
+    expect((await d.get('/updates')).text).not.toContain('no update source');
+  });
+});
