@@ -144,6 +144,7 @@ in
       type = types.package;
       default = pkgs.callPackage ../package.nix { };
       defaultText = literalExpression "pkgs.callPackage ./nix/package.nix { }";
+      description = "The bowtie-setup package (the wizard, the apply worker, cloud-init and the console).";
     };
 
     listen = mkOption {

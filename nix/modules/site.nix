@@ -23,7 +23,11 @@ let
 
   site = config.bowtie.site;
 
-  secretPath = types.strMatching "/[^\n\r]*";
+  # A secret is referenced by its path and read at run time: an absolute path outside the
+  # world-readable store, with nothing systemd would read as a separator or a specifier (%).
+  secretPath = (types.addCheck (types.strMatching "/[^[:space:]%]+") (p: !(lib.hasPrefix "/nix/store" p))) // {
+    description = "absolute path outside /nix/store, without whitespace or %";
+  };
   label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 
   nullOrStr = description: mkOption {
@@ -34,7 +38,7 @@ let
 
   addressing = methods: types.submodule {
     options = {
-      method = mkOption { type = types.enum methods; };
+      method = mkOption { type = types.enum methods; description = "How the address is configured."; };
       address = nullOrStr "Address with prefix length (static only).";
       gateway = nullOrStr "Default gateway (static only).";
     };
@@ -55,7 +59,7 @@ let
       description = "The first controller admin and the OS admin account's SSH keys; null in a network-only document.";
       type = types.nullOr (types.submodule {
         options = {
-          email = mkOption { type = types.str; };
+          email = mkOption { type = types.str; description = "The first controller admin's e-mail address (their sign-in name)."; };
           password_hash_file = mkOption {
             type = secretPath;
             description = "File holding the argon2id hash of the admin's password (read at run time).";
@@ -63,6 +67,7 @@ let
           ssh_authorized_keys = mkOption {
             type = types.listOf types.str;
             default = [ ];
+            description = "OpenSSH public keys of the OS admin account (authorized_keys lines).";
           };
           console_password_hash_file = mkOption {
             type = types.nullOr secretPath;
@@ -77,30 +82,32 @@ let
       ipv4 = mkOption {
         type = addressing [ "dhcp" "static" ];
         default = { method = "dhcp"; };
+        description = "IPv4: DHCP, or a static address with prefix length and a gateway.";
       };
       ipv6 = mkOption {
         type = addressing [ "auto" "dhcp" "static" "off" ];
         default = { method = "auto"; };
+        description = "IPv6: router advertisements (auto), DHCPv6, a static address, or off.";
       };
-      dns = mkOption { type = types.listOf types.str; default = [ ]; };
-      ntp = mkOption { type = types.listOf types.str; default = [ ]; };
+      dns = mkOption { type = types.listOf types.str; default = [ ]; description = "DNS servers (required with a static IPv4 address)."; };
+      ntp = mkOption { type = types.listOf types.str; default = [ ]; description = "NTP servers; empty: the image's defaults."; };
     };
     enrollment = mkOption {
       default = null;
       description = "Cluster enrollment; null in a partial document (the daemon stays off).";
       type = types.nullOr (types.submodule {
         options = {
-          site_id = mkOption { type = types.str; };
+          site_id = mkOption { type = types.str; description = "UUID of the site in the organisation."; };
           token_file = mkOption {
             type = secretPath;
             description = "File holding the cluster's sync PSK (read at run time).";
           };
-          entrypoints = mkOption { type = types.listOf types.str; default = [ ]; };
+          entrypoints = mkOption { type = types.listOf types.str; default = [ ]; description = "HTTPS URLs of controllers of an existing cluster to join; empty: start a new cluster."; };
         };
       });
     };
     tls = {
-      mode = mkOption { type = types.enum [ "acme" "self-signed" "provided" ]; default = "self-signed"; };
+      mode = mkOption { type = types.enum [ "acme" "self-signed" "provided" ]; default = "self-signed"; description = "Where the controller's certificate comes from."; };
       certificate = nullOrStr "PEM certificate chain (provided mode; public).";
       private_key_file = mkOption {
         type = types.nullOr secretPath;
@@ -109,10 +116,10 @@ let
       };
     };
     updates = {
-      enable = mkOption { type = types.bool; default = true; };
-      schedule = mkOption { type = types.str; default = "Sun *-*-* 03:00:00"; };
-      randomized_delay = mkOption { type = types.str; default = "1h"; };
-      channel = mkOption { type = types.enum [ "stable" "beta" ]; default = "stable"; };
+      enable = mkOption { type = types.bool; default = true; description = "Whether scheduled updates run."; };
+      schedule = mkOption { type = types.str; default = "Sun *-*-* 03:00:00"; description = "When updates run (systemd OnCalendar=)."; };
+      randomized_delay = mkOption { type = types.str; default = "1h"; description = "Random delay after the scheduled time (systemd RandomizedDelaySec=)."; };
+      channel = mkOption { type = types.enum [ "stable" "beta" ]; default = "stable"; description = "Release channel updates follow."; };
     };
   };
 

@@ -57,6 +57,7 @@ in
     channel = mkOption {
       type = types.enum [ "stable" "beta" ];
       default = "stable";
+      description = "Release channel the appliance follows (replaces {channel} in metadataUrl).";
     };
 
     metadataUrl = mkOption {

@@ -87,6 +87,13 @@ const EXTRA: Record<string, string> = {
       entrypoints = [ "https://ctl-2.example.com/a%20b" ]; };
   }; }`,
   'no-fragment': `{ }`,
+  // Secret paths the module must refuse: in the store, with a blank, with a systemd specifier.
+  'secret-in-store': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/nix/store/00000000000000000000000000000000-hash"; }; }; }`,
+  'secret-with-space': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/var/lib/bowtie setup/hash"; }; }; }`,
+  'secret-with-specifier': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/var/lib/%d/hash"; }; }; }`,
 };
 
 /** Evaluated together with setup.nix and a flake's image settings. */
@@ -484,6 +491,31 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
     expect(unit.unitConfig.ConditionPathExists).toBe('/var/lib/bowtie-setup/handed-off');
     expect(unit.serviceConfig.ExecStart).toMatch(/\/bin\/rm -f \/var\/lib\/bowtie-setup\/web\/draft\.json \/var\/lib\/bowtie-setup\/web\/setup-code \/var\/lib\/bowtie-setup\/shared\/cloud-init\.json$/);
     expect(get('setup-factory').systemd.services!['bowtie-setup-scrub']).toBeUndefined();
+  });
+
+  withLib('a secret path in the store, with a blank or with a systemd specifier is refused by the option type', () => {
+    for (const name of ['secret-in-store', 'secret-with-space', 'secret-with-specifier']) expect(evaluate().get(name)?.ok, name).toBe(false);
+    expect(get('design-example').ok).toBe(true);
+  });
+
+  withLib('every option of ours has a description', () => {
+    const lib = nixpkgsLib.dir!;
+    const expr = `let
+      lib = import ${lib};
+      anything = lib.mkOption { type = lib.types.anything; default = { }; };
+      nixos.options = {
+        assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+        warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+        networking = anything; users = anything; security = anything; environment = anything; systemd = anything;
+        nix = anything; system = anything; virtualisation = anything; nixpkgs = anything;
+        services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything;
+      };
+      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} nixos { _module.check = false; } ]; };
+      docs = lib.concatMap lib.optionAttrSetToDocList [ e.options.bowtie e.options.services.bowtie-setup e.options.services.bowtie-update ];
+    in { all = builtins.length docs; missing = map (d: d.name) (lib.filter (d: d.visible && (d.description == null || d.description == "")) docs); }`;
+    const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { all: number; missing: string[] };
+    expect(out.all).toBeGreaterThan(40);
+    expect(out.missing).toEqual([]);
   });
 
   withLib('every unit we define has a memory ceiling', () => {
