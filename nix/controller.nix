@@ -13,6 +13,7 @@
   system.stateVersion = "25.05";
 
   networking.hostName = lib.mkDefault "bowtie";
+  services.bowtie-setup.enable = true;
   networking.firewall.enable = true;
 
   # Accounts come from the site configuration only; before setup nobody can log in, and the

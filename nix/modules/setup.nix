@@ -138,7 +138,9 @@ let
 in
 {
   options.services.bowtie-setup = {
-    enable = mkEnableOption "the bowtie-setup first-boot wizard" // { default = true; };
+    # Off unless the image turns it on (nix/controller.nix), as nixpkgs' services are; its parts
+    # (console menu, cloud-init) default on once it is.
+    enable = mkEnableOption "the bowtie-setup first-boot wizard";
 
     package = mkOption {
       type = types.package;

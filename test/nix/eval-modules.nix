@@ -75,6 +75,7 @@ let
           ../../nix/modules/setup.nix
           {
             services.bowtie-setup = {
+              enable = true;
               package = fakeStorePath "bowtie-setup-image-0.1.0";
               releaseVersion = "1.8.2";
               configurationImports = [

@@ -498,6 +498,15 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
     expect(get('design-example').ok).toBe(true);
   });
 
+  withLib('enable options default to off; the image turns the wizard on', () => {
+    const lib = nixpkgsLib.dir!;
+    const expr = `let lib = import ${lib}; anything = lib.mkOption { type = lib.types.anything; default = { }; };
+      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} { options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything; }; } { _module.check = false; } ]; };
+      c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; };
+    in [ e.config.services.bowtie-setup.enable e.config.services.bowtie-update.enable c.services.bowtie-setup.enable ]`;
+    expect(JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }))).toEqual([false, false, true]);
+  });
+
   withLib('every option of ours has a description', () => {
     const lib = nixpkgsLib.dir!;
     const expr = `let
