@@ -18,6 +18,7 @@ import type { SystemProbes } from '../system/probes.js';
 import { fsyncDirectory } from '../system/atomic-file.js';
 import { type CrashPoint, type FileContents, readContents, removeManaged, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, wipeDirectory, writeBackup, writeManaged, writeNew } from './files.js';
 import { type KeptDocument, keptDocument, readFragmentSite } from './fragment-value.js';
+import { pinStaticInterface } from './interface-pin.js';
 import { describeHealth, waitHealthy } from './health.js';
 import { type ApplyJournal, emptyState, type EngineState, type JournalStep, readState, writeState } from './journal.js';
 import type { LockOwner } from './lock.js';
@@ -243,7 +244,7 @@ export class Engine {
     }
     // A reset to no fragment (factory, or nothing was configured) activates the image's base
     // configuration, which the health gates check as DHCP on the default interface.
-    const config = target.config;
+    const config = target.config && !reset ? await pinStaticInterface(target.config, this.d.probes) : target.config;
     const checkAs = config ?? baseConfig();
     const complete = 'complete' in target ? target.complete : false;
     this.resetKept = 'kept' in target ? target.kept : null;

@@ -10,6 +10,7 @@ import { verifyPassword } from '../config/hash-password.js';
 import { validateDocument } from '../config/validate.js';
 import { FRAGMENT_PATH, SECRET_FILES } from '../nix/paths.js';
 import { renderFragment } from '../nix/render.js';
+import { pinStaticInterface } from './interface-pin.js';
 import { createProbes } from '../system/probes.js';
 import { computeNewUrl } from './engine.js';
 import { ApplyBusyError, ApplyRefusedError } from './errors.js';
@@ -127,7 +128,8 @@ export async function planApply(opts: ApplyOptions & { document: unknown }): Pro
     'health gate (bowtie_server.service active when setup is complete)',
   ];
   if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', secrets: [], commands: [], newUrl: null };
-  const config = checked.config;
+  // The same interface the worker will pin (the dry run and the review show what is applied).
+  const config = await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate }));
   const p = enginePaths(opts.root);
   const fragment = renderFragment(config);
   const currentFragment = await readFile(p.fragment, 'utf8').catch(() => '');
