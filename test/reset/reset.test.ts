@@ -103,7 +103,8 @@ describe('reset --config', () => {
     expect(r.stdout).toMatch(/reset --config: done/);
 
     // The fragment is what the kept partial document renders, nothing more.
-    const kept = { hostname: 'ctl-old', domain: 'corp.example.com', network: { ipv4: { method: 'static', address: '192.168.122.10/24', gateway: '192.168.122.1' }, ipv6: { method: 'auto' }, dns: ['192.168.122.1'] } };
+    // The static address was applied to the probed interface (decision 0641): it is kept too.
+    const kept = { hostname: 'ctl-old', domain: 'corp.example.com', network: { interface: 'ens3', ipv4: { method: 'static', address: '192.168.122.10/24', gateway: '192.168.122.1' }, ipv6: { method: 'auto' }, dns: ['192.168.122.1'] } };
     const checked = validateDocument(kept, 'any');
     if (!checked.ok) throw new Error('kept document invalid');
     expect(readFileSync(p.fragment, 'utf8')).toBe(renderFragment(checked.config));
