@@ -73,7 +73,8 @@ export const passwordField = checked((s) =>
 );
 export const passwordHashField = checked(argon2HashProblem);
 export const consolePasswordHashField = checked(cryptHashProblem);
-export const sshKeyField = checked(sshKeyProblem);
+// Stored as sshd reads it: without the blanks before the key type (a comment keeps its own).
+export const sshKeyField = checked(sshKeyProblem).transform((s) => s.trimStart());
 export const interfaceField = checked((s) =>
   /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== '.' && s !== '..'
     ? null
