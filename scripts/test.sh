@@ -18,6 +18,8 @@ need_debian nix-instantiate nix-bin
 need_debian chromium chromium
 # The reference programs the field rules are checked against (test/config/*-oracle.test.ts).
 need_debian systemd-analyze systemd
+need_debian ssh-keygen openssh-client
+need_debian openssl openssl
 
 node scripts/ensure-deps.mjs
 # argon2 is a native module: make sure it loads before blaming a test for it.
