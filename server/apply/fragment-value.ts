@@ -6,23 +6,33 @@
  * Never holds a secret: the fragment names secret files by path only.
  */
 import { execa } from 'execa';
+import { z } from 'zod';
 import type { ConfigDocument } from '../config/schema.js';
 
-/** `bowtie.site` as the renderer writes it (server/nix/render.ts fragmentData). */
-export interface FragmentSite {
-  hostname: string;
-  domain: string | null;
-  admin: { email: string } | null;
-  network: {
-    interface: string | null;
-    ipv4: { method: 'dhcp' } | { method: 'static'; address: string; gateway: string };
-    ipv6: { method: 'auto' | 'dhcp' | 'off' } | { method: 'static'; address: string; gateway: string | null };
-    dns: string[];
-    ntp: string[];
-  };
-  enrollment: { site_id: string } | null;
-  tls: { mode: string; certificate: string | null; private_key_file: string | null };
-}
+/**
+ * `bowtie.site` as the renderer writes it (server/nix/render.ts fragmentData): the evaluator's
+ * JSON is parsed with this schema, never cast (docs/decisions/0600). Only the parts read back
+ * are described; the rest of the site is left out of the parsed value.
+ */
+const str = z.string().max(64 * 1024);
+const fragmentSiteSchema = z.object({
+  hostname: str,
+  domain: str.nullable(),
+  admin: z.object({ email: str }).nullable(),
+  network: z.object({
+    interface: str.nullable(),
+    ipv4: z.discriminatedUnion('method', [z.object({ method: z.literal('dhcp') }), z.object({ method: z.literal('static'), address: str, gateway: str })]),
+    ipv6: z.discriminatedUnion('method', [
+      z.object({ method: z.enum(['auto', 'dhcp', 'off']) }),
+      z.object({ method: z.literal('static'), address: str, gateway: str.nullable() }),
+    ]),
+    dns: z.array(str),
+    ntp: z.array(str),
+  }),
+  enrollment: z.object({ site_id: str }).nullable(),
+  tls: z.object({ mode: str, certificate: str.nullable(), private_key_file: str.nullable() }),
+});
+export type FragmentSite = z.infer<typeof fragmentSiteSchema>;
 
 export type FragmentRead = { kind: 'none' } | { kind: 'site'; site: FragmentSite } | { kind: 'unreadable'; reason: string };
 
@@ -36,12 +46,17 @@ export async function readFragmentSite(file: string): Promise<FragmentRead> {
   });
   if (r.failed && r.exitCode === undefined) return { kind: 'unreadable', reason: `nix-instantiate could not run (${r.shortMessage})` };
   if (r.exitCode !== 0) return { kind: 'unreadable', reason: `nix-instantiate: ${String(r.stderr).trim().split('\n').slice(-1)[0] ?? 'failed'}` };
-  const value = JSON.parse(r.stdout) as FragmentSite | null | 'absent';
-  if (value === 'absent') return { kind: 'none' };
-  if (value === null || typeof value !== 'object' || typeof value.hostname !== 'string' || typeof value.network !== 'object') {
-    return { kind: 'unreadable', reason: 'it sets no bowtie.site' };
+  let value: unknown;
+  try {
+    value = JSON.parse(r.stdout);
+  } catch {
+    return { kind: 'unreadable', reason: 'the evaluator did not answer with JSON' };
   }
-  return { kind: 'site', site: value };
+  if (value === 'absent') return { kind: 'none' };
+  if (value === null) return { kind: 'unreadable', reason: 'it sets no bowtie.site' };
+  const site = fragmentSiteSchema.safeParse(value);
+  if (!site.success) return { kind: 'unreadable', reason: `its bowtie.site is not in the expected form (${[...new Set(site.error.issues.map((i) => i.path.join('.') || '(top level)'))].slice(0, 5).join(', ')})` };
+  return { kind: 'site', site: site.data };
 }
 
 /** The kept part of a site: hostname, domain and network, as a partial document. */
