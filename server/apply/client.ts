@@ -4,7 +4,7 @@
  * the state directory, the fragment or the secrets.
  */
 import { z } from 'zod';
-import { readBoundaryFile, printable } from '../system/boundary-file.js';
+import { readBoundaryFile, printable, rootOrSelf } from '../system/boundary-file.js';
 import { MAX_LOG_BYTES } from './output-log.js';
 import { validateDocument } from '../config/validate.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from './errors.js';
@@ -14,6 +14,7 @@ import { enginePaths } from './paths.js';
 import { createTicket, newApplyId, removeTicket, writeConfirm } from './spool.js';
 import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus } from './types.js';
 import { readUpdateActivity } from './update-lock.js';
+import { readStatus } from './status-reader.js';
 
 export const DEFAULT_CONFIRM_WINDOW_SECONDS = 120;
 
@@ -21,8 +22,6 @@ export interface ClientOptions extends ApplyOptions {
   /** How to start the worker; default: a child under --simulate, the apply unit otherwise. */
   startWorker?: () => Promise<void>;
 }
-
-import { readStatus } from './status-reader.js';
 
 export { readStatus, TICKET_NOT_TAKEN_MS, type StatusExtras } from './status-reader.js';
 
@@ -107,7 +106,7 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
     },
 
     async logTail(lines: number) {
-      const read = await readBoundaryFile(p.output, { what: 'the apply output log', maxBytes: 4 * MAX_LOG_BYTES, owners: [process.getuid?.() ?? 0, 0], format: 'text', schema: z.string(), appendOnly: true });
+      const read = await readBoundaryFile(p.output, { what: 'the apply output log', maxBytes: 4 * MAX_LOG_BYTES, owners: rootOrSelf(), format: 'text', schema: z.string(), appendOnly: true });
       const text = read.kind === 'ok' ? read.value : '';
       const all = text.split('\n');
       if (all[all.length - 1] === '') all.pop();

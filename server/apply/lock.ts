@@ -10,7 +10,7 @@
 import { constants } from 'node:fs';
 import { link, mkdir, open, unlink } from 'node:fs/promises';
 import { z } from 'zod';
-import { readBoundaryFile } from '../system/boundary-file.js';
+import { readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
 import { dirname } from 'node:path';
 import { fsyncDirectory, tempPathFor, writeFileAtomic } from '../system/atomic-file.js';
 import { isSameProcessAlive, killGroupMembers, processGroupOf, processStartTime } from './process-info.js';
@@ -38,7 +38,7 @@ const lockOwnerSchema = z.object({
 
 /** The lock's owner; null when there is none, or what is there is not a lock (it is not honoured). */
 export async function readLock(file: string): Promise<LockOwner | null> {
-  const read = await readBoundaryFile(file, { what: 'the apply lock', maxBytes: 4096, owners: [0, process.getuid?.() ?? 0], format: 'json', schema: lockOwnerSchema });
+  const read = await readBoundaryFile(file, { what: 'the apply lock', maxBytes: 4096, owners: rootOrSelf(), format: 'json', schema: lockOwnerSchema });
   return read.kind === 'ok' ? read.value : null;
 }
 

@@ -4,7 +4,7 @@
  * progress; holds no secret.
  */
 import { writeFileAtomic } from '../system/atomic-file.js';
-import { printable, readBoundaryFile } from '../system/boundary-file.js';
+import { printable, readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
 import { MAX_STATUS_BYTES, publishedStatusSchema } from './status-schema.js';
 import type { EngineState } from './journal.js';
 import type { LockOwner } from './lock.js';
@@ -96,7 +96,7 @@ export async function publishStatus(file: string, status: PublishedStatus): Prom
  * the wrong owner, a wrong shape) reads as a refusal, so that callers say so instead of guessing.
  */
 export async function readPublishedStatus(file: string): Promise<PublishedStatus | null> {
-  const read = await readBoundaryFile(file, { what: 'the published status', maxBytes: MAX_STATUS_BYTES, owners: [process.getuid?.() ?? 0, 0], format: 'json', schema: publishedStatusSchema });
+  const read = await readBoundaryFile(file, { what: 'the published status', maxBytes: MAX_STATUS_BYTES, owners: rootOrSelf(), format: 'json', schema: publishedStatusSchema });
   if (read.kind === 'absent') return null;
   if (read.kind === 'ok') return read.value;
   const now = new Date().toISOString();

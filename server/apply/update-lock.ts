@@ -14,7 +14,7 @@
  */
 import { unlink } from 'node:fs/promises';
 import { z } from 'zod';
-import { printable, readBoundaryFile } from '../system/boundary-file.js';
+import { printable, readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { readState } from './journal.js';
@@ -48,7 +48,7 @@ const updateActivitySchema = z.object({
 });
 
 export async function readUpdateActivity(p: EnginePaths): Promise<UpdateActivity | null> {
-  const read = await readBoundaryFile(updateActivityPath(p), { what: 'the update activity', maxBytes: 4096, owners: [0, process.getuid?.() ?? 0], format: 'json', schema: updateActivitySchema });
+  const read = await readBoundaryFile(updateActivityPath(p), { what: 'the update activity', maxBytes: 4096, owners: rootOrSelf(), format: 'json', schema: updateActivitySchema });
   if (read.kind !== 'ok' || !isSameProcessAlive(read.value.pid, read.value.startTime)) return null;
   return read.value;
 }

@@ -153,7 +153,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
       }
       // The web process may queue documents but never a reset: only a ticket written by the
       // worker's own user (root on the appliance, through the CLI or the console) may reset.
-      const resetAllowed = ticket.uid === undefined || ticket.uid === process.getuid?.();
+      const resetAllowed = ticket.uid === process.getuid?.();
       outcome.results.push(await engine.run(req, { reset: resetAllowed }));
     }
     // The wizard stands down for good once setup is handed off: no secret it held outlives it.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { DraftDocument, FieldError } from '../config/schema.js';
 import { CLOUD_INIT_RESULT_FILE } from '../nix/paths.js';
-import { readBoundaryFile } from '../system/boundary-file.js';
+import { readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
 
 const activationSchema = z.object({
   outcome: z.enum(['applied', 'unchanged', 'rolled-back', 'not-started']),
@@ -46,6 +46,6 @@ export function cloudInitResultPath(root: string): string {
 
 /** Root writes it (0640, group bowtie-setup); the wizard reads it through the boundary reader. */
 export async function readCloudInitResult(root: string): Promise<CloudInitResult | null> {
-  const read = await readBoundaryFile(cloudInitResultPath(root), { what: "cloud-init's result", maxBytes: 1024 * 1024, owners: [0, process.getuid?.() ?? 0], format: 'json', schema: cloudInitResultSchema });
+  const read = await readBoundaryFile(cloudInitResultPath(root), { what: "cloud-init's result", maxBytes: 1024 * 1024, owners: rootOrSelf(), format: 'json', schema: cloudInitResultSchema });
   return read.kind === 'ok' ? read.value : null;
 }

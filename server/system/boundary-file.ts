@@ -36,6 +36,12 @@ export type BoundaryRead<T> =
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
+/** The owners a file shared between root's worker and the wizard may have: root, or this process's own user (a sandbox run). */
+export function rootOrSelf(): number[] {
+  const own = process.getuid?.() ?? 0;
+  return own === 0 ? [0] : [0, own];
+}
+
 export async function readBoundaryFile<T>(path: string, spec: BoundaryFileSpec<T>): Promise<BoundaryRead<T>> {
   let handle: FileHandle;
   try {

@@ -14,13 +14,13 @@
  * - the engine's apply lock (server/apply/update-lock.ts) around the switch;
  * - internal-json progress parsing and a bounded log (logs/update-<time>-<id>.log).
  */
-import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { execa } from 'execa';
 import { describeResult, DEFAULT_TIMEOUTS } from '../apply/engine.js';
 import { OutputLog } from '../apply/output-log.js';
 import { enginePaths } from '../apply/paths.js';
+import { newApplyId } from '../apply/spool.js';
 import { NixProgress } from '../apply/progress.js';
 import { childEnv, RebuildAdapter, rebuildExecutable, type CommandResult } from '../apply/rebuild.js';
 import { checkIdleForUpdate, takeLockForUpdate, type UpdateLock } from '../apply/update-lock.js';
@@ -82,7 +82,7 @@ export function createUpdateSystem(options: UpdateSystemOptions): UpdateSystem {
   const env = options.env ?? process.env;
   const paths = enginePaths(options.root);
   const adapter = new RebuildAdapter(paths, rebuildExecutable(options.simulate, env), { env, isolate: true });
-  const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const id = newApplyId();
   let log: OutputLog | null = null;
 
   async function run(label: string, start: (opts: { timeoutMs: number; onLine: (raw: string) => void }) => Promise<CommandResult>, timeoutMs: number): Promise<CommandOutcome> {
