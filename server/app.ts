@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Claim } from './auth/claim.js';
 import type { CloudInitResult } from './auth/cloud-init-result.js';
 import { unlockRateLimit } from './auth/rate-limit.js';
-import { controllerUrl } from './steps/apply/view.js';
+import { controllerUrl } from '../views/steps/apply.js';
 import type { WizardDeps } from './steps/deps.js';
 import { unlockRoutes } from './steps/unlock/index.js';
 import { checkCsrf } from './web/csrf.js';
@@ -54,7 +54,7 @@ export interface AppDeps extends WizardDeps {
 const require = createRequire(import.meta.url);
 export const ASSETS = {
   '/assets/htmx.min.js': require.resolve('htmx.org/dist/htmx.min.js'),
-  '/assets/app.css': fileURLToPath(new URL('./web/assets/app.css', import.meta.url)),
+  '/assets/app.css': fileURLToPath(new URL('../views/assets/app.css', import.meta.url)),
 } as const;
 
 /**

@@ -49,3 +49,10 @@ export async function readCloudInitResult(root: string): Promise<CloudInitResult
   const read = await readBoundaryFile(cloudInitResultPath(root), { what: "cloud-init's result", maxBytes: 1024 * 1024, owners: rootOrSelf(), format: 'json', schema: cloudInitResultSchema });
   return read.kind === 'ok' ? read.value : null;
 }
+
+/** Whether user data could not be used: refused, or its partial settings not applied (docs/decisions/0512). */
+export function hasUserDataProblem(cloudInit: CloudInitResult | null): boolean {
+  if (cloudInit?.status === 'rejected') return true;
+  const a = cloudInit?.status === 'prefilled' ? cloudInit.activation : null;
+  return !!a && (a.outcome === 'rolled-back' || a.outcome === 'not-started');
+}

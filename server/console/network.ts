@@ -11,6 +11,7 @@ import { fieldErrors, formatFieldErrors } from '../config/errors.js';
 import { hostnameField, interfaceField, ipv4CidrField, ipv4Field, networkSection, type FieldError } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { defaultInterface, type NetworkInterface } from '../system/interfaces.js';
+import { networkLabel } from '../steps/network/fields.js';
 
 export interface Prompter {
   /** The answer, or null when the person backs out (Ctrl-C, end of input). */
@@ -70,7 +71,7 @@ export async function askStaticNetwork(io: Prompter, ctx: NetworkFormContext): P
     }
   };
 
-  const iface = await until(`Interface [1-${choices.length}, Enter: ${fallback.name}]: `, (a) => {
+  const iface = await until(`${networkLabel('network.interface')} [1-${choices.length}, Enter: ${fallback.name}]: `, (a) => {
     const picked = a === '' ? fallback.name : /^\d+$/.test(a) ? (choices[Number(a) - 1]?.name ?? a) : a;
     const errors = problemsOf(interfaceField, picked, ['network', 'interface']);
     if (errors.length === 0 && !choices.some((c) => c.name === picked)) {
@@ -80,10 +81,10 @@ export async function askStaticNetwork(io: Prompter, ctx: NetworkFormContext): P
   });
   if (iface === null) return null;
 
-  const address = await until('IPv4 address with prefix length (e.g. 10.0.0.5/24): ', (a) => (a === '' ? null : { value: a, errors: problemsOf(ipv4CidrField, a, ['network', 'ipv4', 'address']) }));
+  const address = await until(`${networkLabel('network.ipv4.address')} (e.g. 10.0.0.5/24): `, (a) => (a === '' ? null : { value: a, errors: problemsOf(ipv4CidrField, a, ['network', 'ipv4', 'address']) }));
   if (address === null) return null;
 
-  const gateway = await until('Gateway (e.g. 10.0.0.1): ', (a) => {
+  const gateway = await until(`${networkLabel('network.ipv4.gateway')} (e.g. 10.0.0.1): `, (a) => {
     const own = problemsOf(ipv4Field, a, ['network', 'ipv4', 'gateway']);
     return { value: a, errors: own.length > 0 ? own : sectionProblems({ ipv4: { method: 'static', address, gateway: a } }, 'ipv4.gateway') };
   });
@@ -91,14 +92,14 @@ export async function askStaticNetwork(io: Prompter, ctx: NetworkFormContext): P
   const ipv4 = { method: 'static' as const, address, gateway };
 
   const currentDns = ctx.current?.network?.dns ?? [];
-  const dns = await until(`DNS servers, separated by spaces${currentDns.length ? ` [Enter: ${currentDns.join(' ')}]` : ''}: `, (a) => {
+  const dns = await until(`${networkLabel('network.dns')}, separated by spaces${currentDns.length ? ` [Enter: ${currentDns.join(' ')}]` : ''}: `, (a) => {
     const list = a === '' ? [...currentDns] : a.split(/[\s,]+/).filter(Boolean);
     return { value: list, errors: sectionProblems({ ipv4, dns: list }, 'dns') };
   });
   if (dns === null) return null;
 
   const currentName = ctx.current?.hostname ?? ctx.hostname;
-  const hostname = await until(`Host name [Enter: ${currentName}]: `, (a) => {
+  const hostname = await until(`${networkLabel('hostname')} [Enter: ${currentName}]: `, (a) => {
     const name = a === '' ? currentName : a;
     return { value: name, errors: problemsOf(hostnameField, name, ['hostname']) };
   });

@@ -1,13 +1,15 @@
 /**
  * What a wizard step is: a page of fields that owns some sections of the config document.
- * Each step lives in its own folder (server/steps/<name>/index.ts + view + test); the
- * routes that every step shares (show, submit, inline check) are in wizard.ts.
+ * Each step lives in its own folder (server/steps/<name>/index.ts + test), its template in
+ * views/steps/<name>.ts; the routes that every step shares (show, submit, inline check) are in
+ * wizard.ts. docs/adding-a-field.md walks through adding a field and a step.
  */
 import type { FieldError } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import type { SafeHtml } from '../web/html.js';
 import type { Form } from '../web/form.js';
 import type { DraftDocument } from './draft.js';
+import type { FieldDef } from './fields.js';
 import type { StepName } from './order.js';
 import type { WizardDeps } from './deps.js';
 
@@ -21,6 +23,18 @@ export interface StepView {
   /** Transient notes derived from the submission (a password's strength), never stored. */
   hints: Readonly<Record<string, string>>;
   deps: WizardDeps;
+  /** The control of a field of this step's table, with its value, errors and inline check. */
+  field(name: string, override?: FieldOverride): SafeHtml;
+}
+
+/** What a view may decide per request on top of the table (a hint naming the hostname). */
+export interface FieldOverride {
+  hint?: SafeHtml | string;
+  required?: boolean;
+  options?: FieldDef['options'];
+  /** Errors of neighbouring paths shown with this control (the section's own errors). */
+  alsoErrorsOf?: readonly string[];
+  after?: SafeHtml;
 }
 
 export interface CheckResult {
@@ -35,24 +49,31 @@ export interface CheckResult {
 export interface FormStep {
   name: StepName;
   title: string;
-  /** The fields on the page: where errors are placed (the longest name that prefixes a path). */
-  fields: readonly string[];
+  /**
+   * The fields on the page, in page order, declared once (server/steps/fields.ts): where errors
+   * are placed (the longest name that prefixes a path), their labels and the review's rows.
+   */
+  fields: readonly FieldDef[];
   multipart?: boolean;
-  intro?: SafeHtml;
+  /** One paragraph under the heading: what the step is for. */
+  intro?: string;
   isDone(document: DraftDocument): boolean;
   /** The form values for what is stored (secrets never). */
   valuesOf(document: DraftDocument): Record<string, string>;
   view(v: StepView): SafeHtml | Promise<SafeHtml>;
-  /** Parses and validates a submission; cheap (runs on every inline check). */
-  check(form: Form, document: DraftDocument, deps: WizardDeps): Promise<CheckResult>;
+  /**
+   * Parses and validates a submission. With `only` (an inline check of one field) it must be
+   * cheap: checks that are slow or concern other fields (argon2) are left to the full submit.
+   */
+  check(form: Form, document: DraftDocument, deps: WizardDeps, only?: string): Promise<CheckResult>;
   /** Work done once a valid submission is saved (hashing the admin password). */
   finish?(document: DraftDocument): Promise<DraftDocument>;
 }
 
 /** The field an error belongs to, and its message for that field. */
-export function placeError(fields: readonly string[], error: FieldError): { field: string | null; message: string } {
+export function placeError(fields: readonly FieldDef[], error: FieldError): { field: string | null; message: string } {
   let best: string | null = null;
-  for (const f of fields) {
+  for (const { name: f } of fields) {
     if ((error.path === f || error.path.startsWith(`${f}.`)) && (best === null || f.length > best.length)) best = f;
   }
   if (best === null) return { field: null, message: error.message };

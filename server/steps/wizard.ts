@@ -8,15 +8,17 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { FieldError } from '../config/schema.js';
-import { html, type SafeHtml } from '../web/html.js';
+import type { SafeHtml } from '../web/html.js';
 import { HttpError } from '../web/http-error.js';
 import { sendPage } from '../web/render.js';
-import { CSRF_FIELD } from '../web/csrf.js';
-import { errorSummary } from '../views/partials/errors.js';
+import { errorSummary } from '../../views/partials/errors.js';
+import { stepPage } from '../../views/step-page.js';
+import { field as fieldControl, radios } from '../../views/partials/field.js';
+import { fieldDef, secretIsSet } from './fields.js';
 import type { Draft, DraftDocument } from './draft.js';
 import type { WizardDeps } from './deps.js';
 import { neighbours, stepPath, STEP_ORDER, type StepName } from './order.js';
-import { placeError, type FormStep } from './step.js';
+import { placeError, type FieldOverride, type FormStep, type StepView } from './step.js';
 
 export function doneSteps(steps: readonly FormStep[], document: DraftDocument): Set<StepName> {
   return new Set(steps.filter((s) => s.isDone(document)).map((s) => s.name));
@@ -39,27 +41,54 @@ export async function renderStep(
     const placed = placeError(step.fields, e);
     if (placed.field) byField.set(placed.field, [...(byField.get(placed.field) ?? []), placed.message]);
   }
-  const body = await step.view({
+  const errorsFor = (f: string) => byField.get(f) ?? [];
+  const checkUrl = (f: string) => `${stepPath(step.name)}/check?field=${encodeURIComponent(f)}`;
+  const view: StepView = {
     values: state.values,
     document: state.draft.document,
-    errorsFor: (f) => byField.get(f) ?? [],
-    checkUrl: (f) => `${stepPath(step.name)}/check?field=${encodeURIComponent(f)}`,
+    errorsFor,
+    checkUrl,
     hints: state.hints ?? {},
     deps,
+    field: (name: string, o: FieldOverride = {}) => {
+      const def = fieldDef(step.fields, name);
+      const errors = [...errorsFor(name), ...(o.alsoErrorsOf ?? []).flatMap(errorsFor)];
+      const options = o.options ?? def.options ?? [];
+      if (def.kind === 'radios') {
+        return radios({ name, legend: def.label, value: state.values[name] ?? options[0]?.value ?? '', options, errors });
+      }
+      const set = def.secret ? secretIsSet(def, state.draft.document) : false;
+      return fieldControl({
+        name,
+        label: def.label,
+        ...(def.kind === 'email' || def.kind === 'password' || def.kind === 'url' ? { type: def.kind } : {}),
+        ...(def.kind === 'lines' ? { lines: def.lines ?? 2 } : {}),
+        ...(def.kind === 'select' ? { options } : {}),
+        ...(def.secret ? { secret: { set } } : { value: state.values[name] ?? '' }),
+        errors,
+        hint: state.hints?.[name] ?? o.hint ?? def.hint,
+        check: checkUrl(name),
+        required: o.required ?? (def.required === true && !set),
+        autocomplete: def.autocomplete,
+        inputmode: def.inputmode,
+        placeholder: def.placeholder,
+        after: o.after,
+      });
+    },
+  };
+  const body = await step.view(view);
+  const main = stepPage({
+    index: STEP_ORDER.findIndex((s) => s.name === step.name) + 1,
+    count: STEP_ORDER.length,
+    title: step.title,
+    intro: step.intro,
+    summary: errorSummary(state.errors, step.fields),
+    action: stepPath(step.name),
+    multipart: step.multipart === true,
+    csrf: state.csrf,
+    body,
+    canGoBack: neighbours(step.name).previous !== null,
   });
-  const { previous } = neighbours(step.name);
-  const index = STEP_ORDER.findIndex((s) => s.name === step.name) + 1;
-  const main = html`<h1><span class="step-no">Step ${index} of ${STEP_ORDER.length}:</span> ${step.title}</h1>
-${step.intro ?? ''}
-${errorSummary(state.errors, (p) => placeError(step.fields, { path: p, message: '' }).field)}
-<form method="post" action="${stepPath(step.name)}" novalidate${step.multipart ? html` enctype="multipart/form-data"` : ''}>
-<input type="hidden" name="${CSRF_FIELD}" value="${state.csrf}">
-${body}
-<div class="actions">
-<button type="submit" name="nav" value="next" class="primary">Save and continue</button>
-${previous ? html`<button type="submit" name="nav" value="back" formnovalidate>Back</button>` : ''}
-</div>
-</form>`;
   return { title: step.title, main, step: step.name, done: doneSteps(state.steps, state.draft.document) };
 }
 
@@ -112,8 +141,12 @@ export function formStepRoutes(steps: readonly FormStep[], deps: WizardDeps): Ro
 
     router.post(`${path}/check`, async (req, res) => {
       const draft = await deps.drafts.get();
-      const result = await step.check(form(req), draft.document, deps);
-      sendPage(res, 200, await renderStep(step, deps, { draft, ...result, csrf: csrf(res), steps }));
+      // One field's check: only that field's problems (the page's other fields are untouched
+      // by the swap, and their errors would fill the summary before the person reaches them).
+      const only = typeof req.query.field === 'string' && step.fields.some((f) => f.name === req.query.field) ? req.query.field : undefined;
+      const result = await step.check(form(req), draft.document, deps, only);
+      const errors = only === undefined ? result.errors : result.errors.filter((e) => placeError(step.fields, e).field === only);
+      sendPage(res, 200, await renderStep(step, deps, { draft, ...result, errors, csrf: csrf(res), steps }));
     });
   }
   return router;

@@ -4,7 +4,7 @@
  * (error messages of this code base never carry secrets; request bodies are never logged).
  */
 import type { ErrorRequestHandler } from 'express';
-import { html } from './html.js';
+import { errorPage } from '../../views/error-page.js';
 import { HttpError, statusOf } from './http-error.js';
 import { sendPage } from './render.js';
 
@@ -34,19 +34,7 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     const message = known?.message ?? (status >= 500 ? 'The wizard hit an unexpected error. Try again; if it persists, run "bowtie-setup status" on the console.' : 'The request could not be handled.');
     sendPage(res, status, {
       title,
-      main: html`<h1>${title}</h1>
-<div class="${status >= 400 && status !== 410 ? 'error-summary' : 'notice'}" role="alert"><p>${message}</p></div>
-<p>${
-        status === 401
-          ? html`<a class="button primary" href="/unlock">Unlock</a>`
-          : status === 410
-            ? html`<a class="button primary" href="https://${req.headers.host ?? ''}/">Open the controller</a>`
-            : status === 409
-              ? html`<a class="button" href="/apply">Apply status</a>`
-              : status === 421 || status === 400
-                ? ''
-                : html`<a class="button" href="/">Back to the wizard</a>`
-      }</p>`,
+      main: errorPage(status, title, message, req.headers.host ?? ''),
     });
   };
 }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { layout, type PageOptions } from '../views/layout.js';
+import { layout, type PageOptions } from '../../views/layout.js';
 import type { SafeHtml } from './html.js';
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The product's modules import each other one way (DESIGN.md: cli -> web/cloud-init/console ->
- * apply -> nix/system -> config): no module under server/ reaches itself again through its
+ * apply -> nix/system -> config; views/ are templates the web layer calls): no module under
+ * server/ or views/ reaches itself again through its
  * imports, type-only imports and re-exports included. A circle means that something both sides
  * need belongs one floor down.
  */
@@ -9,7 +10,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const SERVER = fileURLToPath(new URL('../../server', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SERVER = join(ROOT, 'server');
+const VIEWS = join(ROOT, 'views');
 
 function modules(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -19,7 +22,7 @@ function modules(dir: string): string[] {
 }
 
 function cycles(): string[] {
-  const files = modules(SERVER);
+  const files = [...modules(SERVER), ...modules(VIEWS)];
   const known = new Set(files);
   const edges = new Map<string, string[]>();
   for (const f of files) {
@@ -35,7 +38,7 @@ function cycles(): string[] {
     stack.push(n);
     onStack.add(n);
     for (const m of edges.get(n) ?? []) {
-      if (onStack.has(m)) found.add(stack.slice(stack.indexOf(m)).map((x) => relative(SERVER, x)).join(' -> '));
+      if (onStack.has(m)) found.add(stack.slice(stack.indexOf(m)).map((x) => relative(ROOT, x)).join(' -> '));
       else if (!done.has(m)) visit(m);
     }
     stack.pop();
@@ -46,9 +49,24 @@ function cycles(): string[] {
   return [...found];
 }
 
-describe('imports under server/', () => {
+describe('imports under server/ and views/', () => {
   it('form no circle', () => {
     expect(modules(SERVER).length).toBeGreaterThan(100);
     expect(cycles()).toEqual([]);
+  });
+});
+
+describe('views/ at the top level', () => {
+  it('holds every template: no module under server/ writes markup', () => {
+    // The html tag's own module defines it; every other use is a template and belongs in views/.
+    const templates = modules(SERVER).filter((f) => relative(SERVER, f) !== join('web', 'html.ts') && /\bhtml`/.test(readFileSync(f, 'utf8')));
+    expect(templates.map((f) => relative(ROOT, f))).toEqual([]);
+    expect(modules(VIEWS).length).toBeGreaterThan(10);
+  });
+
+  it('names each step template after its step', () => {
+    const steps = readdirSync(join(SERVER, 'steps'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const views = new Set(readdirSync(join(VIEWS, 'steps')).map((f) => f.replace(/\.ts$/, '')));
+    expect(steps.filter((s) => !views.has(s))).toEqual([]);
   });
 });

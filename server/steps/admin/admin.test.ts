@@ -49,8 +49,8 @@ describe('admin step', () => {
     const c = await w.unlocked();
     const res = await c.post('/admin', { 'admin.email': 'not-an-email', 'admin.password': 'short', 'admin.password_confirm': 'other', 'admin.ssh_authorized_keys': 'ssh-rsa nonsense' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('admin.email: must be an email address (name@example.com)');
-    expect(res.text).toContain('admin.password: must be at least 12 characters');
+    expect(res.text).toContain('<a href="#f-admin-email">Email address: must be an email address (name@example.com)');
+    expect(res.text).toContain('<a href="#f-admin-password">Password: must be at least 12 characters');
     expect(res.text).toMatch(/id="f-admin-email"[^>]*aria-invalid="true"[^>]*aria-describedby="f-admin-email-error"/);
     expect(res.text).toMatch(/<p class="error" id="f-admin-password-error">must be at least 12 characters<\/p>/);
     expect(res.text).toMatch(/id="f-admin-password_confirm-error">does not match the password/);
@@ -69,7 +69,7 @@ describe('admin step', () => {
     const c = await w.unlocked();
     const res = await c.post('/admin', { 'admin.email': 'ops@example.com' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('admin.password: is required (or give password_hash)');
+    expect(res.text).toContain('<a href="#f-admin-password">Password: is required (or give password_hash)');
   });
 
   it('rejects a password that is the email address (a cross-field rule of the schema)', async () => {

@@ -3,18 +3,41 @@
  * soon as it is accepted; only the hash is kept) and optional SSH keys.
  */
 import { hashPassword } from '../../config/hash-password.js';
-import { html } from '../../web/html.js';
+import { PASSWORD_MIN } from '../../config/limits.js';
 import { compact, stepErrors, type FormStep } from '../step.js';
 import { passwordStrength } from './strength.js';
-import { adminView } from './view.js';
+import { adminView } from '../../../views/steps/admin.js';
 
 export const PASSWORD_CONFIRM = 'admin.password_confirm';
 
 export const adminStep: FormStep = {
   name: 'admin',
   title: 'Administrator',
-  fields: ['admin.email', 'admin.password', PASSWORD_CONFIRM, 'admin.ssh_authorized_keys'],
-  intro: html`<p>The first administrator of the controller. You sign in to the controller with this email address and password once setup is done.</p>`,
+  fields: [
+    { name: 'admin.email', label: 'Email address', kind: 'email', required: true, autocomplete: 'email' },
+    {
+      name: 'admin.password',
+      label: 'Password',
+      kind: 'password',
+      secret: true,
+      storedAs: 'admin.password_hash',
+      required: true,
+      autocomplete: 'new-password',
+      hint: `At least ${PASSWORD_MIN} characters. Several random words make a strong password that is easy to type.`,
+    },
+    { name: PASSWORD_CONFIRM, label: 'Password again', kind: 'password', secret: true, storedAs: 'admin.password_hash', required: true, autocomplete: 'new-password', review: false },
+    {
+      name: 'admin.ssh_authorized_keys',
+      label: 'SSH public keys (optional)',
+      kind: 'lines',
+      lines: 4,
+      hint: 'One key per line, e.g. ssh-ed25519 AAAA... you@laptop. They allow SSH logins as the admin user.',
+      emptyText: 'none',
+    },
+    // Set on the console or by user data, never on this page; the review says whether it is set.
+    { name: 'admin.console_password_hash', label: 'Console password', kind: 'group', secret: true },
+  ],
+  intro: 'The first administrator of the controller. You sign in to the controller with this email address and password once setup is done.',
   isDone: (doc) => doc.admin !== undefined,
   valuesOf: (doc) => ({
     'admin.email': doc.admin?.email ?? '',

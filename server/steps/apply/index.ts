@@ -9,7 +9,6 @@ import type { ApplyStatus } from '../../apply/index.js';
 // errors.js, not index.js: the index pulls in the whole engine, which the web process loads only to apply.
 import { ApplyBusyError, ApplyInvalidError } from '../../apply/errors.js';
 import { validateDocument } from '../../config/validate.js';
-import { html } from '../../web/html.js';
 import { HttpError, statusOf } from '../../web/http-error.js';
 import { sendHtml, sendPage } from '../../web/render.js';
 import type { WizardDeps } from '../deps.js';
@@ -18,7 +17,7 @@ import { reviewPage } from '../review/index.js';
 import type { FormStep } from '../step.js';
 import { doneSteps } from '../wizard.js';
 import type { SessionStore } from '../../web/session.js';
-import { controllerUrl, isRunning, logBlock, statusBlock, type Continuation } from './view.js';
+import { applyPage, controllerUrl, isRunning, logBlock, statusBlock, type Continuation } from '../../../views/steps/apply.js';
 import { withoutSecrets } from '../../config/schema.js';
 
 export const LOG_LINES = 200;
@@ -39,9 +38,7 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
       step: 'apply',
       done: req.session ? doneSteps(steps, draft.document) : null,
       refreshSeconds: running ? 2 : undefined,
-      main: html`<h1><span class="step-no">Step ${STEP_ORDER.length} of ${STEP_ORDER.length}:</span> Apply</h1>
-${statusBlock(status, continuation(req, res, status))}
-<details class="details"><summary>Details</summary>${logBlock(log, running)}</details>`,
+      main: applyPage(STEP_ORDER.length, statusBlock(status, continuation(req, res, status)), logBlock(log, running)),
     });
   });
 

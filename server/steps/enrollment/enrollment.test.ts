@@ -32,9 +32,9 @@ describe('enrollment step', () => {
     const c = await w.unlocked();
     const res = await c.post('/enrollment', { 'enrollment.site_id': 'not-a-uuid', 'enrollment.token': 'has space secret-value', 'enrollment.entrypoints': 'http://plain.example.com' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('enrollment.site_id: must be a UUID');
-    expect(res.text).toContain('enrollment.token: must not contain spaces or control characters');
-    expect(res.text).toContain('enrollment.entrypoints.0: must be an https:// URL');
+    expect(res.text).toContain('<a href="#f-enrollment-site_id">Site id: must be a UUID');
+    expect(res.text).toContain('<a href="#f-enrollment-token">Token: must not contain spaces or control characters');
+    expect(res.text).toContain('<a href="#f-enrollment-entrypoints">Entrypoints of an existing cluster (optional): line 1: must be an https:// URL');
     expect(res.text).not.toContain('secret-value');
     expect(readFileSync(draftPath(w.root), 'utf8')).not.toContain('secret-value');
   });
@@ -44,6 +44,6 @@ describe('enrollment step', () => {
     const c = await w.unlocked();
     const res = await c.post('/enrollment', { 'enrollment.site_id': SITE_ID });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('enrollment.token: is required');
+    expect(res.text).toContain('<a href="#f-enrollment-token">Token: is required');
   });
 });

@@ -3,31 +3,33 @@
  * the cluster token (a secret: shown as "set" once stored) and optional entrypoints of an
  * existing cluster to join.
  */
-import { html } from '../../web/html.js';
-import { field } from '../../views/partials/field.js';
+import { enrollmentView } from '../../../views/steps/enrollment.js';
 import type { DraftDocument } from '../draft.js';
 import { compact, stepErrors, type FormStep } from '../step.js';
 
 export const enrollmentStep: FormStep = {
   name: 'enrollment',
   title: 'Enrollment',
-  fields: ['site.name', 'enrollment.site_id', 'enrollment.token', 'enrollment.entrypoints'],
-  intro: html`<p>Connects this controller to your organisation. The site id and token are shown where you created the site in the Bowtie dashboard.</p>`,
+  fields: [
+    { name: 'site.name', label: 'Site name (optional)', kind: 'text', hint: "Shown in the controller's interface. Empty means the hostname." },
+    { name: 'enrollment.site_id', label: 'Site id', kind: 'text', required: true, placeholder: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', autocomplete: 'off' },
+    { name: 'enrollment.token', label: 'Token', kind: 'password', secret: true, required: true, autocomplete: 'off' },
+    {
+      name: 'enrollment.entrypoints',
+      label: 'Entrypoints of an existing cluster (optional)',
+      kind: 'lines',
+      hint: 'One https:// URL per line, to join controllers that already run. Empty starts a new cluster.',
+      emptyText: 'none: a new cluster',
+    },
+  ],
+  intro: 'Connects this controller to your organisation. The site id and token are shown where you created the site in the Bowtie dashboard.',
   isDone: (doc) => doc.enrollment !== undefined,
   valuesOf: (doc) => ({
     'site.name': doc.site?.name ?? '',
     'enrollment.site_id': doc.enrollment?.site_id ?? '',
     'enrollment.entrypoints': (doc.enrollment?.entrypoints ?? []).join('\n'),
   }),
-  view(v) {
-    const f = (name: string, label: string, extra: Partial<Parameters<typeof field>[0]> = {}) =>
-      field({ name, label, value: v.values[name], errors: v.errorsFor(name), check: v.checkUrl(name), ...extra });
-    const hostname = v.document.hostname;
-    return html`${f('site.name', 'Site name (optional)', { hint: `Shown in the controller's interface.${hostname ? ` Empty means the hostname, ${hostname}.` : ' Empty means the hostname.'}` })}
-${f('enrollment.site_id', 'Site id', { required: true, placeholder: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', autocomplete: 'off' })}
-${f('enrollment.token', 'Token', { type: 'password', secret: { set: v.document.enrollment?.token !== undefined }, required: v.document.enrollment?.token === undefined, autocomplete: 'off' })}
-${f('enrollment.entrypoints', 'Entrypoints of an existing cluster (optional)', { lines: 2, hint: 'One https:// URL per line, to join controllers that already run. Empty starts a new cluster.' })}`;
-  },
+  view: enrollmentView,
   async check(form, doc) {
     const token = form.text('enrollment.token').trim();
     const name = form.text('site.name').trim();

@@ -7,30 +7,16 @@ import { verifyPassword } from '../../config/hash-password.js';
 import { PASSWORD_MIN } from '../../config/limits.js';
 import { fqdnOf } from '../../config/names.js';
 import type { FieldError } from '../../config/schema.js';
-import { html } from '../../web/html.js';
 import type { DraftDocument } from '../draft.js';
+import { NETWORK_FIELDS } from './fields.js';
 import { compact, stepErrors, type FormStep } from '../step.js';
-import { networkView } from './view.js';
+import { networkView } from '../../../views/steps/network.js';
 
 export const networkStep: FormStep = {
   name: 'network',
   title: 'Name and network',
-  fields: [
-    'hostname',
-    'domain',
-    'network.interface',
-    'network.ipv4.method',
-    'network.ipv4.address',
-    'network.ipv4.gateway',
-    'network.ipv4',
-    'network.ipv6.method',
-    'network.ipv6.address',
-    'network.ipv6.gateway',
-    'network.ipv6',
-    'network.dns',
-    'network.ntp',
-  ],
-  intro: html`<p>How the appliance is named and reached. Changing the address moves this wizard too: after applying, you confirm the change at the new address.</p>`,
+  fields: NETWORK_FIELDS,
+  intro: 'How the appliance is named and reached. Changing the address moves this wizard too: after applying, you confirm the change at the new address.',
   isDone: (doc) => doc.hostname !== undefined,
   valuesOf(doc) {
     const n = doc.network;
@@ -51,7 +37,7 @@ export const networkStep: FormStep = {
     };
   },
   view: networkView,
-  async check(form, doc) {
+  async check(form, doc, _deps, only) {
     const t = (name: string) => form.text(name).trim();
     const v4method = t('network.ipv4.method') || 'dhcp';
     const v6method = t('network.ipv6.method') || 'auto';
@@ -84,7 +70,8 @@ export const networkStep: FormStep = {
       'network.ntp': form.list('network.ntp').join('\n'),
     };
     const errors = stepErrors(document, ['hostname', 'domain', 'network']);
-    if (errors.length === 0) errors.push(...(await nameIsPassword(document)));
+    // argon2 on every keystroke's check would be slow and concerns the admin's password: the submit runs it.
+    if (errors.length === 0 && only === undefined) errors.push(...(await nameIsPassword(document)));
     return { document, errors, values };
   },
 };

@@ -62,7 +62,7 @@ describe('network step', () => {
     expect((await c.post('/admin', { 'admin.email': 'ops@example.com', 'admin.password': password, 'admin.password_confirm': password })).status).toBe(303);
     const res = await c.post('/network', { ...STATIC, hostname: 'Correct-Horse-Battery' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain("hostname: must not be the admin password (change the host name or the admin&#39;s password)");
+    expect(res.text).toContain("<a href=\"#f-hostname\">Hostname: must not be the admin password (change the host name or the admin&#39;s password)");
     expect((await w.drafts.get()).document.hostname).toBeUndefined();
     expect((await c.post('/network', { ...STATIC, hostname: 'ctl-sfo-01' })).status).toBe(303);
   });
@@ -81,7 +81,7 @@ describe('network step', () => {
     const c = await w.unlocked();
     const res = await c.post('/network', { ...STATIC, 'network.ipv4.gateway': '10.0.1.1', 'network.dns': '', hostname: '-bad' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('network.ipv4.gateway: not in 10.0.0.0/24');
+    expect(res.text).toContain('<a href="#f-network-ipv4-gateway">Gateway: not in 10.0.0.0/24');
     expect(res.text).toMatch(/id="f-network-ipv4-gateway-error">not in 10.0.0.0\/24/);
     expect(res.text).toMatch(/id="f-network-dns-error">required when ipv4 is static/);
     expect(res.text).toMatch(/id="f-hostname"[^>]*aria-invalid="true"/);
@@ -93,7 +93,7 @@ describe('network step', () => {
     const c = await w.unlocked();
     const res = await c.post('/network', { ...STATIC, 'network.dns': '1.1.1.1\n300.1.1.1' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('network.dns.1: is not a valid IP address');
+    expect(res.text).toContain('<a href="#f-network-dns">DNS servers: line 2: is not a valid IP address');
     expect(res.text).toMatch(/id="f-network-dns-error">line 2: is not a valid IP address/);
   });
 });

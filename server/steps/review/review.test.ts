@@ -15,8 +15,8 @@ describe('review step', () => {
     const page = await c.get('/review');
     expect(page.status).toBe(200);
     expect(page.text).toContain('Not ready to apply yet');
-    expect(page.text).toMatch(/hostname: is required <a href="\/network">/);
-    expect(page.text).toMatch(/enrollment: is required to finish setup <a href="\/enrollment">/);
+    expect(page.text).toContain('<a href="/network#f-hostname">Name and network: Hostname: is required</a>');
+    expect(page.text).toContain('<a href="/enrollment">Enrollment: is required to finish setup</a>');
     expect(page.text).not.toContain('action="/apply"');
   });
 
@@ -30,9 +30,20 @@ describe('review step', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(page.text).toContain(escapeHtml(renderFragment(result.config)));
-    for (const v of ['ops@example.com', 'ctl-sfo-01', 'static 10.0.0.5/24, gateway 10.0.0.1', '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', 'Sun *-*-* 03:00:00']) {
-      expect(page.text).toContain(v);
+    // Each value beside the label the step's form gives it; options read as their labels.
+    for (const [label, value] of [
+      ['Email address', 'ops@example.com'],
+      ['Hostname', 'ctl-sfo-01'],
+      ['IPv4 address', 'Static'],
+      ['Static address with prefix length', '10.0.0.5/24'],
+      ['Gateway', '10.0.0.1'],
+      ['Site id', '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b'],
+      ['When', 'Sundays 03:00'],
+      ['Token', '<span class="set">set</span>'],
+    ]) {
+      expect(page.text).toContain(`<tr><th scope="row">${label}</th><td>${value}</td></tr>`);
     }
+    expect(page.text).not.toContain('Password again');
     expect(page.text).not.toContain(SECRETS.token);
     expect(page.text).not.toContain(SECRETS.password);
     expect(page.text).not.toContain(doc.admin!.password_hash!);

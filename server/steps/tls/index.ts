@@ -4,16 +4,30 @@
  * expiry are shown back; the private key is a secret and never is.
  */
 import { TLS_MODES } from '../../config/schema.js';
-import { html } from '../../web/html.js';
 import { compact, stepErrors, type FormStep } from '../step.js';
-import { tlsView } from './view.js';
+import { tlsView } from '../../../views/steps/tls.js';
+
+const provided = (v: Readonly<Record<string, string>>) => v['tls.mode'] === 'provided';
 
 export const tlsStep: FormStep = {
   name: 'tls',
   title: 'Certificate',
-  fields: ['tls.mode', 'tls.certificate', 'tls.private_key'],
+  fields: [
+    {
+      name: 'tls.mode',
+      label: 'Certificate source',
+      kind: 'radios',
+      options: [
+        { value: 'acme', label: "ACME (Let's Encrypt)", hint: 'Needs a public DNS name that reaches this appliance on port 80.' },
+        { value: 'self-signed', label: 'Self-signed', hint: 'Browsers warn until you trust it; fine for a start.' },
+        { value: 'provided', label: 'My own certificate', hint: 'Paste or upload a PEM certificate chain and its key.' },
+      ],
+    },
+    { name: 'tls.certificate', label: 'Certificate chain (PEM)', kind: 'lines', lines: 6, hint: 'Server certificate first, then its issuers.', shownWhen: provided },
+    { name: 'tls.private_key', label: 'Private key (PEM)', kind: 'lines', lines: 4, secret: true, hint: 'Unencrypted PEM. Stored readable only by root.', shownWhen: provided },
+  ],
   multipart: true,
-  intro: html`<p>The certificate the controller presents to browsers and clients. This wizard uses its own temporary certificate; this one is for the controller.</p>`,
+  intro: 'The certificate the controller presents to browsers and clients. This wizard uses its own temporary certificate; this one is for the controller.',
   isDone: (doc) => doc.tls !== undefined,
   valuesOf: (doc) => ({
     'tls.mode': doc.tls?.mode ?? (doc.domain ? 'acme' : 'self-signed'),

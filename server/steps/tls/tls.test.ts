@@ -55,13 +55,13 @@ describe('tls step', () => {
     const c = await named();
     const other = await c.postMultipart('/tls', { 'tls.mode': 'provided', 'tls.certificate': fixture('other-host.pem'), 'tls.private_key': KEY });
     expect(other.status).toBe(422);
-    expect(other.text).toContain('tls.certificate: does not cover ctl-sfo-01.corp.example.com');
-    expect(other.text).toContain('tls.private_key: does not match the certificate');
+    expect(other.text).toContain('<a href="#f-tls-certificate">Certificate chain (PEM): does not cover ctl-sfo-01.corp.example.com');
+    expect(other.text).toContain('<a href="#f-tls-private_key">Private key (PEM): does not match the certificate');
     expect(other.text).not.toContain(KEY_BODY);
     await c.post('/network', { hostname: 'ctl-sfo-01', 'network.ipv4.method': 'dhcp', 'network.ipv6.method': 'auto' });
     const acme = await c.postMultipart('/tls', { 'tls.mode': 'acme' });
     expect(acme.status).toBe(422);
-    expect(acme.text).toContain('tls.mode: acme needs a public name');
+    expect(acme.text).toContain('<a href="#f-tls-mode">Certificate source: acme needs a public name');
   });
 
   it('says the hostname is needed before a certificate can be checked', async () => {
@@ -69,7 +69,7 @@ describe('tls step', () => {
     const c = await w.unlocked();
     const res = await c.postMultipart('/tls', { 'tls.mode': 'provided', 'tls.certificate': CERT, 'tls.private_key': KEY });
     expect(res.status).toBe(422);
-    expect(res.text).toContain('tls.certificate: cannot be checked until the hostname is set (step 2)');
+    expect(res.text).toContain('<a href="#f-tls-certificate">Certificate chain (PEM): cannot be checked until the hostname is set (step 2)');
     expect(res.text).not.toContain('does not cover');
   });
 });

@@ -4,8 +4,7 @@
  * the release channel.
  */
 import { DEFAULT_RANDOMIZED_DELAY, DEFAULT_SCHEDULE, UPDATE_CHANNELS } from '../../config/schema.js';
-import { html } from '../../web/html.js';
-import { field, radios } from '../../views/partials/field.js';
+import { updatesView } from '../../../views/steps/updates.js';
 import { stepErrors, type FormStep } from '../step.js';
 
 export const SCHEDULE_PRESETS = [
@@ -14,13 +13,35 @@ export const SCHEDULE_PRESETS = [
   { value: '*-*-* 03:00:00', label: 'Every day 03:00' },
   { value: 'Mon..Fri *-*-* 02:00:00', label: 'Weekdays 02:00' },
 ] as const;
-const CUSTOM = 'custom';
+export const CUSTOM = 'custom';
+const updating = (v: Readonly<Record<string, string>>) => v['updates.enable'] !== 'false';
 
 export const updatesStep: FormStep = {
   name: 'updates',
   title: 'Updates',
-  fields: ['updates.enable', 'updates.schedule_preset', 'updates.schedule', 'updates.randomized_delay', 'updates.channel'],
-  intro: html`<p>The controller installs updates on a schedule, in local time of the appliance. A failed update rolls back by itself.</p>`,
+  fields: [
+    {
+      name: 'updates.enable',
+      label: 'Scheduled updates',
+      kind: 'radios',
+      options: [
+        { value: 'true', label: 'On (recommended)' },
+        { value: 'false', label: 'Off' },
+      ],
+    },
+    { name: 'updates.schedule_preset', label: 'When', kind: 'select', options: [...SCHEDULE_PRESETS, { value: CUSTOM, label: 'Custom (below)' }], shownWhen: updating },
+    {
+      name: 'updates.schedule',
+      label: 'Custom schedule (systemd OnCalendar)',
+      kind: 'text',
+      placeholder: 'Sun *-*-* 03:00:00',
+      hint: 'Used when "When" is Custom, e.g. "Tue,Thu *-*-* 04:30:00" or "weekly".',
+      shownWhen: (v) => updating(v) && v['updates.schedule_preset'] === CUSTOM,
+    },
+    { name: 'updates.randomized_delay', label: 'Randomized delay', kind: 'text', hint: 'Up to this long after the scheduled time, e.g. 30min, 1h, 2h 30min; 0 for none.', shownWhen: updating },
+    { name: 'updates.channel', label: 'Channel', kind: 'select', options: UPDATE_CHANNELS.map((c) => ({ value: c, label: c === 'stable' ? 'Stable' : 'Beta (earlier releases)' })), shownWhen: updating },
+  ],
+  intro: 'The controller installs updates on a schedule, in local time of the appliance. A failed update rolls back by itself.',
   isDone: (doc) => doc.updates !== undefined,
   valuesOf(doc) {
     const schedule = doc.updates?.schedule ?? DEFAULT_SCHEDULE;
@@ -34,24 +55,7 @@ export const updatesStep: FormStep = {
     };
   },
   async view(v) {
-    const available = (await v.deps.updatesAvailable?.()) ?? true;
-    const f = (name: string, label: string, extra: Partial<Parameters<typeof field>[0]> = {}) =>
-      field({ name, label, value: v.values[name], errors: v.errorsFor(name), check: v.checkUrl(name), ...extra });
-    return html`${available ? '' : html`<div class="notice" role="status"><p>This image has no update source: it was built without update endpoints, so scheduled updates cannot be installed here. Turn them off, or ask for an image with update endpoints.</p></div>`}
-${radios({
-      name: 'updates.enable',
-      legend: 'Scheduled updates',
-      value: v.values['updates.enable'] ?? 'true',
-      options: [
-        { value: 'true', label: 'On (recommended)' },
-        { value: 'false', label: 'Off' },
-      ],
-      errors: v.errorsFor('updates.enable'),
-    })}
-${f('updates.schedule_preset', 'When', { options: [...SCHEDULE_PRESETS, { value: CUSTOM, label: 'Custom (below)' }] })}
-${f('updates.schedule', 'Custom schedule (systemd OnCalendar)', { placeholder: 'Sun *-*-* 03:00:00', hint: 'Used when "When" is Custom, e.g. "Tue,Thu *-*-* 04:30:00" or "weekly".' })}
-${f('updates.randomized_delay', 'Randomized delay', { hint: 'Up to this long after the scheduled time, e.g. 30min, 1h, 2h 30min; 0 for none.' })}
-${f('updates.channel', 'Channel', { options: UPDATE_CHANNELS.map((c) => ({ value: c, label: c === 'stable' ? 'Stable' : 'Beta (earlier releases)' })) })}`;
+    return updatesView(v, (await v.deps.updatesAvailable?.()) ?? true);
   },
   async check(form, doc) {
     const preset = form.text('updates.schedule_preset') || CUSTOM;

@@ -35,7 +35,7 @@ describe('updates step', () => {
     expect(res.status).toBe(422);
     expect(res.text).toMatch(/id="f-updates-schedule"[^>]*aria-invalid="true"/);
     expect(res.text).toMatch(/id="f-updates-randomized_delay"[^>]*aria-invalid="true"/);
-    expect(res.text).toContain('updates.channel: must be one of: stable, beta');
+    expect(res.text).toContain('<a href="#f-updates-channel">Channel: must be one of: stable, beta');
   });
 });
 

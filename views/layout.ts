@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from '../web/html.js';
-import type { StepName } from '../steps/order.js';
+import { html, type SafeHtml } from '../server/web/html.js';
+import type { StepName } from '../server/steps/order.js';
 import { progress } from './partials/progress.js';
 
 /**

@@ -1,4 +1,4 @@
-import { attr, html, type SafeHtml } from '../../web/html.js';
+import { attr, html, type SafeHtml } from '../../server/web/html.js';
 
 export interface FieldSpec {
   /** The dotted document path; also the form field name. */

@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from '../../web/html.js';
-import { STEP_ORDER, stepPath, type StepName } from '../../steps/order.js';
+import { html, type SafeHtml } from '../../server/web/html.js';
+import { STEP_ORDER, stepPath, type StepName } from '../../server/steps/order.js';
 
 /** The list of steps; each is a link, the current one marked for screen readers too. */
 export function progress(current: StepName | null, done: ReadonlySet<StepName>): SafeHtml {

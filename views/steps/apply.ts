@@ -1,7 +1,7 @@
 import type { Request } from 'express';
-import type { ApplyPhase, ApplyStatus } from '../../apply/index.js';
-import { CSRF_FIELD } from '../../web/csrf.js';
-import { html, type SafeHtml } from '../../web/html.js';
+import type { ApplyPhase, ApplyStatus } from '../../server/apply/index.js';
+import { CSRF_FIELD } from '../../server/web/csrf.js';
+import { html, type SafeHtml } from '../../server/web/html.js';
 
 const PHASES: ReadonlyArray<{ phase: ApplyPhase; label: string }> = [
   { phase: 'validate', label: 'Check' },
@@ -121,4 +121,11 @@ export function logBlock(lines: readonly string[], running: boolean): SafeHtml {
   return html`<pre id="apply-log" class="output" tabindex="0"${running ? html` hx-get="/apply/log" hx-trigger="every 2s" hx-swap="outerHTML"` : ''}>${
     lines.length > 0 ? lines.join('\n') : 'No output yet.'
   }</pre>`;
+}
+
+/** The apply page: the status block (refreshed by htmx) and the output log behind "Details". */
+export function applyPage(stepCount: number, status: SafeHtml, log: SafeHtml): SafeHtml {
+  return html`<h1><span class="step-no">Step ${stepCount} of ${stepCount}:</span> Apply</h1>
+${status}
+<details class="details"><summary>Details</summary>${log}</details>`;
 }

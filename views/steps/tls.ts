@@ -1,8 +1,8 @@
-import { parseCertificateChain, summarizeCertificate } from '../../config/certificate.js';
-import { fqdnOf } from '../../config/names.js';
-import { html, type SafeHtml } from '../../web/html.js';
-import { field, fieldId, radios } from '../../views/partials/field.js';
-import type { StepView } from '../step.js';
+import { parseCertificateChain, summarizeCertificate } from '../../server/config/certificate.js';
+import { fqdnOf } from '../../server/config/names.js';
+import { html, type SafeHtml } from '../../server/web/html.js';
+import { fieldId } from '../partials/field.js';
+import type { StepView } from '../../server/steps/step.js';
 
 /** Subject, names and expiry of the first certificate of a PEM chain, or nothing. */
 export function certificateSummary(pem: string, now: Date): SafeHtml {
@@ -23,38 +23,21 @@ export function certificateSummary(pem: string, now: Date): SafeHtml {
 export function tlsView(v: StepView): SafeHtml {
   const doc = v.document;
   const name = doc.hostname ? fqdnOf(doc.hostname, doc.domain) : null;
-  const keySet = doc.tls?.private_key !== undefined;
-  return html`${radios({
-    name: 'tls.mode',
-    legend: 'Certificate source',
-    value: v.values['tls.mode'] ?? 'self-signed',
+  return html`${v.field('tls.mode', {
     options: [
-      { value: 'acme', label: 'ACME (Let\'s Encrypt)', hint: `Needs a public DNS name${name ? ` (${name})` : ''} that reaches this appliance on port 80.` },
+      { value: 'acme', label: "ACME (Let's Encrypt)", hint: `Needs a public DNS name${name ? ` (${name})` : ''} that reaches this appliance on port 80.` },
       { value: 'self-signed', label: 'Self-signed', hint: 'Browsers warn until you trust it; fine for a start.' },
       { value: 'provided', label: 'My own certificate', hint: 'Paste or upload a PEM certificate chain and its key.' },
     ],
-    errors: v.errorsFor('tls.mode'),
   })}
 <fieldset class="group provided-only"><legend>My own certificate</legend>
-${field({
-  name: 'tls.certificate',
-  label: 'Certificate chain (PEM)',
-  lines: 6,
-  value: v.values['tls.certificate'],
-  errors: v.errorsFor('tls.certificate'),
+${v.field('tls.certificate', {
   hint: `Server certificate first, then its issuers.${name ? ` It must cover ${name}.` : ''}`,
   after: certificateSummary(v.values['tls.certificate'] ?? '', v.deps.now()),
 })}
 <div class="field"><label for="${fieldId('tls.certificate_file')}">or upload the certificate file</label>
 <input type="file" id="${fieldId('tls.certificate_file')}" name="tls.certificate_file" accept=".pem,.crt,.cer,application/x-pem-file"></div>
-${field({
-  name: 'tls.private_key',
-  label: 'Private key (PEM)',
-  lines: 4,
-  secret: { set: keySet },
-  errors: v.errorsFor('tls.private_key'),
-  hint: 'Unencrypted PEM. Stored readable only by root.',
-})}
+${v.field('tls.private_key')}
 <div class="field"><label for="${fieldId('tls.private_key_file')}">or upload the key file</label>
 <input type="file" id="${fieldId('tls.private_key_file')}" name="tls.private_key_file" accept=".pem,.key,application/x-pem-file"></div>
 </fieldset>`;
