@@ -23,7 +23,7 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
       k++;
       continue;
     }
-    let start = Math.max(0, k - context);
+    const start = Math.max(0, k - context);
     let end = k;
     // Extend the hunk while changes are within 2*context of each other.
     for (;;) {
@@ -42,7 +42,6 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
     out.push(`@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@`);
     for (const o of hunk) out.push(`${o.op}${o.line}`);
     k = end;
-    start = end;
   }
   return `${out.join('\n')}\n`;
 }

@@ -435,7 +435,7 @@ export class Engine {
       });
     }
     this.crash('reset:done');
-    await this.d.restartWizard?.().catch((e: Error) => this.note(`warning: could not restart the wizard: ${e.message}`));
+    await this.d.restartWizard?.().catch((e: unknown) => this.note(`warning: could not restart the wizard: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** What a reset activates: for `config` the active hostname, domain and network as a partial document. */
@@ -493,7 +493,7 @@ export class Engine {
       }
     }
     // The switch back does not restart the wizard (its unit did not change): start it.
-    if (j.prev && !j.prev.handedOff) await this.d.startWizard?.().catch((e: Error) => this.note(`warning: could not start the wizard again: ${e.message}`));
+    if (j.prev && !j.prev.handedOff) await this.d.startWizard?.().catch((e: unknown) => this.note(`warning: could not start the wizard again: ${e instanceof Error ? e.message : String(e)}`));
     const result = this.result({ outcome: 'rolled-back', reason: origin.reason, failedPhase: phaseOf(origin.from), generation: j.prev?.generation ?? null });
     await removeTicket(this.paths, j.id);
     await this.journal((s) => {
@@ -671,7 +671,7 @@ function noSecrets(): Record<SecretName, string | null> {
 }
 
 function nonNull(r: Record<SecretName, string | null>): Partial<Record<SecretName, string>> {
-  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as Partial<Record<SecretName, string>>;
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null));
 }
 
 function phaseOf(step: JournalStep): ApplyPhase {

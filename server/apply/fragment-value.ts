@@ -45,7 +45,7 @@ export async function readFragmentSite(file: string): Promise<FragmentRead> {
     stdin: 'ignore',
   });
   if (r.failed && r.exitCode === undefined) return { kind: 'unreadable', reason: `nix-instantiate could not run (${r.shortMessage})` };
-  if (r.exitCode !== 0) return { kind: 'unreadable', reason: `nix-instantiate: ${String(r.stderr).trim().split('\n').slice(-1)[0] ?? 'failed'}` };
+  if (r.exitCode !== 0) return { kind: 'unreadable', reason: `nix-instantiate: ${r.stderr.trim().split('\n').slice(-1)[0] ?? 'failed'}` };
   let value: unknown;
   try {
     value = JSON.parse(r.stdout);

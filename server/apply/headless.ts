@@ -69,8 +69,9 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   let lastSeen = '';
   for (let attempt = 0; attempt < 4; attempt++) {
     const child = spawnWorker(opts.root, opts.simulate, attempt === 0 ? env : withoutTestHooks(env));
-    let exited = false;
-    void waitExit(child).then(() => (exited = true));
+    // Set when the child exits, which the checker cannot see from here: a box, not a plain `let`.
+    const worker = { exited: false };
+    void waitExit(child).then(() => (worker.exited = true));
     for (;;) {
       const s = await readStatus(p);
       const key = `${s.phase}|${s.progress.buildsDone}|${s.progress.pathsDone}|${s.progress.activity ?? ''}|${s.last?.id ?? ''}`;
@@ -90,7 +91,7 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
         throw new ApplyRefusedError(s.refusal.reason);
       }
       // Our worker may have found the lock taken: then the holder runs our request.
-      if (exited && !lockAlive(await readLock(p.lock))) break;
+      if (worker.exited && !lockAlive(await readLock(p.lock))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const s = await readStatus(p);
@@ -147,7 +148,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown }): Pro
     if (n === 'adminPasswordHash' && config.admin?.password) {
       action = existing !== null && (await verifyPassword(existing, config.admin.password)) ? 'keep' : 'write';
     } else if (wanted[n] !== null) {
-      action = existing !== null && sha256(existing) === sha256(wanted[n]!) ? 'keep' : 'write';
+      action = existing !== null && sha256(existing) === sha256(wanted[n]) ? 'keep' : 'write';
     } else {
       action = existing !== null || currentFragment.includes(SECRET_FILES[n]) ? 'remove' : null;
     }

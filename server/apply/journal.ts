@@ -92,6 +92,7 @@ export async function readState(file: string): Promise<EngineState> {
   const bytes = await readTrusted(file);
   if (bytes === null) return emptyState();
   const parsed = JSON.parse(bytes.toString('utf8')) as EngineState;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the file is read from disk: the type is what it should be, not what it is
   if (parsed.version !== 1) throw new Error(`${file}: unknown state version ${String(parsed.version)}`);
   return parsed;
 }

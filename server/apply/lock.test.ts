@@ -33,7 +33,7 @@ describe('apply lock', () => {
     const file = join(tmp(), 'apply.lock');
     // A "worker" that leads its own group and leaves a child behind, then dies.
     const leader = spawn('sh', ['-c', 'sleep 30 & echo $!; exit 0'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-    const orphan = Number((await new Promise<string>((r) => leader.stdout!.once('data', (d: Buffer) => r(d.toString())))).trim());
+    const orphan = Number((await new Promise<string>((r) => leader.stdout.once('data', (d: Buffer) => r(d.toString())))).trim());
     await new Promise((r) => leader.once('exit', r));
     writeFileSync(file, JSON.stringify({ pid: leader.pid, startTime: 1, pgid: leader.pid, acquiredAt: new Date().toISOString() }));
     expect(processStartTime(orphan)).not.toBeNull();

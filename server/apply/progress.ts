@@ -50,12 +50,12 @@ export class NixProgress {
     const id = Number(m.id);
     switch (m.action) {
       case 'msg': {
-        const msg = String(m.msg ?? '');
+        const msg = typeof m.msg === 'string' ? m.msg : '';
         return Number(m.level ?? 0) <= 3 ? msg : null;
       }
       case 'start': {
         const type = Number(m.type);
-        const text = String(m.text ?? '');
+        const text = typeof m.text === 'string' ? m.text : '';
         this.live.set(id, { type, text, done: 0, expected: 0, expectedByType: new Map() });
         if (text && (type === ACT.build || type === ACT.substitute || type === ACT.fileTransfer)) this.activity = storeName(text);
         return text && Number(m.level ?? 0) <= 3 ? text : null;
@@ -75,7 +75,7 @@ export class NixProgress {
         const a = this.live.get(id);
         const fields = Array.isArray(m.fields) ? (m.fields as unknown[]) : [];
         const type = Number(m.type);
-        if (type === RES.buildLogLine) return String(fields[0] ?? '');
+        if (type === RES.buildLogLine) return typeof fields[0] === 'string' ? fields[0] : '';
         if (!a) return null;
         if (type === RES.progress) {
           a.done = Number(fields[0] ?? 0);
@@ -83,7 +83,7 @@ export class NixProgress {
         } else if (type === RES.setExpected) {
           a.expectedByType.set(Number(fields[0]), Number(fields[1] ?? 0));
         } else if (type === RES.setPhase && a.type === ACT.build) {
-          this.activity = `${storeName(a.text)} (${String(fields[0] ?? '')})`;
+          this.activity = `${storeName(a.text)} (${typeof fields[0] === 'string' ? fields[0] : ''})`;
         }
         return null;
       }

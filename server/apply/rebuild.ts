@@ -136,8 +136,8 @@ export class RebuildAdapter {
     });
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
         pending += chunk;
         let nl: number;
         while ((nl = pending.indexOf('\n')) >= 0) {
@@ -149,24 +149,27 @@ export class RebuildAdapter {
           pending = '';
         }
       });
-      stream?.on('end', () => {
+      stream.on('end', () => {
         if (pending) opts.onLine(pending);
       });
     }
     let timedOut = false;
-    let killing: Promise<void> | null = null;
+    // Set by the timer's callback, which the checker cannot see: hence a box, not a plain `let`.
+    const killing: { done: Promise<void> | null } = { done: null };
     const timer = setTimeout(() => {
       timedOut = true;
-      killing = this.killChildren(child.pid);
+      killing.done = this.killChildren(child.pid);
     }, opts.timeoutMs);
     const result = await child;
     clearTimeout(timer);
     // The kill sweeps our whole process group: it must be over before the next command starts.
-    if (killing) await killing;
+    if (killing.done) await killing.done;
     // Whatever it left behind (a grandchild still activating) must not outlive it.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the timer's callback
     if (result.exitCode !== 0 || timedOut) await this.killChildren(this.options.isolate ? child.pid : null);
     const signal = result.signal ?? null;
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the timer's callback
     return { ok: exitCode === 0 && !timedOut && signal === null, exitCode, signal, timedOut, command };
   }
 

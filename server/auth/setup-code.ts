@@ -23,7 +23,7 @@ export function setupCodeBits(): number {
 
 export function generateSetupCode(): string {
   let code = '';
-  for (let i = 0; i < SETUP_CODE_LENGTH; i++) code += SETUP_CODE_ALPHABET[randomInt(SETUP_CODE_ALPHABET.length)];
+  for (let i = 0; i < SETUP_CODE_LENGTH; i++) code += SETUP_CODE_ALPHABET.charAt(randomInt(SETUP_CODE_ALPHABET.length));
   return code;
 }
 

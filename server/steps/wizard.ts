@@ -124,7 +124,7 @@ export function formStepRoutes(steps: readonly FormStep[], deps: WizardDeps): Ro
         const document = step.finish ? await step.finish(result.document) : result.document;
         await deps.drafts.update((d) => {
           d.document = document;
-          delete d.entered[step.name];
+          d.entered = Object.fromEntries(Object.entries(d.entered).filter(([name]) => name !== step.name));
         });
         res.redirect(303, stepPath((back ? previous : next) ?? step.name));
         return;

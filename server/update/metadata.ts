@@ -45,7 +45,8 @@ export async function fetchMetadata(url: string, timeoutMs = METADATA_TIMEOUT_MS
 }
 
 async function readLimited(response: Response, max: number): Promise<string> {
-  const reader = response.body?.getReader();
+  // Node's fetch types the body's chunks as `any`; they are bytes.
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

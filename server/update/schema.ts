@@ -33,7 +33,7 @@ const endpointUrl = z.string().max(2048).refine(
       return false;
     }
   },
-  { message: 'must be an https:// URL (http:// only to the loopback address) without credentials' },
+  { error: 'must be an https:// URL (http:// only to the loopback address) without credentials' },
 );
 
 export const versionField = z.string().regex(VERSION, 'must be a version such as 1.8.2');

@@ -22,7 +22,6 @@ const TITLES: Record<number, string> = {
 
 export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    void _next;
     const known = err instanceof HttpError ? err : null;
     // Errors of express itself (a malformed URL) carry a 4xx status; their text is not shown.
     const foreign = statusOf(err);

@@ -13,7 +13,6 @@ import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyResult } from '../../server/apply/types.js';
 import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, whichConfig, type Snapshot, oldAndNewRoots } from './harness.js';
 
-const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
 let template: string;
 let oldSnap: Snapshot;

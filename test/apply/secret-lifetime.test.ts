@@ -47,7 +47,10 @@ function leaks(root: string, values: string[]): string[] {
 
 async function reset(root: string, args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const output = new Writable({ write: (c, _e, done) => ((stderr += String(c)), done()) });
+  const output = new Writable({ write: (c, _e, done) => {
+    stderr += String(c);
+    done();
+  } });
   const command = createResetCommand(() => ({ input: new PassThrough(), output, env: testEnv() }));
   const ctx: CommandContext = { root, simulate: true, args, stdout: () => {}, stderr: (t) => (stderr += t) };
   return { code: await command.run(ctx), stderr };

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApplyClient } from '../../server/apply/client.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from '../../server/apply/errors.js';
-import { spawnWorker } from '../../server/apply/launch.js';
 import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
-import type { ApplyClient, ApplyStatus } from '../../server/apply/types.js';
-import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots, oneWorkerAtATime } from './harness.js';
+import type { ApplyClient } from '../../server/apply/types.js';
+import { apply, cloneRoot, fixtureDoc, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots, oneWorkerAtATime } from './harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -102,7 +101,7 @@ describe('one apply at a time', () => {
       c.start({ document: NEW, source: 'web', confirm: 'interactive' }),
     ]);
     const ok = results.filter((r) => r.status === 'fulfilled');
-    const busy = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as ApplyBusyError);
+    const busy = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as ApplyBusyError);
     expect(ok).toHaveLength(1);
     expect(busy).toHaveLength(1);
     expect(busy[0]).toBeInstanceOf(ApplyBusyError);
@@ -222,8 +221,8 @@ describe('dry run', () => {
     const plan = await c.plan(NEW);
     expect(plan.ok).toBe(true);
     expect(plan.unchanged).toBe(false);
-    expect(plan.fragmentDiff).toMatch(/^-    hostname = "ctl-old";$/m);
-    expect(plan.fragmentDiff).toMatch(/^\+    hostname = "ctl-new";$/m);
+    expect(plan.fragmentDiff).toMatch(/^- {4}hostname = "ctl-old";$/m);
+    expect(plan.fragmentDiff).toMatch(/^\+ {4}hostname = "ctl-new";$/m);
     expect(plan.secrets).toEqual(
       expect.arrayContaining([
         { path: '/var/lib/bowtie-setup/secrets/admin-password-hash', action: 'write' },

@@ -2,7 +2,7 @@ import { readDocument } from '../../server/config/read.js';
 import { SECRET_DOCUMENT_PATHS as SECRET_PATHS } from '../../server/config/schema.js';
 
 /** The secret values a document holds (as typed), for "never in the output" assertions. */
-export function secretValues(input: string | unknown): string[] {
+export function secretValues(input: unknown): string[] {
   let doc = input;
   if (typeof input === 'string') {
     const read = readDocument(Buffer.from(input));

@@ -88,8 +88,8 @@ function cli(args: string[], scale: string): { child: ChildProcess; exit: Promis
   const child = spawn(process.execPath, [CLI, '--root', root, '--simulate', ...args], { env: env(scale), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
   const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
   return { child, exit, output: () => text };
 }

@@ -43,13 +43,13 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
   });
 
   router.get('/apply/status', async (req, res) => {
-    if (req.headers['hx-request'] !== 'true') return res.redirect(303, '/apply');
+    if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
     const status = await deps.apply.status();
     sendHtml(res, 200, statusBlock(status, continuation(req, res, status)));
   });
 
   router.get('/apply/log', async (req, res) => {
-    if (req.headers['hx-request'] !== 'true') return res.redirect(303, '/apply');
+    if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
     const [status, log] = await Promise.all([deps.apply.status(), deps.apply.logTail(LOG_LINES)]);
     sendHtml(res, 200, logBlock(log, isRunning(status)));
   });
@@ -58,11 +58,11 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
     const draft = await deps.drafts.get();
     const csrf = res.locals.csrf as string;
     const checked = validateDocument(draft.document, 'complete', deps.now());
-    if (!checked.ok) return sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps));
+    if (!checked.ok) { sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps)); return; }
     try {
       await deps.apply.start({ document: draft.document, source: 'web', confirm: 'interactive' });
     } catch (e) {
-      if (e instanceof ApplyInvalidError) return sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors));
+      if (e instanceof ApplyInvalidError) { sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors)); return; }
       if (e instanceof ApplyBusyError && e.update) throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Apply again when the update has finished.`, { title: 'Update in progress' });
       if (statusOf(e) === 409) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
       throw e;
