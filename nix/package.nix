@@ -22,6 +22,8 @@ let
       ../tsconfig.json
       ../tsconfig.build.json
       ../scripts/build.mjs
+      # Not sim/ (the nixos-rebuild simulator) nor scripts/bench/: the package ships neither
+      # (docs/decisions/0660; test/build/bundle.test.ts).
       ../bin
       ../server
       (lib.fileset.maybeMissing ../views)

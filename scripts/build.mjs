@@ -1,8 +1,9 @@
 // npm run build: type-checks server/ and bundles it with esbuild into dist/server/, then copies
 // what the bundle reads at run time beside it (package.json, views/, and the non-TypeScript
-// files under server/ such as stylesheets and the nixos-rebuild simulator), so that dist/ is a
-// complete application tree: `node dist/server/main.js` behaves like bin/bowtie-setup.js. The
-// Nix package installs dist/ together with the production node_modules.
+// files under server/ such as stylesheets), so that dist/ is a complete application tree:
+// `node dist/server/main.js` behaves like bin/bowtie-setup.js. The Nix package installs dist/
+// together with the production node_modules. The nixos-rebuild simulator (sim/) and the bench
+// (scripts/bench/) are not part of it (docs/decisions/0660; test/build/bundle.test.ts).
 //
 // Bundled rather than compiled file by file: loading some 500 small modules (ours and express's
 // dependency tree) was most of the wizard's start-up time (docs/decisions/0541).
@@ -26,7 +27,7 @@ const REQUIRE_BANNER = "import { createRequire as __bundleRequire } from 'node:m
 /**
  * Each module of ours keeps the import.meta.url it would have unbundled, dist/server/<path>.js,
  * so that the files it finds relative to itself (package.json, app.css, the CLI entry the apply
- * worker runs, the simulator) are where this script puts them. Sound because every output file
+ * worker runs) are where this script puts them. Sound because every output file
  * of the bundle is written directly into dist/server/.
  */
 function unbundledModuleUrls(serverDir) {
@@ -44,12 +45,20 @@ function unbundledModuleUrls(serverDir) {
   };
 }
 
-/** Writes the application tree to `out` (dist/ for the package). */
+/**
+ * How every bundle is made (the bench builds its bare express baseline the same way).
+ * @type {import('esbuild').BuildOptions}
+ */
+export const ESBUILD_COMMON = { bundle: true, platform: 'node', format: 'esm', target: 'node20', banner: { js: REQUIRE_BANNER }, logLevel: 'warning' };
+
+/**
+ * Writes the application tree to `out` (dist/ for the package).
+ * @param {string} out
+ */
 export async function bundle(out) {
   rmSync(out, { recursive: true, force: true });
-  const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', banner: { js: REQUIRE_BANNER }, logLevel: 'warning' };
   await esbuild.build({
-    ...common,
+    ...ESBUILD_COMMON,
     entryPoints: { main: 'server/main.ts' },
     outdir: join(out, 'server'),
     // One copy of every module, shared by the entry and the chunks that are loaded later.
@@ -58,14 +67,8 @@ export async function bundle(out) {
     external: EXTERNAL,
     plugins: [unbundledModuleUrls(resolve('server'))],
   });
-  // The bench's baseline (server/web/bench.ts) is built the same way as the wizard.
-  await esbuild.build({ ...common, entryPoints: ['server/web/bench-bare-app.ts'], outfile: join(out, 'server/web/bench-bare-app.js') });
 
   cpSync('package.json', join(out, 'package.json'));
-  // The nixos-rebuild simulator's launcher (used by --simulate); bin/bowtie-setup.js needs tsx.
-  for (const name of existsSync('bin') ? readdirSync('bin') : []) {
-    if (name.endsWith('.mjs')) cpSync(join('bin', name), join(out, 'bin', name));
-  }
   if (existsSync('views')) cpSync('views', join(out, 'views'), { recursive: true });
   for (const entry of readdirSync('server', { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || entry.name.endsWith('.ts')) continue;

@@ -1,4 +1,27 @@
-export type { BenchRow } from '../../server/bench-row.js';
+/** One line of `npm run bench`: a figure, and the same figure for a baseline measured in the same run. */
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  /** The baseline's figure, in the same unit, measured in the same run on the same machine. */
+  baseline?: number;
+  baselineName?: string;
+  /** The target, in words, e.g. ">= 10000" or "ratio <= 1.3". */
+  target?: string;
+  /** Whether the target is met; undefined when there is no target. */
+  ok?: boolean;
+  /** What the run saw that explains the figure: printed under the table when the target is missed. */
+  why?: string;
+}
+
+/** A row whose target is a ratio to its baseline: `value / baseline` at most (or at least) `limit`. */
+export function ratioRow(row: Omit<BenchRow, 'target' | 'ok'> & { baseline: number }, op: '<=' | '>=', limit: number, why?: () => string): BenchRow {
+  const ratio = row.value / row.baseline;
+  const ok = op === '<=' ? ratio <= limit : ratio >= limit;
+  return { ...row, target: `ratio ${op} ${limit}`, ok, ...(ok || !why ? {} : { why: why() }) };
+}
+
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs `fn` repeatedly for about `ms` milliseconds and returns calls per second. */
 export function ratePerSecond(fn: () => unknown, ms = 1000): number {

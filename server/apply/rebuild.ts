@@ -9,14 +9,12 @@
  * builds.
  */
 import { readlink, realpath, rename, symlink, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { fsyncDirectory } from '../system/atomic-file.js';
+import { SIMULATOR_NAME, simulatorExecutable } from '../system/sim-machine.js';
 import type { EnginePaths } from './paths.js';
 import { killGroupMembers, processGroupOf } from './process-info.js';
-
-export const SIMULATOR = fileURLToPath(new URL('../../bin/nixos-rebuild-sim.mjs', import.meta.url));
 
 export type RebuildAction = 'build' | 'test' | 'switch';
 
@@ -58,7 +56,7 @@ export function childEnv(root: string, from: NodeJS.ProcessEnv = process.env): R
 }
 
 export function rebuildExecutable(simulate: boolean, from: NodeJS.ProcessEnv = process.env): string {
-  return from.BOWTIE_SETUP_NIXOS_REBUILD || (simulate ? SIMULATOR : 'nixos-rebuild');
+  return from.BOWTIE_SETUP_NIXOS_REBUILD || (simulate ? simulatorExecutable(from) : 'nixos-rebuild');
 }
 
 export class RebuildAdapter {
@@ -121,7 +119,7 @@ export class RebuildAdapter {
   }
 
   private async exec(file: string, args: string[], opts: RunOptions): Promise<CommandResult> {
-    const command = [file === SIMULATOR ? 'nixos-rebuild' : file, ...args].join(' ');
+    const command = [basename(file) === SIMULATOR_NAME ? 'nixos-rebuild' : file, ...args].join(' ');
     const env = childEnv(this.paths.root, this.options.env);
     if (opts.nixPath !== undefined) env.NIX_PATH = opts.nixPath;
     const child = execa(file, args, {

@@ -84,7 +84,7 @@ export function crashFromEnv(env: NodeJS.ProcessEnv): CrashPoint {
 export async function prepareRoot(paths: EnginePaths, simulate: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   await prepareRootLayout(paths.root, WORKER_LAYOUT);
   if (!simulate) return;
-  await ensureSimulatedMachine(paths.root);
+  await ensureSimulatedMachine(paths.root, env);
   if (!existsSync(paths.profile)) {
     // The simulator creates the image's first generation on its first run.
     await execa(rebuildExecutable(true, env), ['list-generations'], { env: childEnv(paths.root, env), extendEnv: false, cwd: paths.buildDir, stdin: 'ignore' });

@@ -6,9 +6,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { ApplyClient } from '../apply/index.js';
 import { enginePaths } from '../apply/paths.js';
@@ -22,6 +20,7 @@ import { DraftStore, draftPath, loadPrefill } from '../steps/draft.js';
 import { formatClaimBlock, writeClaimBlock } from '../system/claim-block.js';
 import { cachedInterfaces } from '../system/interfaces.js';
 import { prepareWebLayout } from '../system/state-layout.js';
+import { ensureSimulatedMachine } from '../system/sim-machine.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
 import { limitServer, tlsServerOptions } from '../web/server-limits.js';
@@ -67,27 +66,6 @@ function parseArgs(args: string[]): ServeOptions {
   return o;
 }
 
-/** A sandbox root gets a made-up machine: two NICs, so the network step has something to show. */
-async function seedSimulatedMachine(root: string): Promise<void> {
-  const net = join(root, 'sys/class/net');
-  const existing = await readdir(net).catch(() => null);
-  if (existing && existing.length > 0) return;
-  const nics = [
-    { name: 'ens3', mac: '52:54:00:12:34:56', carrier: '1', operstate: 'up', addresses: '192.168.122.50/24 fe80::5054:ff:fe12:3456/64', physical: true },
-    { name: 'ens4', mac: '52:54:00:ab:cd:ef', carrier: '0', operstate: 'down', addresses: '', physical: true },
-    { name: 'lo', mac: '00:00:00:00:00:00', carrier: '1', operstate: 'unknown', addresses: '127.0.0.1/8 ::1/128', physical: false },
-  ];
-  for (const n of nics) {
-    const dir = join(net, n.name);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'address'), `${n.mac}\n`);
-    await writeFile(join(dir, 'carrier'), `${n.carrier}\n`);
-    await writeFile(join(dir, 'operstate'), `${n.operstate}\n`);
-    await writeFile(join(dir, 'simulated-addresses'), `${n.addresses}\n`);
-    if (n.physical) await mkdir(join(dir, 'device'), { recursive: true });
-  }
-}
-
 function listenOn(server: HttpServer | HttpsServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(e);
@@ -119,7 +97,7 @@ export const serveCommand: Command = {
     const { root, simulate } = ctx;
     // Loaded here, not at the top: every other command would pay for express and x509 otherwise.
     const [{ createApp, loadSteps }, { ensureWizardCertificate }] = await Promise.all([import('../app.js'), import('../system/tls.js')]);
-    if (simulate) await seedSimulatedMachine(root);
+    if (simulate) await ensureSimulatedMachine(root);
     // Its own directory (web/) and the spool; a sandbox from before docs/decisions/0500 gets
     // its setup code, draft and certificate moved there.
     await prepareWebLayout(root);

@@ -1,29 +1,42 @@
 /**
- * The machine a --simulate sandbox pretends to be, described under <root>/sys/class/net the
- * way interfaces.ts reads it: ens3 (link up, DHCP lease 192.168.122.10/24) and ens4 (no
- * cable). Created once, when the sandbox has none; the nixos-rebuild simulator's activation
- * then moves ens3's address when a static address is applied.
+ * --simulate's machine and its nixos-rebuild: both belong to the simulator, a program of its own
+ * in the source checkout (sim/nixos-rebuild/, docs/decisions/0660) that the package does not
+ * ship. The product only runs it, found by path: BOWTIE_SETUP_SIMULATOR when set (a bundle
+ * outside the checkout: its tests, the bench), else the checkout's copy beside these sources.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
-const MACHINE = [
-  { name: 'ens3', mac: '52:54:00:12:34:56', carrier: '1', operstate: 'up', addresses: '192.168.122.10/24 fe80::5054:ff:fe12:3456/64' },
-  { name: 'ens4', mac: '52:54:00:12:34:57', carrier: '0', operstate: 'down', addresses: '' },
-  { name: 'lo', mac: '00:00:00:00:00:00', carrier: '1', operstate: 'unknown', addresses: '127.0.0.1/8 ::1/128', virtual: true },
-];
+/** Where the simulator is in a source checkout, relative to this module. */
+export const CHECKOUT_SIMULATOR = fileURLToPath(new URL('../../sim/nixos-rebuild/nixos-rebuild-sim.mjs', import.meta.url));
 
-export async function ensureSimulatedMachine(root: string): Promise<void> {
-  const dir = join(root, 'sys/class/net');
-  if (existsSync(dir)) return;
-  for (const nic of MACHINE) {
-    const base = join(dir, nic.name);
-    await mkdir(base, { recursive: true });
-    if (!nic.virtual) await mkdir(join(base, 'device'), { recursive: true });
-    await writeFile(join(base, 'address'), `${nic.mac}\n`);
-    await writeFile(join(base, 'carrier'), `${nic.carrier}\n`);
-    await writeFile(join(base, 'operstate'), `${nic.operstate}\n`);
-    await writeFile(join(base, 'simulated-addresses'), `${nic.addresses}\n`);
+/** The simulator's file name, whatever directory it is run from (the log calls it nixos-rebuild). */
+export const SIMULATOR_NAME = 'nixos-rebuild-sim.mjs';
+
+export class SimulatorMissingError extends Error {
+  constructor(file: string) {
+    super(`--simulate needs the nixos-rebuild simulator, which this build does not include (looked for ${file}): run from a source checkout, or set BOWTIE_SETUP_SIMULATOR to its sim/nixos-rebuild/${SIMULATOR_NAME}`);
+    this.name = 'SimulatorMissingError';
   }
+}
+
+/** The simulator's executable; throws SimulatorMissingError when it is not there. */
+export function simulatorExecutable(env: NodeJS.ProcessEnv = process.env): string {
+  const file = env.BOWTIE_SETUP_SIMULATOR || CHECKOUT_SIMULATOR;
+  if (!existsSync(file)) throw new SimulatorMissingError(file);
+  return file;
+}
+
+/**
+ * Gives a sandbox root the simulated machine (its NICs under <root>/sys/class/net) when it has
+ * none, by asking the simulator, which owns its one definition. A root that has a machine is
+ * left alone: activation may have moved its addresses since.
+ */
+export async function ensureSimulatedMachine(root: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const nics = await readdir(join(root, 'sys/class/net')).catch(() => []);
+  if (nics.length > 0) return;
+  await execa(process.execPath, [simulatorExecutable(env), '--simulated-machine'], { env: { PATH: env.PATH ?? '', BOWTIE_SETUP_ROOT: root }, extendEnv: false, stdin: 'ignore' });
 }

@@ -1,18 +1,20 @@
 /**
  * The appliance runs what `npm run build` makes (scripts/build.mjs): one esbuild bundle, not the
  * sources. Modules that find files relative to themselves (package.json, the stylesheet, htmx,
- * the CLI entry the apply worker runs, the nixos-rebuild simulator) and the packages left out of
- * the bundle (argon2, @peculiar/x509) must work from it (docs/decisions/0541).
+ * the CLI entry the apply worker runs) and the packages left out of the bundle (argon2,
+ * @peculiar/x509) must work from it (docs/decisions/0541). The nixos-rebuild simulator and the
+ * bench stay out of it (docs/decisions/0660): --simulate finds the checkout's simulator through
+ * BOWTIE_SETUP_SIMULATOR.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module script without type declarations
 import { bundle } from '../../scripts/build.mjs';
-import { FAST_ENV, testEnv } from '../apply/harness.js';
+import { FAST_ENV, testEnv as harnessEnv } from '../apply/harness.js';
+import { CHECKOUT_SIMULATOR } from '../../server/system/sim-machine.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 let out = '';
@@ -21,7 +23,7 @@ let child: ChildProcess | null = null;
 
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'bowtie-bundle-'));
-  await (bundle as (out: string) => Promise<void>)(out);
+  await bundle(out);
   // As in the Nix package: the application tree beside the production node_modules.
   symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'));
 });
@@ -29,6 +31,9 @@ afterAll(() => {
   child?.kill('SIGTERM');
   for (const dir of [out, ...roots]) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The bundle lives outside the checkout: the simulator is named, as the bench names it. */
+const testEnv = () => harnessEnv({ BOWTIE_SETUP_SIMULATOR: CHECKOUT_SIMULATOR });
 
 function newRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'bowtie-bundle-root-'));
@@ -72,7 +77,27 @@ describe('the bundle npm run build makes', () => {
   it('is one entry with its chunks, nothing compiled file by file', () => {
     expect(existsSync(join(out, 'server/main.js'))).toBe(true);
     expect(existsSync(join(out, 'server/app.js'))).toBe(false);
-    expect(existsSync(join(out, 'bin/nixos-rebuild-sim.mjs'))).toBe(true);
+  });
+
+  it('contains no simulator and no bench code', () => {
+    // A string only each of them has (checked against its source first, so that a rename
+    // cannot make this test pass vacuously), and their files by name.
+    const markers: [source: string, marker: string][] = [
+      ['sim/nixos-rebuild/nixos-rebuild-sim.mjs', 'the simulator never acts on /'],
+      ['sim/nixos-rebuild/machine.mjs', 'fe80::5054:ff:fe12:3456/64'],
+      ['scripts/bench/main.ts', 'BENCH-TABLE:'],
+      ['scripts/bench/web.ts', 'bare express'],
+      ['scripts/bench/bare-app.ts', '<title>bare</title>'],
+      ['scripts/bench/apply.ts', 'bench-apply-'],
+    ];
+    const files = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => !f.startsWith('node_modules'));
+    expect(files.filter((f) => /nixos-rebuild-sim|bench|(^|\/)sim\//.test(f))).toEqual([]);
+    const text = files.filter((f) => /\.(m?js|json|css|html)$/.test(f)).map((f) => readFileSync(join(out, f), 'utf8'));
+    expect(text.join('').length).toBeGreaterThan(100_000);
+    for (const [source, marker] of markers) {
+      expect(readFileSync(join(REPO, source), 'utf8'), source).toContain(marker);
+      expect(text.filter((t) => t.includes(marker)).length, `${marker} (from ${source}) is in the bundle`).toBe(0);
+    }
   });
 
   it('knows its version and validates a document', () => {
@@ -81,6 +106,20 @@ describe('the bundle npm run build makes', () => {
     const valid = cli(['validate', join(REPO, 'test/fixtures/apply/new.yaml')]);
     expect(valid.stderr).toBe('');
     expect(valid.status).toBe(0);
+  });
+
+  it('says plainly that --simulate needs the simulator, which it does not ship', () => {
+    const root = newRoot();
+    const r = spawnSync(process.execPath, [join(out, 'server/main.js'), '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0'], {
+      cwd: out,
+      env: harnessEnv(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toMatch(/--simulate needs the nixos-rebuild simulator, which this build does not include/);
+    expect(r.stderr).toMatch(/BOWTIE_SETUP_SIMULATOR/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.status).not.toBe(0);
   });
 
   it('applies through its own worker and the simulator', () => {

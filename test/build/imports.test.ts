@@ -3,7 +3,9 @@
  * apply -> nix/system -> config; views/ are templates the web layer calls): no module under
  * server/ or views/ reaches itself again through its
  * imports, type-only imports and re-exports included. A circle means that something both sides
- * need belongs one floor down.
+ * need belongs one floor down. And the product stands alone: nothing under server/ (tests
+ * included) imports the nixos-rebuild simulator (sim/) or the bench (scripts/bench/); --simulate
+ * runs the simulator as a program, found by path (docs/decisions/0660).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -49,7 +51,57 @@ function cycles(): string[] {
   return [...found];
 }
 
+/** Where the product must not reach: the simulator and the bench. */
+const OUTSIDE = ['sim', 'scripts/bench'].map((d) => join(ROOT, d));
+
+/** Every module specifier in `src`: static imports and re-exports, dynamic import(), require(). */
+function specifiers(src: string): string[] {
+  const found = [
+    ...src.matchAll(/^\s*(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]/gm),
+    ...src.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
+    ...src.matchAll(/\b(?:import|require)\s*\(\s*['"`]([^'"`]+)['"`]/g),
+  ];
+  return found.map((m) => m[1]!);
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const f = join(dir, e.name);
+    return e.isDirectory() ? sources(f) : /\.(ts|mts|js|mjs|cjs)$/.test(f) ? [f] : [];
+  });
+}
+
+/** The files under server/ whose imports resolve into the simulator or the bench. */
+function reachingOutside(): string[] {
+  const bad: string[] = [];
+  for (const f of [...sources(SERVER), ...sources(VIEWS)]) {
+    for (const s of specifiers(readFileSync(f, 'utf8'))) {
+      if (!s.startsWith('.')) continue;
+      const target = resolve(dirname(f), s);
+      if (OUTSIDE.some((o) => target === o || target.startsWith(`${o}/`))) bad.push(`${relative(ROOT, f)} -> ${s}`);
+    }
+  }
+  return bad;
+}
+
 describe('imports under server/ and views/', () => {
+  it('never reach the simulator or the bench', () => {
+    expect(sources(SERVER).length).toBeGreaterThan(100);
+    expect(reachingOutside()).toEqual([]);
+  });
+
+  it('are all found, dynamic ones and re-exports included', () => {
+    const src = [
+      "import { a } from '../../sim/nixos-rebuild/machine.mjs';",
+      "export * from '../../scripts/bench/row.js';",
+      "import type { B } from './b.js';",
+      "const m = await import('../../scripts/bench/web.js');",
+      "import './side-effect.js';",
+      "export const NOT_AN_IMPORT = new URL('../../sim/nixos-rebuild/nixos-rebuild-sim.mjs', import.meta.url);",
+    ].join('\n');
+    expect(specifiers(src).sort()).toEqual(['../../scripts/bench/row.js', '../../scripts/bench/web.js', '../../sim/nixos-rebuild/machine.mjs', './b.js', './side-effect.js']);
+  });
+
   it('form no circle', () => {
     expect(modules(SERVER).length).toBeGreaterThan(100);
     expect(cycles()).toEqual([]);

@@ -14,7 +14,8 @@ import { enginePaths, SECRET_NAMES } from '../../server/apply/paths.js';
 import { readStatus } from '../../server/apply/client.js';
 import { runWorker } from '../../server/apply/worker.js';
 import { DEFAULT_TIMEOUTS, Engine } from '../../server/apply/engine.js';
-import { RebuildAdapter, SIMULATOR } from '../../server/apply/rebuild.js';
+import { RebuildAdapter } from '../../server/apply/rebuild.js';
+import { CHECKOUT_SIMULATOR } from '../../server/system/sim-machine.js';
 import { newApplyId } from '../../server/apply/spool.js';
 import { createProbes } from '../../server/system/probes.js';
 import { cloudInitResultPath } from '../../server/auth/cloud-init-result.js';
@@ -267,7 +268,7 @@ describe('reset safety', () => {
     const root = cloneRoot(configured);
     const paths = enginePaths(root);
     const before = snapshot(root);
-    const engine = new Engine({ paths, rebuild: new RebuildAdapter(paths, SIMULATOR), probes: createProbes({ root, simulate: true }), timeouts: DEFAULT_TIMEOUTS, lock: null, resetWizardFiles: resetWizardFiles(root) });
+    const engine = new Engine({ paths, rebuild: new RebuildAdapter(paths, CHECKOUT_SIMULATOR), probes: createProbes({ root, simulate: true }), timeouts: DEFAULT_TIMEOUTS, lock: null, resetWizardFiles: resetWizardFiles(root) });
     await engine.load();
     const result = await engine.run({ id: newApplyId(), createdAt: new Date().toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, reset: 'factory' }, { reset: false });
     expect(result.outcome).toBe('invalid');

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // @ts-check
 /**
  * nixos-rebuild simulator: the same command line, exit codes and `--log-format internal-json`
@@ -37,13 +38,14 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { ensureMachine } from './machine.mjs';
 
 const NIX_BASE32 = '0123456789abcdfghijklmnpqrsvwxyz';
 const env = process.env;
 const scale = Number(env.BOWTIE_SIM_DELAY_SCALE ?? '1');
 const delayScale = Number.isFinite(scale) && scale >= 0 ? scale : 1;
 
-/** @param {string} msg */
+/** @param {string} msg @returns {never} */
 function die(msg, code = 1) {
   process.stderr.write(`${msg}\n`);
   process.exit(code);
@@ -155,7 +157,7 @@ const paths = root
 function nixHash(text) {
   const digest = createHash('sha256').update(text).digest();
   let out = '';
-  for (let i = 0; i < 32; i++) out += NIX_BASE32[digest[i] % 32];
+  for (let i = 0; i < 32; i++) out += NIX_BASE32.charAt(digest.readUInt8(i) % 32);
   return out;
 }
 
@@ -288,7 +290,7 @@ function setProfile(system) {
   const gens = generations();
   const cur = currentGeneration();
   if (cur !== null && generationPath(cur) === fs.realpathSync(system)) return cur;
-  const n = (gens.length ? gens[gens.length - 1] : 0) + 1;
+  const n = (gens.at(-1) ?? 0) + 1;
   replaceSymlink(join(p.profiles, `system-${n}-link`), relative(p.profiles, system));
   replaceSymlink(p.profile, `system-${n}-link`);
   return n;
@@ -475,7 +477,7 @@ function switchToConfiguration(system, verb, faultAction) {
 }
 
 /**
- * Activation's effect on the simulated machine (<root>/sys/class/net, see
+ * Activation's effect on the simulated machine (machine.mjs; <root>/sys/class/net, see
  * server/system/interfaces.ts): the configured interface gets the static address, or its DHCP
  * lease back (remembered in simulated-dhcp-addresses the first time it is replaced).
  * @param {string} system
@@ -517,6 +519,10 @@ const USAGE = 'Usage: nixos-rebuild [--rollback] [--log-format internal-json] [-
 function main() {
   const argv = process.argv.slice(2);
   if (!paths) die('nixos-rebuild-sim: BOWTIE_SETUP_ROOT is not set (the simulator never acts on /)', 1);
+  if (argv.length === 1 && argv[0] === '--simulated-machine') {
+    ensureMachine(/** @type {string} */ (root));
+    process.exit(0);
+  }
   recordCall();
 
   if (argv[0] === '--switch-to-configuration') {
@@ -535,7 +541,7 @@ function main() {
   let action = null;
   let rollback = false;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i] ?? '';
     if (['switch', 'boot', 'test', 'build', 'dry-build', 'dry-activate', 'build-vm', 'edit', 'repl', 'list-generations'].includes(a)) {
       if (action) die(`error: unexpected argument '${a}'\n${USAGE}`, 1);
       action = a;
@@ -567,8 +573,7 @@ function main() {
     const fa = 'rollback';
     const cur = currentGeneration();
     const older = generations().filter((g) => cur !== null && g < cur);
-    if (older.length === 0) die('error: no generation older than the current one', 1);
-    const target = older[older.length - 1];
+    const target = older.at(-1) ?? die('error: no generation older than the current one', 1);
     plain(`switching profile from version ${cur} to ${target}`);
     faultPoint(fa, 'eval');
     const code = failCode(fa);

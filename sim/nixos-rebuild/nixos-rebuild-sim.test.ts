@@ -7,8 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SIMULATOR } from '../rebuild.js';
+import { MACHINE } from './machine.mjs';
+const SIMULATOR = fileURLToPath(new URL('./nixos-rebuild-sim.mjs', import.meta.url));
 
 let root = '';
 beforeEach(() => {
@@ -137,5 +139,24 @@ describe('nixos-rebuild simulator', () => {
     const calls = readFileSync(join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> });
     expect(calls.at(-1)?.argv).toEqual(['build', '--log-format', 'internal-json']);
     expect(calls.at(-1)?.env.BOWTIE_SETUP_ROOT).toBe(root);
+  });
+
+  it('writes the one simulated machine once, records no call, and activation moves its address', () => {
+    const net = join(root, 'sys/class/net');
+    expect(sim(['--simulated-machine']).code).toBe(0);
+    expect(readFileSync(join(net, 'ens3/simulated-addresses'), 'utf8')).toBe(`${MACHINE[0]!.addresses}\n`);
+    expect(readFileSync(join(net, 'ens4/carrier'), 'utf8')).toBe('0\n');
+    expect(existsSync(join(net, 'ens3/device'))).toBe(true);
+    expect(existsSync(join(net, 'lo/device'))).toBe(false);
+    expect(existsSync(join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl'))).toBe(false);
+    // A sandbox keeps its machine: a second call changes nothing.
+    writeFileSync(join(net, 'ens3/simulated-addresses'), '10.9.9.9/24\n');
+    expect(sim(['--simulated-machine']).code).toBe(0);
+    expect(readFileSync(join(net, 'ens3/simulated-addresses'), 'utf8')).toBe('10.9.9.9/24\n');
+    writeFileSync(join(net, 'ens3/simulated-addresses'), `${MACHINE[0]!.addresses}\n`);
+    writeFileSync(join(root, 'etc/nixos/bowtie/site.nix'), '{\n  bowtie.site = { hostname = "sim-b"; network = { interface = "ens3"; ipv4 = { method = "static"; address = "192.168.122.20/24"; }; }; };\n}\n');
+    expect(sim(['test']).code).toBe(0);
+    expect(readFileSync(join(net, 'ens3/simulated-addresses'), 'utf8')).toBe('192.168.122.20/24\n');
+    expect(readFileSync(join(net, 'ens3/simulated-dhcp-addresses'), 'utf8')).toBe(`${MACHINE[0]!.addresses}\n`);
   });
 });
