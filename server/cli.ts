@@ -27,6 +27,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/render.js')).renderCommand,
   },
   {
+    name: 'schema',
+    usage: 'schema [--user-data]',
+    summary: 'print the JSON Schema of a config document (or of cloud-init user data holding one)',
+    load: async () => (await import('./commands/schema.js')).schemaCommand,
+  },
+  {
     name: 'apply',
     usage: 'apply FILE [--dry-run]',
     summary: 'activate a config document (test, health gate, switch; rolls back on failure)',

@@ -211,15 +211,16 @@ export const updatesSection = z.strictObject({
   channel: z.enum(UPDATE_CHANNELS).optional(),
 });
 
+// `.meta()` titles and descriptions reach the JSON Schema (`bowtie-setup schema`) and editors.
 export const documentSchema = z.strictObject({
-  hostname: hostnameField,
-  domain: domainField.optional(),
-  site: siteSection.optional(),
-  admin: adminSection.optional(),
-  network: networkSection.optional(),
-  enrollment: enrollmentSection.optional(),
-  tls: tlsSection.optional(),
-  updates: updatesSection.optional(),
+  hostname: hostnameField.meta({ title: 'Hostname', description: 'One label: letters, digits and hyphens, e.g. ctl-sfo-01.' }),
+  domain: domainField.optional().meta({ title: 'Domain', description: 'DNS domain; the controller is hostname.domain. With a domain, TLS defaults to ACME.' }),
+  site: siteSection.optional().meta({ title: 'Site', description: 'The site\'s display name (default: the hostname).' }),
+  admin: adminSection.optional().meta({ title: 'Admin', description: 'The first controller admin, and the SSH keys and console password of the OS admin account. Give password or password_hash.' }),
+  network: networkSection.optional().meta({ title: 'Network', description: 'Interface, IPv4, IPv6, DNS and NTP (default: DHCP and router advertisements).' }),
+  enrollment: enrollmentSection.optional().meta({ title: 'Enrollment', description: 'Cluster enrollment; without it the document is partial and the wizard finishes setup.' }),
+  tls: tlsSection.optional().meta({ title: 'TLS certificate', description: 'acme, self-signed or provided (certificate and private_key in PEM).' }),
+  updates: updatesSection.optional().meta({ title: 'Updates', description: 'Scheduled updates: systemd calendar schedule, randomized delay, channel.' }),
 });
 
 /** The document as written: what every input source parses into. */
