@@ -39,6 +39,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/apply.js')).applyCommand,
   },
   {
+    name: 'export',
+    usage: 'export',
+    summary: 'print the active configuration as cloud-init user data for the next appliance (secrets left out, marked to fill in)',
+    load: async () => (await import('./commands/export.js')).exportCommand,
+  },
+  {
     name: 'status',
     usage: 'status [--json]',
     summary: 'setup phase, the running or last apply, and what to do next',

@@ -35,17 +35,20 @@ import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
 import { checkProvidedCertificate } from './certificate.js';
+import { isPlaceholder, PLACEHOLDER_MESSAGE } from './placeholder.js';
 
 /**
  * The base of every string in the document: no NUL (it cannot be written to a Nix file or a
  * C string) and no lone UTF-16 surrogates (they are not Unicode and cannot be written as UTF-8).
- * Every other character is allowed here; the Nix encoder makes them safe.
+ * Every other character is allowed here; the Nix encoder makes them safe. A placeholder left by
+ * `export` where a secret was is refused in every field (./placeholder.ts).
  */
 function text() {
   return z
     .string()
     .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters', abort: true })
-    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true });
+    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true })
+    .refine((s) => !isPlaceholder(s), { message: PLACEHOLDER_MESSAGE, abort: true });
 }
 
 /** A string field checked by a function that says what is wrong, or null. */
