@@ -64,8 +64,8 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'reset',
-    usage: 'reset [--config | --factory] [--yes]',
-    summary: 'set up again keeping the network (--config) or from factory (--factory)',
+    usage: 'reset [--config | --factory] [--yes] [--dry-run]',
+    summary: "set up again keeping the network and the admin's SSH keys and console password (--config) or from factory (--factory); --dry-run shows what would change",
     load: async () => (await import('./commands/reset.js')).resetCommand,
   },
   {

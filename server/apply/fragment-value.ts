@@ -72,8 +72,8 @@ function issuePaths(i: z.core.$ZodIssue): string[] {
   return [at.join('.') || '(top level)'];
 }
 
-/** The kept part of a site: hostname, domain and network, as a partial document. */
-export type KeptDocument = Pick<ConfigDocument, 'hostname' | 'domain' | 'network'>;
+/** The kept part of a site: hostname, domain, network and (reset --config) the admin's access, as a partial document. */
+export type KeptDocument = Pick<ConfigDocument, 'hostname' | 'domain' | 'network' | 'admin'>;
 
 /**
  * hostname, domain and network of `site`, in the document's shape (nulls left out), so that
