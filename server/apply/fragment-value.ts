@@ -95,7 +95,11 @@ export function keptDocument(site: FragmentSite): KeptDocument {
   };
 }
 
-/** Whether the site holds more than a network configuration (an admin, enrollment, a provided certificate). */
+/**
+ * Whether the site holds more than a network configuration and the admin's access (an
+ * enrollment, a provided certificate): what a network-only document from the console, which
+ * carries the admin along (docs/decisions/0523), would drop.
+ */
 export function holdsMoreThanNetwork(site: FragmentSite): boolean {
-  return site.admin !== null || site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
+  return site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
 }
