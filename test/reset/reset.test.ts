@@ -297,6 +297,10 @@ describe('reset safety', () => {
     expect(r.code, r.stderr).toBe(EXIT.ok);
     // Committed, clean-up pending: the wizard's files are still the old ones.
     expect(snapshot(root).state?.resetCleanup?.mode).toBe('config');
+    // The journaled clean-up holds what the draft will get: the admin's e-mail and keys, no hash.
+    expect(snapshot(root).state?.resetCleanup?.kept?.admin).toEqual({ email: 'ops@example.com', ssh_authorized_keys: [KEY] });
+    const journal = readFileSync(p.state, 'utf8');
+    for (const secret of [OLD_ADMIN.password_hash, OLD_ADMIN.console_password_hash]) expect(journal).not.toContain(secret);
     expect(readFileSync(setupCodePath(root), 'utf8')).toBe(codeBefore);
     // The next worker (at boot, or the next apply's) finishes it.
     await runWorker({ root, simulate: true, env: testEnv(), resetWizardFiles: resetWizardFiles(root) });
