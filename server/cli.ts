@@ -27,10 +27,22 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./commands/render.js')).renderCommand,
   },
   {
+    name: 'schema',
+    usage: 'schema [--user-data]',
+    summary: 'print the JSON Schema of a config document (or of cloud-init user data holding one)',
+    load: async () => (await import('./commands/schema.js')).schemaCommand,
+  },
+  {
     name: 'apply',
     usage: 'apply FILE [--dry-run]',
     summary: 'activate a config document (test, health gate, switch; rolls back on failure)',
     load: async () => (await import('./commands/apply.js')).applyCommand,
+  },
+  {
+    name: 'export',
+    usage: 'export',
+    summary: 'print the active configuration as cloud-init user data for the next appliance (secrets left out, marked to fill in)',
+    load: async () => (await import('./commands/export.js')).exportCommand,
   },
   {
     name: 'status',
@@ -52,8 +64,8 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'reset',
-    usage: 'reset [--config | --factory] [--yes]',
-    summary: 'set up again keeping the network (--config) or from factory (--factory)',
+    usage: 'reset [--config | --factory] [--yes] [--dry-run]',
+    summary: "set up again keeping the network and the admin's SSH keys and console password (--config) or from factory (--factory); --dry-run shows what would change",
     load: async () => (await import('./commands/reset.js')).resetCommand,
   },
   {

@@ -17,7 +17,8 @@ import { defaultInterface } from '../system/interfaces.js';
 import type { SystemProbes } from '../system/probes.js';
 import { fsyncDirectory } from '../system/atomic-file.js';
 import { type CrashPoint, type FileContents, readContents, removeManaged, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, wipeDirectory, writeBackup, writeManaged, writeNew } from './files.js';
-import { type KeptDocument, keptDocument, readFragmentSite } from './fragment-value.js';
+import { type KeptDocument, readFragmentSite } from './fragment-value.js';
+import { resetConfigDocument } from './reset-target.js';
 import { pinStaticInterface } from './interface-pin.js';
 import { describeHealth, waitHealthy } from './health.js';
 import { type ApplyJournal, emptyState, type EngineState, type JournalStep, readState, writeState } from './journal.js';
@@ -112,7 +113,7 @@ export class Engine {
   private lastPublish = 0;
   private publishTimer: NodeJS.Timeout | null = null;
   private firstCommandSeen = false;
-  /** What a running reset keeps for the wizard's draft (hostname, domain, network). */
+  /** What a running reset keeps for the wizard's draft (hostname, domain, network, the admin's e-mail and keys; no secret). */
   private resetKept: KeptDocument | null = null;
   /** The result of a factory reset this worker did, whose state.json is gone (see load()). */
   private factoryResult: ApplyResult | null = null;
@@ -249,9 +250,10 @@ export class Engine {
     const complete = 'complete' in target ? target.complete : false;
     this.resetKept = 'kept' in target ? target.kept : null;
     const current = await readContents(this.paths);
-    const secrets = config && !reset ? await this.secretContents(config, current) : noSecrets();
+    // A reset --config keeps the admin's hashes (./reset-target.ts); everything else goes.
+    const secrets = config ? await this.secretContents(config, current) : noSecrets();
     this.openLog(req.id, secretValues(config, { ...current.secrets, ...nonNull(secrets) }));
-    if (reset) this.note(`reset --${reset} ${req.id} from ${req.source}: ${config ? `keeping ${fqdnOf(config.hostname, config.domain)} and its network` : "activating the image's base configuration"}`);
+    if (reset) this.note(`reset --${reset} ${req.id} from ${req.source}: ${config ? `keeping ${fqdnOf(config.hostname, config.domain)}, its network${config.admin ? " and the admin's access" : ''}` : "activating the image's base configuration"}`);
     else this.note(`apply ${req.id} from ${req.source} (${req.confirm} confirm) for ${fqdnOf(checkAs.hostname, checkAs.domain)}`);
     const next: FileContents = { fragment: config ? renderFragment(config) : null, secrets };
     const prevSnap = snapshotOf(current);
@@ -438,16 +440,15 @@ export class Engine {
     await this.d.restartWizard?.().catch((e: unknown) => this.note(`warning: could not restart the wizard: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  /** What a reset activates: for `config` the active hostname, domain and network as a partial document. */
+  /** What a reset activates: for `config` the active hostname, domain, network and admin's access as a partial document. */
   private async resetTarget(mode: ResetMode): Promise<ResetTarget> {
     if (mode === 'factory') return { ok: true, config: null, kept: null };
-    const read = await readFragmentSite(this.paths.fragment);
-    if (read.kind === 'none') return { ok: true, config: null, kept: null };
-    if (read.kind === 'unreadable') return { ok: false, errors: [{ path: '(fragment)', message: `could not be read: ${read.reason}` }] };
-    const kept = keptDocument(read.site);
-    const checked = validateDocument(kept, 'any');
+    const target = await resetConfigDocument(this.paths);
+    if (target.kind === 'none') return { ok: true, config: null, kept: null };
+    if (target.kind === 'invalid') return { ok: false, errors: target.errors };
+    const checked = validateDocument(target.document, 'any');
     if (!checked.ok) return { ok: false, errors: checked.errors };
-    return { ok: true, config: checked.config, kept };
+    return { ok: true, config: checked.config, kept: target.kept };
   }
 
   // ---- rollback and recovery -------------------------------------------------------------------

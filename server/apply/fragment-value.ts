@@ -18,7 +18,7 @@ const str = z.string().max(64 * 1024);
 const fragmentSiteSchema = z.object({
   hostname: str,
   domain: str.nullable(),
-  admin: z.object({ email: str }).nullable(),
+  admin: z.object({ email: str, ssh_authorized_keys: z.array(str).default([]), console_password_hash_file: str.nullable().default(null) }).nullable(),
   network: z.object({
     interface: str.nullable(),
     ipv4: z.discriminatedUnion('method', [z.object({ method: z.literal('dhcp') }), z.object({ method: z.literal('static'), address: str, gateway: str })]),
@@ -38,6 +38,12 @@ export type FragmentRead = { kind: 'none' } | { kind: 'site'; site: FragmentSite
 
 /** Evaluates `file` (absolute, may hold any character) and returns its `bowtie.site`. */
 export async function readFragmentSite(file: string): Promise<FragmentRead> {
+  const read = await readFragmentWith(file, fragmentSiteSchema);
+  return read.kind === 'site' ? { kind: 'site', site: read.site } : read;
+}
+
+/** As readFragmentSite, parsed with `schema` (a caller that needs more of the site, or all of it). */
+export async function readFragmentWith<T>(file: string, schema: z.ZodType<T>): Promise<{ kind: 'none' } | { kind: 'site'; site: T } | { kind: 'unreadable'; reason: string }> {
   const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', '--expr', '{ f }: if builtins.pathExists f then (import f).bowtie.site or null else "absent"', '--argstr', 'f', file], {
     reject: false,
     env: { PATH: process.env.PATH ?? '', NIX_PATH: '' },
@@ -54,13 +60,20 @@ export async function readFragmentSite(file: string): Promise<FragmentRead> {
   }
   if (value === 'absent') return { kind: 'none' };
   if (value === null) return { kind: 'unreadable', reason: 'it sets no bowtie.site' };
-  const site = fragmentSiteSchema.safeParse(value);
-  if (!site.success) return { kind: 'unreadable', reason: `its bowtie.site is not in the expected form (${[...new Set(site.error.issues.map((i) => i.path.join('.') || '(top level)'))].slice(0, 5).join(', ')})` };
+  const site = schema.safeParse(value);
+  if (!site.success) return { kind: 'unreadable', reason: `its bowtie.site is not in the expected form (${[...new Set(site.error.issues.flatMap(issuePaths))].slice(0, 5).join(', ')})` };
   return { kind: 'site', site: site.data };
 }
 
-/** The kept part of a site: hostname, domain and network, as a partial document. */
-export type KeptDocument = Pick<ConfigDocument, 'hostname' | 'domain' | 'network'>;
+/** Where an issue is; an unknown key is named by its own path (the evaluator's keys are plain names). */
+function issuePaths(i: z.core.$ZodIssue): string[] {
+  const at = i.path.map(String);
+  if (i.code === 'unrecognized_keys') return i.keys.map((k) => [...at, k].join('.'));
+  return [at.join('.') || '(top level)'];
+}
+
+/** The kept part of a site: hostname, domain, network and (reset --config) the admin's access, as a partial document. */
+export type KeptDocument = Pick<ConfigDocument, 'hostname' | 'domain' | 'network' | 'admin'>;
 
 /**
  * hostname, domain and network of `site`, in the document's shape (nulls left out), so that
@@ -82,7 +95,11 @@ export function keptDocument(site: FragmentSite): KeptDocument {
   };
 }
 
-/** Whether the site holds more than a network configuration (an admin, enrollment, a provided certificate). */
+/**
+ * Whether the site holds more than a network configuration and the admin's access (an
+ * enrollment, a provided certificate): what a network-only document from the console, which
+ * carries the admin along (docs/decisions/0523), would drop.
+ */
 export function holdsMoreThanNetwork(site: FragmentSite): boolean {
-  return site.admin !== null || site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
+  return site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
 }

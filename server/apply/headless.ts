@@ -119,8 +119,13 @@ function strip(s: ApplyStatus & { workerAlive?: boolean; update?: unknown; queue
 }
 
 /** What applying `document` would change (--dry-run, the review page); changes nothing. */
-export async function planApply(opts: ApplyOptions & { document: unknown }): Promise<ApplyPlan> {
-  const checked = validateDocument(opts.document, 'any');
+/**
+ * `document` null plans the image's base configuration (no fragment: a factory reset, or a
+ * reset --config with nothing configured); `pinInterface: false` plans as the worker runs a
+ * reset, which activates the kept network as it is.
+ */
+export async function planApply(opts: ApplyOptions & { document: unknown; pinInterface?: boolean }): Promise<ApplyPlan> {
+  const checked = opts.document === null ? ({ ok: true, config: null, complete: false } as const) : validateDocument(opts.document, 'any');
   const commandsFor = (exe: string) => [
     `${exe} build --log-format internal-json -v`,
     `${exe} test --log-format internal-json -v`,
@@ -130,22 +135,22 @@ export async function planApply(opts: ApplyOptions & { document: unknown }): Pro
   ];
   if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', secrets: [], commands: [], newUrl: null };
   // The same interface the worker will pin (the dry run and the review show what is applied).
-  const config = await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate }));
+  const config = checked.config && opts.pinInterface !== false ? await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate })) : checked.config;
   const p = enginePaths(opts.root);
-  const fragment = renderFragment(config);
+  const fragment = config ? renderFragment(config) : '';
   const currentFragment = await readFile(p.fragment, 'utf8').catch(() => '');
   const wanted: Record<SecretName, string | null> = {
-    adminPasswordHash: config.admin?.password_hash ?? null,
-    consolePasswordHash: config.admin?.console_password_hash ?? null,
-    enrollmentToken: config.enrollment?.token ?? null,
-    tlsPrivateKey: config.tls.private_key,
+    adminPasswordHash: config?.admin?.password_hash ?? null,
+    consolePasswordHash: config?.admin?.console_password_hash ?? null,
+    enrollmentToken: config?.enrollment?.token ?? null,
+    tlsPrivateKey: config?.tls.private_key ?? null,
   };
   const secrets: ApplyPlan['secrets'] = [];
   let secretsSame = true;
   for (const n of SECRET_NAMES) {
     const existing = await readFile(p.secrets[n], 'utf8').catch(() => null);
     let action: 'write' | 'remove' | 'keep' | null;
-    if (n === 'adminPasswordHash' && config.admin?.password) {
+    if (n === 'adminPasswordHash' && config?.admin?.password) {
       action = existing !== null && (await verifyPassword(existing, config.admin.password)) ? 'keep' : 'write';
     } else if (wanted[n] !== null) {
       action = existing !== null && sha256(existing) === sha256(wanted[n]) ? 'keep' : 'write';
@@ -162,9 +167,9 @@ export async function planApply(opts: ApplyOptions & { document: unknown }): Pro
     errors: [],
     complete: checked.complete,
     unchanged,
-    fragmentDiff: unifiedDiff(currentFragment, fragment, currentFragment ? `a${FRAGMENT_PATH}` : '/dev/null', `b${FRAGMENT_PATH}`),
+    fragmentDiff: unifiedDiff(currentFragment, fragment, currentFragment ? `a${FRAGMENT_PATH}` : '/dev/null', fragment ? `b${FRAGMENT_PATH}` : '/dev/null'),
     secrets,
     commands: unchanged ? [] : commandsFor(exe),
-    newUrl: await computeNewUrl(config, createProbes({ root: opts.root, simulate: opts.simulate })),
+    newUrl: config ? await computeNewUrl(config, createProbes({ root: opts.root, simulate: opts.simulate })) : null,
   };
 }

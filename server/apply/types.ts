@@ -5,9 +5,10 @@ export type ApplySource = 'web' | 'cli' | 'cloud-init' | 'console';
 
 /**
  * The engine's reset operations (`bowtie-setup reset`), run like an apply:
- * - `config`: the active hostname, domain and network become the whole (partial) document;
- *   admin, enrollment, TLS, updates and their secrets go, the hand-off marker goes, and the
- *   wizard starts again (new setup code, draft holding the kept values);
+ * - `config`: the active hostname, domain, network and admin section (SSH keys, console and
+ *   admin password hashes: docs/decisions/0523) become the whole (partial) document;
+ *   enrollment, TLS, updates and their secrets go, the hand-off marker goes, and the wizard
+ *   starts again (new setup code, draft holding the kept values without secrets);
  * - `factory`: no fragment at all (the image's base configuration), and everything setup
  *   wrote is removed.
  */

@@ -1,6 +1,7 @@
 /**
- * `reset [--config | --factory] [--yes]`: run setup again keeping the network (the default),
- * or go back to the factory image. Without --yes it asks on a terminal (type the host name)
+ * `reset [--config | --factory] [--yes] [--dry-run]`: run setup again keeping the network and
+ * the admin's access (the default), or go back to the factory image; --dry-run prints what
+ * would change and changes nothing. Without --yes it asks on a terminal (type the host name)
  * and refuses without one. Exit codes: 0 done, 1 cannot be done or not confirmed (nothing
  * changed), 2 usage, 3 failed and the previous configuration was restored (also when another
  * apply runs: nothing changed, as `apply` answers).
@@ -10,6 +11,8 @@ import { ApplyBusyError } from '../apply/errors.js';
 import type { ApplyStatus, ResetMode } from '../apply/types.js';
 import { LineInput } from '../console/lines.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+import { formatFieldErrors } from '../config/errors.js';
+import { planReset } from '../reset/plan.js';
 import { applianceName, confirmsReset, describeReset, resetAppliance, resetSummary } from '../reset/index.js';
 import type { Command, CommandContext } from './context.js';
 
@@ -22,24 +25,36 @@ export interface ResetTerminal {
   env?: NodeJS.ProcessEnv;
 }
 
-export function parseResetArgs(args: string[]): { mode: ResetMode; yes: boolean } {
+export function parseResetArgs(args: string[]): { mode: ResetMode; yes: boolean; dryRun: boolean } {
   let mode: ResetMode | null = null;
   let yes = false;
+  let dryRun = false;
   for (const a of args) {
     if (a === '--config' || a === '--factory') {
       const m = a === '--config' ? 'config' : 'factory';
       if (mode !== null && mode !== m) throw new UsageError('reset takes --config or --factory, not both');
       mode = m;
     } else if (a === '--yes' || a === '-y') yes = true;
+    else if (a === '--dry-run') dryRun = true;
     else throw new UsageError(`reset: unknown argument ${JSON.stringify(a)}`);
   }
-  return { mode: mode ?? 'config', yes };
+  return { mode: mode ?? 'config', yes, dryRun };
 }
 
 export function createResetCommand(terminal: () => ResetTerminal): Command {
   return {
     async run(ctx: CommandContext) {
-      const { mode, yes } = parseResetArgs(ctx.args);
+      const { mode, yes, dryRun } = parseResetArgs(ctx.args);
+      if (dryRun) {
+        // Changes nothing, so it asks nothing.
+        const plan = await planReset(ctx.root, ctx.simulate, mode);
+        if (!plan.ok) {
+          ctx.stderr(`reset --${mode}: cannot be done; nothing would change\n${formatFieldErrors(plan.errors)}\n`);
+          return EXIT.invalid;
+        }
+        ctx.stdout(`${plan.lines.join('\n')}\n`);
+        return EXIT.ok;
+      }
       const { input, output, env } = terminal();
       const name = await applianceName(ctx.root, ctx.simulate);
       if (!yes) {

@@ -35,17 +35,20 @@ import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
 import { checkProvidedCertificate } from './certificate.js';
+import { isPlaceholder, PLACEHOLDER_MESSAGE } from './placeholder.js';
 
 /**
  * The base of every string in the document: no NUL (it cannot be written to a Nix file or a
  * C string) and no lone UTF-16 surrogates (they are not Unicode and cannot be written as UTF-8).
- * Every other character is allowed here; the Nix encoder makes them safe.
+ * Every other character is allowed here; the Nix encoder makes them safe. A placeholder left by
+ * `export` where a secret was is refused in every field (./placeholder.ts).
  */
 function text() {
   return z
     .string()
     .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters', abort: true })
-    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true });
+    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true })
+    .refine((s) => !isPlaceholder(s), { message: PLACEHOLDER_MESSAGE, abort: true });
 }
 
 /** A string field checked by a function that says what is wrong, or null. */
@@ -211,15 +214,16 @@ export const updatesSection = z.strictObject({
   channel: z.enum(UPDATE_CHANNELS).optional(),
 });
 
+// `.meta()` titles and descriptions reach the JSON Schema (`bowtie-setup schema`) and editors.
 export const documentSchema = z.strictObject({
-  hostname: hostnameField,
-  domain: domainField.optional(),
-  site: siteSection.optional(),
-  admin: adminSection.optional(),
-  network: networkSection.optional(),
-  enrollment: enrollmentSection.optional(),
-  tls: tlsSection.optional(),
-  updates: updatesSection.optional(),
+  hostname: hostnameField.meta({ title: 'Hostname', description: 'One label: letters, digits and hyphens, e.g. ctl-sfo-01.' }),
+  domain: domainField.optional().meta({ title: 'Domain', description: 'DNS domain; the controller is hostname.domain. With a domain, TLS defaults to ACME.' }),
+  site: siteSection.optional().meta({ title: 'Site', description: 'The site\'s display name (default: the hostname).' }),
+  admin: adminSection.optional().meta({ title: 'Admin', description: 'The first controller admin, and the SSH keys and console password of the OS admin account. Give password or password_hash.' }),
+  network: networkSection.optional().meta({ title: 'Network', description: 'Interface, IPv4, IPv6, DNS and NTP (default: DHCP and router advertisements).' }),
+  enrollment: enrollmentSection.optional().meta({ title: 'Enrollment', description: 'Cluster enrollment; without it the document is partial and the wizard finishes setup.' }),
+  tls: tlsSection.optional().meta({ title: 'TLS certificate', description: 'acme, self-signed or provided (certificate and private_key in PEM).' }),
+  updates: updatesSection.optional().meta({ title: 'Updates', description: 'Scheduled updates: systemd calendar schedule, randomized delay, channel.' }),
 });
 
 /** The document as written: what every input source parses into. */

@@ -14,13 +14,15 @@
 import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
 import { ApplyBusyError } from '../apply/errors.js';
-import { holdsMoreThanNetwork, keptDocument, readFragmentSite } from '../apply/fragment-value.js';
+import { holdsMoreThanNetwork, readFragmentSite } from '../apply/fragment-value.js';
 import { applyHeadless } from '../apply/headless.js';
 import { readState } from '../apply/journal.js';
 import { enginePaths } from '../apply/paths.js';
+import { resetConfigDocument } from '../apply/reset-target.js';
 import type { ApplyResult, ApplyStatus, ResetMode } from '../apply/types.js';
 import { WIZARD_UNIT } from '../apply/worker.js';
 import { formatFieldErrors } from '../config/errors.js';
+import { withoutSecrets } from '../config/schema.js';
 import { applianceName, confirmsReset, describeReset, resetAppliance, resetSummary } from '../reset/index.js';
 import { readWizardDraft, writeWizardDraft } from '../reset/wizard-files.js';
 import { listInterfaces } from '../system/interfaces.js';
@@ -96,19 +98,29 @@ async function networkSetup(opts: ConsoleOptions, io: Prompter): Promise<void> {
     return;
   }
   if (state?.setup === 'complete' || (site.kind === 'site' && holdsMoreThanNetwork(site.site))) {
-    // Applying only a network here would drop the admin (and enrollment) the site holds.
-    io.print('This appliance is already set up beyond its network (an admin is configured).');
+    // Applying only a network here would drop the enrollment (or the certificate) the site holds.
+    io.print('This appliance is already set up beyond its network.');
     io.print(state?.setup === 'complete' ? 'Change its network in the controller,' : 'Change its network in the setup wizard,');
     io.print('or reset it keeping the network (3) and set it up again.');
     return;
   }
-  const current = site.kind === 'site' ? keptDocument(site.site) : null;
-  const name = await applianceName(opts.root, opts.simulate);
-  const document = await askStaticNetwork(io, { interfaces: await listInterfaces(opts.root, opts.simulate), current, hostname: name.hostname });
-  if (!document) {
+  // An admin the site holds (kept by reset --config, or from user data) goes along with its
+  // hashes, as reset --config keeps it (docs/decisions/0523): its SSH keys stay the way in.
+  const kept = site.kind === 'site' ? await resetConfigDocument(p) : null;
+  if (kept?.kind === 'invalid') {
+    io.print(formatFieldErrors(kept.errors));
     io.print('Nothing was changed.');
     return;
   }
+  const current = kept?.kind === 'document' ? kept.kept : null;
+  const name = await applianceName(opts.root, opts.simulate);
+  const answers = await askStaticNetwork(io, { interfaces: await listInterfaces(opts.root, opts.simulate), current, hostname: name.hostname });
+  if (!answers) {
+    io.print('Nothing was changed.');
+    return;
+  }
+  const admin = kept?.kind === 'document' ? kept.document.admin : undefined;
+  const document = admin ? { ...answers, admin } : answers;
   io.print('Applying: build, test, health gate (link, address, gateway, DNS), switch.');
   let result: ApplyResult;
   try {
@@ -124,7 +136,7 @@ async function networkSetup(opts: ConsoleOptions, io: Prompter): Promise<void> {
       // The wizard finishes setup from its draft: it must carry this network, or applying the
       // rest there would put DHCP back.
       const draft = await readWizardDraft(opts.root);
-      await writeWizardDraft(opts.root, { ...draft, document: { ...draft.document, ...document } });
+      await writeWizardDraft(opts.root, { ...draft, document: { ...draft.document, ...withoutSecrets(document) } });
       await (opts.restartWizard ?? defaultRestartWizard(opts.simulate))().catch((e: Error) => io.print(`warning: the wizard could not be restarted: ${e.message}`));
       const address = document.network?.ipv4?.method === 'static' ? document.network.ipv4.address.split('/')[0] : null;
       io.print(result.outcome === 'applied' ? `Applied (generation ${result.generation ?? '?'}).` : 'This network was already configured; nothing was rebuilt.');

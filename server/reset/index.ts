@@ -4,10 +4,12 @@
  * nixos-rebuild test, health gate, switch, rollback on failure, one at a time); what is new
  * is only what it activates (server/apply/engine.ts, docs/decisions/0520):
  *
- *   config   the active hostname, domain and network as a partial document: admin,
+ *   config   the active hostname, domain, network and admin section (the OS admin account's
+ *            SSH keys and console password hash, and the admin's password hash: whoever
+ *            reset over SSH stays in; docs/decisions/0523) as a partial document:
  *            enrollment, TLS, updates and their secrets go, bowtie_server stops (hand-off
  *            marker removed), the wizard starts again with a new setup code and a draft that
- *            holds the kept values; cloud-init markers stay.
+ *            holds the kept values without secrets; cloud-init markers stay.
  *   factory  no fragment: the image's base configuration (DHCP); everything setup wrote goes,
  *            and the next boot is a first boot.
  */
@@ -58,8 +60,9 @@ export function resetSummary(mode: ResetMode, name: ApplianceName): string[] {
   if (mode === 'config') {
     return [
       `Reset the setup of ${name.fqdn}, keeping its network:`,
-      `  kept:    hostname${name.fqdn !== name.hostname ? ' and domain' : ''}, network settings`,
-      '  removed: admin, enrollment, TLS and update settings and their secrets;',
+      `  kept:    hostname${name.fqdn !== name.hostname ? ' and domain' : ''}, network settings, and the admin`,
+      "           account's SSH keys and console password (you stay able to log in)",
+      '  removed: enrollment, TLS and update settings and their secrets;',
       '           the controller (bowtie_server) stops, and the setup wizard starts',
       '           again with a new setup code.',
     ];

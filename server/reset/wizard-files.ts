@@ -4,7 +4,8 @@
  * after a crash, so every part is idempotent. Paths come from their owners' modules.
  *
  * - `config`: the cloud-init status file goes (it holds the prefill, whose admin pre-claims the
- *   wizard), the draft keeps only hostname, domain and network, and a new setup code is made.
+ *   wizard), the draft keeps only hostname, domain, network and the admin's e-mail and SSH keys
+ *   (no secret), and a new setup code is made.
  *   The once-per-instance markers stay, so a reboot does not apply user data over the reset
  *   (docs/decisions/0521); so does the wizard's own certificate (no secret of the site).
  * - `factory`: draft, setup code, the wizard's certificate, the cloud-init status file and the

@@ -174,12 +174,25 @@ describe('network setup', () => {
     expect(readFileSync(enginePaths(root).fragment, 'utf8')).toBe(before);
   });
 
-  it('refuses before hand-off too when the site holds an admin (user data applied a partial document)', async () => {
+  it('carries an admin the site holds (user data, or kept by reset --config) with its hashes; the draft gets no secret', async () => {
     const root = await makeRoot();
-    const old = fixtureDoc('old') as { admin: { email: string; password_hash: string } };
-    expect((await apply(root, { hostname: 'ctl-lab', admin: { email: old.admin.email, password_hash: old.admin.password_hash } })).outcome).toBe('applied');
-    const out = await session(root, ['1', '']);
-    expect(out).toContain('Change its network in the setup wizard');
+    const old = fixtureDoc('old') as { admin: { email: string; password_hash: string; console_password_hash: string } };
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcwCHmfonosD9uU5lAXh1O8btwR2vJZqKYgq/jEX4Z2 ops@laptop';
+    expect((await apply(root, { hostname: 'ctl-lab', admin: { ...old.admin, ssh_authorized_keys: [key] } })).outcome).toBe('applied');
+    const p = enginePaths(root);
+    const before = await readFragmentSite(p.fragment);
+    const out = await session(root, ['1', '', '10.0.0.5/24', '10.0.0.1', '10.0.0.1', '', 'y', '']);
+    expect(out).toContain('Applied (generation 3).');
+    const after = await readFragmentSite(p.fragment);
+    if (after.kind !== 'site' || before.kind !== 'site') throw new Error('no fragment');
+    expect(after.site.network.ipv4).toEqual({ method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' });
+    expect(after.site.admin).toEqual(before.site.admin);
+    expect(after.site.admin?.ssh_authorized_keys).toEqual([key]);
+    expect(readFileSync(p.secrets.adminPasswordHash, 'utf8')).toBe(old.admin.password_hash);
+    expect(readFileSync(p.secrets.consolePasswordHash, 'utf8')).toBe(old.admin.console_password_hash);
+    const draft = readFileSync(draftPath(root), 'utf8');
+    expect(JSON.parse(draft).document.admin).toEqual({ email: old.admin.email, ssh_authorized_keys: [key] });
+    for (const secret of [old.admin.password_hash, old.admin.console_password_hash]) expect(draft + out).not.toContain(secret);
   });
 });
 
@@ -196,7 +209,8 @@ describe('menu', () => {
     expect(out).toMatch(/reset --config: done/);
     expect(existsSync(p.handoffMarker)).toBe(false);
     const site = await readFragmentSite(p.fragment);
-    expect(site.kind === 'site' && site.site.admin === null && site.site.hostname === 'ctl-old').toBe(true);
+    // The admin's access stays (docs/decisions/0523); the enrollment goes.
+    expect(site.kind === 'site' && site.site.admin?.email === 'ops@example.com' && site.site.enrollment === null && site.site.hostname === 'ctl-old').toBe(true);
     // Back in setup: the claim block shows the new setup code.
     expect(out.slice(out.lastIndexOf('==== Bowtie'))).toMatch(/Setup code: +[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\n/);
     expectConsoleSafe(out);

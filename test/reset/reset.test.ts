@@ -1,6 +1,7 @@
 /**
  * `bowtie-setup reset` against the nixos-rebuild simulator in sandbox roots: after a complete
- * apply, --config keeps exactly hostname and network and brings the wizard back; --factory
+ * apply, --config keeps exactly hostname, network and the admin's access (SSH keys, console
+ * password hash: an operator who resets over SSH stays in) and brings the wizard back; --factory
  * leaves a first-boot root; a failing rebuild restores the previous state exactly; a reset
  * while an apply runs is refused; a crash in the clean-up is finished by the next worker.
  */
@@ -33,13 +34,15 @@ import { writeFileAtomic } from '../../server/system/atomic-file.js';
 import { apply, cloneRoot, fixtureDoc, makeRoot, removeRoots, snapshot, testEnv, whichConfig } from '../apply/harness.js';
 
 const OLD = fixtureDoc('old');
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcwCHmfonosD9uU5lAXh1O8btwR2vJZqKYgq/jEX4Z2 ops@laptop';
+const OLD_ADMIN = OLD.admin as { email: string; password_hash: string; console_password_hash: string };
 const NEW = fixtureDoc('new');
 let configured: string;
 
 /** A root after a complete apply, with everything the wizard and cloud-init leave beside it. */
 beforeAll(async () => {
   configured = await makeRoot();
-  const r = await apply(configured, { ...OLD, domain: 'corp.example.com', tls: { mode: 'self-signed' } });
+  const r = await apply(configured, { ...OLD, admin: { ...OLD_ADMIN, ssh_authorized_keys: [KEY] }, domain: 'corp.example.com', tls: { mode: 'self-signed' } });
   expect(r.outcome, r.reason ?? '').toBe('applied');
   expect(r.handedOff).toBe(true);
   await loadOrCreateSetupCode(configured);
@@ -90,7 +93,7 @@ function readOrNull(file: string): string | null {
 }
 
 describe('reset --config', () => {
-  it('keeps exactly hostname, domain and network; removes secrets and the hand-off; new setup code; draft prefilled', async () => {
+  it("keeps exactly hostname, domain, network and the admin's access; removes the other secrets and the hand-off; new setup code; draft prefilled", async () => {
     const root = cloneRoot(configured);
     const p = enginePaths(root);
     const codeBefore = readFileSync(setupCodePath(root), 'utf8');
@@ -105,7 +108,10 @@ describe('reset --config', () => {
 
     // The fragment is what the kept partial document renders, nothing more.
     // The static address was applied to the probed interface (decision 0641): it is kept too.
-    const kept = { hostname: 'ctl-old', domain: 'corp.example.com', network: { interface: 'ens3', ipv4: { method: 'static', address: '192.168.122.10/24', gateway: '192.168.122.1' }, ipv6: { method: 'auto' }, dns: ['192.168.122.1'] } };
+    const network = { interface: 'ens3', ipv4: { method: 'static', address: '192.168.122.10/24', gateway: '192.168.122.1' }, ipv6: { method: 'auto' }, dns: ['192.168.122.1'] };
+    // The admin section stays with its hashes: the OS admin account keeps its SSH keys and
+    // console password (docs/decisions/0523).
+    const kept = { hostname: 'ctl-old', domain: 'corp.example.com', admin: { ...OLD_ADMIN, ssh_authorized_keys: [KEY] }, network };
     const checked = validateDocument(kept, 'any');
     if (!checked.ok) throw new Error('kept document invalid');
     expect(readFileSync(p.fragment, 'utf8')).toBe(renderFragment(checked.config));
@@ -114,12 +120,19 @@ describe('reset --config', () => {
     expect(after.site.hostname).toBe(before.site.hostname);
     expect(after.site.domain).toBe(before.site.domain);
     expect(after.site.network).toEqual(before.site.network);
-    expect(after.site.admin).toBeNull();
+    expect(after.site.admin).toEqual(before.site.admin);
+    expect(after.site.admin).toEqual({ email: 'ops@example.com', ssh_authorized_keys: [KEY], console_password_hash_file: '/var/lib/bowtie-setup/secrets/console-password-hash' });
     expect(after.site.enrollment).toBeNull();
     expect(after.site.tls.private_key_file).toBeNull();
+    // What the simulated system activated: the admin account with its key and console password.
+    const activated = JSON.parse(readFileSync(join(root, 'run/current-system/site.json'), 'utf8'));
+    expect(activated.admin.ssh_authorized_keys).toEqual([KEY]);
 
-    // No secret anywhere: not the files, not the rollback copies; the controller's marker gone.
-    for (const n of SECRET_NAMES) expect(existsSync(p.secrets[n]), n).toBe(false);
+    // The admin's hashes stay byte for byte; no other secret anywhere: not the files, not the
+    // rollback copies; the controller's marker gone.
+    expect(readFileSync(p.secrets.adminPasswordHash, 'utf8')).toBe(OLD_ADMIN.password_hash);
+    expect(readFileSync(p.secrets.consolePasswordHash, 'utf8')).toBe(OLD_ADMIN.console_password_hash);
+    for (const n of SECRET_NAMES.filter((x) => x !== 'adminPasswordHash' && x !== 'consolePasswordHash')) expect(existsSync(p.secrets[n]), n).toBe(false);
     expect(files(p.rollbackDir)).toEqual([]);
     expect(existsSync(p.handoffMarker)).toBe(false);
 
@@ -128,7 +141,8 @@ describe('reset --config', () => {
     expect(codeAfter).toMatch(/^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\n$/);
     expect(codeAfter).not.toBe(codeBefore);
     const draft = JSON.parse(readFileSync(draftPath(root), 'utf8'));
-    expect(draft).toEqual({ document: kept, entered: {}, prefilledFrom: null });
+    // The draft holds no secret: the admin's e-mail and keys, not the hashes.
+    expect(draft).toEqual({ document: { ...kept, admin: { email: 'ops@example.com', ssh_authorized_keys: [KEY] } }, entered: {}, prefilledFrom: null });
     expect((statSync(draftPath(root)).mode & 0o777).toString(8)).toBe('600');
     expect(existsSync(cloudInitResultPath(root))).toBe(false);
     // cloud-init's once-per-instance marker stays: a reboot does not apply user data over the reset.
@@ -284,6 +298,10 @@ describe('reset safety', () => {
     expect(r.code, r.stderr).toBe(EXIT.ok);
     // Committed, clean-up pending: the wizard's files are still the old ones.
     expect(snapshot(root).state?.resetCleanup?.mode).toBe('config');
+    // The journaled clean-up holds what the draft will get: the admin's e-mail and keys, no hash.
+    expect(snapshot(root).state?.resetCleanup?.kept?.admin).toEqual({ email: 'ops@example.com', ssh_authorized_keys: [KEY] });
+    const journal = readFileSync(p.state, 'utf8');
+    for (const secret of [OLD_ADMIN.password_hash, OLD_ADMIN.console_password_hash]) expect(journal).not.toContain(secret);
     expect(readFileSync(setupCodePath(root), 'utf8')).toBe(codeBefore);
     // The next worker (at boot, or the next apply's) finishes it.
     await runWorker({ root, simulate: true, env: testEnv(), resetWizardFiles: resetWizardFiles(root) });

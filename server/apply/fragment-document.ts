@@ -1,0 +1,95 @@
+/**
+ * The whole active site read back from the fragment (through the evaluator, parsed with a
+ * strict schema: a fragment with anything the renderer does not write is refused, so `export`
+ * never drops a value silently), and turned back into a config document whose rendering gives
+ * the same fragment. The fragment names secrets by file only: each secret that is set becomes
+ * a placeholder (server/config/placeholder.ts) to fill in.
+ */
+import { z } from 'zod';
+import { placeholder } from '../config/placeholder.js';
+import { IPV6_METHODS, TLS_MODES, UPDATE_CHANNELS, type ConfigDocument } from '../config/schema.js';
+import { keptDocument, readFragmentWith } from './fragment-value.js';
+
+const str = z.string().max(64 * 1024);
+const list = z.array(str).max(1024);
+
+/** `bowtie.site` exactly as server/nix/render.ts fragmentData writes it. */
+export const fragmentDocumentSchema = z.strictObject({
+  hostname: str,
+  domain: str.nullable(),
+  site: z.strictObject({ name: str }),
+  admin: z.strictObject({ email: str, password_hash_file: str, ssh_authorized_keys: list, console_password_hash_file: str.nullable() }).nullable(),
+  network: z.strictObject({
+    interface: str.nullable(),
+    ipv4: z.discriminatedUnion('method', [z.strictObject({ method: z.literal('dhcp') }), z.strictObject({ method: z.literal('static'), address: str, gateway: str })]),
+    ipv6: z.discriminatedUnion('method', [
+      z.strictObject({ method: z.enum(IPV6_METHODS.filter((m) => m !== 'static') as ['auto', 'dhcp', 'off']) }),
+      z.strictObject({ method: z.literal('static'), address: str, gateway: str.nullable() }),
+    ]),
+    dns: list,
+    ntp: list,
+  }),
+  enrollment: z.strictObject({ site_id: str, token_file: str, entrypoints: list }).nullable(),
+  tls: z.strictObject({ mode: z.enum(TLS_MODES), certificate: str.nullable(), private_key_file: str.nullable() }),
+  updates: z.strictObject({ enable: z.boolean(), schedule: str, randomized_delay: str, channel: z.enum(UPDATE_CHANNELS) }),
+});
+export type FragmentDocument = z.infer<typeof fragmentDocumentSchema>;
+
+export function readFragmentDocument(file: string) {
+  return readFragmentWith(file, fragmentDocumentSchema);
+}
+
+/** A secret the exported document leaves out: where it goes and what to put there. */
+export interface SecretToFill {
+  path: string;
+  what: string;
+}
+
+/** What each secret's placeholder asks for (the document path is the key). */
+export const SECRET_HINTS = {
+  'admin.password': "the admin's password (or replace this key with password_hash: an argon2id hash)",
+  'admin.console_password_hash': "a crypt(3) hash for the OS admin's console login (e.g. mkpasswd -m yescrypt)",
+  'enrollment.token': "the cluster's sync token (PSK)",
+  'tls.private_key': "the certificate's PEM private key",
+} as const;
+type SecretPath = keyof typeof SECRET_HINTS;
+
+
+/**
+ * The document that renders to `site`'s fragment, every default written out, each secret that
+ * is set replaced by its placeholder, and the list of those secrets (in document order).
+ */
+export function documentFromFragment(site: FragmentDocument): { document: ConfigDocument; secrets: SecretToFill[] } {
+  const secrets: SecretToFill[] = [];
+  const fill = (path: SecretPath) => {
+    secrets.push({ path, what: SECRET_HINTS[path] });
+    return placeholder(path);
+  };
+  const { hostname, domain, network } = keptDocument(site);
+  const a = site.admin;
+  const e = site.enrollment;
+  const document: ConfigDocument = {
+    hostname,
+    ...(domain !== undefined ? { domain } : {}),
+    site: { name: site.site.name },
+    ...(a
+      ? {
+          admin: {
+            email: a.email,
+            password: fill('admin.password'),
+            ...(a.ssh_authorized_keys.length ? { ssh_authorized_keys: [...a.ssh_authorized_keys] } : {}),
+            ...(a.console_password_hash_file !== null ? { console_password_hash: fill('admin.console_password_hash') } : {}),
+          },
+        }
+      : {}),
+    network,
+    ...(e ? { enrollment: { site_id: e.site_id, token: fill('enrollment.token'), ...(e.entrypoints.length ? { entrypoints: [...e.entrypoints] } : {}) } } : {}),
+    tls: {
+      mode: site.tls.mode,
+      ...(site.tls.certificate !== null ? { certificate: site.tls.certificate } : {}),
+      ...(site.tls.private_key_file !== null ? { private_key: fill('tls.private_key') } : {}),
+    },
+    updates: { ...site.updates },
+  };
+  return { document, secrets };
+}
