@@ -16,7 +16,7 @@ function certificateBlocks(pem: string): PemBlock[] | string {
   if (blocks.length === 0) return 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)';
   for (const [i, b] of blocks.entries()) {
     if (isKeyLabel(b.label)) {
-      return `PEM block ${i + 1} is a private key: put it in the private key field only (this field is public and is written where anyone can read it)`;
+      return `PEM block ${i + 1} is a private key: put it in the private key field only (our policy: this field is public and is written where anyone can read it)`;
     }
     if (!CERT_LABELS.has(b.label)) {
       return `PEM block ${i + 1} is not a certificate (our policy: this field holds the server certificate and its issuers, nothing else)`;
@@ -67,7 +67,7 @@ function keyBlock(pem: string): PemBlock | string {
       return `PEM block ${i + 1} is a certificate: put it in the certificate field (our policy: this field holds the private key and nothing else)`;
     }
     if (isKeyLabel(b.label) && !KEY_LABELS.has(b.label)) {
-      return `PEM block ${i + 1} is a kind of private key we do not take: give an RSA, EC or Ed25519 key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)`;
+      return `PEM block ${i + 1} is a kind of private key we do not take (our policy: RSA, EC or Ed25519 keys as PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY; DSA and others are not offered by the TLS server)`;
     }
     // `openssl ecparam -genkey` writes the curve first; the EC key names it again, so it is dropped.
     if (!isKeyLabel(b.label) && !(b.label === 'EC PARAMETERS' && keys.some((k) => k.label === 'EC PRIVATE KEY'))) {
