@@ -54,13 +54,13 @@ export function parseArgon2Hash(s: string): Argon2Parameters | string {
   const type = x[1] as Argon2Parameters['type'];
   const version = x[2];
   if (version !== undefined && !['16', '19'].includes(version)) {
-    return 'argon2 version must be v=19 (1.3) or v=16 (1.0), written without leading zeros';
+    return 'argon2 version must be v=19 (1.3) or v=16 (1.0), written without leading zeros (libargon2 refuses others)';
   }
   const params = new Map<string, number>();
   for (const kv of x[3]!.split(',')) {
     const m = /^([a-z]+)=(.*)$/.exec(kv);
     if (!m || !['m', 't', 'p'].includes(m[1]!) || params.has(m[1]!)) {
-      return 'argon2 parameters must be m, t and p, each once (our policy: no keyid or data, which no tool writes)';
+      return 'argon2 parameters must be m, t and p, each once (libargon2 refuses others; our policy: no keyid or data, which no tool writes)';
     }
     if (!DECIMAL.test(m[2]!) || Number(m[2]) > LIB.maxU32) {
       return 'argon2 parameters must be decimal numbers without leading zeros, at most 4294967295 (the PHC format; libargon2 refuses others)';
