@@ -1,0 +1,102 @@
+/**
+ * admin.console_password_hash against crypt(3) itself: this machine's libxcrypt, through
+ * python3's crypt module (docs/field-policies.md, crypt). test/fixtures/corpora/crypt.tsv holds
+ * libxcrypt's known answers and changes of them, each with its verdict; crypt is asked again for
+ * every case (a hash is usable only if crypt(password, hash) gives it back), and a seeded
+ * generator adds sha512crypt salts of every printable character that only crypt's answer decides.
+ * NixOS's libxcrypt is built with strong hashes only; this machine's has more (sha256crypt, md5,
+ * $2x$), which are the policy cases.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cryptHashProblem } from '../../server/config/password-hash.js';
+
+type Verdict = 'valid' | 'invalid' | 'policy' | 'ceiling';
+const rows = readFileSync(join(import.meta.dirname, '../fixtures/corpora/crypt.tsv'), 'utf8')
+  .split('\n')
+  .filter((l) => l !== '' && !l.startsWith('#'))
+  .map((l) => {
+    const [verdict, password, hash, source] = l.split('\t') as [Verdict, string, string, string];
+    return { verdict, password, hash, source };
+  });
+
+const SCRIPT = `
+import json, sys, warnings
+warnings.simplefilter('ignore')
+import crypt
+print(json.dumps([crypt.crypt(p, s) for p, s in json.load(sys.stdin)]))
+`;
+
+/** crypt(password, setting) for each pair, in one python3 process; null where crypt refuses. */
+function crypt3(pairs: [string, string][]): Promise<(string | null)[]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('python3', ['-c', SCRIPT], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) =>
+      err ? reject(err) : resolve(JSON.parse(stdout) as (string | null)[]),
+    );
+    child.stdin!.end(JSON.stringify(pairs));
+  });
+}
+
+let haveCrypt = false;
+beforeAll(async () => {
+  haveCrypt = await crypt3([['x', '$6$ab$']]).then((r) => typeof r[0] === 'string' && r[0].startsWith('$6$ab$'), () => false);
+  if (!haveCrypt && process.env.CI) throw new Error('python3 with its crypt module is missing: the crypt(3) oracle cannot run');
+});
+
+describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
+  it('every corpus case agrees with crypt(3) or is a policy whose message says why', async () => {
+    if (!haveCrypt) return;
+    expect(rows.length).toBeGreaterThanOrEqual(45);
+    const run = rows.filter((r) => r.verdict !== 'ceiling');
+    const answers = await crypt3(run.map((r) => [r.password, r.hash]));
+    const wrong: string[] = [];
+    for (const { verdict, hash, source } of rows) {
+      const ours = cryptHashProblem(hash);
+      if ((ours === null) !== (verdict === 'valid')) wrong.push(`${source}: ours ${ours ?? 'valid'}, the corpus says ${verdict}`);
+      if ((verdict === 'policy' || verdict === 'ceiling') && ours !== null && !/policy|NixOS/.test(ours)) {
+        wrong.push(`${source}: a refusal of what crypt takes must say why: ${ours}`);
+      }
+    }
+    for (const [i, { verdict, hash, source }] of run.entries()) {
+      const matches = answers[i] === hash;
+      if (matches !== (verdict !== 'invalid')) wrong.push(`${source}: crypt(3) ${matches ? 'gives it back' : 'does not'}, the corpus says ${verdict}`);
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
+  it('sha512crypt salts of any printable character: we take exactly what crypt(3) gives back', async () => {
+    if (!haveCrypt) return;
+    let seed = 20261204;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const settings = new Set<string>();
+    while (settings.size < 300) {
+      let salt = '';
+      for (let i = 1 + rnd(18); i > 0; i--) salt += String.fromCharCode(0x20 + rnd(0x5f));
+      if (!salt.includes('$')) settings.add(`$6$${salt}$`);
+    }
+    const list = [...settings];
+    const answers = await crypt3(list.map((s) => ['pw', s]));
+    const wrong: string[] = [];
+    const taken = list.filter((s, i) => answers[i]?.startsWith(s)).length;
+    expect(taken).toBeGreaterThan(50);
+    expect(list.length - taken).toBeGreaterThan(50);
+    for (const [i, setting] of list.entries()) {
+      const answer = answers[i];
+      const cryptTakes = typeof answer === 'string' && answer.startsWith(setting);
+      // What crypt writes for the setting is the hash to check; for a refused salt, a shaped one.
+      const hash = typeof answer === 'string' && answer.startsWith('$6$') ? answer : `${setting}${'.'.repeat(86)}`;
+      const ours = cryptHashProblem(cryptTakes ? hash : `${setting}${hash.split('$').at(-1)}`);
+      if ((ours === null) !== cryptTakes) wrong.push(`${JSON.stringify(setting)}: crypt ${cryptTakes ? 'takes' : 'refuses'} it, ours: ${ours ?? 'valid'}`);
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
+  it('messages never quote the hash', () => {
+    for (const { hash } of rows.filter((r) => r.verdict !== 'valid' && r.hash.length > 20)) {
+      const problem = cryptHashProblem(hash)!;
+      expect(problem).not.toContain(hash.split('$').at(-1)!.slice(0, 12));
+    }
+  });
+});
