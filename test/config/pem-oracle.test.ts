@@ -172,4 +172,22 @@ describe('PEM: our verdict is OpenSSL\'s', () => {
       for (const l of lines) expect(problem).not.toContain(l.slice(0, 16));
     }
   });
+
+  it('hostile input is refused with a short message, within the field\'s size', () => {
+    const b64 = 'QUFB'.repeat(16);
+    const hostile = [
+      `-----BEGIN CERTIFICATE-----\n${'-'.repeat(60_000)}\n`,
+      '-----BEGIN A-----\n-----END A-----\n'.repeat(2000),
+      `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`.repeat(400),
+      `-----BEGIN ${'A '.repeat(20_000)}-----\n${b64}\n-----END X-----\n`,
+      `${'x'.repeat(60_000)}\n`,
+    ];
+    for (const text of hostile) {
+      for (const problem of [certificatePemProblem(text), privateKeyPemProblem(text)]) {
+        expect(problem).not.toBeNull();
+        expect(problem!.length).toBeLessThan(300);
+        expect(problem).not.toContain(b64);
+      }
+    }
+  });
 });
