@@ -1,5 +1,4 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-
 import { parsePem, pemText, type PemBlock } from './pem.js';
 
 /** Labels under which OpenSSL reads a certificate ("X509 CERTIFICATE" is the old name). */
@@ -27,8 +26,8 @@ function certificateBlocks(pem: string): PemBlock[] | string {
 
 /** Why the certificate field is refused, field by field (the chain's order is a cross-field rule). */
 export function certificatePemProblem(pem: string): string | null {
-  const chain = parseCertificateChain(pem);
-  return typeof chain === 'string' ? chain : null;
+  const certs = parseCertificates(pem);
+  return typeof certs === 'string' ? certs : null;
 }
 
 /** The certificate field as it is written: only the certificates, canonical PEM. */
@@ -37,17 +36,25 @@ export function normalizeCertificatePem(pem: string): string {
   return typeof blocks === 'string' ? pem : pemText(blocks);
 }
 
-export function parseCertificateChain(pem: string): X509Certificate[] | string {
+/** Each certificate of the field, parsed, in the order given. */
+function parseCertificates(pem: string): X509Certificate[] | string {
   const blocks = certificateBlocks(pem);
   if (typeof blocks === 'string') return blocks;
-  const chain: X509Certificate[] = [];
+  const certs: X509Certificate[] = [];
   for (const [i, block] of blocks.entries()) {
     try {
-      chain.push(new X509Certificate(block.der));
+      certs.push(new X509Certificate(block.der));
     } catch {
       return `certificate ${i + 1} of the chain cannot be parsed`;
     }
   }
+  return certs;
+}
+
+/** The chain, server certificate first, each certificate issued by the next. */
+export function parseCertificateChain(pem: string): X509Certificate[] | string {
+  const chain = parseCertificates(pem);
+  if (typeof chain === 'string') return chain;
   for (let i = 0; i + 1 < chain.length; i++) {
     if (!chain[i]!.checkIssued(chain[i + 1]!)) {
       return `certificate ${i + 2} did not issue certificate ${i + 1}: put the server certificate first, then its issuers in order`;
