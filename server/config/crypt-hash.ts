@@ -92,6 +92,7 @@ function yescryptProblem(s: string): string | null {
   const r = CRYPT64.indexOf(params![2]!) + 1;
   // One character holds values up to 47 in yescrypt's variable-length numbers; above is a longer number.
   if (nLog2 > 48 || r > 48) return 'yescrypt parameters must be as mkpasswd writes them, e.g. j9T';
+  if (nLog2 < 2) return 'yescrypt N must be at least 4 (yescrypt refuses 2)';
   if (128 * r * 2 ** nLog2 > CRYPT_CEILING.yescryptBytes) {
     return `yescrypt parameters may use at most ${CRYPT_CEILING.yescryptBytes / 1024 / 1024} MiB (our policy: a console login must fit the appliance's memory)`;
   }
