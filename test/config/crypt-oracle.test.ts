@@ -118,6 +118,21 @@ describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
     expect(wrong).toEqual([]);
   }, 60_000);
 
+  it('bcrypt: the salt\'s last character is one crypt(3) writes back, for each of the 64', async () => {
+    if (!haveCrypt) return;
+    const A = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const settings = [...A].map((c) => `$2b$04$${'C'.repeat(21)}${c}`);
+    const answers = await crypt3(settings.map((s) => ['pw', s]));
+    const wrong: string[] = [];
+    for (const [i, setting] of settings.entries()) {
+      const answer = answers[i]!;
+      const cryptKeeps = answer.startsWith(setting);
+      const ours = cryptHashProblem(`${setting}${answer.slice(setting.length)}`);
+      if ((ours === null) !== cryptKeeps) wrong.push(`${setting}: crypt ${cryptKeeps ? 'keeps' : 'rewrites'} the salt, ours: ${ours ?? 'valid'}`);
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   it('OpenSSL\'s own sha512crypt (openssl passwd -6) writes the same hashes for the salts we take', async () => {
     const plain = rows.filter((r) => r.verdict === 'valid' && /^\$6\$[^$]+\$[^$]+$/.test(r.hash));
     expect(plain.length).toBeGreaterThanOrEqual(3);
