@@ -74,6 +74,25 @@ describe('argon2 PHC strings: our verdict and the verifier\'s', () => {
     expect(checkArgon2Hash(vendor.replace('$argon2i$', '$argon2d$'), { allowLegacyArgon2i: true }).ok).toBe(false);
   }, 60_000);
 
+  it('libargon2\'s limits near their edges (m against 8p, t and p at 0): we take what the verifier can run', async () => {
+    const wrong: string[] = [];
+    let runnable = 0;
+    for (let m = 0; m <= 40; m++) {
+      for (let p = 0; p <= 4; p++) {
+        for (let t = 0; t <= 2; t++) {
+          // argon2i in legacy mode: only libargon2's limits and the ceiling apply, not OWASP's minimum.
+          const hash = `$argon2i$v=19$m=${m},t=${t},p=${p}$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc`;
+          const ours = checkArgon2Hash(hash, { allowLegacyArgon2i: true }).ok;
+          const runs = (await verifier(hash, 'password')) !== 'throws';
+          if (runs) runnable++;
+          if (ours !== runs) wrong.push(`m=${m},t=${t},p=${p}: the verifier ${runs ? 'runs' : 'throws'}, ours ${ours ? 'takes' : 'refuses'} it`);
+        }
+      }
+    }
+    expect(runnable).toBeGreaterThan(50);
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   it('hostile input is refused quickly and never quoted', () => {
     const huge = `$argon2id$v=19$m=${'9'.repeat(100_000)},t=2,p=1$c29tZXNhbHQ$${'A'.repeat(100_000)}`;
     for (const h of [huge, '$argon2id$'.repeat(10_000), `$argon2id$v=19$m=65536,t=2,p=1$${'$'.repeat(5000)}`]) {
