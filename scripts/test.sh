@@ -20,6 +20,7 @@ need_debian chromium chromium
 need_debian systemd-analyze systemd
 need_debian ssh-keygen openssh-client
 need_debian openssl openssl
+need_debian perl perl-base # crypt(3) through perl's crypt builtin
 
 node scripts/ensure-deps.mjs
 # argon2 is a native module: make sure it loads before blaming a test for it.

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkProvidedCertificate, parseCertificateChain, summarizeCertificate } from './certificate.js';
+import {
+  checkProvidedCertificate,
+  normalizeCertificatePem,
+  normalizePrivateKeyPem,
+  parseCertificateChain,
+  summarizeCertificate,
+} from './certificate.js';
 import { ipv4HostProblem, parseCidr4, parseCidr6, parseIPv4, parseIPv6 } from './ip.js';
 import { dnsNameProblem, emailProblem, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
 import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
@@ -96,6 +102,12 @@ describe('certificates', () => {
     }
   });
   it('rejects text that is not PEM', () => expect(parseCertificateChain('hello')).toMatch(/PEM certificate/));
+  it('keeps only the canonical blocks: no Bag Attributes, CR or indentation', () => {
+    const pasted = `Bag Attributes\r\n    localKeyID: 01 00 00 00\r\nsubject=CN = x\r\n\r\n${tls('ctl.pem').replace(/^/gm, '  ').replace(/\n/g, '\r\n')}`;
+    expect(normalizeCertificatePem(pasted)).toBe(tls('ctl.pem'));
+    const key = tls('ctl.key').replace(/^/gm, ' ').replace(/\n/g, '\r\n');
+    expect(normalizePrivateKeyPem(`Key Attributes: <No Attributes>\r\n${key}`)).toBe(tls('ctl.key'));
+  });
 });
 
 describe('password hashes', () => {
@@ -111,8 +123,9 @@ describe('password hashes', () => {
     'correct-horse-battery-staple',
   ])('rejects %s', (h) => expect(argon2HashProblem(h)).not.toBeNull());
   it('console hashes are crypt(3) formats', () => {
-    expect(cryptHashProblem('$6$saltsalt$' + 'a'.repeat(86))).toBeNull();
-    expect(cryptHashProblem('$2b$12$' + 'a'.repeat(53))).toBeNull();
+    expect(cryptHashProblem('$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1')).toBeNull();
+    expect(cryptHashProblem('$2b$05$CCCCCCCCCCCCCCCCCCCCC.aDV7CQarKHMuNfh2oJkFzsHZya4whFe')).toBeNull();
+    expect(cryptHashProblem('$6$saltsalt$' + 'a'.repeat(86))).toMatch(/as crypt writes them/);
     expect(cryptHashProblem('$1$md5$insecure')).not.toBeNull();
   });
 });

@@ -34,7 +34,13 @@ import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem,
 import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
-import { checkProvidedCertificate } from './certificate.js';
+import {
+  certificatePemProblem,
+  checkProvidedCertificate,
+  normalizeCertificatePem,
+  normalizePrivateKeyPem,
+  privateKeyPemProblem,
+} from './certificate.js';
 import { isPlaceholder, PLACEHOLDER_MESSAGE } from './placeholder.js';
 
 /**
@@ -119,7 +125,11 @@ export const tokenField = checked((s) =>
         : null,
 );
 export const entrypointField = checked(httpsUrlProblem);
-export const pemField = checked((s) => (s.length > PEM_MAX ? `must be at most ${PEM_MAX} characters` : null));
+const pemSized = (problem: (s: string) => string | null) => (s: string) => (s.length > PEM_MAX ? `must be at most ${PEM_MAX} characters` : problem(s));
+// RFC 7468 PEM as OpenSSL reads it; the fragment and the key file carry only the canonical blocks
+// (no explanatory text, LF, no indentation): docs/field-policies.md.
+export const certificateField = checked(pemSized(certificatePemProblem)).transform(normalizeCertificatePem);
+export const privateKeyField = checked(pemSized(privateKeyPemProblem)).transform(normalizePrivateKeyPem);
 // The fragment carries the normal form (surrounding blanks trimmed, weekday ranges as Mon..Fri).
 export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(normalizeCalendar);
 export const randomizedDelayField = checked(timespanProblem).transform((s) => s.trim());
@@ -203,8 +213,8 @@ export const enrollmentSection = z.strictObject({
 
 export const tlsSection = z.strictObject({
   mode: z.enum(TLS_MODES).optional(),
-  certificate: pemField.optional(),
-  private_key: pemField.optional(),
+  certificate: certificateField.optional(),
+  private_key: privateKeyField.optional(),
 });
 
 export const updatesSection = z.strictObject({
