@@ -25,7 +25,8 @@ export const NOCLOUD_SEED_DIRS = ['/var/lib/cloud/seed/nocloud', '/var/lib/cloud
 export const CIDATA_MOUNT = '/run/bowtie-setup/cidata';
 export const MACHINE_ID = '/etc/machine-id';
 
-export type SourceName = 'file' | 'cloud-init' | 'nocloud' | 'cidata' | 'imds';
+/** `network-config`: no user data was found, only a network configuration (network-config/find.ts). */
+export type SourceName = 'file' | 'cloud-init' | 'nocloud' | 'cidata' | 'imds' | 'network-config';
 
 export type SourceResult =
   /** User data was found (possibly empty: then there is nothing to do for this instance). */
@@ -42,14 +43,14 @@ export interface SourceOptions {
   imds?: ImdsOptions;
 }
 
-class ReadFailed extends Error {}
+export class ReadFailed extends Error {}
 
 /**
  * Reads a regular file up to `max` bytes; null when absent. Under --root a symlink at the last
  * component is refused (the seed is written by whoever made the image or the volume); a file
  * named on the command line may be one.
  */
-async function readCapped(path: string, max = MAX_USER_DATA_BYTES, follow = false): Promise<Buffer | null> {
+export async function readCapped(path: string, max = MAX_USER_DATA_BYTES, follow = false): Promise<Buffer | null> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
