@@ -48,7 +48,7 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
     if (!physical) fail(vlan.vlan!.link.path, 'names no Ethernet interface in this configuration');
     else if (configured(physical)) fail(physical.path, 'has addresses or DHCP as well as the VLAN on it: bowtie-setup configures addresses on one of them');
     target = vlan;
-    for (const d of model.devices) if (d !== vlan && d !== physical && configured(d)) fail(d.path, 'a second configured interface: bowtie-setup configures one interface (with its VLAN)');
+    for (const d of model.devices) if (d.kind !== 'vlan' && d !== physical && configured(d)) fail(d.path, 'a second configured interface: bowtie-setup configures one interface (with its VLAN)');
   } else {
     const active = model.devices.filter(configured);
     if (active.length > 1 && active.some(hasStatic)) {
