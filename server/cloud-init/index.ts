@@ -59,7 +59,7 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   const say = (line: string) => print(`${PREFIX} ${line}`);
 
   let found = await findUserData({ root, userDataFile: opts.userDataFile, imdsUrl: opts.imdsUrl, imds: opts.imds ?? {} });
-  // A network configuration beside the user data (or alone: docs/decisions/0305).
+  // A network configuration beside the user data (or alone: docs/decisions/0310).
   const seedDir = found.kind === 'found' && (found.source === 'nocloud' || found.source === 'cidata') ? dirname(found.location) : null;
   const netSource = await findNetworkConfig({ root, file: opts.networkConfigFile, seedDir });
   const network: NetworkInput | null = netSource ? { source: netSource, interfaces: await listInterfaces(root, opts.simulate) } : null;
@@ -120,9 +120,10 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   for (const line of it.ignored) say(line);
 
   const reject = async (errors: FieldError[]): Promise<number> => {
-    say('user data was rejected:');
+    say(netSource ? 'user data and network configuration were rejected:' : 'user data was rejected:');
     for (const e of errors) print(`  ${e.path}: ${e.message}`);
     say('Nothing was changed. Correct the user data and boot again, or set up in the browser with the setup code.');
+    if (netSource) say('The network stays as the image sets it (DHCP on every Ethernet interface): the wizard is reachable where the network has DHCP.');
     await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors, prefill: null });
     await mark('rejected', null);
     return EXIT.invalid;

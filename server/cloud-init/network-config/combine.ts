@@ -1,5 +1,5 @@
 /**
- * The user data's document together with a network configuration (docs/decisions/0305):
+ * The user data's document together with a network configuration (docs/decisions/0310):
  *  - no `bowtie_setup` in the user data: the network configuration alone is a partial document
  *    (the image's host name and the network; the wizard does the rest);
  *  - `bowtie_setup` without `network`: the network configuration becomes its `network`;

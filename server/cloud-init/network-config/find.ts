@@ -1,5 +1,5 @@
 /**
- * Where a network configuration is looked for (docs/decisions/0305); the first found wins:
+ * Where a network configuration is looked for (docs/decisions/0310); the first found wins:
  *  1. `--network-config FILE`;
  *  2. in a NoCloud seed (the one the user data came from first, then /var/lib/cloud/seed/nocloud,
  *     nocloud-net and the cidata volume), a `network-config` file beside `meta-data`, else a
@@ -124,8 +124,15 @@ async function fromConfigDrive(root: string): Promise<NetworkConfigSource | null
   const location = `${CONFIG_DRIVE_MOUNT}/${NETWORK_DATA}`;
   try {
     const bytes = await readCapped(join(root, location), MAX_NETWORK_CONFIG_BYTES);
-    if (bytes === null) return null;
     const meta = await readCapped(join(root, CONFIG_DRIVE_MOUNT, CONFIG_DRIVE_META), MAX_NETWORK_CONFIG_BYTES).catch(() => null);
+    if (bytes === null) {
+      // Proxmox's configdrive2 format points meta_data.json at Debian interfaces text instead.
+      if (meta && /"network_config"\s*:/.test(meta.toString('utf8'))) {
+        const where = `${CONFIG_DRIVE_MOUNT}/${CONFIG_DRIVE_META}`;
+        return { label: 'meta_data.json', location: where, instanceId: configDriveInstanceId(meta), parse: { kind: 'invalid', errors: [{ path: 'meta_data.json network_config', message: 'points at a network configuration in the Debian interfaces format, which bowtie-setup does not read: give network_data.json, or use the NoCloud format (Proxmox: citype nocloud)' }], ignored: [] } };
+      }
+      return null;
+    }
     return { label, location, instanceId: meta ? configDriveInstanceId(meta) : null, parse: parseNetworkConfig(bytes, label, 'openstack') };
   } catch (e) {
     if (e instanceof ReadFailed) return unreadable(label, location, e.message);
