@@ -1,7 +1,7 @@
 /**
  * Key paths in a network configuration, for error lines: `ethernets.eth0.addresses[1]`. A key
- * is the author's text: one that is not a plain name is shown JSON-quoted and cut short, so
- * that no control character or long value reaches the console.
+ * is the author's text: one that is not a plain name is not shown, so that no control
+ * character, long text or misplaced value reaches the console.
  */
 import type { z } from 'zod';
 import { fieldErrors } from '../../config/errors.js';
@@ -15,7 +15,8 @@ export function keyPath(segments: ReadonlyArray<PropertyKey>): string {
     if (typeof s === 'number') out += `[${s}]`;
     else {
       const text = String(s);
-      out += PLAIN.test(text) && !text.includes('.') ? `${out ? '.' : ''}${text}` : `[${JSON.stringify(text.length > 32 ? `${text.slice(0, 32)}...` : text)}]`;
+      // Anything else is not repeated (it may be a value typed where a key goes).
+      out += `${out ? '.' : ''}${PLAIN.test(text) && !text.includes('.') ? text : '<a name with unusual characters>'}`;
     }
   }
   return out || '(top level)';

@@ -2,7 +2,8 @@
  * Reading a network configuration's text: bounded (size, nesting, entries) before any parser,
  * UTF-8 only, JSON or YAML 1.1 as cloud-init's PyYAML reads it, but with duplicate keys and
  * non-standard tags refused, and without YAML 1.1's base-60 numbers (an unquoted MAC address
- * such as 52:54:00:12:34:56 stays text instead of turning into an integer).
+ * such as 52:54:00:12:34:56 stays text instead of turning into an integer) and exponent-only
+ * floats (an interface named e0 stays a name).
  */
 import { parseDocument } from 'yaml';
 import { nestingProblem } from '../../config/input-bounds.js';
@@ -43,7 +44,8 @@ function readYaml(source: string, label: string): TextRead {
     version: '1.1',
     uniqueKeys: true,
     prettyErrors: false,
-    customTags: (tags) => tags.filter((t) => typeof t === 'object' && STANDARD_TAG.test(t.tag) && t.format !== 'TIME'),
+    // The library's YAML 1.1 exponent form takes `e0` for a number (PyYAML needs a dot): left out too.
+    customTags: (tags) => tags.filter((t) => typeof t === 'object' && STANDARD_TAG.test(t.tag) && t.format !== 'TIME' && t.format !== 'EXP'),
   });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
