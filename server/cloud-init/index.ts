@@ -292,6 +292,8 @@ function describeSource(source: SourceName, location: string): string {
       return `the NoCloud seed (${location})`;
     case 'cidata':
       return `the cidata volume (${location})`;
+    case 'config-drive':
+      return `the config drive (${location})`;
     case 'imds':
       return `the instance metadata service (${location})`;
     case 'network-config':

@@ -11,13 +11,11 @@
  */
 import { join } from 'node:path';
 import { gunzipCapped } from '../gzip.js';
-import { CIDATA_MOUNT, NOCLOUD_SEED_DIRS, nocloudInstanceId, ReadFailed, readCapped } from '../sources.js';
+import { CIDATA_MOUNT, CONFIG_DRIVE_META, CONFIG_DRIVE_MOUNT, configDriveInstanceId, NOCLOUD_SEED_DIRS, nocloudInstanceId, ReadFailed, readCapped } from '../sources.js';
 import { parseNetworkConfig, networkConfigOf, type NetworkConfigParse } from './parse.js';
 import { MAX_NETWORK_CONFIG_BYTES, readNetworkText } from './read.js';
 
-export const CONFIG_DRIVE_MOUNT = '/run/bowtie-setup/config-drive';
 export const NETWORK_DATA = 'openstack/latest/network_data.json';
-export const CONFIG_DRIVE_META = 'openstack/latest/meta_data.json';
 
 export interface NetworkConfigSource {
   /** How errors and notes name it: `network-config`, `meta-data network`, `network_data.json`. */
@@ -138,12 +136,4 @@ async function fromConfigDrive(root: string): Promise<NetworkConfigSource | null
     if (e instanceof ReadFailed) return unreadable(label, location, e.message);
     throw e;
   }
-}
-
-/** meta_data.json's `uuid` is the instance id cloud-init uses for a config drive. */
-function configDriveInstanceId(meta: Uint8Array): string | null {
-  const read = readNetworkText(meta, 'meta_data.json');
-  if (!read.ok || !read.value || typeof read.value !== 'object') return null;
-  const uuid = (read.value as Record<string, unknown>).uuid;
-  return typeof uuid === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(uuid) ? uuid : null;
 }
