@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../server/cli.js';
 import { runCloudInit, type HeadlessApply } from '../../server/cloud-init/index.js';
 import { fromMetaData } from '../../server/cloud-init/network-config/find.js';
 import { parseNetworkConfig, type NetworkConfigParse } from '../../server/cloud-init/network-config/parse.js';
@@ -240,5 +241,22 @@ describe('with user data', () => {
     expect(code).toBe(EXIT.invalid);
     expect(applied).toEqual([]);
     expect(out).toContain('network-config bonds.bond0: bonds are not supported');
+  });
+});
+
+describe('the command line', () => {
+  it('cloud-init --network-config FILE reads that file (a bond: refused, exit 1, nothing written but the status)', async () => {
+    await writeFile(join(root, 'ud'), '');
+    await writeFile(join(root, 'nc'), 'version: 2\nbonds:\n  bond0: {interfaces: [eth0]}\n');
+    const out: string[] = [];
+    const code = await main(['--root', root, '--simulate', 'cloud-init', '--user-data', join(root, 'ud'), '--network-config', join(root, 'nc')], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    expect(code).toBe(EXIT.invalid);
+    expect(out.join('')).toContain('network-config bonds.bond0: bonds are not supported');
+  });
+  it('--network-config needs a value', async () => {
+    const out: string[] = [];
+    const code = await main(['--root', root, 'cloud-init', '--network-config'], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    expect(code).not.toBe(EXIT.ok);
+    expect(out.join('')).toContain('--network-config needs a value');
   });
 });
