@@ -120,6 +120,14 @@ describe('what the document can say', () => {
     expect(slaac.ok && slaac.network).toEqual({ interface: 'eth0', ipv4: { method: 'dhcp' } });
   });
 
+  it('what is read and not used is reported: a gateway beside DHCP, a link-local address, unknown keys', () => {
+    const t = translate('version: 1\nconfig:\n  - type: physical\n    name: eth0\n    accept-ra: true\n    subnets:\n      - {type: dhcp4}\n      - {type: static6, address: "fe80::5/64"}\n');
+    expect(t.ok && t.network).toEqual({ interface: 'eth0', ipv4: { method: 'dhcp' } });
+    expect(t.notes).toEqual(expect.arrayContaining(['network-config config[0].accept-ra: not used by bowtie-setup', 'network-config config[0].subnets[1].address: a link-local address; not used (the kernel makes one)']));
+    const g = translate('version: 2\nethernets:\n  eth0: {dhcp4: true, gateway4: 192.0.2.1}\n');
+    expect(g.notes).toContain('network-config ethernets.eth0.gateway4: not used (the gateway comes from DHCP)');
+  });
+
   it('config: disabled and an empty file configure nothing', () => {
     expect(parse('network: {config: disabled}\n').kind).toBe('none');
     expect(parse('').kind).toBe('none');

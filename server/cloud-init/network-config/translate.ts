@@ -93,6 +93,7 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
 
   const v4 = target.addresses.filter((a) => !a.value.includes(':'));
   const v6 = target.addresses.filter((a) => a.value.includes(':') && !/^fe[89ab]/i.test(a.value));
+  for (const a of target.addresses) if (a.value.includes(':') && /^fe[89ab]/i.test(a.value)) notes.push(`${label} ${a.path}: a link-local address; not used (the kernel makes one)`);
   for (const extra of [v4[1], v6[1]]) if (extra) fail(extra.path, `a second ${extra === v4[1] ? 'IPv4' : 'IPv6'} address: bowtie-setup configures one of each`);
   const gateway4 = target.gateway4 ?? model.gateway4;
   const gateway6 = target.gateway6 ?? model.gateway6;
@@ -103,8 +104,10 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
       set('ipv4', { method: 'static', address: v4[0].value, gateway: gateway4.value }, v4[0].path);
       origin['network.ipv4.gateway'] = `${label} ${gateway4.path}`;
     }
-  } else if (target.dhcp4) set('ipv4', { method: 'dhcp' }, target.dhcp4.path);
-  else if (gateway4 && target.gateway4) fail(gateway4.path, 'a gateway without a static IPv4 address');
+  } else if (target.dhcp4) {
+    set('ipv4', { method: 'dhcp' }, target.dhcp4.path);
+    if (target.gateway4) notes.push(`${label} ${target.gateway4.path}: not used (the gateway comes from DHCP)`);
+  } else if (target.gateway4) fail(target.gateway4.path, 'a gateway without a static IPv4 address');
   if (v6[0]) {
     if (target.dhcp6) fail(target.dhcp6.path, 'DHCPv6 and a static IPv6 address together: bowtie-setup configures one or the other');
     set('ipv6', { method: 'static', address: v6[0].value, ...(gateway6 ? { gateway: gateway6.value } : {}) }, v6[0].path);

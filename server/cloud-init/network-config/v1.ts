@@ -48,6 +48,7 @@ export const v1Schema = z.looseObject({ version: z.literal(1), config: z.array(e
 type Subnet = z.output<typeof subnet>;
 type Route = z.output<typeof route>;
 
+const KNOWN_DEVICE = new Set(['type', 'name', 'mac_address', 'mtu', 'subnets', 'vlan_link', 'vlan_id']);
 const KNOWN_SUBNET = new Set(['type', 'address', 'netmask', 'prefix', 'gateway', 'dns_nameservers', 'dns_search', 'routes', 'mtu', 'control']);
 
 export function fromV1(value: unknown, label: string): ModelResult {
@@ -74,6 +75,7 @@ export function fromV1(value: unknown, label: string): ModelResult {
           device.vlan = { id: { value: e.vlan_id, path: `${base}.vlan_id` }, link: { value: e.vlan_link, path: `${base}.vlan_link` } };
         }
         if (e.mtu !== undefined) device.mtu = { value: e.mtu, path: `${base}.mtu` };
+        for (const key of extraKeys(e, KNOWN_DEVICE)) model.ignored.push(`${label} ${base}.${keyPath([key])}: not used by bowtie-setup`);
         (e.subnets ?? []).forEach((s, j) => readSubnet(s, `${base}.subnets[${j}]`, device, model, fail, label));
         model.devices.push(device);
         return;
