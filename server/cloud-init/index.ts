@@ -123,7 +123,9 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
     say(netSource ? 'user data and network configuration were rejected:' : 'user data was rejected:');
     for (const e of errors) print(`  ${e.path}: ${e.message}`);
     say('Nothing was changed. Correct the user data and boot again, or set up in the browser with the setup code.');
-    if (netSource) say('The network stays as the image sets it (DHCP on every Ethernet interface): the wizard is reachable where the network has DHCP.');
+    if (netSource && !(await exists(join(root, FRAGMENT_PATH)))) {
+      say('The network stays as the image sets it (DHCP on every Ethernet interface): the wizard is reachable where the network has DHCP.');
+    }
     await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors, prefill: null });
     await mark('rejected', null);
     return EXIT.invalid;
