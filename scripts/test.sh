@@ -21,6 +21,8 @@ need_debian systemd-analyze systemd
 need_debian ssh-keygen openssh-client
 need_debian openssl openssl
 need_debian perl perl-base # crypt(3) through perl's crypt builtin
+# cloud-init's own network-config reader (test/cloud-init/network-config-oracle.test.ts).
+need_debian cloud-init cloud-init
 
 node scripts/ensure-deps.mjs
 # argon2 is a native module: make sure it loads before blaming a test for it.

@@ -58,7 +58,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'cloud-init',
-    usage: 'cloud-init [--user-data FILE] [--imds URL] [--force]',
+    usage: 'cloud-init [--user-data FILE] [--network-config FILE] [--imds URL] [--force]',
     summary: 'headless setup from cloud-init user data, once per instance (run by a unit at boot)',
     load: async () => (await import('./commands/cloud-init.js')).cloudInitCommand,
   },

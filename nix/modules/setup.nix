@@ -63,20 +63,30 @@ let
 
   # The units that run nixos-rebuild, as nixpkgs' own system.autoUpgrade unit does.
   cidataMount = "${runDir}/cidata";
+  # An OpenStack-style config drive (label config-2): its network_data.json (server/cloud-init/network-config/).
+  configDriveMount = "${runDir}/config-drive";
   mountCidata = pkgs.writeShellScript "bowtie-setup-mount-cidata" ''
     set -eu
-    ${pkgs.coreutils}/bin/mkdir -p -m 0700 ${cidataMount}
+    ${pkgs.coreutils}/bin/mkdir -p -m 0700 ${cidataMount} ${configDriveMount}
     for label in cidata CIDATA; do
       if [ -e "/dev/disk/by-label/$label" ]; then
         ${pkgs.util-linux}/bin/mount -o ro,nosuid,nodev,noexec "/dev/disk/by-label/$label" ${cidataMount}
         break
       fi
     done
+    for label in config-2 CONFIG-2; do
+      if [ -e "/dev/disk/by-label/$label" ]; then
+        ${pkgs.util-linux}/bin/mount -o ro,nosuid,nodev,noexec "/dev/disk/by-label/$label" ${configDriveMount}
+        break
+      fi
+    done
   '';
   unmountCidata = pkgs.writeShellScript "bowtie-setup-unmount-cidata" ''
-    if ${pkgs.util-linux}/bin/mountpoint -q ${cidataMount}; then
-      ${pkgs.util-linux}/bin/umount ${cidataMount}
-    fi
+    for dir in ${cidataMount} ${configDriveMount}; do
+      if ${pkgs.util-linux}/bin/mountpoint -q "$dir"; then
+        ${pkgs.util-linux}/bin/umount "$dir"
+      fi
+    done
   '';
 
   rebuildUnit = {

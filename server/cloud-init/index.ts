@@ -11,7 +11,7 @@
  * the user data: the document carries the admin password and the enrollment token.
  */
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readState } from '../apply/journal.js';
 import { enginePaths } from '../apply/paths.js';
 import type { ApplyResult } from '../apply/types.js';
@@ -29,6 +29,10 @@ import { findUserData, userDataHash, type SourceName } from './sources.js';
 import { partialConfigures } from './partial.js';
 import { hasAppliedMarker, readMarker, writeMarker, writeStatus, type CloudInitActivation, type Marker, type MarkerOutcome } from './state-files.js';
 import { imageHasUpdateSource, NO_UPDATE_SOURCE } from '../system/image-info.js';
+import { listInterfaces } from '../system/interfaces.js';
+import { withNetworkConfig, type NetworkInput } from './network-config/combine.js';
+import { findNetworkConfig } from './network-config/find.js';
+import { errorAtOrigin } from './network-config/translate.js';
 
 /** The engine's headless entry point, as cloud-init calls it (apply-adapter.ts wires the real one). */
 export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init' }) => Promise<ApplyResult>;
@@ -37,6 +41,8 @@ export interface CloudInitOptions {
   root: string;
   simulate: boolean;
   userDataFile?: string | undefined;
+  /** A network-config file to read instead of looking in the seeds (network-config/find.ts). */
+  networkConfigFile?: string | undefined;
   imdsUrl?: string | undefined;
   /** Process the user data even when this instance already did (and over a hand-made setup). */
   force: boolean;
@@ -52,7 +58,15 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   const { root, print } = opts;
   const say = (line: string) => print(`${PREFIX} ${line}`);
 
-  const found = await findUserData({ root, userDataFile: opts.userDataFile, imdsUrl: opts.imdsUrl, imds: opts.imds ?? {} });
+  let found = await findUserData({ root, userDataFile: opts.userDataFile, imdsUrl: opts.imdsUrl, imds: opts.imds ?? {} });
+  // A network configuration beside the user data (or alone: docs/decisions/0310).
+  const seedDir = found.kind === 'found' && (found.source === 'nocloud' || found.source === 'cidata') ? dirname(found.location) : null;
+  const netSource = await findNetworkConfig({ root, file: opts.networkConfigFile, seedDir });
+  const network: NetworkInput | null = netSource ? { source: netSource, interfaces: await listInterfaces(root, opts.simulate) } : null;
+  if (found.kind === 'none' && netSource) {
+    // No user data anywhere (a config drive, a seed without user-data): the network configuration alone.
+    found = { kind: 'found', source: 'network-config', location: netSource.location, instanceId: netSource.instanceId ?? 'nocloud', userData: Buffer.alloc(0) };
+  }
   if (found.kind === 'none') {
     say(`no user data (looked at ${found.looked.join(', ')}); set up in the browser with the setup code.`);
     return EXIT.ok;
@@ -101,13 +115,17 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   }
 
   say(`reading user data from ${describeSource(source, found.location)} (instance ${instanceId}).`);
-  const it = await interpretUserData(userData);
+  if (netSource) say(`reading the network configuration from ${netSource.location}.`);
+  const it = await interpretUserData(userData, new Date(), network);
   for (const line of it.ignored) say(line);
 
   const reject = async (errors: FieldError[]): Promise<number> => {
-    say('user data was rejected:');
+    say(netSource ? 'user data and network configuration were rejected:' : 'user data was rejected:');
     for (const e of errors) print(`  ${e.path}: ${e.message}`);
     say('Nothing was changed. Correct the user data and boot again, or set up in the browser with the setup code.');
+    if (netSource && !(await exists(join(root, FRAGMENT_PATH)))) {
+      say('The network stays as the image sets it (DHCP on every Ethernet interface): the wizard is reachable where the network has DHCP.');
+    }
     await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors, prefill: null });
     await mark('rejected', null);
     return EXIT.invalid;
@@ -123,6 +141,9 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   const fqdn = fqdnOf(config.hostname, config.domain);
   if (config.updates.enable && !(await imageHasUpdateSource(root))) say(`warning: ${NO_UPDATE_SOURCE}`);
 
+  if (it.kind === 'partial' && it.networkOnly) {
+    say(`no ${KEY} key in the user data: the network configuration from ${it.where} is applied as a partial document (network only); the wizard does the rest.`);
+  }
   if (it.kind === 'partial') {
     const prefill = await prefillDocument(document as Record<string, unknown>);
     const configures = partialConfigures(config);
@@ -227,19 +248,20 @@ export type Interpretation =
   | { kind: 'none'; ignored: string[] }
   | { kind: 'rejected'; errors: FieldError[]; ignored: string[] }
   /** A valid document: `complete` is applied; `partial` applies what it sets beyond the defaults and prefills the wizard. */
-  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[] };
+  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[]; networkOnly?: boolean };
 
 /**
  * What user data means for us, without doing anything about it: the decision `runCloudInit`
  * acts on, and what the fixture corpus checks. Our document is validated exactly as a file
  * given to the CLI or the web form's submission is.
  */
-export async function interpretUserData(bytes: Uint8Array, now: Date = new Date()): Promise<Interpretation> {
-  const parsed = await parseUserData(bytes);
+export async function interpretUserData(bytes: Uint8Array, now: Date = new Date(), network: NetworkInput | null = null): Promise<Interpretation> {
+  const parsed = withNetworkConfig(await parseUserData(bytes), network);
   if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored };
   const result = validateDocument(parsed.value, 'any', now);
   if (!result.ok) {
-    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : e)), ignored: parsed.ignored };
+    // Errors in what the network configuration set name its keys (network-config/translate.ts).
+    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : errorAtOrigin(e, parsed.origin))), ignored: parsed.ignored };
   }
   return {
     kind: result.complete ? 'complete' : 'partial',
@@ -247,6 +269,7 @@ export async function interpretUserData(bytes: Uint8Array, now: Date = new Date(
     config: result.config,
     where: parsed.where,
     ignored: parsed.ignored,
+    networkOnly: parsed.networkOnly,
   };
 }
 
@@ -271,8 +294,12 @@ function describeSource(source: SourceName, location: string): string {
       return `the NoCloud seed (${location})`;
     case 'cidata':
       return `the cidata volume (${location})`;
+    case 'config-drive':
+      return `the config drive (${location})`;
     case 'imds':
       return `the instance metadata service (${location})`;
+    case 'network-config':
+      return `a seed with only a network configuration (${location})`;
   }
 }
 

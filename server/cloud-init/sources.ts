@@ -6,7 +6,9 @@
  *  3. a NoCloud seed (`user-data` next to `meta-data`): /var/lib/cloud/seed/nocloud/,
  *     /var/lib/cloud/seed/nocloud-net/, then a filesystem labelled cidata, which the NixOS unit
  *     mounts read-only at /run/bowtie-setup/cidata before we run (CIDATA_MOUNT);
- *  4. the EC2 instance metadata service (IMDSv2).
+ *  4. an OpenStack-style config drive (label config-2, mounted at CONFIG_DRIVE_MOUNT):
+ *     openstack/latest/user_data, with meta_data.json's uuid as the instance id;
+ *  5. the EC2 instance metadata service (IMDSv2).
  * Every path is under --root. Files are read with a size cap and never copied anywhere.
  */
 import { createHash } from 'node:crypto';
@@ -24,8 +26,13 @@ export const NOCLOUD_SEED_DIRS = ['/var/lib/cloud/seed/nocloud', '/var/lib/cloud
 /** Where the cloud-init unit (nix/modules/setup.nix) mounts the cidata volume (read-only, nosuid, nodev, noexec). */
 export const CIDATA_MOUNT = '/run/bowtie-setup/cidata';
 export const MACHINE_ID = '/etc/machine-id';
+/** Where the unit mounts an OpenStack-style config drive (label config-2), like the cidata volume. */
+export const CONFIG_DRIVE_MOUNT = '/run/bowtie-setup/config-drive';
+export const CONFIG_DRIVE_USER_DATA = 'openstack/latest/user_data';
+export const CONFIG_DRIVE_META = 'openstack/latest/meta_data.json';
 
-export type SourceName = 'file' | 'cloud-init' | 'nocloud' | 'cidata' | 'imds';
+/** `network-config`: no user data was found, only a network configuration (network-config/find.ts). */
+export type SourceName = 'file' | 'cloud-init' | 'nocloud' | 'cidata' | 'config-drive' | 'imds' | 'network-config';
 
 export type SourceResult =
   /** User data was found (possibly empty: then there is nothing to do for this instance). */
@@ -42,14 +49,14 @@ export interface SourceOptions {
   imds?: ImdsOptions;
 }
 
-class ReadFailed extends Error {}
+export class ReadFailed extends Error {}
 
 /**
  * Reads a regular file up to `max` bytes; null when absent. Under --root a symlink at the last
  * component is refused (the seed is written by whoever made the image or the volume); a file
  * named on the command line may be one.
  */
-async function readCapped(path: string, max = MAX_USER_DATA_BYTES, follow = false): Promise<Buffer | null> {
+export async function readCapped(path: string, max = MAX_USER_DATA_BYTES, follow = false): Promise<Buffer | null> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
@@ -158,12 +165,32 @@ export async function findUserData(opts: SourceOptions): Promise<SourceResult> {
     if (seed) return seed;
   }
 
+  const drive = await attempt('config-drive', `${CONFIG_DRIVE_MOUNT}/`, async () => {
+    const meta = await readCapped(join(root, CONFIG_DRIVE_MOUNT, CONFIG_DRIVE_META), 64 * 1024);
+    if (meta === null) return null;
+    const bytes = await readCapped(join(root, CONFIG_DRIVE_MOUNT, CONFIG_DRIVE_USER_DATA));
+    if (bytes === null) return null;
+    return { kind: 'found', source: 'config-drive', location: `${CONFIG_DRIVE_MOUNT}/${CONFIG_DRIVE_USER_DATA}`, instanceId: configDriveInstanceId(meta) ?? 'config-drive', userData: bytes };
+  });
+  if (drive) return drive;
+
   const url = opts.imdsUrl ?? DEFAULT_IMDS_URL;
   looked.push(`the instance metadata service at ${url}`);
   const imds = await readImds(url, opts.imds);
   if (imds.kind === 'unreachable') return { kind: 'none', looked };
   if (imds.kind === 'error') return { kind: 'error', source: 'imds', location: url, reason: `the instance metadata service answered, but ${imds.reason}`, instanceId: imds.instanceId };
   return { kind: 'found', source: 'imds', location: url, instanceId: imds.instanceId, userData: imds.userData ?? Buffer.alloc(0) };
+}
+
+/** A config drive's meta_data.json `uuid`: the instance id cloud-init uses for it. */
+export function configDriveInstanceId(meta: Uint8Array): string | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(meta).toString('utf8'));
+    const uuid = value && typeof value === 'object' ? (value as Record<string, unknown>).uuid : undefined;
+    return typeof uuid === 'string' && !instanceIdProblem(uuid) ? uuid : null;
+  } catch {
+    return null;
+  }
 }
 
 /** sha256 of the raw user data, kept in the marker to notice that it changed. */

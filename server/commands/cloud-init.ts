@@ -8,6 +8,7 @@ import type { Command } from './context.js';
 export const cloudInitCommand: Command = {
   async run(ctx) {
     let userDataFile: string | undefined;
+    let networkConfigFile: string | undefined;
     let imdsUrl: string | undefined;
     let force = false;
     const args = [...ctx.args];
@@ -20,6 +21,7 @@ export const cloudInitCommand: Command = {
         return v;
       };
       if (name === '--user-data') userDataFile = resolve(value());
+      else if (name === '--network-config') networkConfigFile = resolve(value());
       else if (name === '--imds') imdsUrl = imdsUrlOf(value());
       else if (name === '--force' && inline === undefined) force = true;
       else throw new UsageError(`cloud-init: unknown argument ${JSON.stringify(arg)}`);
@@ -28,6 +30,7 @@ export const cloudInitCommand: Command = {
       root: ctx.root,
       simulate: ctx.simulate,
       userDataFile,
+      networkConfigFile,
       imdsUrl,
       force,
       apply: (opts) => applyHeadless(opts),

@@ -1,0 +1,59 @@
+/**
+ * The user data's document together with a network configuration (docs/decisions/0310):
+ *  - no `bowtie_setup` in the user data: the network configuration alone is a partial document
+ *    (the image's host name and the network; the wizard does the rest);
+ *  - `bowtie_setup` without `network`: the network configuration becomes its `network`;
+ *  - `bowtie_setup` with `network`: the user data wins, the network configuration is reported
+ *    as not used (hypervisors write one even when nothing was asked: Proxmox writes `dhcp4`).
+ * A network configuration that cannot be taken is an error and nothing is applied.
+ */
+import type { NetworkInterface } from '../../system/interfaces.js';
+import { KEY } from '../cloud-config.js';
+import type { UserDataParse } from '../formats.js';
+import { FACTORY_HOSTNAME } from '../partial.js';
+import type { NetworkConfigSource } from './find.js';
+import { translateNetwork } from './translate.js';
+
+export interface NetworkInput {
+  source: NetworkConfigSource;
+  interfaces: readonly NetworkInterface[];
+}
+
+export type CombinedParse =
+  | Exclude<UserDataParse, { kind: 'document' }>
+  | (Extract<UserDataParse, { kind: 'document' }> & {
+      /** Document paths set from the network configuration -> its keys, for error lines. */
+      origin: Record<string, string>;
+      /** The document is the network configuration alone. */
+      networkOnly: boolean;
+    });
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function withNetworkConfig(parsed: UserDataParse, net: NetworkInput | null): CombinedParse {
+  const plain = (): CombinedParse => (parsed.kind === 'document' ? { ...parsed, origin: {}, networkOnly: false } : parsed);
+  if (!net || parsed.kind === 'invalid') return plain();
+  const { source } = net;
+  const named = `${source.label} (${source.location})`;
+  const ignored = [...parsed.ignored];
+  if (source.parse.kind === 'none') {
+    ignored.push(`${named} ${source.parse.why}: no network configuration in it`);
+    return { ...plain(), ignored };
+  }
+  if (parsed.kind === 'document' && isRecord(parsed.value) && 'network' in parsed.value) {
+    ignored.push(`${named} is not used: the user data's ${KEY}.network is (the user data wins; they are not merged)`);
+    return { ...parsed, ignored, origin: {}, networkOnly: false };
+  }
+  if (parsed.kind === 'document' && !isRecord(parsed.value)) return plain();
+  if (source.parse.kind === 'invalid') return { kind: 'invalid', errors: source.parse.errors, ignored: [...ignored, ...source.parse.ignored] };
+  const t = translateNetwork(source.parse.model, net.interfaces, source.label);
+  ignored.push(...t.notes);
+  if (!t.ok) return { kind: 'invalid', errors: t.errors, ignored };
+  if (parsed.kind === 'document') {
+    ignored.push(`the network comes from ${named}`);
+    return { ...parsed, value: { ...(parsed.value as Record<string, unknown>), network: t.network }, ignored, origin: t.origin, networkOnly: false };
+  }
+  return { kind: 'document', value: { hostname: FACTORY_HOSTNAME, network: t.network }, where: named, ignored, origin: t.origin, networkOnly: true };
+}
