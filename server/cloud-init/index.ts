@@ -279,7 +279,7 @@ async function prefillDocument(value: Record<string, unknown>): Promise<Record<s
   const admin = doc.admin as Record<string, unknown> | undefined;
   if (admin && typeof admin.password === 'string') {
     const { password, ...rest } = admin;
-    doc.admin = { ...rest, password_hash: await hashPassword(password as string) };
+    doc.admin = { ...rest, password_hash: await hashPassword(password) };
   }
   return doc;
 }

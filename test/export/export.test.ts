@@ -92,7 +92,9 @@ describe('export: fragment -> user data -> fragment, over every valid golden doc
       for (const secret of secretValues(g.input)) expect(text, `${g.name}: a secret was exported`).not.toContain(secret);
       const paths = secretPathsOf(g.config);
       expect(secrets.map((s) => s.path), g.name).toEqual(paths);
-      for (const p of paths) expect(text, g.name).toContain(`# FILL IN: `);
+      // Each secret keeps its key with the placeholder naming its path, and a comment says what belongs there.
+      for (const p of paths) expect(text, g.name).toContain(`<FILL IN: ${p}>`);
+      expect(text.split('# FILL IN: ').length - 1, g.name).toBe(paths.length);
 
       const unfilled = validateDocument(readUserData(text), 'any', NOW);
       if (paths.length === 0) expect(unfilled.ok, g.name).toBe(true);

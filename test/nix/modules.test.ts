@@ -7,7 +7,7 @@
  * and fail under CI=true.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,7 +179,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       for (const secret of secretValues(c.input)) expect(json, `${c.name}: a secret value is in the configuration`).not.toContain(secret);
       // Secrets reach NixOS only as the appliance's secret file paths.
       for (const m of json.matchAll(/"(\/[^"]*secrets[^"]*)"/g)) expect(m[1]).toMatch(/\/var\/lib\/bowtie-setup\/secrets\//);
-      const complete = /^    enrollment = \{$/m.test(c.fragment);
+      const complete = /^ {4}enrollment = \{$/m.test(c.fragment);
       expect(e.siteComplete, c.name).toBe(complete);
       expect(e.services.bowtie_server?.enable ?? false, c.name).toBe(complete);
     }
@@ -287,7 +287,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       // What NixOS writes: the keys joined by newlines, one line per key.
       expect(keys.join('\n').split('\n'), name).toHaveLength(keys.length);
     }
-    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(/^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker  command="sh" x  $/);
+    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(/^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker {2}command="sh" x {2}$/);
   });
 
   withLib('a secret given as a Nix path literal is refused (it would be copied into the store)', () => {
@@ -376,7 +376,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
   });
 
   withLib('tmpfiles makes exactly the layout server/nix/paths.ts declares: root owns its state, the wizard only web/ and the spool', () => {
-    const rules = get('setup-factory').systemd.tmpfiles.rules as string[];
+    const rules = get('setup-factory').systemd.tmpfiles.rules;
     const user = (o: LayoutDir['owner']) => (o === 'root' ? 'root' : WEB_USER);
     const expected = LAYOUT_DIRS.map((d) => `d ${d.path} ${d.mode.toString(8).padStart(4, '0')} ${user(d.owner)} ${user(d.group)} -`);
     expect(rules.filter((r) => r.startsWith('d '))).toEqual(expected);
