@@ -12,6 +12,8 @@ let
   inherit (lib) mkEnableOption mkIf mkMerge mkOption types literalExpression;
 
   cfg = config.services.bowtie-update;
+  proxyEnv = import ./proxy-env.nix { inherit lib pkgs; };
+  proxy = proxyEnv.forUnit { proxy = cfg.proxy; unit = "bowtie-update"; };
 
   metadataUrl = if cfg.metadataUrl == null then null else builtins.replaceStrings [ "{channel}" ] [ cfg.channel ] cfg.metadataUrl;
 
@@ -79,6 +81,12 @@ in
       description = "Keys whose signatures the cache's paths must carry. Set by the image.";
     };
 
+    proxy = mkOption {
+      type = types.nullOr proxyEnv.type;
+      default = null;
+      description = "Outbound HTTP(S) proxy for the metadata and `nix copy` from the cache (set by bowtie.site).";
+    };
+
     health = {
       units = mkOption {
         type = types.listOf types.str;
@@ -141,8 +149,8 @@ in
           config.system.build.nixos-rebuild
           config.systemd.package
         ];
-        environment.HOME = "/root";
-        serviceConfig = {
+        environment = { HOME = "/root"; } // proxy.environment;
+        serviceConfig = proxy.serviceConfig // {
           Type = "oneshot";
           ExecStart = "${cfg.package}/bin/bowtie-setup update --config /etc/bowtie-setup/update.json";
           # It runs nix copy and nixos-rebuild (an evaluation can take gigabytes): a share of the
