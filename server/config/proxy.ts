@@ -50,7 +50,8 @@ function decodePart(s: string): string | null {
   } catch {
     return null;
   }
-  return hasControlOrSpace(decoded.replaceAll(' ', 'x')) || !decoded.isWellFormed() ? null : decoded;
+  // Blanks and any other text are fine in a password; control characters and line breaks are not.
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(decoded) || !decoded.isWellFormed() ? null : decoded;
 }
 
 const CREDENTIALS_HINT = 'the user name and password before "@" must be percent-encoded (RFC 3986), e.g. p%40ss for p@ss';
