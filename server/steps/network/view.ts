@@ -11,6 +11,27 @@ const IPV6_LABELS: Record<(typeof IPV6_METHODS)[number], string> = {
   off: 'Off',
 };
 
+const ADVANCED = ['network.vlan', 'network.mtu', 'network.proxy.url', 'network.proxy.no_proxy', 'network.proxy'];
+
+/** VLAN, MTU and proxy: closed unless one of them is set or has an error. */
+function advanced(v: StepView, f: (name: string, label: string, extra?: Partial<Parameters<typeof field>[0]>) => SafeHtml): SafeHtml {
+  const open = ADVANCED.some((n) => (v.values[n] ?? '') !== '' || v.errorsFor(n).length > 0);
+  const credentialsSet = /^[a-z]+:\/\/[^/]*@/i.test(v.document.network?.proxy?.url ?? '');
+  return html`<details class="group advanced"${open ? html` open` : ''}><summary>Advanced: VLAN, MTU, outbound proxy</summary>
+${f('network.vlan', 'VLAN id (optional)', { inputmode: 'numeric', placeholder: '120', hint: '802.1Q tag, 1-4094: the addresses above go on this VLAN of the interface, which then carries only tagged traffic.' })}
+${f('network.mtu', 'MTU (optional)', { inputmode: 'numeric', placeholder: '1500', hint: '576-9000 bytes; empty keeps the link\'s default. With a VLAN it is the VLAN\'s, and the interface gets the same.' })}
+${f('network.proxy.url', 'Outbound proxy (optional)', {
+  placeholder: 'http://proxy.corp.example.com:3128',
+  autocomplete: 'off',
+  hint: credentialsSet
+    ? html`For the controller's cloud traffic and updates. <span class="set">User name and password set</span> (leave them out of the URL to keep them; empty the field to remove the proxy).`
+    : 'For the controller\'s cloud traffic and updates: http://host:port or https://host:port, with user:password@ before the host if the proxy asks for them (kept as a secret file).',
+  errors: [...v.errorsFor('network.proxy.url'), ...v.errorsFor('network.proxy')],
+})}
+${f('network.proxy.no_proxy', 'Reached without the proxy (optional)', { lines: 2, hint: 'One per line: host names, domains (.corp.example.com), addresses or ranges (10.0.0.0/8).' })}
+</details>`;
+}
+
 export async function networkView(v: StepView): Promise<SafeHtml> {
   const interfaces = await v.deps.interfaces();
   const fallback = defaultInterface(interfaces);
@@ -65,6 +86,7 @@ ${f('network.ipv6.address', 'Static IPv6 address with prefix length', { placehol
 ${f('network.ipv6.gateway', 'IPv6 gateway (optional)', { placeholder: 'fe80::1', hint: 'Only used with static IPv6.' })}
 </div>
 </fieldset>
+${advanced(v, f)}
 <fieldset class="group"><legend>Servers</legend>
 ${f('network.dns', 'DNS servers', { lines: 2, hint: 'One per line. Required with a static IPv4 address; with DHCP, empty means the ones DHCP gives.' })}
 ${f('network.ntp', 'NTP servers (optional)', { lines: 2, hint: 'One per line; empty means the NixOS defaults.' })}
