@@ -147,3 +147,22 @@ export function proxySecretValues(credentials: string | null | undefined): strin
   const decoded = decodeURIComponent(password);
   return [credentials, ...new Set([password, decoded].filter((p) => p.length >= 4))];
 }
+
+/** The proxy variables a process may be given (upper and lower case, as tools differ). */
+export const PROXY_ENV_NAMES = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'] as const;
+
+/** The credentials in this environment's proxy variables, in every form a log could show. */
+export function proxySecretsInEnv(env: NodeJS.ProcessEnv): string[] {
+  const out = new Set<string>();
+  for (const name of PROXY_ENV_NAMES) {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#\\]*)@/.exec(env[name] ?? '');
+    if (!m) continue;
+    out.add(m[1]!);
+    try {
+      for (const v of proxySecretValues(m[1]!)) out.add(v);
+    } catch {
+      // not percent-encoded as we write it: the raw form above is what would be shown
+    }
+  }
+  return [...out];
+}
