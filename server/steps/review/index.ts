@@ -4,6 +4,7 @@
  * apply step.
  */
 import { Router } from 'express';
+import { proxyUrlWithoutCredentials } from '../../config/proxy.js';
 import type { FieldError } from '../../config/schema.js';
 import { validateDocument, type ValidationResult } from '../../config/validate.js';
 import { renderFragment } from '../../nix/render.js';
@@ -57,6 +58,15 @@ ${section('network', [
   row('IPv6', v6?.method === 'static' ? `static ${v6.address}${v6.gateway ? `, gateway ${v6.gateway}` : ''}` : (v6?.method ?? 'auto')),
   row('DNS servers', n?.dns?.join(', ') || (v4?.method === 'static' ? null : 'from DHCP')),
   row('NTP servers', n?.ntp?.join(', ') || 'NixOS defaults'),
+  ...(n?.vlan !== undefined ? [row('VLAN', `${n.vlan} on ${n.interface ?? 'the automatic interface'}`)] : []),
+  ...(n?.mtu !== undefined ? [row('MTU', String(n.mtu))] : []),
+  ...(n?.proxy
+    ? [
+        // The URL without its user name and password (a secret): those show as "set".
+        row('Outbound proxy', html`${proxyUrlWithoutCredentials(n.proxy.url)}${proxyUrlWithoutCredentials(n.proxy.url) !== n.proxy.url ? html`, user name and password ${SET}` : ''}`),
+        row('Without the proxy', n.proxy.no_proxy?.join(', ') || 'nothing'),
+      ]
+    : []),
 ])}
 ${section('enrollment', [
   row('Site name', doc.site?.name ?? (doc.hostname ? `${doc.hostname} (the hostname)` : null)),
