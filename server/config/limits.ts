@@ -21,6 +21,8 @@ export const VLAN_MAX = 4094;
 /** IPv4's minimum datagram size (RFC 791) to jumbo frames. */
 export const MTU_MIN = 576;
 export const MTU_MAX = 9000;
+/** IPv6's minimum link MTU (RFC 8200): below it the kernel turns IPv6 off on the link. */
+export const IPV6_MIN_MTU = 1280;
 export const URL_MAX = 2048;
 export const TOKEN_MIN = 16;
 export const TOKEN_MAX = 4096;

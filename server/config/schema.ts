@@ -20,6 +20,7 @@ import {
 import {
   DNS_SERVERS_MAX,
   ENTRYPOINTS_MAX,
+  IPV6_MIN_MTU,
   MTU_MAX,
   MTU_MIN,
   NO_PROXY_MAX,
@@ -204,6 +205,10 @@ export const networkSection = z
       if (!net.dns || net.dns.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['dns'], message: 'required when ipv4 is static (no DHCP server will supply it)' });
       }
+    }
+    // An MTU out of range is reported by the field itself.
+    if (typeof net.mtu === 'number' && net.mtu >= MTU_MIN && net.mtu < IPV6_MIN_MTU && net.ipv6?.method !== 'off') {
+      ctx.addIssue({ code: 'custom', path: ['mtu'], message: `below ${IPV6_MIN_MTU} leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least ${IPV6_MIN_MTU}` });
     }
     if (net.ipv6?.method === 'static' && net.ipv6.gateway !== undefined) {
       const cidr = parseCidr6(net.ipv6.address);

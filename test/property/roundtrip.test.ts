@@ -75,7 +75,7 @@ const network = fc.record({
   vlan: fc.option(fc.integer({ min: 1, max: 4094 }), { nil: undefined }),
   mtu: fc.option(fc.integer({ min: 576, max: 9000 }), { nil: undefined }),
   proxy: fc.option(proxy, { nil: undefined }),
-});
+}).map((n) => (n.mtu !== undefined && n.mtu < 1280 ? { ...n, ipv6: { method: 'off' as const } } : n));
 
 const document = fc.record({
   hostname: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
