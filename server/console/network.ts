@@ -160,7 +160,9 @@ async function askAdvanced(until: Until, io: Prompter, current: Network): Promis
     if (a === '') return { value: current[key], errors: [] };
     if (a === '-') return { value: undefined, errors: [] };
     const n = /^\d{1,9}$/.test(a) ? Number(a) : a;
-    return { value: n as number, errors: problemsOf(schema, n, ['network', key]) };
+    const own = problemsOf(schema, n, ['network', key]);
+    // The section's own rules too (an MTU below IPv6's minimum with IPv6 on).
+    return { value: n as number, errors: own.length > 0 ? own : sectionProblems({ ipv6: current.ipv6, [key]: n }, key) };
   };
   const vlan = await until(`VLAN id, 1-4094 [${shown(current.vlan)}]: `, number('vlan', vlanField));
   if (vlan === null) return null;

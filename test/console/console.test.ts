@@ -171,6 +171,7 @@ describe('network setup', () => {
       '4095', //                                out of range
       '120',
       'jumbo', //                               not a number
+      '1000', //                                IPv6 (auto) needs 1280
       '1400',
       'socks5://proxy.corp.example.com:1080', // not http(s)
       'http://svc:Sup3rSecretPw@proxy.corp.example.com:3128', // credentials on the console
@@ -183,6 +184,7 @@ describe('network setup', () => {
     ]);
     expect(out).toContain('\nnetwork.vlan: must be a whole number from 1 to 4094 (802.1Q VLAN id)\n');
     expect(out).toContain('\nnetwork.mtu: must be a number, not text\n');
+    expect(out).toContain('\nnetwork.mtu: below 1280 leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least 1280\n');
     expect(out).toContain('\nnetwork.proxy.url: must be an http:// or https:// URL');
     expect(out).toContain('\nnetwork.proxy.url: give the user name and password in the setup wizard (this screen shows what is typed)\n');
     expect(out).toContain('\nnetwork.proxy.no_proxy.3: must be a valid CIDR range, e.g. 10.0.0.0/8\n');
