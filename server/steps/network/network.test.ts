@@ -129,6 +129,16 @@ describe('network step', () => {
       expect((await w.drafts.get()).document.network?.proxy).toBeUndefined();
     });
 
+    it('the inline check of the proxy field does not echo the credentials either', async () => {
+      w = createWizard();
+      const c = await w.unlocked();
+      const res = await c.post('/network/check?field=network.proxy.url', { ...STATIC, 'network.proxy.url': WITH_CREDENTIALS.replace(':3128', '') });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('must name the port');
+      expect(res.text).toContain('value="http://proxy.corp.example.com"');
+      expect(res.text).not.toMatch(/Sup3r|svc-bowtie/);
+    });
+
     it('422 names each field; neither the proxy password nor the hostile text is echoed', async () => {
       w = createWizard();
       const c = await w.unlocked();
