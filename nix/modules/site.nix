@@ -233,9 +233,8 @@ in
         linkConfig = { RequiredForOnline = "routable"; } // mtuLink;
       };
 
-      # A VLAN (docs/decisions/0670): the netdev, and the parent that
-      # carries it with no address of its own. The parent's MTU must be at least the VLAN's:
-      # it gets the same.
+      # A VLAN (docs/decisions/0670): the netdev, and the parent that carries it with no
+      # address of its own. The parent's MTU must be at least the VLAN's: it gets the same.
       systemd.network.netdevs = mkIf (net.vlan != null) {
         "40-bowtie-vlan" = {
           netdevConfig = { Name = vlanName; Kind = "vlan"; } // mtuLink;

@@ -6,7 +6,8 @@
 # and switches back to the previous generation when the check fails
 # (server/update/run.ts). The settings reach the command as one JSON file,
 # /etc/bowtie-setup/update.json (docs/decisions/0402-update-settings-file.md), which also
-# lets an operator run `bowtie-setup update --check` by hand.
+# lets an operator run `bowtie-setup update --check` by hand. With a site proxy, the unit's
+# environment carries it (./proxy-env.nix; credentials from a root-only file, decision 0670).
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkEnableOption mkIf mkMerge mkOption types literalExpression;
