@@ -39,6 +39,9 @@ let
   # NixOS writes `environment` into Environment= lines, where systemd expands "%" specifiers:
   # text from the document (site name, email, URLs) must keep its "%" literal.
   literal = builtins.replaceStrings [ "%" ] [ "%%" ];
+
+  # The control plane's outbound proxy (docs/decisions/0670).
+  proxy = (import ./proxy-env.nix { inherit lib pkgs; }).forUnit { proxy = site.network.proxy; unit = "bowtie_server"; };
 in
 {
   # Without the vendor's module (nixosModules.site on its own) there is no daemon to hand off
@@ -72,16 +75,17 @@ in
       // optionalAttrs provided {
         BOWTIE_TLS_CERT_FILE = certificateFile;
         BOWTIE_TLS_KEY_FILE = "%d/tls-private-key";
-      };
+      }
+      // proxy.environment;
 
       serviceConfig = {
         LoadCredential = [ "admin-password-hash:${site.admin.password_hash_file}" ]
           ++ optional provided "tls-private-key:${site.tls.private_key_file}";
         # "+": runs as root whatever user the daemon runs as; reads the PSK by path at start.
-        ExecStartPre = [ "+${writePskEnv} ${site.enrollment.token_file}" ];
+        ExecStartPre = [ "+${writePskEnv} ${site.enrollment.token_file}" ] ++ (proxy.serviceConfig.ExecStartPre or [ ]);
         # "-": systemd loads environment files for every Exec line, ExecStartPre included, before
         # that ExecStartPre has written it; ExecStart then finds it.
-        EnvironmentFile = [ "-${pskEnvFile}" ];
+        EnvironmentFile = [ "-${pskEnvFile}" ] ++ (proxy.serviceConfig.EnvironmentFile or [ ]);
         MemoryMax = "2G";
       };
     };

@@ -10,6 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { verifyPassword, hashPassword } from '../config/hash-password.js';
 import { fqdnOf } from '../config/names.js';
+import { proxySecretValues } from '../config/proxy.js';
 import type { FieldError, SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { documentHash, renderFragment } from '../nix/render.js';
@@ -639,6 +640,7 @@ export class Engine {
     }
     out.enrollmentToken = config.enrollment?.token ?? null;
     out.tlsPrivateKey = config.tls.private_key;
+    out.proxyCredentials = config.network.proxy?.credentials ?? null;
     return out;
   }
 
@@ -695,7 +697,7 @@ export function describeResult(r: CommandResult): string {
 /** Every secret value a request carries (and the files it replaces), for redaction from logs. */
 function secretValues(config: SiteConfig | null, files: Partial<Record<SecretName, string | null>>): string[] {
   const out = new Set<string>();
-  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, ...Object.values(files)]) {
+  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, ...proxySecretValues(config?.network.proxy?.credentials), ...Object.values(files)]) {
     if (!v) continue;
     out.add(v);
     for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);

@@ -28,6 +28,9 @@ export const fragmentDocumentSchema = z.strictObject({
     ]),
     dns: list,
     ntp: list,
+    vlan: z.number().int().optional(),
+    mtu: z.number().int().optional(),
+    proxy: z.strictObject({ url: str, credentials_file: str.nullable(), no_proxy: list }).optional(),
   }),
   enrollment: z.strictObject({ site_id: str, token_file: str, entrypoints: list }).nullable(),
   tls: z.strictObject({ mode: z.enum(TLS_MODES), certificate: str.nullable(), private_key_file: str.nullable() }),
@@ -51,6 +54,7 @@ export const SECRET_HINTS = {
   'admin.console_password_hash': "a crypt(3) hash for the OS admin's console login (e.g. mkpasswd -m yescrypt)",
   'enrollment.token': "the cluster's sync token (PSK)",
   'tls.private_key': "the certificate's PEM private key",
+  'network.proxy.url': 'the proxy URL with its user name and password (http://user:password@host:port)',
 } as const;
 type SecretPath = keyof typeof SECRET_HINTS;
 
@@ -61,11 +65,19 @@ type SecretPath = keyof typeof SECRET_HINTS;
  */
 export function documentFromFragment(site: FragmentDocument): { document: ConfigDocument; secrets: SecretToFill[] } {
   const secrets: SecretToFill[] = [];
-  const fill = (path: SecretPath) => {
-    secrets.push({ path, what: SECRET_HINTS[path] });
+  const fill = (path: SecretPath, what: string = SECRET_HINTS[path]) => {
+    secrets.push({ path, what });
     return placeholder(path);
   };
-  const { hostname, domain, network } = keptDocument(site);
+  const kept = keptDocument(site);
+  const { hostname, domain } = kept;
+  // A proxy with credentials: its whole URL is to be filled in (the credentials are in it).
+  const withProxyToFill = () => {
+    const proxy = site.network.proxy;
+    const n = kept.network;
+    if (!proxy || proxy.credentials_file === null || !n?.proxy) return n;
+    return { ...n, proxy: { ...n.proxy, url: fill('network.proxy.url', `${SECRET_HINTS['network.proxy.url']}; the proxy was ${proxy.url}`) } };
+  };
   const a = site.admin;
   const e = site.enrollment;
   const document: ConfigDocument = {
@@ -82,7 +94,8 @@ export function documentFromFragment(site: FragmentDocument): { document: Config
           },
         }
       : {}),
-    network,
+    // After the admin's: the secrets are listed in document order.
+    network: withProxyToFill(),
     ...(e ? { enrollment: { site_id: e.site_id, token: fill('enrollment.token'), ...(e.entrypoints.length ? { entrypoints: [...e.entrypoints] } : {}) } } : {}),
     tls: {
       mode: site.tls.mode,

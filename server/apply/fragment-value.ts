@@ -28,6 +28,10 @@ const fragmentSiteSchema = z.object({
     ]),
     dns: z.array(str),
     ntp: z.array(str),
+    // Absent in fragments written before these fields existed.
+    vlan: z.number().int().nullable().optional(),
+    mtu: z.number().int().nullable().optional(),
+    proxy: z.object({ url: str, no_proxy: z.array(str) }).nullable().optional(),
   }),
   enrollment: z.object({ site_id: str }).nullable(),
   tls: z.object({ mode: str, certificate: str.nullable(), private_key_file: str.nullable() }),
@@ -91,6 +95,11 @@ export function keptDocument(site: FragmentSite): KeptDocument {
       ipv6,
       ...(n.dns.length ? { dns: [...n.dns] } : {}),
       ...(n.ntp.length ? { ntp: [...n.ntp] } : {}),
+      ...(n.vlan != null ? { vlan: n.vlan } : {}),
+      ...(n.mtu != null ? { mtu: n.mtu } : {}),
+      // The proxy's credentials stay in their secret file; a reset keeps the URL without them
+      // (a partial site runs neither the daemon nor updates, docs/decisions/0670).
+      ...(n.proxy ? { proxy: { url: n.proxy.url, ...(n.proxy.no_proxy.length ? { no_proxy: [...n.proxy.no_proxy] } : {}) } } : {}),
     },
   };
 }

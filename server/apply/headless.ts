@@ -144,6 +144,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     consolePasswordHash: config?.admin?.console_password_hash ?? null,
     enrollmentToken: config?.enrollment?.token ?? null,
     tlsPrivateKey: config?.tls.private_key ?? null,
+    proxyCredentials: config?.network.proxy?.credentials ?? null,
   };
   const secrets: ApplyPlan['secrets'] = [];
   let secretsSame = true;

@@ -14,6 +14,15 @@ export const RSA_MIN_BITS = 2048;
 export const DNS_SERVERS_MAX = 8;
 export const NTP_SERVERS_MAX = 8;
 export const ENTRYPOINTS_MAX = 16;
+export const NO_PROXY_MAX = 64;
+/** 802.1Q VLAN ids: 0 and 4095 are reserved. */
+export const VLAN_MIN = 1;
+export const VLAN_MAX = 4094;
+/** IPv4's minimum datagram size (RFC 791) to jumbo frames. */
+export const MTU_MIN = 576;
+export const MTU_MAX = 9000;
+/** IPv6's minimum link MTU (RFC 8200): below it the kernel turns IPv6 off on the link. */
+export const IPV6_MIN_MTU = 1280;
 export const URL_MAX = 2048;
 export const TOKEN_MIN = 16;
 export const TOKEN_MAX = 4096;

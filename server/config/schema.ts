@@ -20,6 +20,10 @@ import {
 import {
   DNS_SERVERS_MAX,
   ENTRYPOINTS_MAX,
+  IPV6_MIN_MTU,
+  MTU_MAX,
+  MTU_MIN,
+  NO_PROXY_MAX,
   NTP_SERVERS_MAX,
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -29,9 +33,12 @@ import {
   SSH_KEYS_MAX,
   TOKEN_MAX,
   TOKEN_MIN,
+  VLAN_MAX,
+  VLAN_MIN,
 } from './limits.js';
 import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
 import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
+import { noProxyProblem, parseProxyUrl, proxyUrlText, proxyUrlWithoutCredentials } from './proxy.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
 import {
@@ -132,6 +139,18 @@ export const certificateField = checked(pemSized(certificatePemProblem)).transfo
 export const privateKeyField = checked(pemSized(privateKeyPemProblem)).transform(normalizePrivateKeyPem);
 // The fragment carries the normal form (surrounding blanks trimmed, weekday ranges as Mon..Fri).
 export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(normalizeCalendar);
+/** Whole numbers in a range; a form's text is turned into a number before it gets here. */
+function integerIn(min: number, max: number, what: string) {
+  return z.number({ error: `must be a whole number (${what})` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { message: `must be a whole number from ${min} to ${max} (${what})` });
+}
+export const vlanField = integerIn(VLAN_MIN, VLAN_MAX, '802.1Q VLAN id');
+export const mtuField = integerIn(MTU_MIN, MTU_MAX, 'bytes');
+// The credentials in the URL are a secret: normalize() moves them out of the URL.
+export const proxyUrlField = checked((s) => {
+  const r = parseProxyUrl(s);
+  return r.ok ? null : r.message;
+});
+export const noProxyField = checked(noProxyProblem);
 export const randomizedDelayField = checked(timespanProblem).transform((s) => s.trim());
 
 export const TLS_MODES = ['acme', 'self-signed', 'provided'] as const;
@@ -165,6 +184,11 @@ export const ipv6Section = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('off') }),
 ]);
 
+export const proxySection = z.strictObject({
+  url: proxyUrlField,
+  no_proxy: z.array(noProxyField).max(NO_PROXY_MAX).optional(),
+});
+
 export const networkSection = z
   .strictObject({
     interface: interfaceField.optional(),
@@ -172,6 +196,9 @@ export const networkSection = z
     ipv6: ipv6Section.optional(),
     dns: z.array(serverField).max(DNS_SERVERS_MAX).optional(),
     ntp: z.array(serverField).max(NTP_SERVERS_MAX).optional(),
+    vlan: vlanField.optional(),
+    mtu: mtuField.optional(),
+    proxy: proxySection.optional(),
   })
   .superRefine((net, ctx) => {
     if (net.ipv4?.method === 'static') {
@@ -191,6 +218,10 @@ export const networkSection = z
       if (!net.dns || net.dns.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['dns'], message: 'required when ipv4 is static (no DHCP server will supply it)' });
       }
+    }
+    // An MTU out of range is reported by the field itself.
+    if (typeof net.mtu === 'number' && net.mtu >= MTU_MIN && net.mtu < IPV6_MIN_MTU && net.ipv6?.method !== 'off') {
+      ctx.addIssue({ code: 'custom', path: ['mtu'], message: `below ${IPV6_MIN_MTU} leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least ${IPV6_MIN_MTU}` });
     }
     if (net.ipv6?.method === 'static' && net.ipv6.gateway !== undefined) {
       const cidr = parseCidr6(net.ipv6.address);
@@ -245,6 +276,21 @@ type Parsed = z.output<typeof documentSchema>;
 export type Ipv4Config = z.output<typeof ipv4Section>;
 export type Ipv6Config = z.output<typeof ipv6Section>;
 
+export interface ProxyConfig {
+  /** scheme://host:port, without credentials: what the fragment carries. */
+  url: string;
+  /** Percent-encoded `user[:password]` (server/config/proxy.ts): a secret, written to its own file. */
+  credentials: string | null;
+  no_proxy: string[];
+}
+
+function normalizeProxy(proxy: { url: string; no_proxy?: string[] | undefined }): ProxyConfig {
+  const parsed = parseProxyUrl(proxy.url);
+  // The schema has accepted it; a failure here is a bug, not input to carry on with.
+  if (!parsed.ok) throw new Error('network.proxy.url: validated URL did not parse');
+  return { url: proxyUrlText(parsed.value), credentials: parsed.value.credentials, no_proxy: proxy.no_proxy ?? [] };
+}
+
 /** The document with every default applied; the renderer and the engine work on this. */
 export interface SiteConfig {
   hostname: string;
@@ -264,6 +310,9 @@ export interface SiteConfig {
     ipv6: { method: 'auto' | 'dhcp' | 'off' } | { method: 'static'; address: string; gateway: string | null };
     dns: string[];
     ntp: string[];
+    vlan: number | null;
+    mtu: number | null;
+    proxy: ProxyConfig | null;
   };
   enrollment: null | { site_id: string; token: string; entrypoints: string[] };
   tls: { mode: (typeof TLS_MODES)[number]; certificate: string | null; private_key: string | null };
@@ -291,6 +340,9 @@ export function normalize(doc: Parsed): SiteConfig {
       ipv6: ipv6.method === 'static' ? { method: 'static', address: ipv6.address, gateway: ipv6.gateway ?? null } : ipv6,
       dns: doc.network?.dns ?? [],
       ntp: doc.network?.ntp ?? [],
+      vlan: doc.network?.vlan ?? null,
+      mtu: doc.network?.mtu ?? null,
+      proxy: doc.network?.proxy ? normalizeProxy(doc.network.proxy) : null,
     },
     enrollment: doc.enrollment
       ? { site_id: doc.enrollment.site_id, token: doc.enrollment.token, entrypoints: doc.enrollment.entrypoints ?? [] }
@@ -374,12 +426,24 @@ export const SECRET_DOCUMENT_PATHS = [
   ['tls', 'private_key'],
 ] as const;
 
+/** URLs whose user name and password are a secret (the rest of the URL is not). */
+export const SECRET_URL_DOCUMENT_PATHS = [['network', 'proxy', 'url']] as const;
+
 /** A copy of `document` without its secrets (any shape: drafts and user documents alike). */
 export function withoutSecrets<T>(document: T): T {
   const copy = structuredClone(document);
   for (const [section, key] of SECRET_DOCUMENT_PATHS) {
     const holder = (copy as Record<string, unknown> | null)?.[section];
     if (holder && typeof holder === 'object' && !Array.isArray(holder)) delete (holder as Record<string, unknown>)[key];
+  }
+  for (const path of SECRET_URL_DOCUMENT_PATHS) {
+    let holder: unknown = copy;
+    for (const k of path.slice(0, -1)) holder = holder && typeof holder === 'object' && !Array.isArray(holder) ? (holder as Record<string, unknown>)[k] : undefined;
+    const key = path[path.length - 1]!;
+    if (holder && typeof holder === 'object' && !Array.isArray(holder)) {
+      const h = holder as Record<string, unknown>;
+      if (typeof h[key] === 'string') h[key] = proxyUrlWithoutCredentials(h[key]);
+    }
   }
   return copy;
 }

@@ -128,6 +128,7 @@ describe('network setup', () => {
         '10.0.0.1',
         '', //              no DNS server
         '10.0.0.1 9.9.9.9',
+        '', //              no advanced settings
         'ctl-console',
         'y',
         '', //              back to the menu
@@ -158,6 +159,47 @@ describe('network setup', () => {
     expect(out.slice(out.lastIndexOf('==== Bowtie'))).toContain('https://10.0.0.5/  (ens3)');
   });
 
+  it('advanced: a VLAN, an MTU and a proxy, each re-asked after a mistake; credentials are refused on this screen', async () => {
+    const root = await makeRoot();
+    const out = await session(root, [
+      '1',
+      '',
+      '10.0.0.5/24',
+      '10.0.0.1',
+      '10.0.0.1',
+      'y', //                                   advanced settings
+      '4095', //                                out of range
+      '120',
+      'jumbo', //                               not a number
+      '1000', //                                IPv6 (auto) needs 1280
+      '1400',
+      'socks5://proxy.corp.example.com:1080', // not http(s)
+      'http://svc:Sup3rSecretPw@proxy.corp.example.com:3128', // credentials on the console
+      'http://proxy.corp.example.com:3128',
+      '.corp.example.com a,b 10.0.0.0/33', //   a comma splits; a bad range
+      '.corp.example.com localhost',
+      'ctl-console',
+      'y',
+      '',
+    ]);
+    expect(out).toContain('\nnetwork.vlan: must be a whole number from 1 to 4094 (802.1Q VLAN id)\n');
+    expect(out).toContain('\nnetwork.mtu: must be a number, not text\n');
+    expect(out).toContain('\nnetwork.mtu: below 1280 leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least 1280\n');
+    expect(out).toContain('\nnetwork.proxy.url: must be an http:// or https:// URL');
+    expect(out).toContain('\nnetwork.proxy.url: give the user name and password in the setup wizard (this screen shows what is typed)\n');
+    expect(out).toContain('\nnetwork.proxy.no_proxy.3: must be a valid CIDR range, e.g. 10.0.0.0/8\n');
+    // Only where the transcript echoes the typed line (a terminal would too): no message repeats it.
+    expect(out.split('Sup3rSecretPw').length - 1).toBe(1);
+    expect(out).toMatch(/: http:\/\/svc:Sup3rSecretPw@proxy\.corp\.example\.com:3128\n/);
+    expect(out).toContain('  VLAN:       120 on ens3');
+    expect(out).toContain('  Proxy:      http://proxy.corp.example.com:3128\n  Bypass:     .corp.example.com localhost\n');
+    expect(out).toContain('Applied (generation 2).');
+    expectConsoleSafe(out);
+    const site = await readFragmentSite(enginePaths(root).fragment);
+    if (site.kind !== 'site') throw new Error('no fragment');
+    expect(site.site.network).toMatchObject({ interface: 'ens3', vlan: 120, mtu: 1400, proxy: { url: 'http://proxy.corp.example.com:3128', no_proxy: ['.corp.example.com', 'localhost'] } });
+  });
+
   it('an empty address backs out; nothing is applied', async () => {
     const root = await makeRoot();
     const out = await session(root, ['1', '', '', '']);
@@ -181,7 +223,7 @@ describe('network setup', () => {
     expect((await apply(root, { hostname: 'ctl-lab', admin: { ...old.admin, ssh_authorized_keys: [key] } })).outcome).toBe('applied');
     const p = enginePaths(root);
     const before = await readFragmentSite(p.fragment);
-    const out = await session(root, ['1', '', '10.0.0.5/24', '10.0.0.1', '10.0.0.1', '', 'y', '']);
+    const out = await session(root, ['1', '', '10.0.0.5/24', '10.0.0.1', '10.0.0.1', '', '', 'y', '']);
     expect(out).toContain('Applied (generation 3).');
     const after = await readFragmentSite(p.fragment);
     if (after.kind !== 'site' || before.kind !== 'site') throw new Error('no fragment');

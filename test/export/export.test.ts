@@ -48,6 +48,12 @@ function fill(text: string, c: SiteConfig): string {
       : out.replace(`password: ${JSON.stringify(placeholder('admin.password'))}`, `password_hash: ${JSON.stringify(a.password_hash)}`);
     if (a.console_password_hash !== null) out = out.replace(JSON.stringify(placeholder('admin.console_password_hash')), JSON.stringify(a.console_password_hash));
   }
+  const proxy = c.network.proxy;
+  if (proxy?.credentials) {
+    // The URL as typed: scheme://user:password@host:port, the credentials in front of the host.
+    const url = proxy.url.replace('://', `://${proxy.credentials}@`);
+    out = out.replace(JSON.stringify(placeholder('network.proxy.url')), JSON.stringify(url));
+  }
   if (c.enrollment) out = out.replace(JSON.stringify(placeholder('enrollment.token')), JSON.stringify(c.enrollment.token));
   if (c.tls.private_key !== null) out = out.replace(JSON.stringify(placeholder('tls.private_key')), JSON.stringify(c.tls.private_key));
   return out;
@@ -64,6 +70,7 @@ function secretPathsOf(c: SiteConfig): string[] {
   return [
     ...(c.admin ? ['admin.password'] : []),
     ...(c.admin?.console_password_hash ? ['admin.console_password_hash'] : []),
+    ...(c.network.proxy?.credentials ? ['network.proxy.url'] : []),
     ...(c.enrollment ? ['enrollment.token'] : []),
     ...(c.tls.private_key !== null ? ['tls.private_key'] : []),
   ];

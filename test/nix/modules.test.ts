@@ -87,6 +87,12 @@ const EXTRA: Record<string, string> = {
       entrypoints = [ "https://ctl-2.example.com/a%20b" ]; };
   }; }`,
   'no-fragment': `{ }`,
+  // A VLAN needs its parent named (bowtie-setup pins the probed one before it renders).
+  'vlan-without-interface': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.vlan = 120; }; }`,
+  // What the renderer never writes: a proxy URL with credentials, a path, or an injection.
+  'proxy-url-with-credentials': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.proxy.url = "http://u:p@proxy.example.com:3128"; }; }`,
+  'proxy-url-with-path': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.proxy.url = "http://proxy.example.com:3128/\\\${x}"; }; }`,
+  'proxy-no-proxy-with-comma': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.proxy = { url = "http://proxy.example.com:3128"; no_proxy = [ "a,b" ]; }; }; }`,
   // Secret paths the module must refuse: in the store, with a blank, with a systemd specifier.
   'secret-in-store': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
     admin = { email = "a@example.com"; password_hash_file = "/nix/store/00000000000000000000000000000000-hash"; }; }; }`,
@@ -116,7 +122,7 @@ type Evaluated = {
   users: { users?: Record<string, any> };
   security: Record<string, any>;
   environment: { etc?: Record<string, { text: string }> };
-  systemd: { services?: Record<string, any>; timers?: Record<string, any>; paths?: Record<string, any>; tmpfiles: { rules: string[] }; network?: { networks: Record<string, any> } };
+  systemd: { services?: Record<string, any>; timers?: Record<string, any>; paths?: Record<string, any>; tmpfiles: { rules: string[] }; network?: { networks: Record<string, any>; netdevs: Record<string, any> } };
   nix: Record<string, any>;
   services: Record<string, any>;
 };
@@ -343,6 +349,87 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     const settings = JSON.parse(get('entrypoints-with-paths').environment.etc!['bowtie-setup/update.json']!.text);
     expect(settings.health.urls).toEqual(['https://127.0.0.1/']);
     expect(settings.health.units).toEqual(['bowtie_server.service']);
+  });
+});
+
+describe(`network.vlan, network.mtu and network.proxy through lib.evalModules${skipNote}`, () => {
+  const daemon = (name: string) => get(name).systemd.services!.bowtie_server;
+  const update = (name: string) => get(name).systemd.services!['bowtie-update'];
+
+  withLib('a VLAN: the netdev with its id and MTU, the parent carries it with the same MTU, the site addresses go on the VLAN', () => {
+    const e = get('network-vlan-mtu-static');
+    expect(e.failedAssertions).toEqual([]);
+    expect(e.systemd.network!.netdevs['40-bowtie-vlan']).toEqual({ netdevConfig: { Name: 'vlan120', Kind: 'vlan', MTUBytes: '1400' }, vlanConfig: { Id: 120 } });
+    expect(e.systemd.network!.networks['30-bowtie-vlan-parent']).toEqual({
+      matchConfig: { Name: 'ens5' },
+      vlan: ['vlan120'],
+      networkConfig: { DHCP: 'no', IPv6AcceptRA: false, LinkLocalAddressing: 'no' },
+      linkConfig: { RequiredForOnline: 'carrier', MTUBytes: '1400' },
+    });
+    expect(siteNetwork(e)).toMatchObject({
+      matchConfig: { Name: 'vlan120' },
+      address: ['10.20.0.5/24'],
+      gateway: ['10.20.0.1'],
+      linkConfig: { RequiredForOnline: 'routable', MTUBytes: '1400' },
+    });
+    const jumbo = get('network-vlan-dhcp-jumbo');
+    expect(jumbo.systemd.network!.netdevs['40-bowtie-vlan'].vlanConfig).toEqual({ Id: 4094 });
+    expect(jumbo.systemd.network!.networks['30-bowtie-vlan-parent'].linkConfig.MTUBytes).toBe('9000');
+    expect(siteNetwork(jumbo).networkConfig.DHCP).toBe('ipv4');
+  });
+
+  withLib('an MTU without a VLAN is the site link\'s; no VLAN means no netdev and no parent unit', () => {
+    const e = get('network-mtu-only');
+    expect(siteNetwork(e).linkConfig).toEqual({ RequiredForOnline: 'routable', MTUBytes: '576' });
+    expect(siteNetwork(e).matchConfig).toEqual({ Type: 'ether', Kind: '!*' });
+    expect(e.systemd.network!.netdevs ?? {}).toEqual({});
+    expect(e.systemd.network!.networks['30-bowtie-vlan-parent']).toBeUndefined();
+    expect(siteNetwork(get('design-example')).linkConfig).toEqual({ RequiredForOnline: 'routable' });
+  });
+
+  withLib('a VLAN without a named parent is refused by an assertion naming the option', () => {
+    expect(get('vlan-without-interface').failedAssertions).toEqual([expect.stringContaining('bowtie.site.network.vlan')]);
+  });
+
+  withLib('a proxy without credentials: both units get HTTP(S)_PROXY and NO_PROXY, upper and lower case', () => {
+    const url = 'https://[2001:db8::10]:8443';
+    for (const unit of [daemon('network-proxy-https-ipv6'), update('network-proxy-https-ipv6')]) {
+      expect(unit.environment).toMatchObject({ HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url });
+      expect(unit.environment.NO_PROXY).toBeUndefined();
+    }
+    expect(update('network-proxy-https-ipv6').environment.HOME).toBe('/root');
+    expect(daemon('design-example').environment.HTTP_PROXY).toBeUndefined();
+    expect(update('design-example').environment).toEqual({ HOME: '/root' });
+  });
+
+  withLib('a proxy with credentials: no URL in the environment; a root ExecStartPre writes it from the secret file at start', () => {
+    for (const [name, unit] of [['bowtie_server', daemon('network-proxy-credentials')], ['bowtie-update', update('network-proxy-credentials')]] as const) {
+      const noProxy = '.corp.example.com,10.0.0.0/8,fd00::/8,localhost,127.0.0.1,::1,*';
+      expect(unit.environment).toMatchObject({ NO_PROXY: noProxy, no_proxy: noProxy });
+      for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) expect(unit.environment[v], `${name} ${v}`).toBeUndefined();
+      expect(unit.serviceConfig.ExecStartPre).toContain(
+        `+/nix/store/00000000000000000000000000000000-bowtie-proxy-env /var/lib/bowtie-setup/secrets/proxy-credentials /run/bowtie-setup/proxy-${name}.env http://proxy.corp.example.com:3128`,
+      );
+      expect([unit.serviceConfig.EnvironmentFile].flat()).toContain(`-/run/bowtie-setup/proxy-${name}.env`);
+    }
+    // The daemon keeps its own PSK step and file, first.
+    expect(daemon('network-proxy-credentials').serviceConfig.ExecStartPre[0]).toMatch(/bowtie-server-psk-env /);
+    expect(daemon('network-proxy-credentials').serviceConfig.EnvironmentFile[0]).toBe('-/run/bowtie-setup/bowtie_server.env');
+    expect(update('network-proxy-credentials').serviceConfig).toMatchObject({ Type: 'oneshot', MemoryMax: '80%' });
+  });
+
+  withLib('no credential of any proxy case lands in an evaluated, store-bound string', () => {
+    for (const c of goldenFragments().filter((g) => g.name.startsWith('network-proxy'))) {
+      const secrets = secretValues(c.input);
+      if (c.name !== 'network-proxy-https-ipv6') expect(secrets.length, c.name).toBeGreaterThan(0);
+      const json = JSON.stringify(get(c.name));
+      for (const secret of secrets) expect(json, c.name).not.toContain(secret);
+      expect(json, c.name).not.toMatch(/:\/\/[^"/]*@/);
+    }
+  });
+
+  withLib('proxy values the renderer never writes are refused by the option types', () => {
+    for (const name of ['proxy-url-with-credentials', 'proxy-url-with-path', 'proxy-no-proxy-with-comma']) expect(evaluate().get(name)?.ok, name).toBe(false);
   });
 });
 
