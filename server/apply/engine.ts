@@ -638,6 +638,7 @@ export class Engine {
     }
     out.enrollmentToken = config.enrollment?.token ?? null;
     out.tlsPrivateKey = config.tls.private_key;
+    out.ssoClientSecret = config.sso?.client_secret ?? null;
     return out;
   }
 
@@ -694,7 +695,7 @@ export function describeResult(r: CommandResult): string {
 /** Every secret value a request carries (and the files it replaces), for redaction from logs. */
 function secretValues(config: SiteConfig | null, files: Partial<Record<SecretName, string | null>>): string[] {
   const out = new Set<string>();
-  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, ...Object.values(files)]) {
+  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, config?.sso?.client_secret, ...Object.values(files)]) {
     if (!v) continue;
     out.add(v);
     for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);

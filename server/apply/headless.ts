@@ -138,6 +138,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown }): Pro
     consolePasswordHash: config.admin?.console_password_hash ?? null,
     enrollmentToken: config.enrollment?.token ?? null,
     tlsPrivateKey: config.tls.private_key,
+    ssoClientSecret: config.sso?.client_secret ?? null,
   };
   const secrets: ApplyPlan['secrets'] = [];
   let secretsSame = true;

@@ -20,6 +20,7 @@ export const SECRET_FILES = {
   consolePasswordHash: `${SECRETS_DIR}/console-password-hash`,
   enrollmentToken: `${SECRETS_DIR}/enrollment-token`,
   tlsPrivateKey: `${SECRETS_DIR}/tls-private-key`,
+  ssoClientSecret: `${SECRETS_DIR}/sso-client-secret`,
 } as const;
 
 // ---- root's: the apply engine and cloud-init (root only) -----------------------------------

@@ -40,6 +40,18 @@ export function fragmentData(c: SiteConfig): { [key: string]: NixValue } {
       private_key_file: c.tls.private_key === null ? null : SECRET_FILES.tlsPrivateKey,
     },
     updates: { ...c.updates },
+    // Written only when set, so that a document without single sign-on renders as before.
+    ...(c.sso && {
+      sso: {
+        type: c.sso.type,
+        id: c.sso.id,
+        name: c.sso.name,
+        issuer: c.sso.issuer,
+        client_id: c.sso.client_id,
+        client_secret_file: SECRET_FILES.ssoClientSecret,
+        redirect_uri: c.sso.redirect_uri,
+      },
+    }),
   };
 }
 
@@ -50,6 +62,7 @@ export function canonicalDocument(c: SiteConfig): string {
     admin: c.admin && { ...c.admin, password: undefined, password_hash: undefined, console_password_hash: undefined },
     enrollment: c.enrollment && { ...c.enrollment, token: undefined },
     tls: { ...c.tls, private_key: undefined },
+    sso: c.sso ? { ...c.sso, client_secret: undefined } : undefined,
   });
 }
 
