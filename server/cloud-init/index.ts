@@ -102,6 +102,7 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
 
   say(`reading user data from ${describeSource(source, found.location)} (instance ${instanceId}).`);
   const it = await interpretUserData(userData);
+  for (const line of it.notes) say(line);
   for (const line of it.ignored) say(line);
 
   const reject = async (errors: FieldError[]): Promise<number> => {
@@ -223,11 +224,12 @@ async function setupComplete(root: string): Promise<boolean> {
   return state?.setup === 'complete';
 }
 
+/** `notes`: what was translated or taken, and warnings; `ignored`: what is reported and not used. */
 export type Interpretation =
-  | { kind: 'none'; ignored: string[] }
-  | { kind: 'rejected'; errors: FieldError[]; ignored: string[] }
+  | { kind: 'none'; ignored: string[]; notes: string[] }
+  | { kind: 'rejected'; errors: FieldError[]; ignored: string[]; notes: string[] }
   /** A valid document: `complete` is applied; `partial` applies what it sets beyond the defaults and prefills the wizard. */
-  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[] };
+  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[]; notes: string[] };
 
 /**
  * What user data means for us, without doing anything about it: the decision `runCloudInit`
@@ -236,10 +238,10 @@ export type Interpretation =
  */
 export async function interpretUserData(bytes: Uint8Array, now: Date = new Date()): Promise<Interpretation> {
   const parsed = await parseUserData(bytes);
-  if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored };
+  if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored, notes: parsed.notes };
   const result = validateDocument(parsed.value, 'any', now);
   if (!result.ok) {
-    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : e)), ignored: parsed.ignored };
+    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : e)), ignored: parsed.ignored, notes: parsed.notes };
   }
   return {
     kind: result.complete ? 'complete' : 'partial',
@@ -247,6 +249,7 @@ export async function interpretUserData(bytes: Uint8Array, now: Date = new Date(
     config: result.config,
     where: parsed.where,
     ignored: parsed.ignored,
+    notes: parsed.notes,
   };
 }
 
