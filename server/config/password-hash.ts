@@ -23,6 +23,19 @@ export function argon2HashProblem(s: string): string | null {
   return null;
 }
 
+/**
+ * The parameters of a well-formed legacy `$argon2i$` hash, as the controller's published tool
+ * makes them (m=4096, 4 MiB); null for anything else. Accepted only from the controller
+ * template (docs/decisions/0305), with a warning; we never make one.
+ */
+export function legacyArgon2iParams(s: string): { m: number; t: number; p: number } | null {
+  const m = /^\$argon2i\$v=19\$([a-z]=\d{1,10}(?:,[a-z]=\d{1,10}){2})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(s);
+  if (!m || Buffer.from(m[2]!, 'base64').length < 8 || Buffer.from(m[3]!, 'base64').length < 16) return null;
+  const params = new Map(m[1]!.split(',').map((kv) => [kv[0]!, Number(kv.slice(2))] as const));
+  const [mem, t, p] = [params.get('m'), params.get('t'), params.get('p')];
+  return mem !== undefined && t !== undefined && p !== undefined && mem >= 8 && t >= 1 && p >= 1 ? { m: mem, t, p } : null;
+}
+
 const CRYPT_B64 = '[./A-Za-z0-9]';
 const CRYPT_HASHES: ReadonlyArray<RegExp> = [
   new RegExp(`^\\$y\\$${CRYPT_B64}+\\$${CRYPT_B64}+\\$${CRYPT_B64}{43}$`), // yescrypt

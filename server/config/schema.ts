@@ -34,7 +34,7 @@ import {
   TOKEN_MIN,
 } from './limits.js';
 import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
-import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
+import { argon2HashProblem, cryptHashProblem, legacyArgon2iParams } from './password-hash.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
 import { checkProvidedCertificate } from './certificate.js';
@@ -262,6 +262,14 @@ export const documentSchema = z.strictObject({
   tls: tlsSection.optional(),
   updates: updatesSection.optional(),
   sso: ssoSection.optional(),
+});
+
+/**
+ * The document as the controller template's translation is checked: `admin.password_hash` may
+ * also be a legacy argon2i hash (docs/decisions/0305). Nothing else differs.
+ */
+export const legacyHashDocumentSchema = documentSchema.extend({
+  admin: adminSection.extend({ password_hash: checked((s) => (legacyArgon2iParams(s) ? null : argon2HashProblem(s))).optional() }).optional(),
 });
 
 /** The document as written: what every input source parses into. */

@@ -179,3 +179,41 @@ describe('no secret from a template reaches the console, the status file or the 
     });
   }
 });
+
+describe('a legacy argon2i admin hash', () => {
+  it('is taken from the template only, with a warning, and the engine is told so', async () => {
+    const bytes = await readFile(join(FIXTURES, 'template-legacy-argon2i.userdata'));
+    const it = await interpretUserData(bytes, NOW);
+    expect(it.kind).toBe('complete');
+    expect(it.kind === 'complete' && it.legacyPasswordHash).toBe(true);
+    expect(it.notes.join('\n')).toMatch(/legacy argon2i hash \(m=4096 KiB, t=3, p=1\).*set a new password/);
+    const hash = /ops@example\.com:(\S+)/.exec(bytes.toString('utf8'))![1]!;
+    expect(it.notes.join('\n')).not.toContain(hash);
+
+    const root = await mkdtemp(join(tmpdir(), 'bowtie-legacy-'));
+    try {
+      const file = join(root, 'user-data');
+      await writeFile(file, bytes);
+      const calls: Array<{ legacyPasswordHash?: boolean }> = [];
+      const apply: HeadlessApply = async (o) => {
+        calls.push(o);
+        return appliedResult;
+      };
+      expect(await runCloudInit({ root, simulate: true, userDataFile: file, force: false, apply, print: () => {} })).toBe(EXIT.ok);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.legacyPasswordHash).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+
+    // Everywhere else (a CLI file, the form, bowtie_setup in user data) it is refused.
+    const doc = { hostname: 'c3', admin: { email: 'ops@example.com', password_hash: hash } };
+    expect(validateDocument(doc, 'any', NOW)).toMatchObject({ ok: false, errors: [{ path: 'admin.password_hash' }] });
+    expect(validateDocument(doc, 'any', NOW, { legacyPasswordHash: true }).ok).toBe(true);
+    const inUserData = await interpretUserData(Buffer.from(`#cloud-config\n${stringify({ bowtie_setup: doc })}`), NOW);
+    expect(inUserData.kind).toBe('rejected');
+    // A modern template passes no such flag.
+    const modern = await interpretUserData(await readFile(join(FIXTURES, 'template-published.userdata')), NOW);
+    expect(modern.kind === 'complete' && modern.legacyPasswordHash).toBe(false);
+  });
+});
