@@ -20,15 +20,20 @@ export function readJinja(payload: Uint8Array): JinjaReading {
   if (text === null) return { kind: 'invalid', message: 'is not valid UTF-8' };
   const newline = text.indexOf('\n');
   const body = newline === -1 ? '' : text.slice(newline + 1);
-  const m = /\{\{-?([\s\S]{0,200}?)-?\}\}|\{%-?\s*([A-Za-z_]*)|\{#/.exec(body);
-  if (!m) return { kind: 'plain', body: Buffer.from(body, 'utf8') };
-  const line = text.slice(0, newline + 1 + m.index).split('\n').length;
+  // The first delimiter, found with indexOf (linear), then looked at locally.
+  const at = ['{{', '{%', '{#'].map((d) => body.indexOf(d)).filter((i) => i !== -1);
+  if (at.length === 0) return { kind: 'plain', body: Buffer.from(body, 'utf8') };
+  const start = Math.min(...at);
+  const line = text.slice(0, newline + 1 + start).split('\n').length;
+  const near = body.slice(start, start + 256);
   let construct: string;
-  if (m[0].startsWith('{{')) {
-    const expr = (m[1] ?? '').trim();
+  if (near.startsWith('{{')) {
+    const end = near.indexOf('}}');
+    const expr = end === -1 ? '' : near.slice(2, end).replace(/^-|-$/g, '').trim();
     construct = NAME.test(expr) ? `the expression {{ ${expr} }}` : 'a {{ ... }} expression';
-  } else if (m[0].startsWith('{%')) {
-    construct = m[2] && /^[a-z_]{1,20}$/.test(m[2]) ? `the statement {% ${m[2]} %}` : 'a {% ... %} statement';
+  } else if (near.startsWith('{%')) {
+    const tag = /^\{%-?\s*([a-z_]{1,20})\b/.exec(near)?.[1];
+    construct = tag ? `the statement {% ${tag} %}` : 'a {% ... %} statement';
   } else construct = 'a {# ... #} comment';
   return { kind: 'construct', construct, line };
 }

@@ -117,12 +117,12 @@ export function readShouldJoin(content: string, file: string): FileReading {
       urls.push(/^https?:\/\//i.test(host) ? host : `https://${host}`);
       continue;
     }
-    const list = /^\[\s*((?:"[^"\\]*"\s*,\s*)*(?:"[^"\\]*")?)\s*,?\s*\]$/.exec(value);
+    const list = quotedList(value);
     if (!list) {
       r.errors.push(`${file} line ${n}: entrypoints must be a list of quoted URLs, [ "https://host", ... ]`);
       continue;
     }
-    for (const q of list[1]!.matchAll(/"([^"\\]*)"/g)) urls.push(q[1]!);
+    urls.push(...list);
   }
   if (urls.length > 0) {
     r.set.push(['enrollment.entrypoints', urls]);
@@ -131,6 +131,21 @@ export function readShouldJoin(content: string, file: string): FileReading {
     r.notes.push(`${file} names no entrypoint: a new cluster`);
   }
   return r;
+}
+
+/** `[ "a", "b" ]` (a trailing comma allowed) as its strings; null for anything else. No regex over the whole: it is user input of any length. */
+function quotedList(value: string): string[] | null {
+  if (!value.startsWith('[') || !value.endsWith(']')) return null;
+  const items = value.slice(1, -1).split(',').map((item) => item.trim());
+  if (items.length > 0 && items.at(-1) === '') items.pop();
+  const out: string[] = [];
+  for (const item of items) {
+    if (item.length < 2 || !item.startsWith('"') || !item.endsWith('"')) return null;
+    const inner = item.slice(1, -1);
+    if (inner.includes('"') || inner.includes('\\')) return null;
+    out.push(inner);
+  }
+  return out;
 }
 
 /** The redirect URI the template writes: the daemon's own callback, our default. */
