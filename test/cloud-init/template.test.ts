@@ -217,3 +217,41 @@ describe('a legacy argon2i admin hash', () => {
     expect(modern.kind === 'complete' && modern.legacyPasswordHash).toBe(false);
   });
 });
+
+describe('the template\'s TLS files and encodings', () => {
+  it('/etc/ssl/controller.pem and controller-key.pem, b64 and gzip+b64, give tls provided (checked like any certificate)', async () => {
+    const cert = await readFile(new URL('../fixtures/tls/ctl.pem', import.meta.url), 'utf8');
+    const key = await readFile(new URL('../fixtures/tls/ctl.key', import.meta.url), 'utf8');
+    const userData = `#cloud-config\n${stringify({
+      fqdn: 'ctl-sfo-01.corp.example.com',
+      write_files: [
+        { path: '/etc/bowtie-server.d/custom.conf', content: GOOD['/etc/bowtie-server.d/custom.conf'] },
+        { path: '/var/lib/bowtie/init-users', content: GOOD['/var/lib/bowtie/init-users'] },
+        { path: '/etc/ssl/controller.pem', encoding: 'b64', content: Buffer.from(cert).toString('base64') },
+        { path: '/etc/ssl/controller-key.pem', encoding: 'gzip+b64', content: gzipSync(key).toString('base64') },
+      ],
+    })}`;
+    const it = await interpretUserData(Buffer.from(userData), NOW);
+    expect(it.kind, JSON.stringify(it)).toBe('complete');
+    if (it.kind !== 'complete') return;
+    expect(it.config.tls).toEqual({ mode: 'provided', certificate: cert, private_key: key });
+    const fragment = renderFragment(it.config);
+    expect(fragment).toContain('private_key_file = "/var/lib/bowtie-setup/secrets/tls-private-key";');
+    for (const line of key.split('\n').filter((l) => l.length > 40)) expect(fragment + it.notes.join('\n')).not.toContain(line);
+
+    // Content that says b64 but is not, and gzip that is not gzip: errors naming the file only.
+    const broken = `#cloud-config\n${stringify({
+      fqdn: 'ctl-sfo-01.corp.example.com',
+      write_files: [
+        { path: '/etc/ssl/controller-key.pem', encoding: 'b64', content: `${key}!` },
+        { path: '/var/lib/bowtie/init-users', encoding: 'gz+b64', content: Buffer.from('not gzip').toString('base64') },
+      ],
+    })}`;
+    const refused = await interpretUserData(Buffer.from(broken), NOW);
+    expect(refused.kind).toBe('rejected');
+    const text = JSON.stringify(refused);
+    expect(text).toContain('write_files /etc/ssl/controller-key.pem says encoding b64 but its content is not base64');
+    expect(text).toContain('write_files /var/lib/bowtie/init-users says encoding gz+b64 but its content is not valid gzip data');
+    for (const line of key.split('\n').filter((l) => l.length > 40)) expect(text).not.toContain(line);
+  });
+});
