@@ -63,6 +63,8 @@ ${section('enrollment', [
   row('Site id', e?.site_id),
   row('Token', e?.token ? SET : null),
   row('Entrypoints', e?.entrypoints?.length ? e.entrypoints.join(', ') : 'none: a new cluster'),
+  row('Single sign-on', doc.sso ? `${doc.sso.name} (${doc.sso.type}, ${doc.sso.id})` : 'none'),
+  ...(doc.sso ? [row('Client id', doc.sso.client_id), row('Client secret', doc.sso.client_secret ? SET : null)] : []),
 ])}
 ${section('tls', [
   row('Mode', t?.mode ?? (doc.domain ? 'acme (default with a domain)' : 'self-signed (default)')),
