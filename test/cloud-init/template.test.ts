@@ -255,3 +255,30 @@ describe('the template\'s TLS files and encodings', () => {
     for (const line of key.split('\n').filter((l) => l.length > 40)) expect(text).not.toContain(line);
   });
 });
+
+describe('any shape under the template keys', () => {
+  it('is answered (translated or refused), never thrown', async () => {
+    const fc = await import('fast-check');
+    const scalar = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('{{ X }}', '${y}', '$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA', 'entrypoints = [ "https://a" ]', '[Timer]\nOnCalendar=daily'));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('path', 'content', 'encoding', 'name', 'ssh_authorized_keys', 'hashed_passwd', 'append', 'type', 'config'), tie('v'), { maxKeys: 4 })),
+    })).v;
+    const path = fc.constantFrom('/etc/bowtie-server.d/custom.conf', '/etc/bowtie-server.d/site.conf', '/var/lib/bowtie/init-users', '/var/lib/bowtie/should-join.conf', '/etc/dex/sso.yaml', '/etc/update-at', '/etc/ssl/controller.pem', '/var/lib/bowtie/skip-gui-init', '/etc/motd');
+    const entry = fc.record({ path, content: fc.oneof(fc.string({ maxLength: 200 }), value), encoding: fc.constantFrom(undefined, 'b64', 'gzip+b64', 'gz', 'text/plain', 7) }, { requiredKeys: ['path'] });
+    const top = fc.record({
+      fqdn: fc.oneof(fc.constant('c0.example.com'), scalar),
+      hostname: scalar,
+      write_files: fc.oneof(fc.array(fc.oneof(entry, value), { maxLength: 6 }), value),
+      users: fc.oneof(fc.array(fc.oneof(fc.constant('default'), fc.record({ name: fc.constantFrom('root', 'ops'), ssh_authorized_keys: value, hashed_passwd: value })), { maxLength: 3 }), value),
+      ssh_authorized_keys: value,
+      password: scalar,
+    }, { requiredKeys: ['write_files'] });
+    await fc.assert(
+      fc.asyncProperty(top, async (t) => {
+        const it = await interpretUserData(Buffer.from(`#cloud-config\n${stringify(t)}`), NOW);
+        expect(['none', 'rejected', 'partial', 'complete']).toContain(it.kind);
+      }),
+      { numRuns: 300, seed: 305 },
+    );
+  });
+});
