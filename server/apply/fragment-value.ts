@@ -31,6 +31,8 @@ const fragmentSiteSchema = z.object({
   }),
   enrollment: z.object({ site_id: str }).nullable(),
   tls: z.object({ mode: str, certificate: str.nullable(), private_key_file: str.nullable() }),
+  // Written only when the document has single sign-on.
+  sso: z.object({ id: str }).nullable().optional(),
 });
 export type FragmentSite = z.infer<typeof fragmentSiteSchema>;
 
@@ -82,7 +84,7 @@ export function keptDocument(site: FragmentSite): KeptDocument {
   };
 }
 
-/** Whether the site holds more than a network configuration (an admin, enrollment, a provided certificate). */
+/** Whether the site holds more than a network configuration (an admin, enrollment, a provided certificate, single sign-on). */
 export function holdsMoreThanNetwork(site: FragmentSite): boolean {
-  return site.admin !== null || site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
+  return site.admin !== null || site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null || (site.sso ?? null) !== null;
 }
