@@ -25,6 +25,9 @@ const SKIP_GUI_INIT = '/var/lib/bowtie/skip-gui-init';
 const UPDATE_AT = '/etc/update-at';
 const CERTIFICATE = '/etc/ssl/controller.pem';
 const PRIVATE_KEY = '/etc/ssl/controller-key.pem';
+/** Written by the vendor's Terraform modules; not settings of this document. */
+const BACKUP = '/etc/default/backupd';
+const RESTORE = '/etc/restore';
 const DEX_DIR = /^\/etc\/dex\/[A-Za-z0-9._-]+\.ya?ml$/;
 
 /** A path or name shown in a report only when it is plain. */
@@ -151,6 +154,15 @@ export async function translateTemplate(top: Record<string, unknown>): Promise<T
     const path = entry.path.trim();
     const shown = PLAIN_PATH.test(path) ? path : `entry ${i + 1}`;
     const known = SITE_CONF.includes(path) || [INIT_USERS, SHOULD_JOIN, SKIP_GUI_INIT, UPDATE_AT, CERTIFICATE, PRIVATE_KEY].includes(path) || DEX_DIR.test(path);
+    if (path === BACKUP) {
+      warnings.push(`write_files ${path}: backup settings are not carried over; set them in the controller after setup`);
+      continue;
+    }
+    if (path === RESTORE) {
+      // Starting a new controller where a restore was meant would be a surprise: refuse it.
+      errors.push(`write_files ${path} asks for a restore from backup at first boot, which bowtie-setup does not do; restore in the controller after setup, or remove the file`);
+      continue;
+    }
     if (!known) {
       warnings.push(`write_files ${shown}: not a file of the controller template; ignored`);
       continue;
