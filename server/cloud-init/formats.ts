@@ -2,8 +2,10 @@
  * User data formats, as cloud-init reads them (cloudinit/user_data.py): gzip is undone first;
  * MIME when "mime-version:" is near the start, else one part; text/plain parts (and a part
  * without MIME) get their type from their first line ("#cloud-config", "#!", "## template:
- * jinja", ...). Of all that, we read only `bowtie_setup` from cloud-config parts and from a JSON
- * document; every other part is reported as ignored and never run, fetched or rendered.
+ * jinja", ...). Of all that, we read `bowtie_setup` from cloud-config parts and from a JSON
+ * document, translate the published controller template (template.ts), read the parts of a
+ * `#cloud-config-archive` and jinja with nothing to render (docs/decisions/0305); every other
+ * part is reported as ignored and never run, fetched or rendered.
  */
 import type { FieldError } from '../config/schema.js';
 import { explodeArchive } from './archive.js';
