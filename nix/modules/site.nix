@@ -131,6 +131,24 @@ let
         description = "File holding the PEM private key (provided mode).";
       };
     };
+    sso = mkOption {
+      default = null;
+      description = "Single sign-on: one connector of the daemon's identity broker; null: none.";
+      type = types.nullOr (types.submodule {
+        options = {
+          type = mkOption { type = types.enum [ "oidc" "google" "microsoft" "github" "gitlab" ]; description = "Connector type."; };
+          id = mkOption { type = types.strMatching "[a-z0-9][a-z0-9_-]{0,62}"; description = "Connector id."; };
+          name = mkOption { type = types.str; description = "Name shown on the sign-in page."; };
+          issuer = nullOrStr "The identity provider's issuer URL (oidc).";
+          client_id = mkOption { type = types.str; description = "OAuth client id at the identity provider."; };
+          client_secret_file = mkOption {
+            type = secretPath;
+            description = "File holding the OAuth client secret (read at run time).";
+          };
+          redirect_uri = nullOrStr "Callback URL registered at the provider; null: the daemon's own ($DEX_ORIGIN/dex/callback).";
+        };
+      });
+    };
     updates = {
       enable = mkOption { type = types.bool; default = true; description = "Whether scheduled updates run."; };
       schedule = mkOption { type = types.str; default = "Sun *-*-* 03:00:00"; description = "When updates run (systemd OnCalendar=)."; };

@@ -238,7 +238,8 @@ export class Engine {
       ? trust.reset
         ? await this.resetTarget(reset)
         : { ok: false, errors: [{ path: '(request)', message: 'a reset must be requested by the user the worker runs as' }] }
-      : validateDocument(req.document, 'any');
+      : // A legacy hash only from the controller template, in a ticket the worker's own user wrote.
+        validateDocument(req.document, 'any', undefined, { legacyPasswordHash: trust.reset && req.legacyPasswordHash === true });
     if (!target.ok) {
       this.openLog(req.id, []);
       for (const e of target.errors) this.note(`invalid: ${e.path}: ${e.message}`);
@@ -641,6 +642,7 @@ export class Engine {
     out.enrollmentToken = config.enrollment?.token ?? null;
     out.tlsPrivateKey = config.tls.private_key;
     out.proxyCredentials = config.network.proxy?.credentials ?? null;
+    out.ssoClientSecret = config.sso?.client_secret ?? null;
     return out;
   }
 
@@ -697,7 +699,7 @@ export function describeResult(r: CommandResult): string {
 /** Every secret value a request carries (and the files it replaces), for redaction from logs. */
 function secretValues(config: SiteConfig | null, files: Partial<Record<SecretName, string | null>>): string[] {
   const out = new Set<string>();
-  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, ...proxySecretValues(config?.network.proxy?.credentials), ...Object.values(files)]) {
+  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, config?.sso?.client_secret, ...proxySecretValues(config?.network.proxy?.credentials), ...Object.values(files)]) {
     if (!v) continue;
     out.add(v);
     for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);

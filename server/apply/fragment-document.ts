@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { placeholder } from '../config/placeholder.js';
-import { IPV6_METHODS, TLS_MODES, UPDATE_CHANNELS, type ConfigDocument } from '../config/schema.js';
+import { IPV6_METHODS, SSO_TYPES, TLS_MODES, UPDATE_CHANNELS, type ConfigDocument } from '../config/schema.js';
 import { keptDocument, readFragmentWith } from './fragment-value.js';
 
 const str = z.string().max(64 * 1024);
@@ -35,6 +35,10 @@ export const fragmentDocumentSchema = z.strictObject({
   enrollment: z.strictObject({ site_id: str, token_file: str, entrypoints: list }).nullable(),
   tls: z.strictObject({ mode: z.enum(TLS_MODES), certificate: str.nullable(), private_key_file: str.nullable() }),
   updates: z.strictObject({ enable: z.boolean(), schedule: str, randomized_delay: str, channel: z.enum(UPDATE_CHANNELS) }),
+  // Written only when set (docs/decisions/0405).
+  sso: z
+    .strictObject({ type: z.enum(SSO_TYPES), id: str, name: str, issuer: str.nullable(), client_id: str, client_secret_file: str, redirect_uri: str.nullable() })
+    .optional(),
 });
 export type FragmentDocument = z.infer<typeof fragmentDocumentSchema>;
 
@@ -54,6 +58,7 @@ export const SECRET_HINTS = {
   'admin.console_password_hash': "a crypt(3) hash for the OS admin's console login (e.g. mkpasswd -m yescrypt)",
   'enrollment.token': "the cluster's sync token (PSK)",
   'tls.private_key': "the certificate's PEM private key",
+  'sso.client_secret': "the single sign-on client's secret, as the identity provider shows it",
   'network.proxy.url': 'the proxy URL with its user name and password (http://user:password@host:port)',
 } as const;
 type SecretPath = keyof typeof SECRET_HINTS;
@@ -103,6 +108,19 @@ export function documentFromFragment(site: FragmentDocument): { document: Config
       ...(site.tls.private_key_file !== null ? { private_key: fill('tls.private_key') } : {}),
     },
     updates: { ...site.updates },
+    ...(site.sso
+      ? {
+          sso: {
+            type: site.sso.type,
+            id: site.sso.id,
+            name: site.sso.name,
+            ...(site.sso.issuer !== null ? { issuer: site.sso.issuer } : {}),
+            client_id: site.sso.client_id,
+            client_secret: fill('sso.client_secret'),
+            ...(site.sso.redirect_uri !== null ? { redirect_uri: site.sso.redirect_uri } : {}),
+          },
+        }
+      : {}),
   };
   return { document, secrets };
 }

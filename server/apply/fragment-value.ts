@@ -35,6 +35,8 @@ const fragmentSiteSchema = z.object({
   }),
   enrollment: z.object({ site_id: str }).nullable(),
   tls: z.object({ mode: str, certificate: str.nullable(), private_key_file: str.nullable() }),
+  // Written only when the document has single sign-on.
+  sso: z.object({ id: str }).nullable().optional(),
 });
 export type FragmentSite = z.infer<typeof fragmentSiteSchema>;
 
@@ -106,9 +108,9 @@ export function keptDocument(site: FragmentSite): KeptDocument {
 
 /**
  * Whether the site holds more than a network configuration and the admin's access (an
- * enrollment, a provided certificate): what a network-only document from the console, which
+ * enrollment, a provided certificate, single sign-on): what a network-only document from the console, which
  * carries the admin along (docs/decisions/0523), would drop.
  */
 export function holdsMoreThanNetwork(site: FragmentSite): boolean {
-  return site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
+  return site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null || (site.sso ?? null) !== null;
 }

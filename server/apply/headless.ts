@@ -31,6 +31,8 @@ export interface HeadlessApplyOptions extends ApplyOptions {
   /** A reset instead of a document (see ResetMode): same spool, worker, journal and health gate. */
   reset?: ResetMode;
   source: 'cli' | 'cloud-init' | 'console';
+  /** The document was translated from the controller template: a legacy argon2i admin hash is taken. */
+  legacyPasswordHash?: boolean;
   /** Called with each status change while the apply runs (progress display). */
   onStatus?: (status: ApplyStatus) => void;
   /** Environment of the first worker (tests inject faults here); recovery workers get none of the test hooks. */
@@ -40,7 +42,7 @@ export interface HeadlessApplyOptions extends ApplyOptions {
 /** Runs one apply to the end with health-gate confirm. Rejects with ApplyBusyError when busy (an apply or an update). */
 export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyResult> {
   const p = enginePaths(opts.root);
-  const checked = opts.reset ? null : validateDocument(opts.document, 'any');
+  const checked = opts.reset ? null : validateDocument(opts.document, 'any', undefined, { legacyPasswordHash: opts.legacyPasswordHash === true });
   if (checked && !checked.ok) {
     return { id: '', outcome: 'invalid', source: opts.source, finishedAt: new Date().toISOString(), reason: 'the document is not valid', failedPhase: 'validate', errors: checked.errors, outputTail: [], generation: null, handedOff: false };
   }
@@ -53,7 +55,7 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   if (before.phase !== 'idle') throw new ApplyBusyError(strip(before));
   if (before.update) throw new ApplyBusyError(strip(before), before.update);
   const id = newApplyId();
-  const what = opts.reset ? { reset: opts.reset } : { document: opts.document };
+  const what = opts.reset ? { reset: opts.reset } : { document: opts.document, ...(opts.legacyPasswordHash ? { legacyPasswordHash: true as const } : {}) };
   const createdAt = new Date().toISOString();
   const queued = await createTicket(p, { id, createdAt, source: opts.source, confirm: 'health-gate', confirmWindowSeconds: 120, ...what });
   if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));
@@ -145,6 +147,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     enrollmentToken: config?.enrollment?.token ?? null,
     tlsPrivateKey: config?.tls.private_key ?? null,
     proxyCredentials: config?.network.proxy?.credentials ?? null,
+    ssoClientSecret: config?.sso?.client_secret ?? null,
   };
   const secrets: ApplyPlan['secrets'] = [];
   let secretsSame = true;

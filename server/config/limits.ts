@@ -28,6 +28,9 @@ export const TOKEN_MIN = 16;
 export const TOKEN_MAX = 4096;
 export const PEM_MAX = 64 * 1024;
 export const SCHEDULE_MAX = 256;
+export const SSO_NAME_MAX = 64;
+export const SSO_CLIENT_ID_MAX = 512;
+export const SSO_CLIENT_SECRET_MAX = 1024;
 /** A randomized delay longer than a week would make "Sunday 03:00" meaningless. */
 export const RANDOMIZED_DELAY_MAX_SECONDS = 7 * 24 * 3600;
 

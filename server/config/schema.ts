@@ -31,13 +31,16 @@ import {
   SCHEDULE_MAX,
   SITE_NAME_MAX,
   SSH_KEYS_MAX,
+  SSO_CLIENT_ID_MAX,
+  SSO_CLIENT_SECRET_MAX,
+  SSO_NAME_MAX,
   TOKEN_MAX,
   TOKEN_MIN,
   VLAN_MAX,
   VLAN_MIN,
 } from './limits.js';
 import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
-import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
+import { argon2HashProblem, cryptHashProblem, legacyArgon2iParams } from './password-hash.js';
 import { noProxyProblem, parseProxyUrl, proxyUrlText, proxyUrlWithoutCredentials } from './proxy.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
@@ -153,6 +156,29 @@ export const proxyUrlField = checked((s) => {
 export const noProxyField = checked(noProxyProblem);
 export const randomizedDelayField = checked(timespanProblem).transform((s) => s.trim());
 
+// Single sign-on: one connector of the daemon's identity broker (Dex). The client secret is a
+// secret like the enrollment token: a file outside the store, never echoed.
+export const ssoIdField = checked((s) =>
+  /^[a-z0-9][a-z0-9_-]{0,62}$/.test(s) ? null : 'must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
+);
+export const ssoNameField = checked((s) =>
+  s.trim() === ''
+    ? 'must not be empty'
+    : codePointLength(s) > SSO_NAME_MAX
+      ? `must be at most ${SSO_NAME_MAX} characters`
+      : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(s)
+        ? 'must not contain control characters'
+        : null,
+);
+export const ssoClientIdField = checked((s) =>
+  s.length === 0 ? 'must not be empty' : s.length > SSO_CLIENT_ID_MAX ? `must be at most ${SSO_CLIENT_ID_MAX} characters` : hasControlOrSpace(s) ? 'must not contain spaces or control characters' : null,
+);
+export const ssoClientSecretField = checked((s) =>
+  s.length === 0 ? 'must not be empty' : s.length > SSO_CLIENT_SECRET_MAX ? `must be at most ${SSO_CLIENT_SECRET_MAX} characters` : hasControlOrSpace(s) ? 'must not contain spaces or control characters' : null,
+);
+/** Dex connector types that sign in through an OAuth client (id and secret). */
+export const SSO_TYPES = ['oidc', 'google', 'microsoft', 'github', 'gitlab'] as const;
+
 export const TLS_MODES = ['acme', 'self-signed', 'provided'] as const;
 export const UPDATE_CHANNELS = ['stable', 'beta'] as const;
 export const IPV6_METHODS = ['auto', 'dhcp', 'static', 'off'] as const;
@@ -248,6 +274,21 @@ export const tlsSection = z.strictObject({
   private_key: privateKeyField.optional(),
 });
 
+export const ssoSection = z
+  .strictObject({
+    type: z.enum(SSO_TYPES),
+    id: ssoIdField,
+    name: ssoNameField,
+    issuer: entrypointField.optional(),
+    client_id: ssoClientIdField,
+    client_secret: ssoClientSecretField,
+    // Absent: the daemon's own callback (its origin + /dex/callback).
+    redirect_uri: entrypointField.optional(),
+  })
+  .superRefine((sso, ctx) => {
+    if (sso.type === 'oidc' && sso.issuer === undefined) ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required when type is oidc' });
+  });
+
 export const updatesSection = z.strictObject({
   enable: z.boolean().optional(),
   schedule: scheduleField.optional(),
@@ -265,6 +306,15 @@ export const documentSchema = z.strictObject({
   enrollment: enrollmentSection.optional().meta({ title: 'Enrollment', description: 'Cluster enrollment; without it the document is partial and the wizard finishes setup.' }),
   tls: tlsSection.optional().meta({ title: 'TLS certificate', description: 'acme, self-signed or provided (certificate and private_key in PEM).' }),
   updates: updatesSection.optional().meta({ title: 'Updates', description: 'Scheduled updates: systemd calendar schedule, randomized delay, channel.' }),
+  sso: ssoSection.optional().meta({ title: 'Single sign-on', description: 'The OpenID Connect connector of the controller (its client secret is a secret like the others).' }),
+});
+
+/**
+ * The document as the controller template's translation is checked: `admin.password_hash` may
+ * also be a legacy argon2i hash (docs/decisions/0305). Nothing else differs.
+ */
+export const legacyHashDocumentSchema = documentSchema.extend({
+  admin: adminSection.extend({ password_hash: checked((s) => (legacyArgon2iParams(s) ? null : argon2HashProblem(s))).optional() }).optional(),
 });
 
 /** The document as written: what every input source parses into. */
@@ -317,6 +367,15 @@ export interface SiteConfig {
   enrollment: null | { site_id: string; token: string; entrypoints: string[] };
   tls: { mode: (typeof TLS_MODES)[number]; certificate: string | null; private_key: string | null };
   updates: { enable: boolean; schedule: string; randomized_delay: string; channel: (typeof UPDATE_CHANNELS)[number] };
+  sso: null | {
+    type: (typeof SSO_TYPES)[number];
+    id: string;
+    name: string;
+    issuer: string | null;
+    client_id: string;
+    client_secret: string;
+    redirect_uri: string | null;
+  };
 }
 
 export function normalize(doc: Parsed): SiteConfig {
@@ -358,6 +417,17 @@ export function normalize(doc: Parsed): SiteConfig {
       randomized_delay: doc.updates?.randomized_delay ?? DEFAULT_RANDOMIZED_DELAY,
       channel: doc.updates?.channel ?? 'stable',
     },
+    sso: doc.sso
+      ? {
+          type: doc.sso.type,
+          id: doc.sso.id,
+          name: doc.sso.name,
+          issuer: doc.sso.issuer ?? null,
+          client_id: doc.sso.client_id,
+          client_secret: doc.sso.client_secret,
+          redirect_uri: doc.sso.redirect_uri ?? null,
+        }
+      : null,
   };
 }
 
@@ -424,6 +494,7 @@ export const SECRET_DOCUMENT_PATHS = [
   ['admin', 'console_password_hash'],
   ['enrollment', 'token'],
   ['tls', 'private_key'],
+  ['sso', 'client_secret'],
 ] as const;
 
 /** URLs whose user name and password are a secret (the rest of the URL is not). */

@@ -62,6 +62,18 @@ export function fragmentData(c: SiteConfig): { [key: string]: NixValue } {
       private_key_file: c.tls.private_key === null ? null : SECRET_FILES.tlsPrivateKey,
     },
     updates: { ...c.updates },
+    // Written only when set, so that a document without single sign-on renders as before.
+    ...(c.sso && {
+      sso: {
+        type: c.sso.type,
+        id: c.sso.id,
+        name: c.sso.name,
+        issuer: c.sso.issuer,
+        client_id: c.sso.client_id,
+        client_secret_file: SECRET_FILES.ssoClientSecret,
+        redirect_uri: c.sso.redirect_uri,
+      },
+    }),
   };
 }
 
@@ -79,6 +91,7 @@ export function canonicalDocument(c: SiteConfig): string {
       mtu: c.network.mtu ?? undefined,
       proxy: c.network.proxy === null ? undefined : { ...c.network.proxy, credentials: undefined },
     },
+    sso: c.sso ? { ...c.sso, client_secret: undefined } : undefined,
   });
 }
 

@@ -56,6 +56,7 @@ function fill(text: string, c: SiteConfig): string {
   }
   if (c.enrollment) out = out.replace(JSON.stringify(placeholder('enrollment.token')), JSON.stringify(c.enrollment.token));
   if (c.tls.private_key !== null) out = out.replace(JSON.stringify(placeholder('tls.private_key')), JSON.stringify(c.tls.private_key));
+  if (c.sso) out = out.replace(JSON.stringify(placeholder('sso.client_secret')), JSON.stringify(c.sso.client_secret));
   return out;
 }
 
@@ -73,6 +74,7 @@ function secretPathsOf(c: SiteConfig): string[] {
     ...(c.network.proxy?.credentials ? ['network.proxy.url'] : []),
     ...(c.enrollment ? ['enrollment.token'] : []),
     ...(c.tls.private_key !== null ? ['tls.private_key'] : []),
+    ...(c.sso ? ['sso.client_secret'] : []),
   ];
 }
 

@@ -211,7 +211,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(daemon.environment).toMatchObject({
       SITE_ID: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b',
       BOWTIE_ENTRYPOINTS: 'https://ctl-1.corp.example.com',
-      BOWTIE_JOIN_STRATEGY: 'join-existing',
+      BOWTIE_JOIN_STRATEGY: 'bootstrap-at-failure',
       BOWTIE_INIT_ADMIN_EMAIL: 'ops@example.com',
       BOWTIE_INIT_ADMIN_PASSWORD_HASH_FILE: '%d/admin-password-hash',
       BOWTIE_SKIP_GUI_INIT: '1',
@@ -265,6 +265,27 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(daemon.serviceConfig.LoadCredential).toContain('tls-private-key:/var/lib/bowtie-setup/secrets/tls-private-key');
   });
 
+  withLib('single sign-on: the connector in /etc/dex without its secret, the secret read by path at start', () => {
+    const e = get('sso-oidc');
+    const connector = JSON.parse(e.environment.etc!['dex/sso.yaml']!.text) as Record<string, any>;
+    expect(connector).toEqual({
+      type: 'oidc',
+      id: 'okta',
+      name: 'Sign in with "Okta" ${x} 100%',
+      config: {
+        issuer: 'https://corp.okta.example.com/oauth2/default',
+        clientID: '0oa1b2c3d4e5f6g7h8i9',
+        clientSecret: '$BOWTIE_SSO_CLIENT_SECRET',
+        redirectURI: '$DEX_ORIGIN/dex/callback',
+      },
+    });
+    expect(e.systemd.services!.bowtie_server.serviceConfig.ExecStartPre).toEqual([
+      expect.stringMatching(/^\+\/nix\/store\/\S+-bowtie-server-psk-env \/var\/lib\/bowtie-setup\/secrets\/enrollment-token \/var\/lib\/bowtie-setup\/secrets\/sso-client-secret$/),
+    ]);
+    // Without single sign-on there is no connector file and the start script gets the PSK only.
+    expect(get('design-example').environment.etc?.['dex/sso.yaml']).toBeUndefined();
+  });
+
   withLib('a partial document configures host and network only: no daemon, no updates', () => {
     const e = get('partial-network-only');
     expect(e.networking.hostName).toBe('edge-01');
@@ -304,7 +325,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     const env = get('percent-in-free-text').systemd.services!.bowtie_server.environment;
     expect(env.BOWTIE_SITE_NAME).toBe('100%% %%u uptime');
     expect(env.BOWTIE_ENTRYPOINTS).toBe('https://ctl-2.example.com/a%%20b');
-    expect(env.BOWTIE_JOIN_STRATEGY).toBe('join-existing');
+    expect(env.BOWTIE_JOIN_STRATEGY).toBe('bootstrap-at-failure');
   });
 
   withLib('no fragment: the factory image is left alone', () => {
