@@ -8,15 +8,16 @@ function advanced(v: StepView): SafeHtml {
   const open = ADVANCED_NETWORK_FIELDS.some((n) => (v.values[n] ?? '') !== '' || v.errorsFor(n).length > 0);
   const credentialsSet = /^[a-z]+:\/\/[^/]*@/i.test(v.document.network?.proxy?.url ?? '');
   return html`<details class="group advanced"${open ? html` open` : ''}><summary>Advanced: VLAN, MTU, outbound proxy</summary>
-${v.field('network.vlan')}
-${v.field('network.mtu')}
-${v.field('network.proxy.url', {
-  alsoErrorsOf: ['network.proxy'],
-  ...(credentialsSet
-    ? { hint: html`For the controller's cloud traffic and updates. <span class="set">User name and password set</span> (leave them out of the URL to keep them; empty the field to remove the proxy).` }
-    : {}),
-})}
-${v.field('network.proxy.no_proxy')}
+${ADVANCED_NETWORK_FIELDS.filter((n) => n !== 'network.proxy').map((name) =>
+  name === 'network.proxy.url'
+    ? v.field(name, {
+        alsoErrorsOf: ['network.proxy'],
+        ...(credentialsSet
+          ? { hint: html`For the controller's cloud traffic and updates. <span class="set">User name and password set</span> (leave them out of the URL to keep them; empty the field to remove the proxy).` }
+          : {}),
+      })
+    : v.field(name),
+)}
 </details>`;
 }
 

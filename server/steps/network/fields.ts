@@ -75,8 +75,8 @@ export const NETWORK_FIELDS: readonly FieldDef[] = [
   },
 ];
 
-/** The fields behind the network step's "Advanced" disclosure. */
-export const ADVANCED_NETWORK_FIELDS = ['network.vlan', 'network.mtu', 'network.proxy', 'network.proxy.url', 'network.proxy.no_proxy'] as const;
+/** The fields behind the network step's "Advanced" disclosure, which shows them in this order. */
+export const ADVANCED_NETWORK_FIELDS: readonly string[] = ['network.vlan', 'network.mtu', 'network.proxy', 'network.proxy.url', 'network.proxy.no_proxy'];
 
 /** The label of a network field, for the console's prompts. */
 export function networkLabel(name: string): string {
