@@ -196,7 +196,7 @@ in
 
     console.enable = mkEnableOption "the bowtie-setup console menu on tty1 (and the serial console) until hand-off" // { default = true; };
     console.ttys = mkOption {
-      type = types.listOf (types.strMatching "tty[1-9][0-9]*|ttyS[0-9]+|ttyAMA[0-9]+");
+      type = types.listOf (types.strMatching "tty[1-9][0-9]*|ttyS[0-9]+|ttyAMA[0-9]+|hvc[0-9]+");
       default = [ "tty1" ] ++ builtins.filter isSerial kernelConsoles;
       defaultText = literalExpression ''[ "tty1" ] ++ the serial ports named by console= on boot.kernelParams'';
       example = [ "tty1" "ttyS0" ];
