@@ -72,8 +72,9 @@ let
   kernelConsoles = lib.unique (lib.concatMap (p: let m = consoleParam p; in if m == null then [ ] else [ (builtins.head m) ]) (config.boot.kernelParams or [ ]));
   isSerial = tty: builtins.match "(ttyS|ttyAMA)[0-9]+" tty != null;
   isVt = tty: builtins.match "tty[1-9][0-9]*" tty != null;
-  # A VT's login is getty@ (autovt@ when logind starts it); a serial port's is serial-getty@.
-  loginsOn = tty: if isVt tty then [ "getty@${tty}.service" "autovt@${tty}.service" ] else [ "serial-getty@${tty}.service" ];
+  # A VT's login prompt is autovt@ (NixOS's own unit, which logind starts on the active VT at
+  # boot), or getty@ where something enabled that; a serial port's is serial-getty@.
+  loginsOn = tty: if isVt tty then [ "autovt@${tty}.service" "getty@${tty}.service" ] else [ "serial-getty@${tty}.service" ];
   loginOn = tty: builtins.head (loginsOn tty);
   menuUnit = tty: "bowtie-setup-console@${tty}.service";
   menuUnits = map menuUnit cfg.console.ttys;

@@ -490,7 +490,7 @@ describe(`the console menus: tty1 and the format's serial console (docs/decision
       });
       expect(menu.serviceConfig.ExecStart).toMatch(/\/bin\/bowtie-setup console$/);
       // It takes its console from a login prompt a reset left running; a failure there does not stop it.
-      const logins = vt ? `getty@${tty}.service autovt@${tty}.service` : `serial-getty@${tty}.service`;
+      const logins = vt ? `autovt@${tty}.service getty@${tty}.service` : `serial-getty@${tty}.service`;
       expect(menu.serviceConfig.ExecStartPre).toMatch(new RegExp(`^-/nix/store/[^ ]+/bin/systemctl stop ${logins}$`));
       // No Conflicts= with the prompt: after hand-off the menu is still in the boot transaction
       // (its condition is checked later), and a conflict would remove the prompt's start job.
@@ -508,8 +508,9 @@ describe(`the console menus: tty1 and the format's serial console (docs/decision
     expect(units['bowtie-setup-login']).toMatchObject({
       conflicts: menus,
       after: menus,
-      wants: ['getty@tty1.service', 'serial-getty@ttyS0.service'],
-      before: ['getty@tty1.service', 'serial-getty@ttyS0.service'],
+      // NixOS's VT prompt is autovt@ (logind starts it on the active VT at boot).
+      wants: ['autovt@tty1.service', 'serial-getty@ttyS0.service'],
+      before: ['autovt@tty1.service', 'serial-getty@ttyS0.service'],
       unitConfig: { ConditionPathExists: MARKER },
       serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
     });
