@@ -307,4 +307,39 @@ describe('refresh while the menu waits', () => {
     await running;
     expectConsoleSafe(out);
   });
+
+  it('on a terminal, an answer being typed is not drawn over; the redraw comes once the line is empty', async () => {
+    const root = await makeRoot();
+    const addresses = join(root, 'sys/class/net/ens3/simulated-addresses');
+    writeFileSync(addresses, '\n');
+    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
+    let out = '';
+    const output = Object.assign(
+      new Writable({
+        write(chunk, _enc, done) {
+          out += String(chunk);
+          done();
+        },
+      }),
+      { isTTY: true, columns: 80 },
+    );
+    const reads: boolean[] = [];
+    const running = runConsole({ input, output, root, simulate: true, terminal: true, env: testEnv(), refreshMs: 10, onRefreshed: (r) => reads.push(r) });
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toContain('Choose 1-5: ');
+    input.write('2');
+    // readline echoes it (after its cursor moves): the line now holds "2".
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toMatch(/Choose 1-5: \S*2$/);
+    writeFileSync(addresses, '192.168.122.78/24\n');
+    // Reads after the change find a new screen and still do not draw it: "2" is being typed.
+    const seen = reads.length;
+    await expect.poll(() => reads.length, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(seen + 3);
+    expect(reads.slice(seen)).not.toContain(true);
+    expect(out).not.toContain('192.168.122.78');
+    // Backspace empties the line: the next read draws the screen with the new address.
+    input.write('\x7f');
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toContain('https://192.168.122.78/');
+    expect(reads).toContain(true);
+    input.end();
+    await running;
+  });
 });
