@@ -17,10 +17,11 @@ const WIDTH = 76;
 
 export type ApplyLogTail = { kind: 'none' } | { kind: 'refused'; reason: string } | { kind: 'lines'; lines: string[] };
 
-// CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST) and two-character escapes: dropped whole, so
-// "ESC[31m" does not leave "[31m" behind. Whatever else remains is replaced below.
+// CSI (ESC [ ... final, or 8-bit), OSC (ESC ] ... BEL or ST) and the other escapes (ESC, any
+// intermediates, one final): dropped whole, so "ESC[31m" does not leave "[31m" behind.
+// Whatever else remains is replaced below.
 // eslint-disable-next-line no-control-regex
-const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[@-Z\\-_]/g;
+const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -/]*[0-~]/g;
 
 /** One log line as the console shows it: printable ASCII only, at most `width` characters. */
 export function consoleLine(line: string, width = WIDTH): string {
@@ -52,7 +53,7 @@ export function formatApplyLog(tail: ApplyLogTail): string[] {
       return ['No apply has run yet: there is no log to show.'];
     case 'refused':
       // The reason names the file and what was wrong with it, never its content.
-      return [consoleLine(`The apply log cannot be shown: ${tail.reason}.`, 80)];
+      return ['The apply log cannot be shown:', `  ${consoleLine(`${tail.reason}.`, 78)}`];
     case 'lines':
       return [`The last ${tail.lines.length} lines of the last apply's log:`, ...tail.lines.map((l) => `  | ${l}`)];
   }

@@ -268,7 +268,7 @@ describe('menu', () => {
     rmSync(log);
     symlinkSync(secret, log);
     const out = await session(root, ['5', '']);
-    expect(out).toContain('The apply log cannot be shown: the apply output log is a symbolic link.');
+    expect(out).toContain('The apply log cannot be shown:\n  the apply output log is a symbolic link.\n');
     expect(out).not.toContain('NOT-FOR-THE-CONSOLE');
   });
 });
