@@ -108,6 +108,17 @@ const SETUP: Record<string, string> = {
   // An image built without update endpoints, with a complete document that enables updates.
   'setup-no-update-source': '',
   'setup-import-outside-store': `{ lib, ... }: { services.bowtie-setup.configurationImports = lib.mkForce [ "/home/me/controller.nix" ]; }`,
+  // The kernel command lines the image formats set (nixpkgs nixos/modules/virtualisation/
+  // amazon-image.nix, google-compute-config.nix, proxmox-image.nix); qcow and the others name
+  // no serial console (setup-factory).
+  'setup-amazon': `{ boot.kernelParams = [ "console=ttyS0,115200n8" "random.trust_cpu=on" ]; }`,
+  'setup-gce': `{ boot.kernelParams = [ "console=ttyS0" "panic=1" "boot.panic_on_fail" ]; }`,
+  'setup-proxmox': `{ boot.kernelParams = [ "console=ttyS0" ]; }`,
+  // A VT console on the command line adds nothing: tty1 is always there.
+  'setup-vt-console': `{ boot.kernelParams = [ "console=tty0" "console=tty1" ]; }`,
+  'setup-console-ttys-twice': `{ services.bowtie-setup.console.ttys = [ "tty1" "ttyS0" "ttyS0" ]; }`,
+  'setup-console-ttys-hostile': `{ services.bowtie-setup.console.ttys = [ "tty1" "ttyS0.service ../x" ]; }`,
+  'setup-console-off': `{ boot.kernelParams = [ "console=ttyS0" ]; services.bowtie-setup.console.enable = false; }`,
 };
 
 type Evaluated = {
@@ -146,7 +157,8 @@ function evaluate(): Map<string, Evaluated> {
     }
     const design = goldenFragments().find((c) => c.name === 'design-example')!.fragment;
     const noSource = `{ lib, ... }: { imports = [ (${JSON.stringify('DESIGN')}) ]; services.bowtie-update = { metadataUrl = lib.mkForce null; cacheUrl = lib.mkForce null; trustedPublicKeys = lib.mkForce [ ]; }; }`;
-    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design, 'setup-no-update-source': noSource })) {
+    const completeAmazon = `{ imports = [ (${JSON.stringify('DESIGN')}) ]; boot.kernelParams = [ "console=ttyS0,115200n8" ]; }`;
+    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design, 'setup-no-update-source': noSource, 'setup-complete-amazon': completeAmazon })) {
       const file = join(dir, `${name}.nix`);
       writeFileSync(join(dir, 'design.nix'), design);
       writeFileSync(file, source.replace('"DESIGN"', join(dir, 'design.nix')));
@@ -164,6 +176,7 @@ function evaluate(): Map<string, Evaluated> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+const getMaybe = (name: string): Evaluated | undefined => evaluate().get(name);
 const get = (name: string): Evaluated => {
   const e = evaluate().get(name);
   if (!e) throw new Error(`no evaluation for ${name}`);
@@ -501,7 +514,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
 
   withLib('the units that run nixos-rebuild survive the switch; only the worker may be started by the wizard', () => {
     const e = get('setup-factory');
-    for (const unit of ['bowtie-setup-apply', 'bowtie-setup-cloud-init', 'bowtie-setup-console']) {
+    for (const unit of ['bowtie-setup-apply', 'bowtie-setup-cloud-init', 'bowtie-setup-console', 'bowtie-setup-console@tty1']) {
       expect(e.systemd.services![unit], unit).toMatchObject({ restartIfChanged: false, stopIfChanged: false, unitConfig: { 'X-StopOnRemoval': false } });
     }
     expect(e.systemd.services!['bowtie-setup-apply'].serviceConfig.ExecStart).toMatch(/bowtie-setup apply --worker$/);
@@ -541,11 +554,105 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     const e = get('setup-complete');
     expect(e.failedAssertions).toEqual([]);
     expect(e.systemd.services!.bowtie_server).toMatchObject({
-      conflicts: ['bowtie-setup.service', 'bowtie-setup-console.service'],
+      conflicts: ['bowtie-setup.service', 'bowtie-setup-console.service', 'bowtie-setup-console@tty1.service'],
       unitConfig: { ConditionPathExists: '/var/lib/bowtie-setup/handed-off' },
     });
     expect(e.systemd.paths!['bowtie-setup-handoff'].pathConfig).toEqual({ PathExists: '/var/lib/bowtie-setup/handed-off', Unit: 'bowtie_server.service' });
     expect(get('setup-factory').systemd.paths?.['bowtie-setup-handoff']).toBeUndefined();
+  });
+});
+
+describe(`the console menus: tty1 and the format's serial console (docs/decisions/0524)${skipNote}`, () => {
+  const MARKER = '/var/lib/bowtie-setup/handed-off';
+  const ttysOf = (name: string): string[] => get(name).services['bowtie-setup'].console.ttys;
+  /** Every console name any unit (name or value) mentions. */
+  const consolesIn = (e: Evaluated): Set<string> => new Set(JSON.stringify({ services: e.systemd.services, paths: e.systemd.paths }).match(/\btty(?:S|AMA)?\d+/g) ?? []);
+
+  withLib('the serial console comes from the format: ttyS0 on amazon, gce and proxmox; tty1 alone elsewhere', () => {
+    expect(ttysOf('setup-amazon')).toEqual(['tty1', 'ttyS0']);
+    expect(ttysOf('setup-gce')).toEqual(['tty1', 'ttyS0']);
+    expect(ttysOf('setup-proxmox')).toEqual(['tty1', 'ttyS0']);
+    expect(ttysOf('setup-factory')).toEqual(['tty1']);
+    expect(ttysOf('setup-vt-console')).toEqual(['tty1']);
+  });
+
+  withLib('with format amazon a menu runs on ttyS0 and on tty1, each part of the one unit the worker starts', () => {
+    const e = get('setup-amazon');
+    expect(e.failedAssertions).toEqual([]);
+    const units = e.systemd.services!;
+    expect(units['bowtie-setup-console']).toMatchObject({
+      wantedBy: ['multi-user.target'],
+      wants: ['bowtie-setup-console@tty1.service', 'bowtie-setup-console@ttyS0.service'],
+      unitConfig: { ConditionPathExists: `!${MARKER}`, 'X-StopOnRemoval': false },
+      restartIfChanged: false,
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+    });
+    for (const [tty, vt] of [['tty1', true], ['ttyS0', false]] as const) {
+      const menu = units[`bowtie-setup-console@${tty}`];
+      expect(menu, tty).toMatchObject({
+        partOf: ['bowtie-setup-console.service'],
+        restartIfChanged: false,
+        stopIfChanged: false,
+        unitConfig: { ConditionPathExists: `!${MARKER}`, 'X-StopOnRemoval': false },
+        serviceConfig: { TTYPath: `/dev/${tty}`, StandardInput: 'tty', StandardOutput: 'tty', TTYVTDisallocate: vt, Restart: 'always' },
+      });
+      expect(menu.serviceConfig.ExecStart).toMatch(/\/bin\/bowtie-setup console$/);
+      // It takes its console from a login prompt a reset left running; a failure there does not stop it.
+      const logins = vt ? `autovt@${tty}.service getty@${tty}.service` : `serial-getty@${tty}.service`;
+      expect(menu.serviceConfig.ExecStartPre).toMatch(new RegExp(`^-/nix/store/[^ ]+/bin/systemctl stop ${logins}$`));
+      // No Conflicts= with the prompt: after hand-off the menu is still in the boot transaction
+      // (its condition is checked later), and a conflict would remove the prompt's start job.
+      expect(menu.conflicts).toEqual(['bowtie-setup-login.service']);
+    }
+  });
+
+  withLib('the login prompts wait for the hand-off, and the marker starts them after the menus stop', () => {
+    const e = get('setup-amazon');
+    const units = e.systemd.services!;
+    for (const login of ['getty@tty1', 'autovt@tty1', 'serial-getty@ttyS0']) {
+      expect(units[login], login).toEqual({ overrideStrategy: 'asDropin', unitConfig: { ConditionPathExists: MARKER } });
+    }
+    const menus = ['bowtie-setup-console.service', 'bowtie-setup-console@tty1.service', 'bowtie-setup-console@ttyS0.service'];
+    expect(units['bowtie-setup-login']).toMatchObject({
+      conflicts: menus,
+      after: menus,
+      // NixOS's VT prompt is autovt@ (logind starts it on the active VT at boot).
+      wants: ['autovt@tty1.service', 'serial-getty@ttyS0.service'],
+      before: ['autovt@tty1.service', 'serial-getty@ttyS0.service'],
+      unitConfig: { ConditionPathExists: MARKER },
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+    });
+    expect(units['bowtie-setup-login'].wantedBy).toBeUndefined();
+    expect(e.systemd.paths!['bowtie-setup-login']).toMatchObject({ wantedBy: ['multi-user.target'], pathConfig: { PathExists: MARKER, Unit: 'bowtie-setup-login.service' } });
+    // After a reset the worker starts the menus' unit: that stops the login service, so the
+    // next hand-off's marker triggers it again.
+    expect(units['bowtie-setup-console'].conflicts).toEqual(['bowtie-setup-login.service']);
+  });
+
+  withLib('hand-off stops every menu: the daemon conflicts with each', () => {
+    const e = get('setup-complete-amazon');
+    expect(e.failedAssertions).toEqual([]);
+    expect(e.systemd.services!.bowtie_server.conflicts).toEqual([
+      'bowtie-setup.service',
+      'bowtie-setup-console.service',
+      'bowtie-setup-console@tty1.service',
+      'bowtie-setup-console@ttyS0.service',
+    ]);
+  });
+
+  withLib('no unit names a console the format lacks', () => {
+    expect([...consolesIn(get('setup-factory'))].sort()).toEqual(['tty1']);
+    expect([...consolesIn(get('setup-vt-console'))].sort()).toEqual(['tty1']);
+    for (const name of ['setup-amazon', 'setup-gce', 'setup-proxmox', 'setup-complete-amazon']) expect([...consolesIn(get(name))].sort(), name).toEqual(['tty1', 'ttyS0']);
+    // With the menu off, no prompt waits for a marker and nothing takes a console.
+    const off = get('setup-console-off');
+    expect(consolesIn(off).size).toBe(0);
+    expect(off.systemd.paths?.['bowtie-setup-login']).toBeUndefined();
+  });
+
+  withLib('a console listed twice is refused by name; a name that is not a console does not evaluate', () => {
+    expect(get('setup-console-ttys-twice').failedAssertions).toEqual([expect.stringContaining('services.bowtie-setup.console.ttys')]);
+    expect(getMaybe('setup-console-ttys-hostile')?.ok).toBe(false);
   });
 });
 
