@@ -41,6 +41,7 @@ let
   literal = builtins.replaceStrings [ "%" ] [ "%%" ];
 in
 {
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
   # Without the vendor's module (nixosModules.site on its own) there is no daemon to hand off
   # to: say so instead of failing on an undeclared option.
   config = if !(options.services ? bowtie_server) then {

@@ -26,6 +26,7 @@ let
     mkDefault
     mkForce
     mkOption
+    mkPackageOption
     types
     literalExpression
     concatMapStrings
@@ -147,16 +148,16 @@ let
   configurationFile = pkgs.writeText "configuration.nix" configurationText;
 in
 {
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
+
   options.services.bowtie-setup = {
     # Off unless the image turns it on (nix/controller.nix), as nixpkgs' services are; its parts
     # (console menu, cloud-init) default on once it is.
     enable = mkEnableOption "the bowtie-setup first-boot wizard";
 
-    package = mkOption {
-      type = types.package;
-      default = pkgs.callPackage ../package.nix { };
-      defaultText = literalExpression "pkgs.callPackage ./nix/package.nix { }";
-      description = "The bowtie-setup package (the wizard, the apply worker, cloud-init and the console).";
+    # pkgs.bowtie-setup comes from the flake's overlays.default; images set it (flake.nix).
+    package = mkPackageOption pkgs "bowtie-setup" {
+      extraDescription = "It holds the wizard, the apply worker, cloud-init and the console (the flake's overlays.default provides it).";
     };
 
     listen = mkOption {

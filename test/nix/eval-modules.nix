@@ -29,6 +29,7 @@ let
         services.cloud-init = anything;
         virtualisation = anything;
         nixpkgs = anything;
+        meta = anything;
       };
       config = {
         _module.args.pkgs = {

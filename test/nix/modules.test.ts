@@ -501,7 +501,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
   withLib('enable options default to off; the image turns the wizard on', () => {
     const lib = nixpkgsLib.dir!;
     const expr = `let lib = import ${lib}; anything = lib.mkOption { type = lib.types.anything; default = { }; };
-      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} { options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything; }; } { _module.check = false; } ]; };
+      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} { options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; meta = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything; }; } { _module.check = false; } ]; };
       c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; };
     in [ e.config.services.bowtie-setup.enable e.config.services.bowtie-update.enable c.services.bowtie-setup.enable ]`;
     expect(JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }))).toEqual([false, false, true]);
@@ -516,7 +516,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
         assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
         warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
         networking = anything; users = anything; security = anything; environment = anything; systemd = anything;
-        nix = anything; system = anything; virtualisation = anything; nixpkgs = anything;
+        nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; meta = anything;
         services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything;
       };
       e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} nixos { _module.check = false; } ]; };
@@ -557,7 +557,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
             warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
             networking = anything; users = anything; security = anything; environment = anything;
             systemd = anything; nix = anything; system = anything;
-            services.timesyncd = anything; services.openssh = anything;
+            services.timesyncd = anything; services.openssh = anything; meta = anything;
           };
           config._module.args.pkgs = { callPackage = _: _: "/nix/store/00000000000000000000000000000000-bowtie-setup"; writeShellScript = n: _: n; };
         };
