@@ -120,7 +120,9 @@ let
       store = builtins.substring 0 (builtins.stringLength (builtins.head m)) str;
       rest = builtins.substring (builtins.stringLength (builtins.head m)) (-1) str;
     };
-  importsInStore = map splitStorePath cfg.configurationImports;
+  # Unique: each generation's configuration.nix lists them again (below) and an image variant's
+  # module adds itself once more (nix/images/).
+  importsInStore = map splitStorePath (lib.unique cfg.configurationImports);
   nixpkgsInStore = splitStorePath cfg.nixpkgs;
 
   # builtins.storePath is only called when the appliance evaluates this file (impure, as
@@ -141,6 +143,9 @@ let
     ${concatMapStrings (p: "    ${storeExpr p}\n") importsInStore}  ]
       ++ lib.optional (builtins.pathExists /etc/nixos/bowtie/site.nix) /etc/nixos/bowtie/site.nix;
 
+      # The next generation writes this same file: it imports these modules again.
+      services.bowtie-setup.configurationImports = [
+    ${concatMapStrings (p: "    ${storeExpr p}\n") importsInStore}  ];
       services.bowtie-setup.nixpkgs = ${storeExpr nixpkgsInStore};
       system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
     ${optionalString (config.system.nixos.revision != null) "  system.nixos.revision = ${builtins.toJSON config.system.nixos.revision};\n"}}

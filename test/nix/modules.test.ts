@@ -102,6 +102,9 @@ const SETUP: Record<string, string> = {
   // An image built without update endpoints, with a complete document that enables updates.
   'setup-no-update-source': '',
   'setup-import-outside-store': `{ lib, ... }: { services.bowtie-setup.configurationImports = lib.mkForce [ "/home/me/controller.nix" ]; }`,
+  // What a rebuilt generation evaluates: configuration.nix lists the modules, and an image
+  // variant's own module (nix/images/) lists itself again.
+  'setup-import-listed-twice': `{ services.bowtie-setup.configurationImports = [ "/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix" ]; }`,
 };
 
 type Evaluated = {
@@ -406,7 +409,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     const e = get('setup-factory');
     const text = e.configurationText!;
     expect(text).toContain('(builtins.storePath "/nix/store/22222222222222222222222222222222-source" + "/nix/controller.nix")');
-    expect(text).toContain('(builtins.storePath "/nix/store/33333333333333333333333333333333-source" + "/formats/qcow.nix")');
+    expect(text).toContain('(builtins.storePath "/nix/store/33333333333333333333333333333333-source" + "/nix/images/qemu.nix")');
     expect(text).toContain('lib.optional (builtins.pathExists /etc/nixos/bowtie/site.nix) /etc/nixos/bowtie/site.nix');
     expect(text).toContain('services.bowtie-setup.nixpkgs = (builtins.storePath "/nix/store/11111111111111111111111111111111-source" + "");');
     expect(text).toContain('system.nixos.revision = "abcdef0123456789";');
@@ -423,6 +426,27 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
       nixpkgs: '/nix/store/11111111111111111111111111111111-source',
       configuration: '/nix/store/00000000000000000000000000000000-configuration.nix',
     });
+  });
+
+  withLib('a rebuilt generation writes the same configuration.nix: it lists the image modules again, once', () => {
+    const e = get('setup-factory');
+    const text = e.configurationText!;
+    // Evaluated as the appliance does, with builtins.storePath taking the path as given (the
+    // fake store paths do not exist here) and no site fragment yet.
+    const dir = mkdtempSync(join(tmpdir(), 'bowtie-configuration-'));
+    try {
+      const file = join(dir, 'configuration.nix');
+      writeFileSync(file, `(builtins:\n${text}\n) (builtins // { storePath = p: p; pathExists = _: false; })\n`);
+      const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; }`;
+      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[] };
+      const image = ['/nix/store/22222222222222222222222222222222-source/nix/controller.nix', '/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix'];
+      expect(out.imports).toEqual(image);
+      expect(out.listed).toEqual(image);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The next generation has them from configuration.nix and the variant's module again.
+    expect(get('setup-import-listed-twice').configurationText).toBe(text);
   });
 
   withLib('an image module outside the store is refused with a message naming the option', () => {
