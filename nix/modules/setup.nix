@@ -147,6 +147,8 @@ let
       services.bowtie-setup.configurationImports = [
     ${concatMapStrings (p: "    ${storeExpr p}\n") importsInStore}  ];
       services.bowtie-setup.nixpkgs = ${storeExpr nixpkgsInStore};
+      # The image's own build: the package is set inline by the flake, which is not re-imported.
+      services.bowtie-setup.package = ${storeExpr (splitStorePath cfg.package)};
       system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
     ${optionalString (config.system.nixos.revision != null) "  system.nixos.revision = ${builtins.toJSON config.system.nixos.revision};\n"}}
   '';

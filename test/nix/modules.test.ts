@@ -428,7 +428,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     });
   });
 
-  withLib('a rebuilt generation writes the same configuration.nix: it lists the image modules again, once', () => {
+  withLib('a rebuilt generation writes the same configuration.nix: the image modules again, once, and the image\'s package', () => {
     const e = get('setup-factory');
     const text = e.configurationText!;
     // Evaluated as the appliance does, with builtins.storePath taking the path as given (the
@@ -437,8 +437,10 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     try {
       const file = join(dir, 'configuration.nix');
       writeFileSync(file, `(builtins:\n${text}\n) (builtins // { storePath = p: p; pathExists = _: false; })\n`);
-      const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; }`;
-      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[] };
+      const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; package = m.services.bowtie-setup.package; }`;
+      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[]; package: string };
+      // The flake sets the package inline (not re-imported): the next generation keeps the image's build.
+      expect(out.package).toBe('/nix/store/00000000000000000000000000000000-bowtie-setup-image-0.1.0');
       const image = ['/nix/store/22222222222222222222222222222222-source/nix/controller.nix', '/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix'];
       expect(out.imports).toEqual(image);
       expect(out.listed).toEqual(image);
