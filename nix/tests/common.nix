@@ -4,6 +4,9 @@
 {
   inherit self;
 
+  # openssl by store path, for checks on the appliance after a switch (its system has none).
+  openssl = "${pkgs.openssl}/bin/openssl";
+
   # The appliance: the Controller configuration, the stand-in daemon and the VM settings, all
   # files the appliance re-imports from /etc/nixos/configuration.nix when it rebuilds itself.
   appliance = {
@@ -17,6 +20,9 @@
       "${self}/nix/tests/fake-daemon.nix"
       "${self}/nix/tests/vm.nix"
     ];
+    # As the flake's images do (a rebuilt generation keeps it by store path). The package needs
+    # an npm registry: BOWTIE_NPM_REGISTRY with --impure (README).
+    services.bowtie-setup.package = self.packages.x86_64-linux.bowtie-setup;
   };
 
   client = { pkgs, ... }: {
