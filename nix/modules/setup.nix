@@ -190,7 +190,7 @@ in
     configurationImports = mkOption {
       type = types.listOf types.str;
       default = [ ];
-      example = literalExpression ''[ "''${self}/nix/controller.nix" "''${nixos-generators}/formats/qcow.nix" ]'';
+      example = literalExpression ''[ "''${self}/nix/controller.nix" "''${self}/nix/images/qemu.nix" ]'';
       description = ''
         The modules the image's configuration is made of, as files inside store paths (strings
         such as "''${self}/nix/controller.nix", not path literals). /etc/nixos/configuration.nix
