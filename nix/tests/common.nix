@@ -53,7 +53,7 @@
       wantedBy = [ "multi-user.target" ];
       serviceConfig.ExecStart = "${pkgs.python3}/bin/python3 ${./fake-imds.py}";
     };
-    environment.systemPackages = [ pkgs.openssl ];
+    environment.systemPackages = [ pkgs.openssl pkgs.curl ];
   };
 
   # The appliance reaches the metadata service as on EC2: 169.254.169.254, on its own link.
