@@ -130,7 +130,7 @@ let
       inherit (t) name;
       attributes = builtins.attrNames test;
       testName = test.name;
-      scriptLength = builtins.stringLength test.testScript;
+      inherit (test) testScript;
       nodes = lib.mapAttrs (evalNode names) test.nodes;
       inherit names;
     };

@@ -129,7 +129,7 @@ interface TestResult {
   name: string;
   attributes: string[];
   testName: string;
-  scriptLength: number;
+  testScript: string;
   names: string[];
   nodes: Record<string, NodeResult>;
 }
@@ -171,11 +171,22 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
       expect(t.attributes.sort(), name).toEqual(['name', 'nodes', 'testScript']);
       expect(t.testName, name).toMatch(/^bowtie-[a-z0-9-]+$/);
       testNames.add(t.testName);
-      expect(t.scriptLength, name).toBeGreaterThan(100);
+      expect(t.testScript.length, name).toBeGreaterThan(100);
       for (const [node, r] of Object.entries(t.nodes)) expect(r.ok, `${name}: node ${node} does not evaluate`).toBe(true);
       expect(t.nodes.appliance?.units, name).toEqual(expect.arrayContaining(['bowtie-setup', 'bowtie-setup-apply']));
     }
     expect(testNames.size).toBe(names.length);
+  });
+
+  withLib('every test script is Python that Python parses (one python3 run for all)', () => {
+    const scripts = listedTests().map((name) => ({ name, script: vmTest(name).testScript }));
+    // A script whose Nix string lost its indentation or quoting would fail here, not on KVM.
+    const check = 'import ast, json, sys\nfor t in json.load(sys.stdin):\n    try:\n        ast.parse(t["script"], t["name"])\n    except SyntaxError as e:\n        print(t["name"], e)\n';
+    const out = execFileSync('python3', ['-c', check], { input: JSON.stringify(scripts), encoding: 'utf8' });
+    expect(out).toBe('');
+    // The check itself catches a broken script.
+    const broken = execFileSync('python3', ['-c', check], { input: JSON.stringify([{ name: 'broken', script: 'start_all()\n  machine.succeed("x")\n' }]), encoding: 'utf8' });
+    expect(broken).toMatch(/^broken /);
   });
 
   withLib('a misspelt option, ours or the test driver\'s, does not evaluate', () => {
