@@ -23,11 +23,11 @@ if (!nixpkgsLib.dir) {
 }
 const withLib = it.skipIf(!nixpkgsLib.dir);
 
-function evalJson<T>(expr: string): T {
+function evalJson(expr: string): unknown {
   requireNix();
   return JSON.parse(
     execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NIX_PATH: '' } }),
-  ) as T;
+  );
 }
 
 // The variants' nixpkgs modules, as nixpkgs' nixos/modules/image/images.nix names them (relative
@@ -48,7 +48,7 @@ describe('the flake', () => {
     const flake = readFileSync(join(REPO, 'flake.nix'), 'utf8');
     const m = /^\s*inputs\.nixpkgs\.url = "github:NixOS\/nixpkgs\/([0-9a-f]{40})";$/m.exec(flake);
     expect(m, 'inputs.nixpkgs.url must name a 40-hex revision').not.toBeNull();
-    const inputs = evalJson<Record<string, { url?: string; follows?: string }>>(`(import ${join(REPO, 'flake.nix')}).inputs`);
+    const inputs = evalJson(`(import ${join(REPO, 'flake.nix')}).inputs`) as Record<string, { url?: string; follows?: string }>;
     expect(Object.keys(inputs)).toEqual(['nixpkgs']);
     expect(inputs.nixpkgs!.url).toBe(`github:NixOS/nixpkgs/${m![1]}`);
     const lockFile = join(REPO, 'flake.lock');
@@ -73,7 +73,7 @@ describe('the flake', () => {
 
   withLib('each variant imports the nixpkgs module nixpkgs names for it and lists itself for rebuilds', () => {
     const files = Object.keys(VARIANTS).map((v) => `{ name = ${JSON.stringify(v)}; m = import ${join(REPO, 'nix/images', `${v}.nix`)} { modulesPath = "/M"; }; }`);
-    const out = evalJson<Record<string, Record<string, any>>>(`builtins.listToAttrs (map (v: { inherit (v) name; value = v.m; }) [ ${files.join(' ')} ])`);
+    const out = evalJson(`builtins.listToAttrs (map (v: { inherit (v) name; value = v.m; }) [ ${files.join(' ')} ])`) as Record<string, Record<string, unknown>>;
     for (const [variant, want] of Object.entries(VARIANTS)) {
       const { imports, services, ...settings } = out[variant]!;
       expect(imports, variant).toEqual(want.imports.map((p) => `/M${p}`));
@@ -100,7 +100,7 @@ describe('the modules', () => {
       setup = pkg e.options.services.bowtie-setup.package;
       update = pkg e.options.services.bowtie-update.package;
     }`;
-    const out = evalJson<{ maintainers: Record<string, string>[]; team: Record<string, Record<string, string>>; setup: { description: string; defaultText: string }; update: { description: string; defaultText: string } }>(expr);
+    const out = evalJson(expr) as { maintainers: Record<string, string>[]; team: Record<string, Record<string, string>>; setup: { description: string; defaultText: string }; update: { description: string; defaultText: string } };
     const team = out.team['bowtie-appliance-team']!;
     // A placeholder for the team, not a person's handle.
     expect(Object.keys(team).sort()).toEqual(['email', 'name']);
@@ -149,8 +149,8 @@ function evaluateVmTests() {
     writeFileSync(join(dir, 'typo-driver.nix'), 'common: { name = "typo"; nodes.appliance = { imports = [ common.appliance ]; virtualisation.vlan = [ 1 ]; }; testScript = ""; }');
     const entries = [...listedTests().map((n) => ({ n, f: join(TESTS_DIR, `${n}.nix`) })), { n: 'typo-ours', f: join(dir, 'typo-ours.nix') }, { n: 'typo-driver', f: join(dir, 'typo-driver.nix') }];
     const list = entries.map((e) => `{ name = ${JSON.stringify(e.n)}; file = ${e.f}; }`).join(' ');
-    vmResult = evalJson(`import ${join(REPO, 'test/nix/eval-vm-tests.nix')} { lib = import ${nixpkgsLib.dir}; repo = ${REPO.replace(/\/$/, '')}; tests = [ ${list} ]; }`);
-    return vmResult!;
+    vmResult = evalJson(`import ${join(REPO, 'test/nix/eval-vm-tests.nix')} { lib = import ${nixpkgsLib.dir}; repo = ${REPO.replace(/\/$/, '')}; tests = [ ${list} ]; }`) as { addresses: Record<string, string>; tests: TestResult[] };
+    return vmResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
