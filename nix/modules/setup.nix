@@ -147,8 +147,10 @@ let
       services.bowtie-setup.configurationImports = [
     ${concatMapStrings (p: "    ${storeExpr p}\n") importsInStore}  ];
       services.bowtie-setup.nixpkgs = ${storeExpr nixpkgsInStore};
-      # The image's own build: the package is set inline by the flake, which is not re-imported.
+      # The image's own build: the package is set inline by the flake, which is not re-imported;
+      # a store path has no version attribute to take the release from.
       services.bowtie-setup.package = ${storeExpr (splitStorePath cfg.package)};
+      services.bowtie-setup.releaseVersion = ${builtins.toJSON cfg.releaseVersion};
       system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
     ${optionalString (config.system.nixos.revision != null) "  system.nixos.revision = ${builtins.toJSON config.system.nixos.revision};\n"}}
   '';
