@@ -151,9 +151,20 @@ let
       # a store path has no version attribute to take the release from.
       services.bowtie-setup.package = ${storeExpr (splitStorePath cfg.package)};
       services.bowtie-setup.releaseVersion = ${builtins.toJSON cfg.releaseVersion};
-      system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
+    ${updateSourceText}  system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
     ${optionalString (config.system.nixos.revision != null) "  system.nixos.revision = ${builtins.toJSON config.system.nixos.revision};\n"}}
   '';
+  # The image's update endpoints (set inline by the flake too), below any a listed module sets.
+  updateSourceText =
+    let
+      u = config.services.bowtie-update;
+      pin = name: value: "  services.bowtie-update.${name} = lib.mkOverride 900 ${value};\n";
+    in
+    optionalString (config.services ? bowtie-update) (
+      pin "metadataUrl" (if u.metadataUrl == null then "null" else lib.strings.escapeNixString u.metadataUrl)
+      + pin "cacheUrl" (if u.cacheUrl == null then "null" else lib.strings.escapeNixString u.cacheUrl)
+      + pin "trustedPublicKeys" "[ ${lib.concatMapStringsSep " " lib.strings.escapeNixString u.trustedPublicKeys} ]"
+    );
   configurationFile = pkgs.writeText "configuration.nix" configurationText;
 in
 {

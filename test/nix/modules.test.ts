@@ -437,12 +437,19 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     try {
       const file = join(dir, 'configuration.nix');
       writeFileSync(file, `(builtins:\n${text}\n) (builtins // { storePath = p: p; pathExists = _: false; })\n`);
-      const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; package = m.services.bowtie-setup.package; release = m.services.bowtie-setup.releaseVersion; }`;
-      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[]; package: string; release: string };
+      const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; package = m.services.bowtie-setup.package; release = m.services.bowtie-setup.releaseVersion; update = m.services.bowtie-update; }`;
+      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[]; package: string; release: string; update: Record<string, unknown> };
       // The flake sets the package inline (not re-imported): the next generation keeps the image's build.
       expect(out.package).toBe('/nix/store/00000000000000000000000000000000-bowtie-setup-image-0.1.0');
       // A store path has no .version: the release stays the image's.
       expect(out.release).toBe('1.8.2');
+      // The image's update endpoints, below what a listed module sets.
+      const pinned = (content: unknown) => ({ _type: 'override', priority: 900, content });
+      expect(out.update).toEqual({
+        metadataUrl: pinned('https://updates.example.com/controller/{channel}.json'),
+        cacheUrl: pinned('https://cache.example.com'),
+        trustedPublicKeys: pinned(['bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']),
+      });
       const image = ['/nix/store/22222222222222222222222222222222-source/nix/controller.nix', '/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix'];
       expect(out.imports).toEqual(image);
       expect(out.listed).toEqual(image);
