@@ -14,4 +14,6 @@ export interface WizardDeps {
    * updates step says so when it cannot (docs/decisions/0640).
    */
   updatesAvailable?(): Promise<boolean>;
+  /** The appliance's time zone (IANA name) for the times the pages show; default: the process's. */
+  timeZone?(): string;
 }
