@@ -11,6 +11,7 @@ import type { Response } from 'supertest';
 import type express from 'express';
 import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyPlan, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
 import { planApply } from '../../server/apply/headless.js';
+import { readActiveSite } from '../../server/export/active-site.js';
 import { createApp, type AppDeps } from '../../server/app.js';
 import { idleStatus } from '../../server/apply/status.js';
 import { claimFor } from '../../server/auth/claim.js';
@@ -137,6 +138,7 @@ export function createWizard(options: { cloudInit?: CloudInitResult | null; deps
     claim: claimFor(code, cloudInit),
     cloudInit,
     allowlist: hostAllowlist(() => ['ctl-sfo-01'], () => ['127.0.0.1', '::1']),
+    activeSite: () => readActiveSite(root),
     log: () => {},
     ...options.deps,
   });
