@@ -20,8 +20,8 @@ export function fragmentSettings(fragment: string): Map<string, string> {
   let section: string | null = null;
   let current: string | null = null;
   for (const line of fragment.split('\n')) {
-    const top = /^ {4}([a-z_]+) = (.*)$/.exec(line);
-    const inner = /^ {6}([a-z_]+) = (.*)$/.exec(line);
+    const top = /^ {4}([a-z0-9_]+) = (.*)$/.exec(line);
+    const inner = /^ {6}([a-z0-9_]+) = (.*)$/.exec(line);
     if (top) {
       section = top[2] === '{' ? top[1]! : null;
       current = top[1]!;
@@ -29,7 +29,8 @@ export function fragmentSettings(fragment: string): Map<string, string> {
     } else if (inner && section) {
       current = `${section}.${inner[1]}`;
       out.set(current, inner[2]!);
-    } else if (current && /^ {8,}/.test(line)) {
+    } else if (current && (/^ {8,}/.test(line) || (section !== null && current !== section && /^ {6}[}\]];$/.test(line)))) {
+      // A value's further lines, and the bracket that closes a setting of a section.
       out.set(current, `${out.get(current)}\n${line.trim()}`);
     }
   }
