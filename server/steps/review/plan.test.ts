@@ -4,7 +4,8 @@
  * (another hostname, DHCP, the same admin hash on disk) makes every part of the plan say
  * something: a diff, a kept and written secret, restarted and started services, a new address.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planLines } from '../../apply/plan-text.js';
@@ -90,5 +91,25 @@ describe('review page: the engine plans it', () => {
     expect(page.text).toContain("Next 3 runs (the appliance's time zone, Europe/Berlin):");
     expect(page.text).toContain('<time datetime="2026-06-07T01:00:00.000Z">Sun, 7 June 2026 at 03:00</time>');
     expect(page.text).toContain('<time datetime="2026-06-21T01:00:00.000Z">Sun, 21 June 2026 at 03:00</time>');
+  }, 60_000);
+
+  it('shows a provided certificate\'s subject, names, issuer, expiry and fingerprint (openssl\'s)', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    await fillEveryStep(c);
+    const tls = join(import.meta.dirname, '../../../test/fixtures/tls');
+    const cert = readFileSync(join(tls, 'ctl.pem'), 'utf8');
+    const key = readFileSync(join(tls, 'ctl.key'), 'utf8');
+    const saved = await c.postMultipart('/tls', { 'tls.mode': 'provided', 'tls.certificate': cert, 'tls.private_key': key });
+    expect(saved.status, saved.text).toBe(303);
+    const page = await c.get('/review');
+    const section = /<section class="review-section" aria-labelledby="review-certificate">[\s\S]*?<\/section>/.exec(page.text)?.[0] ?? '';
+    const x509 = (...args: string[]) => execFileSync('openssl', ['x509', '-noout', ...args], { input: cert }).toString().trim();
+    expect(section).toContain(`<dd class="mono">${x509('-fingerprint', '-sha256').split('=')[1]}</dd>`);
+    expect(section).toContain('<dt>Names (SAN)</dt><dd>DNS:ctl-sfo-01.corp.example.com</dd>');
+    expect(section).toContain(`<dt>Subject</dt><dd>CN=ctl-sfo-01.corp.example.com</dd>`);
+    expect(section).toContain(`<dt>Expires</dt><dd>${new Date(x509('-enddate').split('=')[1]!).toISOString().slice(0, 10)}`);
+    expect(section).toMatch(/<dt>Issuer<\/dt><dd>[^<]+<\/dd>/);
+    expect(page.text).not.toContain(key.split('\n')[1]!);
   }, 60_000);
 });
