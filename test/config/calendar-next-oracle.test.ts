@@ -124,6 +124,21 @@ describe('nextElapses against systemd-analyze calendar --iterations=3', () => {
     expect(nextElapses('not a schedule', base, 3)).toEqual([]);
   });
 
+  it('an event that never or rarely comes ends where systemd\'s does (bounded: year 2199, 1000 passes)', async () => {
+    const base = new Date('2026-06-01T00:00:00Z');
+    const cases = ['*-02-30 03:00', '2199-12-31 23:59:59', '*-*-31 *:*:59.999999', 'Mon *-02-29 12:00', '*-02~30'].filter((e) => calendarProblem(e) === null);
+    expect(cases.length).toBeGreaterThanOrEqual(4);
+    expect(nextElapses('*-02-30 03:00', base, 3)).toEqual([]);
+    expect(nextElapses('2199-12-31 23:59:59', base, 3).map((d) => d.toISOString())).toEqual(['2199-12-31T23:59:59.000Z']);
+    if (!haveSystemd) return;
+    const theirs = await systemdNext(cases, '2026-06-01 00:00:00 UTC', 'UTC');
+    cases.forEach((e, i) => {
+      const mine = ours([e], base, 'UTC')[0]!;
+      if (theirs[i] === null) expect(mine.length, e).toBeLessThan(3);
+      else expect(mine, e).toEqual(theirs[i]);
+    });
+  });
+
   it(`every valid corpus expression and 200 generated ones, from ${BASES.length} base times in ${ZONES.length} zones`, async () => {
     if (!haveSystemd) return;
     const expressions = [...valid, ...generated(200)];
