@@ -34,9 +34,11 @@ export function loadSteps(): Promise<StepsModule> {
   return (steps ??= import('./steps/routes.js'));
 }
 
-/** Routes that stay after setup completes: the last status and the confirm of a running apply. */
-/** What still answers once setup is complete: the apply page's reads, and Confirm (its POST). */
-export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm']);
+/**
+ * What still answers once setup is complete: the apply page's reads (its completion state),
+ * Confirm (its POST), and the applied configuration's download that the completion state offers.
+ */
+export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm', '/export']);
 const AFTER_SETUP_POSTS = new Set(['/apply/confirm']);
 
 export interface AppDeps extends WizardDeps {

@@ -16,6 +16,7 @@ import { computeNewUrl } from './engine.js';
 import { ApplyBusyError, ApplyRefusedError } from './errors.js';
 import { readStatus } from './status-reader.js';
 import { unifiedDiff } from './diff.js';
+import { serviceChanges } from './restarts.js';
 import { sha256 } from './journal.js';
 import { lockAlive, readLock } from './lock.js';
 import { spawnWorker } from './launch.js';
@@ -135,7 +136,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     `${exe} switch --log-format internal-json -v`,
     'health gate (bowtie_server.service active when setup is complete)',
   ];
-  if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', secrets: [], commands: [], newUrl: null };
+  if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', fragment: '', services: [], secrets: [], commands: [], newUrl: null };
   // The same interface the worker will pin (the dry run and the review show what is applied).
   const config = checked.config && opts.pinInterface !== false ? await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate })) : checked.config;
   const p = enginePaths(opts.root);
@@ -172,6 +173,8 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     complete: checked.complete,
     unchanged,
     fragmentDiff: unifiedDiff(currentFragment, fragment, currentFragment ? `a${FRAGMENT_PATH}` : '/dev/null', fragment ? `b${FRAGMENT_PATH}` : '/dev/null'),
+    fragment,
+    services: unchanged ? [] : serviceChanges(currentFragment, fragment),
     secrets,
     commands: unchanged ? [] : commandsFor(exe),
     newUrl: config ? await computeNewUrl(config, createProbes({ root: opts.root, simulate: opts.simulate })) : null,

@@ -1,5 +1,6 @@
 /** Types of the apply engine's public interface (re-exported by index.ts, documented there). */
 import type { FieldError } from '../config/schema.js';
+import type { ServiceChange } from './restarts.js';
 
 export type ApplySource = 'web' | 'cli' | 'cloud-init' | 'console';
 
@@ -136,6 +137,10 @@ export interface ApplyPlan {
   unchanged: boolean;
   /** Unified diff of the fragment (old -> new); empty when unchanged. */
   fragmentDiff: string;
+  /** The whole fragment that would be written ('' for none: the image's base configuration). */
+  fragment: string;
+  /** The services the switch would start, restart or stop, and why (server/apply/restarts.ts). */
+  services: ServiceChange[];
   /** Secret files that would be written or removed, by appliance path (never their values). */
   secrets: { path: string; action: 'write' | 'remove' | 'keep' }[];
   /** The commands that would run, in order, as display strings. */

@@ -6,6 +6,7 @@ import { formatFieldErrors } from '../config/errors.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { ApplyBusyError } from '../apply/errors.js';
 import { applyHeadless, planApply } from '../apply/headless.js';
+import { planLines } from '../apply/plan-text.js';
 import { workerArgs } from '../apply/launch.js';
 import { enginePaths } from '../apply/paths.js';
 import { processGroupOf } from '../apply/process-info.js';
@@ -52,16 +53,7 @@ async function dryRunReport(ctx: CommandContext, document: unknown): Promise<num
     ctx.stderr(formatFieldErrors(plan.errors) + '\n');
     return EXIT.invalid;
   }
-  const out: string[] = [`dry run: nothing is changed (${plan.complete ? 'complete document: setup would be handed off' : 'partial document'})`];
-  if (plan.unchanged) out.push('identical to the active configuration: applying it would rebuild nothing');
-  out.push('', 'fragment:', plan.fragmentDiff ? plan.fragmentDiff.trimEnd() : '  (unchanged)');
-  out.push('', 'secret files:');
-  for (const s of plan.secrets) out.push(`  ${s.action.padEnd(6)} ${s.path}`);
-  if (plan.secrets.length === 0) out.push('  (none)');
-  out.push('', 'commands:');
-  for (const c of plan.commands) out.push(`  ${c}`);
-  if (plan.commands.length === 0) out.push('  (none)');
-  if (plan.newUrl) out.push('', `the appliance's address changes: the wizard will be at ${plan.newUrl}`);
+  const out = planLines(plan);
   ctx.stdout(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -127,6 +127,8 @@ export const serveCommand: Command = {
       apply,
       now: () => new Date(),
       updatesAvailable: () => imageHasUpdateSource(root),
+      // The completion page and GET /export read what `export` reads (loaded only then).
+      activeSite: async () => (await import('../export/active-site.js')).readActiveSite(root),
       claim,
       cloudInit,
       allowlist,

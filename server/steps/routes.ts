@@ -7,6 +7,7 @@ import { Router } from 'express';
 import type { SessionStore } from '../web/session.js';
 import { adminStep } from './admin/index.js';
 import { applyRoutes } from './apply/index.js';
+import { exportRoutes } from './apply/export.js';
 import type { WizardDeps } from './deps.js';
 import { enrollmentStep } from './enrollment/index.js';
 import { networkStep } from './network/index.js';
@@ -30,5 +31,6 @@ export function stepRoutes(deps: WizardDeps, sessions: SessionStore): Router {
   router.use(formStepRoutes(FORM_STEPS, deps));
   router.use(reviewRoutes(FORM_STEPS, deps));
   router.use(applyRoutes(FORM_STEPS, deps, sessions));
+  router.use(exportRoutes(deps));
   return router;
 }

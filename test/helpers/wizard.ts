@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import type express from 'express';
-import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
+import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyPlan, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
+import { planApply } from '../../server/apply/headless.js';
+import { readActiveSite } from '../../server/export/active-site.js';
 import { createApp, type AppDeps } from '../../server/app.js';
 import { idleStatus } from '../../server/apply/status.js';
 import { claimFor } from '../../server/auth/claim.js';
@@ -43,8 +45,14 @@ export class FakeApply implements ApplyClient {
   async logTail(n: number) {
     return this.log.slice(-n);
   }
-  async plan(): Promise<never> {
-    throw new Error('not used by the wizard');
+  /** The documents the review page asked the engine to plan, and the plans it got. */
+  planned: { document: unknown; plan: ApplyPlan }[] = [];
+  constructor(private readonly root: string) {}
+  /** The engine's own dry run on the wizard's sandbox root (simulated probes): what `apply --dry-run` runs. */
+  async plan(document: unknown) {
+    const plan = await planApply({ root: this.root, simulate: true, document });
+    this.planned.push({ document, plan });
+    return plan;
   }
 }
 
@@ -119,7 +127,7 @@ export interface Wizard {
 export function createWizard(options: { cloudInit?: CloudInitResult | null; deps?: Partial<AppDeps> } = {}): Wizard {
   const root = mkdtempSync(join(tmpdir(), 'bowtie-wizard-'));
   const drafts = new DraftStore(draftPath(root));
-  const apply = new FakeApply();
+  const apply = new FakeApply(root);
   const code = generateSetupCode();
   const cloudInit = options.cloudInit ?? null;
   const app = createApp({
@@ -130,6 +138,7 @@ export function createWizard(options: { cloudInit?: CloudInitResult | null; deps
     claim: claimFor(code, cloudInit),
     cloudInit,
     allowlist: hostAllowlist(() => ['ctl-sfo-01'], () => ['127.0.0.1', '::1']),
+    activeSite: () => readActiveSite(root),
     log: () => {},
     ...options.deps,
   });

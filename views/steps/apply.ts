@@ -60,6 +60,8 @@ export interface Continuation {
   controllerUrl: string;
   /** The new address's resume link (with a handoff token), or null. */
   newUrlLink: string | null;
+  /** Once setup is complete: sign-in, certificate, next update, reset, export (views/partials/completion.ts). */
+  completion?: SafeHtml | null;
 }
 
 function confirmBox(s: ApplyStatus, c: Continuation): SafeHtml {
@@ -78,14 +80,14 @@ ${
 </form></div>`;
 }
 
-function outcome(s: ApplyStatus, controllerUrl: string): SafeHtml {
+function outcome(s: ApplyStatus, controllerUrl: string, completion: SafeHtml | null = null): SafeHtml {
   const last = s.last;
   if (!last) return html`<p>No apply has run yet. <a href="/review">Review the settings</a> and press Apply.</p>`;
   switch (last.outcome) {
     case 'applied':
     case 'unchanged':
       return s.setupComplete
-        ? html`<div class="success" role="status"><h2>Setup is complete</h2><p>The controller is starting. Continue at <a href="${controllerUrl}">${controllerUrl}</a>.</p></div>`
+        ? html`<div class="success" role="status"><h2>Setup is complete</h2><p>The controller is starting. Continue at <a href="${controllerUrl}">${controllerUrl}</a>.</p>${completion ?? ''}</div>`
         : html`<div class="success" role="status"><h2>Applied</h2><p>The configuration is active${last.generation !== null ? ` (generation ${last.generation})` : ''}.</p></div>`;
     case 'invalid':
       return html`<div class="error-summary" role="alert"><h2>The configuration was not applied</h2><ul>${last.errors.map((e) => html`<li>${e.path}: ${e.message}</li>`)}</ul><p><a href="/review">Back to review</a></p></div>`;
@@ -112,7 +114,7 @@ ${phaseList(s)}
 ${s.phase === 'confirm' && s.confirmMode === 'interactive' ? confirmBox(s, c) : progressFigures(s)}
 ${s.newUrl && s.phase !== 'confirm' ? html`<p>After activation the appliance is reached at <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a>.</p>` : ''}
 <noscript><p><a href="/apply">Reload</a> to update this page (it also reloads by itself).</p></noscript>`
-    : outcome(s, c.controllerUrl)
+    : outcome(s, c.controllerUrl, c.completion)
 }
 </div>`;
 }
