@@ -36,7 +36,7 @@ export function loadSteps(): Promise<StepsModule> {
 
 /** Routes that stay after setup completes: the last status and the confirm of a running apply. */
 /** What still answers once setup is complete: the apply page's reads, and Confirm (its POST). */
-export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm']);
+export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/events', '/apply/confirm']);
 const AFTER_SETUP_POSTS = new Set(['/apply/confirm']);
 
 export interface AppDeps extends WizardDeps {
@@ -55,6 +55,7 @@ const require = createRequire(import.meta.url);
 export const ASSETS = {
   '/assets/htmx.min.js': require.resolve('htmx.org/dist/htmx.min.js'),
   '/assets/app.css': fileURLToPath(new URL('../views/assets/app.css', import.meta.url)),
+  '/assets/apply-events.js': fileURLToPath(new URL('../views/assets/apply-events.js', import.meta.url)),
 } as const;
 
 /**

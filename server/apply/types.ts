@@ -144,6 +144,13 @@ export interface ApplyPlan {
   newUrl: string | null;
 }
 
+/** A piece of the output log (ApplyClient.logChunk): `ino` and `size` identify the file as it was read. */
+export interface LogChunk {
+  bytes: Buffer;
+  ino: number;
+  size: number;
+}
+
 /** What the unprivileged web process holds. */
 export interface ApplyClient {
   /**
@@ -163,6 +170,19 @@ export interface ApplyClient {
   confirm(id: string): Promise<void>;
   /** The last `lines` lines of raw command output of the current or last apply ("details"). */
   logTail(lines: number): Promise<string[]>;
+  /**
+   * Raw bytes of the output log from `offset` (at most `maxBytes`), with the file's identity, for
+   * the progress stream; null when there is no log (or it cannot be read as one).
+   */
+  logChunk(offset: number, maxBytes: number): Promise<LogChunk | null>;
+  /**
+   * Queues `reset --config` on behalf of the browser, carrying the admin password that the worker
+   * checks against the admin's hash before it does anything (docs/decisions/0524). Resolves with
+   * the request's id once the worker has decided: `refused` holds its field errors (a wrong
+   * password: nothing was changed), or null when the reset runs or has run. Rejects with
+   * ApplyBusyError like start().
+   */
+  resetConfig(password: string): Promise<{ id: string; refused: FieldError[] | null }>;
   /** Dry run: what applying `document` would change. */
   plan(document: unknown): Promise<ApplyPlan>;
 }

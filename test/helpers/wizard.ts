@@ -11,6 +11,7 @@ import type { Response } from 'supertest';
 import type express from 'express';
 import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
 import { createApp, type AppDeps } from '../../server/app.js';
+import type { FieldError } from '../../server/config/schema.js';
 import { idleStatus } from '../../server/apply/status.js';
 import { claimFor } from '../../server/auth/claim.js';
 import type { CloudInitResult } from '../../server/auth/cloud-init-result.js';
@@ -42,6 +43,24 @@ export class FakeApply implements ApplyClient {
   }
   async logTail(n: number) {
     return this.log.slice(-n);
+  }
+  /** The log as the worker writes it, one file (inode 1) that only grows; `logBytes` overrides. */
+  logBytes: Buffer | null = null;
+  logIno = 1;
+  async logChunk(offset: number, maxBytes: number) {
+    const all = this.logBytes ?? Buffer.from(this.log.map((l) => `${l}\n`).join(''));
+    if (all.length === 0 && this.log.length === 0 && this.logBytes === null) return null;
+    return { bytes: all.subarray(offset, offset + maxBytes), ino: this.logIno, size: all.length };
+  }
+  resets: string[] = [];
+  /** What the worker decides on a browser's reset: null runs it, else these errors refuse it. */
+  resetRefusal: FieldError[] | null = null;
+  async resetConfig(password: string) {
+    if (this.current.phase !== 'idle') throw new ApplyBusyError(this.current);
+    this.resets.push(password);
+    const id = `reset-${this.resets.length}`;
+    if (this.resetRefusal === null) this.current = idleStatus({ phase: 'write', id, source: 'web', confirmMode: 'health-gate' });
+    return { id, refused: this.resetRefusal };
   }
   async plan(): Promise<never> {
     throw new Error('not used by the wizard');

@@ -19,10 +19,11 @@ import { doneSteps } from '../wizard.js';
 import type { SessionStore } from '../../web/session.js';
 import { applyPage, controllerUrl, isRunning, logBlock, statusBlock, type Continuation } from '../../../views/steps/apply.js';
 import { withoutSecrets } from '../../config/schema.js';
+import { applyEventsRoute, STREAM_LIMITS, type StreamLimits } from './events.js';
 
 export const LOG_LINES = 200;
 
-export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore): Router {
+export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore, streamLimits: StreamLimits = STREAM_LIMITS): Router {
   const router = Router();
   const continuation = (req: Request, res: Response, s: ApplyStatus): Continuation => ({
     csrf: res.locals.csrf as string,
@@ -38,9 +39,11 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
       step: 'apply',
       done: req.session ? doneSteps(steps, draft.document) : null,
       refreshSeconds: running ? 2 : undefined,
-      main: applyPage(STEP_ORDER.length, statusBlock(status, continuation(req, res, status)), logBlock(log, running)),
+      main: applyPage(STEP_ORDER.length, statusBlock(status, continuation(req, res, status)), logBlock(log, running), running ? '/apply/events' : null),
     });
   });
+
+  router.get('/apply/events', applyEventsRoute(deps.apply, sessions, continuation, streamLimits));
 
   router.get('/apply/status', async (req, res) => {
     if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
