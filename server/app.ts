@@ -36,8 +36,9 @@ export function loadSteps(): Promise<StepsModule> {
 
 /** Routes that stay after setup completes: the last status and the confirm of a running apply. */
 /** What still answers once setup is complete: the apply page's reads, and Confirm (its POST). */
-export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/events', '/apply/confirm']);
-const AFTER_SETUP_POSTS = new Set(['/apply/confirm']);
+export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/events', '/apply/confirm', '/reset']);
+/** Reset too: the completion page offers it while the wizard still serves (docs/decisions/0524). */
+const AFTER_SETUP_POSTS = new Set(['/apply/confirm', '/reset']);
 
 export interface AppDeps extends WizardDeps {
   claim: Claim;
