@@ -144,10 +144,10 @@ export interface ApplyPlan {
   newUrl: string | null;
 }
 
-/** A piece of the output log (ApplyClient.logChunk): `ino` and `size` identify the file as it was read. */
+/** A piece of the output log (ApplyClient.logChunk): `file` (`<inode>-<birth ms>`) says which log, `size` how long it was. */
 export interface LogChunk {
   bytes: Buffer;
-  ino: number;
+  file: string;
   size: number;
 }
 

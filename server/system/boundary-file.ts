@@ -94,15 +94,18 @@ export async function readBoundaryFile<T>(path: string, spec: BoundaryFileSpec<T
 export type BoundaryChunk =
   | { kind: 'absent' }
   | { kind: 'refused'; reason: string }
-  /** `bytes` from `offset` (at most the cap); `ino` and `size` say which file and how long it was when opened. */
-  | { kind: 'ok'; bytes: Buffer; ino: number; size: number };
+  /**
+   * `bytes` from `offset` (at most the cap); `file` says which file (inode and birth time: an
+   * inode number alone may be reused by the next log) and `size` how long it was when opened.
+   */
+  | { kind: 'ok'; bytes: Buffer; file: string; size: number };
 
 /**
  * The next piece of an append-only log the other side writes (the apply output, followed by the
  * progress stream): the same opening rules as readBoundaryFile (no link, no FIFO, a regular
  * file of an allowed owner), then at most `maxBytes` from `offset`. Nothing is parsed here:
  * the caller cuts lines and makes them printable. A file shorter than `offset`, or another
- * inode than the caller read before, is a new log; the caller starts again at 0.
+ * file than the caller read before, is a new log; the caller starts again at 0.
  */
 export async function readBoundaryChunk(path: string, spec: { what: string; owners?: readonly number[]; maxBytes: number }, offset: number): Promise<BoundaryChunk> {
   let handle: FileHandle;
@@ -127,7 +130,7 @@ export async function readBoundaryChunk(path: string, spec: { what: string; owne
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    return { kind: 'ok', bytes: bytes.subarray(0, got), ino: st.ino, size: st.size };
+    return { kind: 'ok', bytes: bytes.subarray(0, got), file: `${st.ino}-${Math.floor(st.birthtimeMs)}`, size: st.size };
   } finally {
     await handle.close();
   }

@@ -50,7 +50,7 @@ export class FakeApply implements ApplyClient {
   async logChunk(offset: number, maxBytes: number) {
     const all = this.logBytes ?? Buffer.from(this.log.map((l) => `${l}\n`).join(''));
     if (all.length === 0 && this.log.length === 0 && this.logBytes === null) return null;
-    return { bytes: all.subarray(offset, offset + maxBytes), ino: this.logIno, size: all.length };
+    return { bytes: all.subarray(offset, offset + maxBytes), file: `${this.logIno}-0`, size: all.length };
   }
   resets: string[] = [];
   /** What the worker decides on a browser's reset: null runs it, else these errors refuse it. */

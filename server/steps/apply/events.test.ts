@@ -80,7 +80,7 @@ describe('GET /apply/events', () => {
     expect([...steps(seen), ...steps(more)]).toEqual(['Build', 'Activate for a trial']);
 
     // An id that is not ours is a fresh start: the log is sent again from its start, announced.
-    const forged = await server.open('/apply/events', { ...cookie(c), 'Last-Event-ID': '1.999999.build.a2-00.evil; x' });
+    const forged = await server.open('/apply/events', { ...cookie(c), 'Last-Event-ID': '1-0.999999.build.a2-00.evil; x' });
     const fresh = await forged.until((e) => logs(e).length === 5);
     forged.close();
     expect(fresh[0]!.event).toBe('log-start');
@@ -132,7 +132,7 @@ describe('GET /apply/events', () => {
     w.apply.logBytes = Buffer.from(`${hostile}\n`);
     server = await listen(w.app);
     // From the log's start (a fresh stream would start near its end, past the long lines).
-    const s = await server.open('/apply/events', { ...cookie(c), 'Last-Event-ID': `${w.apply.logIno}.0.none.none` });
+    const s = await server.open('/apply/events', { ...cookie(c), 'Last-Event-ID': `${w.apply.logIno}-0.0.none.none` });
     const events = await s.until((e) => logs(e).includes('after'));
     s.close();
     expect(events.every((e) => KNOWN.has(e.event))).toBe(true);

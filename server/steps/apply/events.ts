@@ -41,10 +41,10 @@ export interface StreamCursor {
   step: string;
 }
 
-const CURSOR = /^(\d{1,15})\.(\d{1,15})\.([a-z]{1,12})\.([a-z0-9-]{1,40})$/;
+const CURSOR = /^(none|\d{1,20}-\d{1,15})\.(\d{1,15})\.([a-z]{1,12})\.([a-z0-9-]{1,40})$/;
 
 export function formatCursor(c: StreamCursor): string {
-  return `${c.log?.ino ?? 0}.${c.log?.offset ?? 0}.${c.step}`;
+  return `${c.log?.file ?? 'none'}.${c.log?.offset ?? 0}.${c.step}`;
 }
 
 /** A Last-Event-ID from the browser; anything not of our making is no cursor (a fresh start). */
@@ -52,9 +52,8 @@ export function parseCursor(header: unknown): StreamCursor | null {
   if (typeof header !== 'string') return null;
   const m = CURSOR.exec(header);
   if (!m) return null;
-  const ino = Number(m[1]);
   const offset = Number(m[2]);
-  return { log: ino === 0 ? null : { ino, offset }, step: `${m[3]}.${m[4]}` };
+  return { log: m[1] === 'none' ? null : { file: m[1]!, offset }, step: `${m[3]}.${m[4]}` };
 }
 
 /** The step a status is at: its phase and the apply it belongs to. */

@@ -15,7 +15,8 @@ export const MAX_LINE_BYTES = 16 * 1024;
 export const TAIL_START_BYTES = 32 * 1024;
 
 export interface LogPosition {
-  ino: number;
+  /** Which log (LogChunk.file). */
+  file: string;
   /** Byte offset just after the last line handed out. */
   offset: number;
 }
@@ -64,12 +65,12 @@ export class LogFollower {
       const offset = this.pos?.offset ?? 0;
       const chunk = await this.read(offset, CHUNK_BYTES);
       if (!chunk) return { restarted, start: restartAt, lines, more: false };
-      if (this.pos === null || chunk.ino !== this.pos.ino || chunk.size < this.pos.offset) {
+      if (this.pos === null || chunk.file !== this.pos.file || chunk.size < this.pos.offset) {
         // First read, or a new log: start at its beginning, or near its end at a line start.
         const fresh = this.pos === null;
         restarted = true;
         const start = fresh ? Math.max(0, chunk.size - TAIL_START_BYTES) : 0;
-        this.pos = { ino: chunk.ino, offset: start };
+        this.pos = { file: chunk.file, offset: start };
         restartAt = this.pos;
         this.skipping = start > 0;
         lines.length = 0;
@@ -98,7 +99,7 @@ export class LogFollower {
             at = bytes.length;
             this.skipping = true;
           } else at = nl + 1;
-          lines.push({ text, after: { ino: chunk.ino, offset: offset + at } });
+          lines.push({ text, after: { file: chunk.file, offset: offset + at } });
           used += MAX_LINE_BYTES;
           continue;
         }
@@ -106,9 +107,9 @@ export class LogFollower {
         const text = decode(at, nl);
         used += nl + 1 - at;
         at = nl + 1;
-        lines.push({ text, after: { ino: chunk.ino, offset: offset + at } });
+        lines.push({ text, after: { file: chunk.file, offset: offset + at } });
       }
-      this.pos = { ino: chunk.ino, offset: offset + at };
+      this.pos = { file: chunk.file, offset: offset + at };
       if (at === 0) return { restarted, start: restartAt, lines, more: false };
       if (used >= budget) return { restarted, start: restartAt, lines, more: true };
     }
