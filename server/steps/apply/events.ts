@@ -81,10 +81,12 @@ export function applyEventsRoute(
     }
     open.set(session.id, (open.get(session.id) ?? 0) + 1);
     total++;
-    let closed = false;
+    // Set by the close events, which the checker cannot see from here: a box, not a plain `let`.
+    const conn = { closed: false };
+    const isClosed = () => conn.closed;
     let wake: (() => void) | null = null;
     const onClose = () => {
-      closed = true;
+      conn.closed = true;
       wake?.();
     };
     req.on('close', onClose);
@@ -102,7 +104,7 @@ export function applyEventsRoute(
     }
 
     async function send(chunk: string): Promise<void> {
-      if (closed) return;
+      if (isClosed()) return;
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
 
@@ -128,7 +130,7 @@ export function applyEventsRoute(
       let movedSent = false;
       let quietSince = Date.now();
       for (;;) {
-        if (closed) return;
+        if (isClosed()) return;
         if (!sessions.keepAlive(session!)) return; // the session ended: so does its stream
         const s = await apply.status();
         let wrote = false;
@@ -146,7 +148,7 @@ export function applyEventsRoute(
             wrote = true;
           }
           cursor.log = log.position ?? cursor.log;
-          if (!step.more || closed) break;
+          if (!step.more || isClosed()) break;
         }
         const key = stepKey(s);
         const figures = progressKey(s);

@@ -23,8 +23,11 @@ export function resetRoutes(deps: WizardDeps): Router {
   router.post('/reset', ...unlockRateLimit(), async (req, res) => {
     const csrf = res.locals.csrf as string;
     const password = req.form?.text(RESET_PASSWORD_FIELD) ?? '';
-    if (password === '') return sendPage(res, 422, resetPage(csrf, [{ path: 'admin.password', message: 'enter the admin password' }]));
-    if (password.length > PASSWORD_MAX) return sendPage(res, 422, resetPage(csrf, [{ path: 'admin.password', message: `is longer than ${PASSWORD_MAX} characters: it is not the admin password` }]));
+    const malformed = password === '' ? 'enter the admin password' : password.length > PASSWORD_MAX ? `is longer than ${PASSWORD_MAX} characters: it is not the admin password` : null;
+    if (malformed !== null) {
+      sendPage(res, 422, resetPage(csrf, [{ path: 'admin.password', message: malformed }]));
+      return;
+    }
     let decided: Awaited<ReturnType<WizardDeps['apply']['resetConfig']>>;
     try {
       decided = await deps.apply.resetConfig(password);
@@ -33,7 +36,10 @@ export function resetRoutes(deps: WizardDeps): Router {
       if (statusOf(e) === 409) throw new HttpError(409, 'An apply is running. Its progress is on the apply page; reset when it has finished.', { title: 'Apply in progress' });
       throw e;
     }
-    if (decided.refused) return sendPage(res, 422, resetPage(csrf, decided.refused));
+    if (decided.refused) {
+      sendPage(res, 422, resetPage(csrf, decided.refused));
+      return;
+    }
     res.redirect(303, '/apply');
   });
   return router;
