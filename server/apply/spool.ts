@@ -42,7 +42,7 @@ export const spoolRequestSchema = z.strictObject({
   taken: z.boolean().optional(),
 })
   // A password comes only with the browser's reset; anywhere else it is refused whole.
-  .refine((r) => r.password === undefined || r.reset !== undefined, { path: ['password'], message: 'only with a reset' });
+  .refine((r) => r.password === undefined || r.reset !== undefined, { path: ['password'], error: 'only with a reset' });
 export type SpoolRequest = z.infer<typeof spoolRequestSchema>;
 
 /** Largest request the worker reads (the document limit plus room for JSON escaping). */
