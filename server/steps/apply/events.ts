@@ -128,28 +128,32 @@ export function applyEventsRoute(
       await send(sseRetry(limits.retryMs));
       let lastProgress = '';
       let movedSent = false;
-      let quietSince = Date.now();
-      for (;;) {
-        if (isClosed()) return;
-        if (!sessions.keepAlive(session!)) return; // the session ended: so does its stream
-        const s = await apply.status();
-        let wrote = false;
-        // The lines first: a step's notes come before the step's own event in the log.
+      /** Sends the log's new lines (all of them, a budget at a time); true when it sent any. */
+      const drainLog = async (): Promise<boolean> => {
+        let sent = false;
         for (;;) {
           const step = await log.next();
           if (step.restarted) {
             cursor.log = step.start;
             await send(sseEvent({ event: 'log-start', id: formatCursor(cursor), data: '' }));
-            wrote = true;
+            sent = true;
           }
           for (const line of step.lines) {
             cursor.log = line.after;
             await send(sseEvent({ event: 'log', id: formatCursor(cursor), data: line.text }));
-            wrote = true;
+            sent = true;
           }
           cursor.log = log.position ?? cursor.log;
-          if (!step.more || isClosed()) break;
+          if (!step.more || isClosed()) return sent;
         }
+      };
+      let quietSince = Date.now();
+      for (;;) {
+        if (isClosed()) return;
+        if (!sessions.keepAlive(session!)) return; // the session ended: so does its stream
+        const s = await apply.status();
+        // The lines first: a step's notes come before the step's own event in the log.
+        let wrote = await drainLog();
         const key = stepKey(s);
         const figures = progressKey(s);
         if (key !== cursor.step) {
@@ -169,6 +173,8 @@ export function applyEventsRoute(
           await send(sseEvent({ event: 'moved', id: formatCursor(cursor), data: link }));
         }
         if (s.phase === 'idle') {
+          // What the worker wrote while it finished, then the end.
+          await drainLog();
           await send(sseEvent({ event: 'end', id: formatCursor(cursor), data: '' }));
           return;
         }
