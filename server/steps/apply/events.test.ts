@@ -105,6 +105,23 @@ describe('GET /apply/events', () => {
     expect(logs(more)).toEqual(['new 1']);
   });
 
+  it('the running apply page names the stream and its script, served from this origin; the finished page neither', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    w.apply.current = idleStatus({ phase: 'build', id: 'a9-00' });
+    const page = await c.get('/apply');
+    expect(page.text).toContain('<div id="apply-events" data-src="/apply/events" hidden></div>');
+    expect(page.text).toContain('<script src="/assets/apply-events.js" defer></script>');
+    // Without JavaScript: the meta refresh, as before.
+    expect(page.text).toContain('<meta http-equiv="refresh" content="2">');
+    const script = await c.get('/assets/apply-events.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.text).toContain("new EventSource(src)");
+    w.apply.current = idleStatus();
+    expect((await c.get('/apply')).text).not.toContain('apply-events');
+  });
+
   it('is closed to a locked session: 303 to the unlock page, 401 for htmx', async () => {
     w = createWizard();
     w.apply.current = idleStatus({ phase: 'build', id: 'a5-00' });
