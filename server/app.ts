@@ -35,11 +35,12 @@ export function loadSteps(): Promise<StepsModule> {
 }
 
 /**
- * What still answers once setup is complete: the apply page's reads (its completion state),
- * Confirm (its POST), and the applied configuration's download that the completion state offers.
+ * What still answers once setup is complete: the apply page's reads and its event stream (its
+ * completion state), Confirm (its POST), the applied configuration's download that the
+ * completion state offers, and reset (docs/decisions/0525-reset-from-the-browser).
  */
-export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm', '/export']);
-const AFTER_SETUP_POSTS = new Set(['/apply/confirm']);
+export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/events', '/apply/confirm', '/export', '/reset']);
+const AFTER_SETUP_POSTS = new Set(['/apply/confirm', '/reset']);
 
 export interface AppDeps extends WizardDeps {
   claim: Claim;
@@ -57,6 +58,7 @@ const require = createRequire(import.meta.url);
 export const ASSETS = {
   '/assets/htmx.min.js': require.resolve('htmx.org/dist/htmx.min.js'),
   '/assets/app.css': fileURLToPath(new URL('../views/assets/app.css', import.meta.url)),
+  '/assets/apply-events.js': fileURLToPath(new URL('../views/assets/apply-events.js', import.meta.url)),
 } as const;
 
 /**

@@ -42,6 +42,7 @@ ${page.done ? progress(page.step ?? null, page.done) : ''}
 <main id="main" tabindex="-1">
 ${page.main}
 </main>
+${page.done ? html`<footer class="foot"><p><a href="/reset">Reset the setup</a> (keeps the network and the admin's access)</p></footer>` : ''}
 <div class="htmx-indicator busy" aria-hidden="true">Working...</div>
 </body>
 </html>

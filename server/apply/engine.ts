@@ -202,7 +202,7 @@ export class Engine {
    * Runs one request to its end; returns the result (also recorded as state.last). A reset
    * request is refused unless `trust.reset` (the worker checks who wrote the ticket).
    */
-  async run(req: SpoolRequest, trust: { reset: boolean } = { reset: true }): Promise<ApplyResult> {
+  async run(req: SpoolRequest, trust: { reset: boolean; refusal?: FieldError } = { reset: true }): Promise<ApplyResult> {
     if (this.state.apply) throw new Error('recover() must run before a new apply');
     const now = new Date().toISOString();
     this.firstCommandSeen = false;
@@ -237,7 +237,7 @@ export class Engine {
     const target: ResetTarget | ReturnType<typeof validateDocument> = reset
       ? trust.reset
         ? await this.resetTarget(reset)
-        : { ok: false, errors: [{ path: '(request)', message: 'a reset must be requested by the user the worker runs as' }] }
+        : { ok: false, errors: [trust.refusal ?? { path: '(request)', message: 'a reset must be requested by the user the worker runs as' }] }
       : // A legacy hash only from the controller template, in a ticket the worker's own user wrote.
         validateDocument(req.document, 'any', undefined, { legacyPasswordHash: trust.reset && req.legacyPasswordHash === true });
     if (!target.ok) {

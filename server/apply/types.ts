@@ -149,6 +149,13 @@ export interface ApplyPlan {
   newUrl: string | null;
 }
 
+/** A piece of the output log (ApplyClient.logChunk): `file` (`<inode>-<birth ms>`) says which log, `size` how long it was. */
+export interface LogChunk {
+  bytes: Buffer;
+  file: string;
+  size: number;
+}
+
 /** What the unprivileged web process holds. */
 export interface ApplyClient {
   /**
@@ -168,6 +175,19 @@ export interface ApplyClient {
   confirm(id: string): Promise<void>;
   /** The last `lines` lines of raw command output of the current or last apply ("details"). */
   logTail(lines: number): Promise<string[]>;
+  /**
+   * Raw bytes of the output log from `offset` (at most `maxBytes`), with the file's identity, for
+   * the progress stream; null when there is no log (or it cannot be read as one).
+   */
+  logChunk(offset: number, maxBytes: number): Promise<LogChunk | null>;
+  /**
+   * Queues `reset --config` on behalf of the browser, carrying the admin password that the worker
+   * checks against the admin's hash before it does anything (docs/decisions/0525). Resolves with
+   * the request's id once the worker has decided: `refused` holds its field errors (a wrong
+   * password: nothing was changed), or null when the reset runs or has run. Rejects with
+   * ApplyBusyError like start().
+   */
+  resetConfig(password: string): Promise<{ id: string; refused: FieldError[] | null }>;
   /** Dry run: what applying `document` would change. */
   plan(document: unknown): Promise<ApplyPlan>;
 }

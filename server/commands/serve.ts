@@ -87,6 +87,8 @@ function lazyApplyClient(root: string, simulate: boolean): ApplyClient {
     status: async () => (await get()).status(),
     confirm: async (id) => (await get()).confirm(id),
     logTail: async (n) => (await get()).logTail(n),
+    logChunk: async (o, m) => (await get()).logChunk(o, m),
+    resetConfig: async (password) => (await get()).resetConfig(password),
     plan: async (d) => (await get()).plan(d),
   };
 }

@@ -12,6 +12,7 @@ import type { WizardDeps } from './deps.js';
 import { enrollmentStep } from './enrollment/index.js';
 import { networkStep } from './network/index.js';
 import type { StepName } from './order.js';
+import { resetRoutes } from './reset/index.js';
 import { reviewRoutes } from './review/index.js';
 import type { FormStep } from './step.js';
 import { tlsStep } from './tls/index.js';
@@ -32,5 +33,6 @@ export function stepRoutes(deps: WizardDeps, sessions: SessionStore): Router {
   router.use(reviewRoutes(FORM_STEPS, deps));
   router.use(applyRoutes(FORM_STEPS, deps, sessions));
   router.use(exportRoutes(deps));
+  router.use(resetRoutes(deps));
   return router;
 }

@@ -13,6 +13,7 @@ import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyPlan, ty
 import { planApply } from '../../server/apply/headless.js';
 import { readActiveSite } from '../../server/export/active-site.js';
 import { createApp, type AppDeps } from '../../server/app.js';
+import type { FieldError } from '../../server/config/schema.js';
 import { idleStatus } from '../../server/apply/status.js';
 import { claimFor } from '../../server/auth/claim.js';
 import type { CloudInitResult } from '../../server/auth/cloud-init-result.js';
@@ -53,6 +54,24 @@ export class FakeApply implements ApplyClient {
     const plan = await planApply({ root: this.root, simulate: true, document });
     this.planned.push({ document, plan });
     return plan;
+  }
+  /** The log as the worker writes it, one file (inode 1) that only grows; `logBytes` overrides. */
+  logBytes: Buffer | null = null;
+  logIno = 1;
+  async logChunk(offset: number, maxBytes: number) {
+    const all = this.logBytes ?? Buffer.from(this.log.map((l) => `${l}\n`).join(''));
+    if (all.length === 0 && this.log.length === 0 && this.logBytes === null) return null;
+    return { bytes: all.subarray(offset, offset + maxBytes), file: `${this.logIno}-0`, size: all.length };
+  }
+  resets: string[] = [];
+  /** What the worker decides on a browser's reset: null runs it, else these errors refuse it. */
+  resetRefusal: FieldError[] | null = null;
+  async resetConfig(password: string) {
+    if (this.current.phase !== 'idle') throw new ApplyBusyError(this.current);
+    this.resets.push(password);
+    const id = `reset-${this.resets.length}`;
+    if (this.resetRefusal === null) this.current = idleStatus({ phase: 'write', id, source: 'web', confirmMode: 'health-gate' });
+    return { id, refused: this.resetRefusal };
   }
 }
 

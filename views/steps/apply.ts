@@ -102,11 +102,14 @@ ${last.outputTail.length > 0 ? html`<pre class="output">${last.outputTail.join('
 /**
  * The status block. While an apply runs it polls itself (htmx: every second, replacing
  * itself; without JavaScript the page reloads through a meta refresh) and stops polling
- * once the apply has ended, because the finished block carries no trigger.
+ * once the apply has ended, because the finished block carries no trigger. The progress
+ * stream (/apply/events) sends it with `poll: false`: the stream replaces it instead, and
+ * the first block it swaps in ends the polling.
  */
-export function statusBlock(s: ApplyStatus, c: Continuation): SafeHtml {
+export function statusBlock(s: ApplyStatus, c: Continuation, opts: { poll?: boolean } = {}): SafeHtml {
   const running = isRunning(s);
-  return html`<div id="apply-status" aria-live="polite"${running ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
+  const poll = running && opts.poll !== false;
+  return html`<div id="apply-status" aria-live="polite"${poll ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
 ${
   running
     ? html`<p class="phase">${s.phase === 'rollback' ? 'Rolling back to the previous configuration...' : s.phase === 'queued' ? 'Starting...' : `Working: ${PHASES.find((p) => p.phase === s.phase)?.label ?? s.phase}`}</p>
@@ -125,9 +128,15 @@ export function logBlock(lines: readonly string[], running: boolean): SafeHtml {
   }</pre>`;
 }
 
-/** The apply page: the status block (refreshed by htmx) and the output log behind "Details". */
-export function applyPage(stepCount: number, status: SafeHtml, log: SafeHtml): SafeHtml {
+/**
+ * The apply page: the status block (refreshed by htmx) and the output log behind "Details".
+ * `events`: the progress stream's address while an apply runs; views/assets/apply-events.js
+ * follows it when JavaScript runs (htmx's polling is the fallback until its first event).
+ */
+export function applyPage(stepCount: number, status: SafeHtml, log: SafeHtml, events: string | null = null): SafeHtml {
   return html`<h1><span class="step-no">Step ${stepCount} of ${stepCount}:</span> Apply</h1>
 ${status}
-<details class="details"><summary>Details</summary>${log}</details>`;
+<details class="details"><summary>Details</summary>${log}</details>${events ? html`
+<div id="apply-events" data-src="${events}" hidden></div>
+<script src="/assets/apply-events.js" defer></script>` : ''}`;
 }

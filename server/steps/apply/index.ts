@@ -23,6 +23,8 @@ import type { ActiveSite } from '../../export/active-site.js';
 import { completionBlock } from '../../../views/partials/completion.js';
 import { applianceTimeZone } from '../../../views/partials/schedule.js';
 
+import { applyEventsRoute, STREAM_LIMITS, type StreamLimits } from './events.js';
+
 export const LOG_LINES = 200;
 
 /**
@@ -39,7 +41,7 @@ function completionReader(deps: WizardDeps): () => Promise<ActiveSite> {
   };
 }
 
-export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore): Router {
+export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore, streamLimits: StreamLimits = STREAM_LIMITS): Router {
   const router = Router();
   const completion = completionReader(deps);
   const continuation = async (req: Request, res: Response, s: ApplyStatus): Promise<Continuation> => ({
@@ -57,9 +59,11 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
       step: 'apply',
       done: req.session ? doneSteps(steps, draft.document) : null,
       refreshSeconds: running ? 2 : undefined,
-      main: applyPage(STEP_ORDER.length, statusBlock(status, await continuation(req, res, status)), logBlock(log, running)),
+      main: applyPage(STEP_ORDER.length, statusBlock(status, await continuation(req, res, status)), logBlock(log, running), running ? '/apply/events' : null),
     });
   });
+
+  router.get('/apply/events', applyEventsRoute(deps.apply, sessions, continuation, streamLimits));
 
   router.get('/apply/status', async (req, res) => {
     if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
