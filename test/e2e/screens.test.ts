@@ -14,7 +14,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { axeViolations, CHROMIUM_ARGS, seriousOrCritical, sidewaysScroll, startWizard, stopWizard, type ServedWizard } from '../helpers/browser.js';
 
 const WIDTHS = [
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 /** The checks every page gets, at the page's width; `name` is the screenshot's. */
-async function check(page: Page, name: string): Promise<void> {
+async function check(expect: ExpectStatic, page: Page, name: string): Promise<void> {
   const width = page.viewportSize()!.width;
   const key = `${name}-${width}`;
   expect(seen.has(key), `${key} checked twice`).toBe(false);
@@ -194,21 +194,22 @@ const INVALID: Array<{ path: string; fill: (page: Page) => Promise<void> }> = [
   },
 ];
 
-describe('every page at 320, 390 and 1280 px', () => {
-  it('the setup from unlock to complete, with every error state', { timeout: 150_000 }, async () => {
+// Concurrent: the walks wait on different wizards' applies; each asserts with its own expect.
+describe.concurrent('every page at 320, 390 and 1280 px', () => {
+  it('the setup from unlock to complete, with every error state', { timeout: 150_000 }, async ({ expect }) => {
     const views = await contexts();
     const w = complete;
     // Before unlock: the unlock page, a wrong code, and 401 (a request htmx makes without a session).
     for (const { page } of views) {
       await page.goto(w.url);
-      await check(page, 'unlock');
+      await check(expect, page, 'unlock');
       await page.fill('#f-code', 'WRONG-CODE');
       await submitInvalid(page);
-      await check(page, 'unlock-error');
+      await check(expect, page, 'unlock-error');
       await page.setExtraHTTPHeaders({ 'HX-Request': 'true' });
       expect((await page.goto(new URL('/admin', w.url).href))?.status()).toBe(401);
       expect(await page.textContent('h1')).toBe('Unlock first');
-      await check(page, '401');
+      await check(expect, page, '401');
       await page.setExtraHTTPHeaders({});
       await unlock(page, w);
     }
@@ -216,24 +217,24 @@ describe('every page at 320, 390 and 1280 px', () => {
     for (const { page } of views) {
       await goto(page, w, '/review');
       expect(await page.textContent('.error-summary')).toContain('Not ready to apply');
-      await check(page, 'review-not-ready');
+      await check(expect, page, 'review-not-ready');
       for (const step of INVALID) {
         await goto(page, w, step.path);
         await step.fill(page);
         await submitInvalid(page);
         expect(await page.locator('.error-summary').count(), step.path).toBe(1);
-        await check(page, `${step.path.slice(1)}-error`);
+        await check(expect, page, `${step.path.slice(1)}-error`);
       }
       const missing = await page.goto(new URL('/no-such-page', w.url).href);
       expect(missing?.status()).toBe(404);
-      await check(page, '404');
+      await check(expect, page, '404');
     }
     // Valid values, then each step as it shows them, and review.
     await fillValid(views[2]!.page, w);
     for (const { page } of views) {
       for (const step of ['admin', 'network', 'enrollment', 'tls', 'updates', 'review']) {
         await goto(page, w, `/${step}`);
-        await check(page, step);
+        await check(expect, page, step);
       }
     }
     // Apply: waiting for Confirm (the simulator builds in a few seconds), then complete.
@@ -241,21 +242,21 @@ describe('every page at 320, 390 and 1280 px', () => {
     for (const { page } of views) {
       await goto(page, w, '/apply');
       await page.locator('#apply-status button.primary').waitFor({ timeout: 60_000 });
-      await check(page, 'apply-confirm');
+      await check(expect, page, 'apply-confirm');
     }
     await Promise.all([views[2]!.page.waitForURL((u) => u.pathname === '/apply'), views[2]!.page.click('#apply-status button.primary')]);
     for (const { page } of views) {
       await goto(page, w, '/apply');
       await expect.poll(() => page.textContent('#apply-status'), { timeout: 60_000 }).toContain('Setup is complete');
-      await check(page, 'apply-complete');
+      await check(expect, page, 'apply-complete');
       const gone = await page.goto(new URL('/admin', w.url).href);
       expect(gone?.status()).toBe(410);
-      await check(page, '410');
+      await check(expect, page, '410');
     }
     await Promise.all(views.map((v) => v.context.close()));
   });
 
-  it('apply in progress (a build that does not end)', { timeout: 90_000 }, async () => {
+  it('apply in progress (a build that does not end)', { timeout: 90_000 }, async ({ expect }) => {
     const views = await contexts();
     await unlock(views[2]!.page, hanging);
     await fillValid(views[2]!.page, hanging);
@@ -265,12 +266,12 @@ describe('every page at 320, 390 and 1280 px', () => {
       await goto(page, hanging, '/apply');
       await expect.poll(() => page.textContent('#apply-status .phase'), { timeout: 60_000 }).toContain('Working: Build');
       await expect.poll(() => page.locator('#apply-log').textContent(), { timeout: 60_000 }).toContain('/nix/store/');
-      await check(page, 'apply-progress');
+      await check(expect, page, 'apply-progress');
     }
     await Promise.all(views.map((v) => v.context.close()));
   });
 
-  it('apply rolled back (a build that fails)', { timeout: 90_000 }, async () => {
+  it('apply rolled back (a build that fails)', { timeout: 90_000 }, async ({ expect }) => {
     const views = await contexts();
     await unlock(views[2]!.page, failing);
     await fillValid(views[2]!.page, failing);
@@ -279,7 +280,7 @@ describe('every page at 320, 390 and 1280 px', () => {
       if (width !== 1280) await unlock(page, failing);
       await goto(page, failing, '/apply');
       await expect.poll(() => page.textContent('#apply-status'), { timeout: 60_000 }).toContain('rolled back');
-      await check(page, 'apply-rolled-back');
+      await check(expect, page, 'apply-rolled-back');
     }
     await Promise.all(views.map((v) => v.context.close()));
   });
