@@ -40,6 +40,8 @@ let complete: ServedWizard;
 let hanging: ServedWizard;
 let failing: ServedWizard;
 const seen = new Set<string>();
+/** What the CSP refused on any page: nothing may be (the look needs no inline style). */
+const refused: string[] = [];
 
 beforeAll(async () => {
   if (UPDATE) mkdirSync(SCREENS, { recursive: true });
@@ -53,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   for (const w of [complete, hanging, failing]) if (w) stopWizard(w);
+  if (refused.length > 0) throw new Error(`the CSP refused:\n${refused.join('\n')}`);
 });
 
 /** The checks every page gets, at the page's width; `name` is the screenshot's. */
@@ -73,10 +76,17 @@ async function check(expect: ExpectStatic, page: Page, name: string): Promise<vo
   }
 }
 
+/** Requests each page has in flight (htmx's inline checks run while the next field is filled). */
+const inFlight = new WeakMap<Page, number>();
+
 async function newPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
+  inFlight.set(page, 0);
+  page.on('request', () => inFlight.set(page, inFlight.get(page)! + 1));
+  page.on('requestfinished', () => inFlight.set(page, inFlight.get(page)! - 1));
+  page.on('requestfailed', () => inFlight.set(page, inFlight.get(page)! - 1));
   page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) throw new Error(`CSP: ${m.text()}`);
+    if (m.type() === 'error' && /Content Security Policy|Refused/.test(m.text())) refused.push(`${page.url()}: ${m.text()}`);
   });
   return page;
 }
@@ -90,14 +100,29 @@ async function contexts(): Promise<Array<{ width: number; context: BrowserContex
   );
 }
 
-/** Clicks the primary button and waits until the browser shows `path` (a full load or an htmx swap). */
+/**
+ * Leaves the last field (its inline check starts) and waits until every request has been
+ * answered and swapped in: a check's answer landing during a click moves the button under it.
+ */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(`document.activeElement?.blur()`);
+  for (let i = 0; inFlight.get(page)! > 0; i++) {
+    if (i > 300) throw new Error(`${page.url()}: requests still in flight`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await page.waitForSelector('body:not(:has(.htmx-request))');
+}
+
+/** Submits with the primary button and waits until the browser shows `path` (a full load or an htmx swap). */
 async function next(page: Page, path: string): Promise<void> {
+  await settle(page);
   await Promise.all([page.waitForURL((u) => u.pathname === path), page.click('button.primary')]);
   await page.waitForSelector('body:not(:has(.htmx-request))');
 }
 
 /** Clicks the primary button on invalid values and waits for the answer with its error summary. */
 async function submitInvalid(page: Page): Promise<void> {
+  await settle(page);
   await page.evaluate(`document.querySelector('main').dataset.before = '1'`);
   await page.click('button.primary');
   await page.waitForSelector('main:not([data-before]) .field.invalid', { timeout: 15_000 }).catch((e: unknown) => {
