@@ -221,7 +221,7 @@ const INVALID: Array<{ path: string; fill: (page: Page) => Promise<void> }> = [
 
 // Concurrent: the walks wait on different wizards' applies; each asserts with its own expect.
 describe.concurrent('every page at 320, 390 and 1280 px', () => {
-  it('the setup from unlock to complete, with every error state', { timeout: 150_000 }, async ({ expect }) => {
+  it('the setup from unlock to complete, with every error state', { timeout: 300_000 }, async ({ expect }) => {
     const views = await contexts();
     const w = complete;
     // Before unlock: the unlock page, a wrong code, and 401 (a request htmx makes without a session).
@@ -281,7 +281,7 @@ describe.concurrent('every page at 320, 390 and 1280 px', () => {
     await Promise.all(views.map((v) => v.context.close()));
   });
 
-  it('apply in progress (a build that does not end)', { timeout: 90_000 }, async ({ expect }) => {
+  it('apply in progress (a build that does not end)', { timeout: 240_000 }, async ({ expect }) => {
     const views = await contexts();
     await unlock(views[2]!.page, hanging);
     await fillValid(views[2]!.page, hanging);
@@ -296,7 +296,7 @@ describe.concurrent('every page at 320, 390 and 1280 px', () => {
     await Promise.all(views.map((v) => v.context.close()));
   });
 
-  it('apply rolled back (a build that fails)', { timeout: 90_000 }, async ({ expect }) => {
+  it('apply rolled back (a build that fails)', { timeout: 240_000 }, async ({ expect }) => {
     const views = await contexts();
     await unlock(views[2]!.page, failing);
     await fillValid(views[2]!.page, failing);
