@@ -30,6 +30,9 @@ node -e "import('argon2').then((a) => a.hash('check'))" || { echo "test: the arg
 
 echo "test: type checking" >&2
 npx tsc --noEmit
+echo "test: format (prettier --check) and lint (typescript-eslint, strict and type-aware)" >&2
+npx prettier --check --log-level warn .
+npx eslint --max-warnings 0 .
 echo "test: nix-instantiate --parse on every .nix file" >&2
 git ls-files -co --exclude-standard -- '*.nix' | while read -r f; do
   nix-instantiate --parse "$f" >/dev/null || { echo "test: $f does not parse" >&2; exit 1; }
