@@ -13,7 +13,6 @@ import { fqdnOf } from '../config/names.js';
 import type { FieldError, SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { documentHash, renderFragment } from '../nix/render.js';
-import { defaultInterface } from '../system/interfaces.js';
 import type { SystemProbes } from '../system/probes.js';
 import { fsyncDirectory } from '../system/atomic-file.js';
 import { type CrashPoint, type FileContents, readContents, removeManaged, restoreFiles, sameSnapshot, snapshotOf, sweepTemps, wipeDirectory, writeBackup, writeManaged, writeNew } from './files.js';
@@ -26,47 +25,13 @@ import type { LockOwner } from './lock.js';
 import { OutputLog } from './output-log.js';
 import { SECRET_NAMES, type EnginePaths, type SecretName } from './paths.js';
 import { emptyProgress, NixProgress } from './progress.js';
-import type { CommandResult, RebuildAdapter } from './rebuild.js';
+import { type CommandResult, describeResult, type RebuildAdapter } from './rebuild.js';
+import { computeNewUrl } from './plan.js';
+import type { PhaseTimeouts } from './timeouts.js';
 import { hasConfirm, markTaken, removeConfirm, removeTicket, type SpoolRequest } from './spool.js';
 import { buildStatus, publishStatus } from './status.js';
 import type { ApplyPhase, ApplyProgress, ApplyResult, ResetMode } from './types.js';
 import { networkSection } from '../config/schema.js';
-
-export interface PhaseTimeouts {
-  build: number;
-  test: number;
-  switch: number;
-  rollback: number;
-  /** Headless confirm: how long the health gate may take to pass after `test`. */
-  gate: number;
-  /** After `switch`. */
-  health: number;
-  /** Overrides the interactive confirm window (tests); null = the request's. */
-  confirm: number | null;
-  /** Between health-gate rounds and confirm-file checks. */
-  interval: number;
-}
-
-export const DEFAULT_TIMEOUTS: PhaseTimeouts = {
-  build: 60 * 60_000,
-  test: 10 * 60_000,
-  switch: 10 * 60_000,
-  rollback: 10 * 60_000,
-  gate: 2 * 60_000,
-  health: 2 * 60_000,
-  confirm: null,
-  interval: 1000,
-};
-
-/** BOWTIE_SETUP_APPLY_TIMEOUTS="build=5000,confirm=1000,interval=50" (milliseconds). */
-export function timeoutsFromEnv(spec: string | undefined): PhaseTimeouts {
-  const t = { ...DEFAULT_TIMEOUTS };
-  for (const part of (spec ?? '').split(',')) {
-    const [k, v] = part.split('=').map((s) => s.trim());
-    if (k && v && k in t && /^\d+$/.test(v)) (t as Record<string, number | null>)[k] = Number(v);
-  }
-  return t;
-}
 
 export interface EngineDeps {
   paths: EnginePaths;
@@ -648,15 +613,6 @@ export class Engine {
   }
 }
 
-export async function computeNewUrl(config: SiteConfig, probes: SystemProbes): Promise<string | null> {
-  if (config.network.ipv4.method !== 'static') return null;
-  const address = config.network.ipv4.address.split('/')[0]!;
-  const list = await probes.interfaces();
-  const chosen = config.network.interface ? list.find((i) => i.name === config.network.interface) : defaultInterface(list);
-  if (chosen?.addresses.some((a) => a.split('/')[0] === address)) return null;
-  return `https://${address}/`;
-}
-
 /** The journaled document hash of "no fragment". */
 const NO_DOCUMENT = 'none';
 
@@ -677,19 +633,6 @@ function nonNull(r: Record<SecretName, string | null>): Partial<Record<SecretNam
 
 function phaseOf(step: JournalStep): ApplyPhase {
   return step === 'backup' ? 'write' : step;
-}
-
-export function describeResult(r: CommandResult): string {
-  if (r.timedOut) return 'timed out (killed)';
-  if (r.signal) return `was killed by ${r.signal}`;
-  if (r.exitCode === 0) return 'succeeded';
-  const meaning: Record<number, string> = {
-    2: 'the activation script failed',
-    3: 'systemd could not be reloaded',
-    4: 'some units failed to start',
-    100: 'the new configuration needs a reboot to take effect',
-  };
-  return `failed with exit code ${r.exitCode ?? '?'}${r.exitCode !== null && meaning[r.exitCode] ? ` (${meaning[r.exitCode]})` : ''}`;
 }
 
 /** Every secret value a request carries (and the files it replaces), for redaction from logs. */
