@@ -8,7 +8,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { verifyPassword, hashPassword } from '../config/hash-password.js';
 import { fqdnOf } from '../config/names.js';
 import type { FieldError, SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
@@ -23,10 +22,12 @@ import { describeHealth, waitHealthy } from './health.js';
 import { type ApplyJournal, emptyState, type EngineState, type JournalStep, readState, writeState } from './journal.js';
 import type { LockOwner } from './lock.js';
 import { OutputLog } from './output-log.js';
-import { SECRET_NAMES, type EnginePaths, type SecretName } from './paths.js';
+import type { EnginePaths, SecretName } from './paths.js';
 import { emptyProgress, NixProgress } from './progress.js';
 import { type CommandResult, describeResult, type RebuildAdapter } from './rebuild.js';
 import { computeNewUrl } from './plan.js';
+import { noSecrets, secretFiles, secretValues } from './secret-files.js';
+import { hashPassword, verifyPassword } from '../config/hash-password.js';
 import type { PhaseTimeouts } from './timeouts.js';
 import { hasConfirm, markTaken, removeConfirm, removeTicket, type SpoolRequest } from './spool.js';
 import { buildStatus, publishStatus } from './status.js';
@@ -216,7 +217,7 @@ export class Engine {
     this.resetKept = 'kept' in target ? target.kept : null;
     const current = await readContents(this.paths);
     // A reset --config keeps the admin's hashes (./reset-target.ts); everything else goes.
-    const secrets = config ? await this.secretContents(config, current) : noSecrets();
+    const secrets = config ? await secretContents(config, current.secrets) : noSecrets();
     this.openLog(req.id, secretValues(config, { ...current.secrets, ...nonNull(secrets) }));
     if (reset) this.note(`reset --${reset} ${req.id} from ${req.source}: ${config ? `keeping ${fqdnOf(config.hostname, config.domain)}, its network${config.admin ? " and the admin's access" : ''}` : "activating the image's base configuration"}`);
     else this.note(`apply ${req.id} from ${req.source} (${req.confirm} confirm) for ${fqdnOf(checkAs.hostname, checkAs.domain)}`);
@@ -590,23 +591,6 @@ export class Engine {
     await this.publish(true);
   }
 
-  /** The secret files' contents. A plaintext password that the current hash already matches keeps that hash, so re-applying the same document changes nothing. */
-  private async secretContents(config: SiteConfig, current: FileContents): Promise<Record<SecretName, string | null>> {
-    const out = Object.fromEntries(SECRET_NAMES.map((n) => [n, null])) as Record<SecretName, string | null>;
-    const admin = config.admin;
-    if (admin) {
-      if (admin.password_hash !== null) out.adminPasswordHash = admin.password_hash;
-      else if (admin.password !== null) {
-        const existing = current.secrets.adminPasswordHash;
-        out.adminPasswordHash = existing && (await verifyPassword(existing, admin.password)) ? existing : await hashPassword(admin.password);
-      }
-      out.consolePasswordHash = admin.console_password_hash;
-    }
-    out.enrollmentToken = config.enrollment?.token ?? null;
-    out.tlsPrivateKey = config.tls.private_key;
-    return out;
-  }
-
   /** Where the wizard will be after activation, when the address changes. */
   private async newUrl(config: SiteConfig): Promise<string | null> {
     return computeNewUrl(config, this.d.probes);
@@ -623,8 +607,20 @@ function baseConfig(): SiteConfig {
   return checked.config;
 }
 
-function noSecrets(): Record<SecretName, string | null> {
-  return Object.fromEntries(SECRET_NAMES.map((n) => [n, null])) as Record<SecretName, string | null>;
+/**
+ * The secret files' contents. A plaintext password that the current hash already matches keeps
+ * that hash, so re-applying the same document changes nothing.
+ */
+export async function secretContents(config: SiteConfig, current: Record<SecretName, string | null>): Promise<Record<SecretName, string | null>> {
+  const out = noSecrets();
+  for (const f of secretFiles(config)) {
+    if (f.content !== null || f.password === null) out[f.name] = f.content;
+    else {
+      const existing = current[f.name];
+      out[f.name] = existing && (await verifyPassword(existing, f.password)) ? existing : await hashPassword(f.password);
+    }
+  }
+  return out;
 }
 
 function nonNull(r: Record<SecretName, string | null>): Partial<Record<SecretName, string>> {
@@ -633,17 +629,6 @@ function nonNull(r: Record<SecretName, string | null>): Partial<Record<SecretNam
 
 function phaseOf(step: JournalStep): ApplyPhase {
   return step === 'backup' ? 'write' : step;
-}
-
-/** Every secret value a request carries (and the files it replaces), for redaction from logs. */
-function secretValues(config: SiteConfig | null, files: Partial<Record<SecretName, string | null>>): string[] {
-  const out = new Set<string>();
-  for (const v of [config?.admin?.password, config?.admin?.password_hash, config?.admin?.console_password_hash, config?.enrollment?.token, config?.tls.private_key, ...Object.values(files)]) {
-    if (!v) continue;
-    out.add(v);
-    for (const line of v.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) out.add(line);
-  }
-  return [...out];
 }
 
 /** The fragment writes absent optional values as null; the schema knows them as absent. */

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { placeholder } from '../config/placeholder.js';
 import { IPV6_METHODS, TLS_MODES, UPDATE_CHANNELS, type ConfigDocument } from '../config/schema.js';
 import { keptDocument, readFragmentWith } from './fragment-value.js';
+import type { SecretName } from './paths.js';
+import { SECRET_FIELDS } from './secret-files.js';
 
 const str = z.string().max(64 * 1024);
 const list = z.array(str).max(1024);
@@ -45,15 +47,6 @@ export interface SecretToFill {
   what: string;
 }
 
-/** What each secret's placeholder asks for (the document path is the key). */
-export const SECRET_HINTS = {
-  'admin.password': "the admin's password (or replace this key with password_hash: an argon2id hash)",
-  'admin.console_password_hash': "a crypt(3) hash for the OS admin's console login (e.g. mkpasswd -m yescrypt)",
-  'enrollment.token': "the cluster's sync token (PSK)",
-  'tls.private_key': "the certificate's PEM private key",
-} as const;
-type SecretPath = keyof typeof SECRET_HINTS;
-
 
 /**
  * The document that renders to `site`'s fragment, every default written out, each secret that
@@ -61,9 +54,10 @@ type SecretPath = keyof typeof SECRET_HINTS;
  */
 export function documentFromFragment(site: FragmentDocument): { document: ConfigDocument; secrets: SecretToFill[] } {
   const secrets: SecretToFill[] = [];
-  const fill = (path: SecretPath) => {
-    secrets.push({ path, what: SECRET_HINTS[path] });
-    return placeholder(path);
+  const fill = (name: SecretName) => {
+    const { field, hint } = SECRET_FIELDS[name];
+    secrets.push({ path: field, what: hint });
+    return placeholder(field);
   };
   const { hostname, domain, network } = keptDocument(site);
   const a = site.admin;
@@ -76,18 +70,18 @@ export function documentFromFragment(site: FragmentDocument): { document: Config
       ? {
           admin: {
             email: a.email,
-            password: fill('admin.password'),
+            password: fill('adminPasswordHash'),
             ...(a.ssh_authorized_keys.length ? { ssh_authorized_keys: [...a.ssh_authorized_keys] } : {}),
-            ...(a.console_password_hash_file !== null ? { console_password_hash: fill('admin.console_password_hash') } : {}),
+            ...(a.console_password_hash_file !== null ? { console_password_hash: fill('consolePasswordHash') } : {}),
           },
         }
       : {}),
     network,
-    ...(e ? { enrollment: { site_id: e.site_id, token: fill('enrollment.token'), ...(e.entrypoints.length ? { entrypoints: [...e.entrypoints] } : {}) } } : {}),
+    ...(e ? { enrollment: { site_id: e.site_id, token: fill('enrollmentToken'), ...(e.entrypoints.length ? { entrypoints: [...e.entrypoints] } : {}) } } : {}),
     tls: {
       mode: site.tls.mode,
       ...(site.tls.certificate !== null ? { certificate: site.tls.certificate } : {}),
-      ...(site.tls.private_key_file !== null ? { private_key: fill('tls.private_key') } : {}),
+      ...(site.tls.private_key_file !== null ? { private_key: fill('tlsPrivateKey') } : {}),
     },
     updates: { ...site.updates },
   };

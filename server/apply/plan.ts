@@ -7,15 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { verifyPassword } from '../config/hash-password.js';
 import type { SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
-import { FRAGMENT_PATH, SECRET_FILES } from '../nix/paths.js';
+import { FRAGMENT_PATH } from '../nix/paths.js';
 import { renderFragment } from '../nix/render.js';
 import { defaultInterface } from '../system/interfaces.js';
 import { createProbes, type SystemProbes } from '../system/probes.js';
 import { unifiedDiff } from './diff.js';
 import { pinStaticInterface } from './interface-pin.js';
 import { sha256 } from './journal.js';
-import { enginePaths, SECRET_NAMES, type SecretName } from './paths.js';
+import { enginePaths } from './paths.js';
 import { rebuildExecutable } from './rebuild.js';
+import { secretFiles } from './secret-files.js';
 import type { ApplyOptions, ApplyPlan } from './types.js';
 
 /**
@@ -39,26 +40,20 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
   const p = enginePaths(opts.root);
   const fragment = config ? renderFragment(config) : '';
   const currentFragment = await readFile(p.fragment, 'utf8').catch(() => '');
-  const wanted: Record<SecretName, string | null> = {
-    adminPasswordHash: config?.admin?.password_hash ?? null,
-    consolePasswordHash: config?.admin?.console_password_hash ?? null,
-    enrollmentToken: config?.enrollment?.token ?? null,
-    tlsPrivateKey: config?.tls.private_key ?? null,
-  };
   const secrets: ApplyPlan['secrets'] = [];
   let secretsSame = true;
-  for (const n of SECRET_NAMES) {
-    const existing = await readFile(p.secrets[n], 'utf8').catch(() => null);
+  for (const f of secretFiles(config)) {
+    const existing = await readFile(p.secrets[f.name], 'utf8').catch(() => null);
     let action: 'write' | 'remove' | 'keep' | null;
-    if (n === 'adminPasswordHash' && config?.admin?.password) {
-      action = existing !== null && (await verifyPassword(existing, config.admin.password)) ? 'keep' : 'write';
-    } else if (wanted[n] !== null) {
-      action = existing !== null && sha256(existing) === sha256(wanted[n]) ? 'keep' : 'write';
+    if (f.password) {
+      action = existing !== null && (await verifyPassword(existing, f.password)) ? 'keep' : 'write';
+    } else if (f.content !== null) {
+      action = existing !== null && sha256(existing) === sha256(f.content) ? 'keep' : 'write';
     } else {
-      action = existing !== null || currentFragment.includes(SECRET_FILES[n]) ? 'remove' : null;
+      action = existing !== null || currentFragment.includes(f.path) ? 'remove' : null;
     }
     if (action !== 'keep' && action !== null) secretsSame = false;
-    if (action) secrets.push({ path: SECRET_FILES[n], action });
+    if (action) secrets.push({ path: f.path, action });
   }
   const exe = opts.simulate && !process.env.BOWTIE_SETUP_NIXOS_REBUILD ? 'nixos-rebuild' : rebuildExecutable(opts.simulate);
   const unchanged = currentFragment === fragment && secretsSame;
