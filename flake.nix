@@ -93,6 +93,17 @@
       checks.${system} =
         {
           package = self.packages.${system}.bowtie-setup;
+
+          # The console menus follow the format's kernel console (docs/decisions/0524): the
+          # formats a cloud reads over the serial port get a menu there, every format on tty1.
+          console-ttys =
+            let
+              got = lib.mapAttrs (_: c: c.config.services.bowtie-setup.console.ttys) controllers;
+              serial = [ "amazon" "gce" "proxmox" ];
+              wrong = lib.filterAttrs (format: ttys: if builtins.elem format serial then ttys != [ "tty1" "ttyS0" ] else !(builtins.elem "tty1" ttys)) got;
+            in
+            if wrong == { } then pkgs.runCommand "console-ttys" { } "touch $out"
+            else throw "services.bowtie-setup.console.ttys per format: ${builtins.toJSON wrong}";
         }
         // import ./nix/tests {
           inherit pkgs self;

@@ -71,7 +71,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'console',
     usage: 'console',
-    summary: 'the VM console menu: claim details, network without DHCP, status, reset',
+    summary: 'the VM and serial console menu: claim details, network without DHCP, status, reset, last apply log',
     load: async () => (await import('./commands/console.js')).consoleCommand,
   },
   {

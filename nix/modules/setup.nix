@@ -11,7 +11,10 @@
 #   through a polkit rule that allows exactly that; at boot it finishes or rolls back an apply a
 #   crash interrupted. It survives the switches it performs.
 # - bowtie-setup-cloud-init.service: headless setup from user data, once per instance.
-# - bowtie-setup-console.service: the console menu on tty1 until hand-off.
+# - bowtie-setup-console.service: the console menus until hand-off, one per console
+#   (bowtie-setup-console@tty1, and @ttyS0 where the image format puts the kernel's console on
+#   the serial port: amazon, gce, proxmox). The login prompts on those consoles wait for the
+#   hand-off marker; bowtie-setup-login.path starts them when it appears (docs/decisions/0524).
 # - Hand-off: with a complete site, bowtie_server waits for the marker the engine writes once
 #   the new configuration is confirmed; starting it stops the wizard (docs/decisions/0403).
 # - /etc/nixos: configuration.nix imports the image's own modules (by store path) and
@@ -60,6 +63,27 @@ let
     { path = "${runDir}/status"; mode = "0755"; user = "root"; group = "root"; }
   ];
   exe = "${cfg.package}/bin/bowtie-setup";
+
+  # The consoles (docs/decisions/0524). The image format names its serial console on the
+  # kernel command line (nixpkgs' amazon, GCE and Proxmox modules: console=ttyS0[,115200n8]),
+  # which is also the port a cloud's console-output view records; a rebuild on the appliance
+  # re-imports the format module, so the default stays the same there.
+  consoleParam = p: builtins.match "console=([A-Za-z0-9]+)(,.*)?" p;
+  kernelConsoles = lib.unique (lib.concatMap (p: let m = consoleParam p; in if m == null then [ ] else [ (builtins.head m) ]) (config.boot.kernelParams or [ ]));
+  isSerial = tty: builtins.match "(ttyS|ttyAMA)[0-9]+" tty != null;
+  isVt = tty: builtins.match "tty[1-9][0-9]*" tty != null;
+  # A VT's login prompt is autovt@ (NixOS's own unit, which logind starts on the active VT at
+  # boot), or getty@ where something enabled that; a serial port's is serial-getty@.
+  loginsOn = tty: if isVt tty then [ "autovt@${tty}.service" "getty@${tty}.service" ] else [ "serial-getty@${tty}.service" ];
+  loginOn = tty: builtins.head (loginsOn tty);
+  menuUnit = tty: "bowtie-setup-console@${tty}.service";
+  menuUnits = map menuUnit cfg.console.ttys;
+  consoleGroup = "bowtie-setup-console.service";
+  loginUnit = "bowtie-setup-login.service";
+  # After a reset the menu takes its console back from the login prompt (a Conflicts= would
+  # also stop the prompt at every boot after hand-off, when the menu's condition fails later).
+  # "-": a prompt that cannot be stopped does not keep the menu from starting.
+  stopLogins = tty: "-${config.systemd.package}/bin/systemctl stop ${lib.concatStringsSep " " (loginsOn tty)}";
 
   # The units that run nixos-rebuild, as nixpkgs' own system.autoUpgrade unit does.
   cidataMount = "${runDir}/cidata";
@@ -171,7 +195,19 @@ in
       description = "Open TCP 443 and 80 for the wizard (the daemon serves on them after hand-off).";
     };
 
-    console.enable = mkEnableOption "the bowtie-setup console menu on tty1 until hand-off" // { default = true; };
+    console.enable = mkEnableOption "the bowtie-setup console menu on tty1 (and the serial console) until hand-off" // { default = true; };
+    console.ttys = mkOption {
+      type = types.listOf (types.strMatching "tty[1-9][0-9]*|ttyS[0-9]+|ttyAMA[0-9]+|hvc[0-9]+");
+      default = [ "tty1" ] ++ builtins.filter isSerial kernelConsoles;
+      defaultText = literalExpression ''[ "tty1" ] ++ the serial ports named by console= on boot.kernelParams'';
+      example = [ "tty1" "ttyS0" ];
+      description = ''
+        The consoles the setup menu runs on until hand-off; their login prompts start once
+        setup has handed off. By default tty1 and the serial console the image format gives
+        the kernel (ttyS0 on the amazon, gce and proxmox formats), which is what a cloud's
+        console-output view shows.
+      '';
+    };
     cloudInit.enable = mkEnableOption "headless setup from cloud-init user data at boot" // { default = true; };
     cloudInit.imdsUrl = mkOption {
       type = types.str;
@@ -403,35 +439,99 @@ in
     })
 
     (mkIf cfg.console.enable {
-      systemd.services.bowtie-setup-console = mkMerge [ rebuildUnit {
-        description = "Bowtie Controller setup console menu";
-        wantedBy = [ "multi-user.target" ];
-        after = [ "systemd-user-sessions.service" "bowtie-setup.service" ];
-        conflicts = [ "getty@tty1.service" "autovt@tty1.service" ];
-        unitConfig.ConditionPathExists = "!${handoffMarker}";
-        serviceConfig = {
-          # The console menu.
-          MemoryMax = "256M";
-          ExecStart = "${exe} console";
-          Restart = "always";
-          RestartSec = 1;
-          StandardInput = "tty";
-          StandardOutput = "tty";
-          StandardError = "journal";
-          TTYPath = "/dev/tty1";
-          TTYReset = true;
-          TTYVHangup = true;
-          TTYVTDisallocate = true;
-          UMask = "0077";
+      assertions = [
+        {
+          assertion = lib.unique cfg.console.ttys == cfg.console.ttys && cfg.console.ttys != [ ];
+          message = "services.bowtie-setup.console.ttys: list each console once, and at least one";
+        }
+      ];
+
+      systemd.services = mkMerge ([
+        {
+          # The menus as one unit: the worker starts it after a reset (server/apply/worker.ts
+          # CONSOLE_UNIT), the daemon's start stops it; each menu is part of it.
+          bowtie-setup-console = {
+            description = "Bowtie Controller setup console menus";
+            wantedBy = [ "multi-user.target" ];
+            wants = menuUnits;
+            conflicts = [ loginUnit ];
+            # A switch must not restart it: that would stop the menu that runs the switch.
+            restartIfChanged = false;
+            stopIfChanged = false;
+            unitConfig.X-StopOnRemoval = false;
+            unitConfig.ConditionPathExists = "!${handoffMarker}";
+            serviceConfig = {
+              Type = "oneshot";
+              RemainAfterExit = true;
+              ExecStart = "${pkgs.coreutils}/bin/true";
+              MemoryMax = "16M";
+            };
+          };
+
+          # Once setup has handed off: the login prompts come back on the menus' consoles.
+          bowtie-setup-login = {
+            description = "Login prompts on the setup consoles after hand-off";
+            conflicts = [ consoleGroup ] ++ menuUnits;
+            after = [ consoleGroup ] ++ menuUnits;
+            wants = map loginOn cfg.console.ttys;
+            before = map loginOn cfg.console.ttys;
+            unitConfig.ConditionPathExists = handoffMarker;
+            serviceConfig = {
+              Type = "oneshot";
+              RemainAfterExit = true;
+              ExecStart = "${pkgs.coreutils}/bin/true";
+              MemoryMax = "16M";
+            };
+          };
+        }
+      ] ++ map (tty: {
+        "bowtie-setup-console@${tty}" = mkMerge [ rebuildUnit {
+          description = "Bowtie Controller setup console menu on ${tty}";
+          partOf = [ consoleGroup ];
+          after = [ "systemd-user-sessions.service" "bowtie-setup.service" consoleGroup ];
+          conflicts = [ loginUnit ];
+          unitConfig.ConditionPathExists = "!${handoffMarker}";
+          serviceConfig = {
+            # The console menu.
+            MemoryMax = "256M";
+            ExecStartPre = stopLogins tty;
+            ExecStart = "${exe} console";
+            Restart = "always";
+            RestartSec = 1;
+            StandardInput = "tty";
+            StandardOutput = "tty";
+            StandardError = "journal";
+            TTYPath = "/dev/${tty}";
+            TTYReset = true;
+            TTYVHangup = true;
+            TTYVTDisallocate = isVt tty;
+            UMask = "0077";
+          };
+        } ];
+      }) cfg.console.ttys
+      # The login prompts wait for the hand-off (at boot, and when logind would start one).
+      ++ map (unit: {
+        ${lib.removeSuffix ".service" unit} = {
+          overrideStrategy = "asDropin";
+          unitConfig.ConditionPathExists = handoffMarker;
         };
-      } ];
+      }) (lib.concatMap loginsOn cfg.console.ttys));
+
+      systemd.paths.bowtie-setup-login = {
+        description = "Give the consoles back to the login prompts when setup hands off";
+        wantedBy = [ "multi-user.target" ];
+        pathConfig = {
+          PathExists = handoffMarker;
+          Unit = loginUnit;
+        };
+      };
     })
 
     (mkIf config.bowtie.siteComplete {
       # Hand-off (docs/decisions/0403): the daemon starts once the engine has written the
       # marker after the confirm, and starting it stops the wizard, which frees 443 and 80.
       systemd.services.bowtie_server = {
-        conflicts = [ "bowtie-setup.service" "bowtie-setup-console.service" ];
+        conflicts = [ "bowtie-setup.service" ] ++ lib.optionals cfg.console.enable ([ consoleGroup ] ++ menuUnits);
         after = [ "bowtie-setup.service" ];
         unitConfig.ConditionPathExists = handoffMarker;
       };

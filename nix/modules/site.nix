@@ -11,6 +11,7 @@
 # knows the daemon's interface) and services.bowtie-update.
 { config, lib, ... }:
 let
+  proxyEnv = import ./proxy-env.nix { inherit lib; };
   inherit (lib)
     mkIf
     mkMerge
@@ -91,6 +92,21 @@ let
       };
       dns = mkOption { type = types.listOf types.str; default = [ ]; description = "DNS servers (required with a static IPv4 address)."; };
       ntp = mkOption { type = types.listOf types.str; default = [ ]; description = "NTP servers; empty: the image's defaults."; };
+      vlan = mkOption {
+        type = types.nullOr (types.ints.between 1 4094);
+        default = null;
+        description = "802.1Q VLAN id: the site's addresses go on this VLAN of `interface`, which carries only the tagged traffic.";
+      };
+      mtu = mkOption {
+        type = types.nullOr (types.ints.between 576 9000);
+        default = null;
+        description = "MTU of the site's interface (with a VLAN, the VLAN's; its parent gets the same); null: the link's default.";
+      };
+      proxy = mkOption {
+        type = types.nullOr proxyEnv.type;
+        default = null;
+        description = "Outbound HTTP(S) proxy for the controller daemon and the scheduled update.";
+      };
     };
     enrollment = mkOption {
       default = null;
@@ -115,6 +131,24 @@ let
         description = "File holding the PEM private key (provided mode).";
       };
     };
+    sso = mkOption {
+      default = null;
+      description = "Single sign-on: one connector of the daemon's identity broker; null: none.";
+      type = types.nullOr (types.submodule {
+        options = {
+          type = mkOption { type = types.enum [ "oidc" "google" "microsoft" "github" "gitlab" ]; description = "Connector type."; };
+          id = mkOption { type = types.strMatching "[a-z0-9][a-z0-9_-]{0,62}"; description = "Connector id."; };
+          name = mkOption { type = types.str; description = "Name shown on the sign-in page."; };
+          issuer = nullOrStr "The identity provider's issuer URL (oidc).";
+          client_id = mkOption { type = types.str; description = "OAuth client id at the identity provider."; };
+          client_secret_file = mkOption {
+            type = secretPath;
+            description = "File holding the OAuth client secret (read at run time).";
+          };
+          redirect_uri = nullOrStr "Callback URL registered at the provider; null: the daemon's own ($DEX_ORIGIN/dex/callback).";
+        };
+      });
+    };
     updates = {
       enable = mkOption { type = types.bool; default = true; description = "Whether scheduled updates run."; };
       schedule = mkOption { type = types.str; default = "Sun *-*-* 03:00:00"; description = "When updates run (systemd OnCalendar=)."; };
@@ -133,6 +167,10 @@ let
   ipv6Static = net.ipv6.method == "static";
   dhcp4 = net.ipv4.method == "dhcp";
   dhcp6 = net.ipv6.method == "dhcp";
+  # The VLAN's own name, not "<parent>.<id>": that would pass the 15-character limit of a
+  # Linux interface name with a long parent name.
+  vlanName = "vlan${toString net.vlan}";
+  mtuLink = lib.optionalAttrs (net.mtu != null) { MTUBytes = toString net.mtu; };
   complete = site.admin != null && site.enrollment != null;
 in
 {
@@ -176,6 +214,11 @@ in
           message = "bowtie.site.tls: provided mode needs certificate and private_key_file";
         }
         {
+          # bowtie-setup pins the probed interface (server/apply/interface-pin.ts).
+          assertion = net.vlan != null -> net.interface != null;
+          message = "bowtie.site.network.vlan: needs bowtie.site.network.interface (the VLAN's parent)";
+        }
+        {
           assertion = site.enrollment != null -> site.admin != null;
           message = "bowtie.site.admin: is required to enroll the controller";
         }
@@ -191,7 +234,10 @@ in
       # 99-ethernet-default-dhcp, so it wins for the links it matches.
       systemd.network.enable = true;
       systemd.network.networks."40-bowtie-site" = {
-        matchConfig = if net.interface != null then { Name = net.interface; } else { Type = "ether"; Kind = "!*"; };
+        matchConfig =
+          if net.vlan != null then { Name = vlanName; }
+          else if net.interface != null then { Name = net.interface; }
+          else { Type = "ether"; Kind = "!*"; };
         address = optional ipv4Static net.ipv4.address ++ optional ipv6Static net.ipv6.address;
         gateway = optional (ipv4Static && net.ipv4.gateway != null) net.ipv4.gateway
           ++ optional (ipv6Static && net.ipv6.gateway != null) net.ipv6.gateway;
@@ -202,7 +248,23 @@ in
           IPv6AcceptRA = net.ipv6.method == "auto" || dhcp6;
           LinkLocalAddressing = if net.ipv6.method == "off" then "no" else "ipv6";
         };
-        linkConfig.RequiredForOnline = "routable";
+        linkConfig = { RequiredForOnline = "routable"; } // mtuLink;
+      };
+
+      # A VLAN (docs/decisions/0670): the netdev, and the parent that carries it with no
+      # address of its own. The parent's MTU must be at least the VLAN's: it gets the same.
+      systemd.network.netdevs = mkIf (net.vlan != null) {
+        "40-bowtie-vlan" = {
+          netdevConfig = { Name = vlanName; Kind = "vlan"; } // mtuLink;
+          vlanConfig.Id = net.vlan;
+        };
+      };
+
+      systemd.network.networks."30-bowtie-vlan-parent" = mkIf (net.vlan != null) {
+        matchConfig.Name = net.interface;
+        vlan = [ vlanName ];
+        networkConfig = { DHCP = "no"; IPv6AcceptRA = false; LinkLocalAddressing = "no"; };
+        linkConfig = { RequiredForOnline = "carrier"; } // mtuLink;
       };
 
       services.timesyncd = mkMerge [
@@ -229,6 +291,7 @@ in
         schedule = site.updates.schedule;
         randomizedDelay = site.updates.randomized_delay;
         channel = site.updates.channel;
+        proxy = net.proxy;
         # This controller's own health, not its peers': the local daemon answering (the units
         # list has bowtie_server.service) and the local network up (network-online before the
         # unit runs). A peer that is down must not roll back this controller.

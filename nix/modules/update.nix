@@ -6,12 +6,15 @@
 # and switches back to the previous generation when the check fails
 # (server/update/run.ts). The settings reach the command as one JSON file,
 # /etc/bowtie-setup/update.json (docs/decisions/0402-update-settings-file.md), which also
-# lets an operator run `bowtie-setup update --check` by hand.
+# lets an operator run `bowtie-setup update --check` by hand. With a site proxy, the unit's
+# environment carries it (./proxy-env.nix; credentials from a root-only file, decision 0670).
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkEnableOption mkIf mkMerge mkOption types literalExpression;
 
   cfg = config.services.bowtie-update;
+  proxyEnv = import ./proxy-env.nix { inherit lib pkgs; };
+  proxy = proxyEnv.forUnit { proxy = cfg.proxy; unit = "bowtie-update"; };
 
   metadataUrl = if cfg.metadataUrl == null then null else builtins.replaceStrings [ "{channel}" ] [ cfg.channel ] cfg.metadataUrl;
 
@@ -79,6 +82,12 @@ in
       description = "Keys whose signatures the cache's paths must carry. Set by the image.";
     };
 
+    proxy = mkOption {
+      type = types.nullOr proxyEnv.type;
+      default = null;
+      description = "Outbound HTTP(S) proxy for the metadata and `nix copy` from the cache (set by bowtie.site).";
+    };
+
     health = {
       units = mkOption {
         type = types.listOf types.str;
@@ -141,8 +150,8 @@ in
           config.system.build.nixos-rebuild
           config.systemd.package
         ];
-        environment.HOME = "/root";
-        serviceConfig = {
+        environment = { HOME = "/root"; } // proxy.environment;
+        serviceConfig = proxy.serviceConfig // {
           Type = "oneshot";
           ExecStart = "${cfg.package}/bin/bowtie-setup update --config /etc/bowtie-setup/update.json";
           # It runs nix copy and nixos-rebuild (an evaluation can take gigabytes): a share of the

@@ -4,6 +4,7 @@
 #   confirm-timeout      the admin's link is cut after activation: no confirm, automatic rollback
 #   crash-during-apply   the VM crashes mid-apply: after boot the old configuration runs
 #   update-rollback      an update whose health check fails goes back to the previous generation
+#   serial-console       the menu and the claim block on ttyS0; the login prompt back after hand-off
 { pkgs, self }:
 let
   common = import ./common.nix { inherit pkgs self; };
@@ -15,4 +16,5 @@ in
   vm-confirm-timeout = test ./confirm-timeout.nix;
   vm-crash-during-apply = test ./crash-during-apply.nix;
   vm-update-rollback = test ./update-rollback.nix;
+  vm-serial-console = test ./serial-console.nix;
 }

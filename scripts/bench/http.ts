@@ -41,8 +41,8 @@ export function launch(args: string[], env: NodeJS.ProcessEnv, portOf: (out: str
       const port = portOf(out);
       if (port) resolve({ child, port, startedAt, listeningMs: msSince(startedAt) });
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${out}`)));
   });
 }

@@ -41,8 +41,9 @@ export async function readContents(p: EnginePaths): Promise<FileContents> {
   return { fragment: fragment?.toString('utf8') ?? null, secrets };
 }
 
+// A journal written before a secret file existed has no entry for it: the file was absent.
 export function sameSnapshot(a: FilesSnapshot, b: FilesSnapshot): boolean {
-  return a.fragment === b.fragment && SECRET_NAMES.every((n) => a.secrets[n] === b.secrets[n]);
+  return a.fragment === b.fragment && SECRET_NAMES.every((n) => (a.secrets[n] ?? null) === (b.secrets[n] ?? null));
 }
 
 /** Atomic replacement with crash points `<label>:temp`, `<label>:renamed`, `<label>:synced`. */
@@ -120,7 +121,7 @@ export async function restoreFiles(p: EnginePaths, prev: FilesSnapshot, crash: C
     await writeManaged(target, bytes.toString('utf8'), mode, dirMode, label, crash);
   };
   for (const n of SECRET_NAMES) {
-    await restoreOne(p.secrets[n], b.secrets[n], prev.secrets[n], now.secrets[n], SECRET_MODE, SECRET_DIR_MODE, `restore:${n}`);
+    await restoreOne(p.secrets[n], b.secrets[n], prev.secrets[n] ?? null, now.secrets[n], SECRET_MODE, SECRET_DIR_MODE, `restore:${n}`);
   }
   await restoreOne(p.fragment, b.fragment, prev.fragment, now.fragment, FRAGMENT_MODE, 0o755, 'restore:fragment');
 }

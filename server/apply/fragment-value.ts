@@ -28,9 +28,15 @@ const fragmentSiteSchema = z.object({
     ]),
     dns: z.array(str),
     ntp: z.array(str),
+    // Absent in fragments written before these fields existed.
+    vlan: z.number().int().nullable().optional(),
+    mtu: z.number().int().nullable().optional(),
+    proxy: z.object({ url: str, no_proxy: z.array(str) }).nullable().optional(),
   }),
   enrollment: z.object({ site_id: str }).nullable(),
   tls: z.object({ mode: str, certificate: str.nullable(), private_key_file: str.nullable() }),
+  // Written only when the document has single sign-on.
+  sso: z.object({ id: str }).nullable().optional(),
 });
 export type FragmentSite = z.infer<typeof fragmentSiteSchema>;
 
@@ -91,15 +97,20 @@ export function keptDocument(site: FragmentSite): KeptDocument {
       ipv6,
       ...(n.dns.length ? { dns: [...n.dns] } : {}),
       ...(n.ntp.length ? { ntp: [...n.ntp] } : {}),
+      ...(n.vlan != null ? { vlan: n.vlan } : {}),
+      ...(n.mtu != null ? { mtu: n.mtu } : {}),
+      // The proxy's credentials stay in their secret file; a reset keeps the URL without them
+      // (a partial site runs neither the daemon nor updates, docs/decisions/0670).
+      ...(n.proxy ? { proxy: { url: n.proxy.url, ...(n.proxy.no_proxy.length ? { no_proxy: [...n.proxy.no_proxy] } : {}) } } : {}),
     },
   };
 }
 
 /**
  * Whether the site holds more than a network configuration and the admin's access (an
- * enrollment, a provided certificate): what a network-only document from the console, which
+ * enrollment, a provided certificate, single sign-on): what a network-only document from the console, which
  * carries the admin along (docs/decisions/0523), would drop.
  */
 export function holdsMoreThanNetwork(site: FragmentSite): boolean {
-  return site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null;
+  return site.enrollment !== null || site.tls.private_key_file !== null || site.tls.certificate !== null || (site.sso ?? null) !== null;
 }

@@ -22,6 +22,8 @@ export interface HeadlessApplyOptions extends ApplyOptions {
   /** A reset instead of a document (see ResetMode): same spool, worker, journal and health gate. */
   reset?: ResetMode;
   source: 'cli' | 'cloud-init' | 'console';
+  /** The document was translated from the controller template: a legacy argon2i admin hash is taken. */
+  legacyPasswordHash?: boolean;
   /** Called with each status change while the apply runs (progress display). */
   onStatus?: (status: ApplyStatus) => void;
   /** Environment of the first worker (tests inject faults here); recovery workers get none of the test hooks. */
@@ -31,7 +33,7 @@ export interface HeadlessApplyOptions extends ApplyOptions {
 /** Runs one apply to the end with health-gate confirm. Rejects with ApplyBusyError when busy (an apply or an update). */
 export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyResult> {
   const p = enginePaths(opts.root);
-  const checked = opts.reset ? null : validateDocument(opts.document, 'any');
+  const checked = opts.reset ? null : validateDocument(opts.document, 'any', undefined, { legacyPasswordHash: opts.legacyPasswordHash === true });
   if (checked && !checked.ok) {
     return { id: '', outcome: 'invalid', source: opts.source, finishedAt: new Date().toISOString(), reason: 'the document is not valid', failedPhase: 'validate', errors: checked.errors, outputTail: [], generation: null, handedOff: false };
   }
@@ -44,7 +46,7 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   if (before.phase !== 'idle') throw new ApplyBusyError(strip(before));
   if (before.update) throw new ApplyBusyError(strip(before), before.update);
   const id = newApplyId();
-  const what = opts.reset ? { reset: opts.reset } : { document: opts.document };
+  const what = opts.reset ? { reset: opts.reset } : { document: opts.document, ...(opts.legacyPasswordHash ? { legacyPasswordHash: true as const } : {}) };
   const createdAt = new Date().toISOString();
   const queued = await createTicket(p, { id, createdAt, source: opts.source, confirm: 'health-gate', confirmWindowSeconds: DEFAULT_CONFIRM_WINDOW_SECONDS, ...what });
   if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));

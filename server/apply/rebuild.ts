@@ -45,8 +45,13 @@ export interface AdapterOptions {
   isolate?: boolean;
 }
 
-/** Environment variables a child may see: what nix and the simulator need, nothing else. */
-const ENV_ALLOW = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|LOCALE_ARCHIVE|NIX_[A-Z_]+|BOWTIE_SIM_[A-Z_]+)$/;
+/**
+ * Environment variables a child may see: what nix and the simulator need, nothing else. The
+ * proxy variables are how `nix copy` reaches the cache through the site's proxy: the update
+ * unit has them (with credentials, from a root-only file: docs/decisions/0670), the apply
+ * worker does not.
+ */
+const ENV_ALLOW = /^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|LOCALE_ARCHIVE|NIX_[A-Z_]+|BOWTIE_SIM_[A-Z_]+|(HTTP|HTTPS|NO)_PROXY|(http|https|no)_proxy)$/;
 
 export function childEnv(root: string, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDocument } from '../config/read.js';
-import { SECRET_DOCUMENT_PATHS } from '../config/schema.js';
+import { SECRET_DOCUMENT_PATHS, SECRET_URL_DOCUMENT_PATHS } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { SECRET_FILES } from '../nix/paths.js';
 import { renderFragment } from '../nix/render.js';
@@ -53,7 +53,7 @@ describe('secretFiles', () => {
   });
 
   it("each secret file's document field is one the draft and export drop", () => {
-    const dropped = SECRET_DOCUMENT_PATHS.map((p) => p.join('.'));
+    const dropped = [...SECRET_DOCUMENT_PATHS, ...SECRET_URL_DOCUMENT_PATHS].map((p) => p.join('.'));
     for (const n of SECRET_NAMES) expect(dropped).toContain(SECRET_FIELDS[n].field);
   });
 
@@ -64,5 +64,11 @@ describe('secretFiles', () => {
     expect(values).toContain(withKey!.tls.private_key);
     for (const line of withKey!.tls.private_key!.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) expect(values).toContain(line);
     expect(secretValues(null, { enrollmentToken: 'on-disk-token-value' })).toEqual(['on-disk-token-value']);
+    // The proxy's password is redacted as stored (percent-encoded) and decoded.
+    const withProxy = configs.map((c) => c.config).find((c) => c.network.proxy?.credentials?.includes(':'));
+    expect(withProxy).toBeDefined();
+    const credentials = withProxy!.network.proxy!.credentials!;
+    const password = credentials.slice(credentials.indexOf(':') + 1);
+    expect(secretValues(withProxy!, {})).toEqual(expect.arrayContaining([credentials, decodeURIComponent(password)]));
   });
 });

@@ -32,6 +32,8 @@ export const spoolRequestSchema = z.strictObject({
   /** A reset instead of a document (only honoured in a ticket the worker's own user wrote). */
   reset: z.enum(['config', 'factory']).optional(),
   taken: z.boolean().optional(),
+  /** The document came from the controller template: a legacy argon2i admin hash is taken (only from a ticket root wrote). */
+  legacyPasswordHash: z.literal(true).optional(),
 });
 export type SpoolRequest = z.infer<typeof spoolRequestSchema>;
 

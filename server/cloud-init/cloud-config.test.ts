@@ -6,7 +6,9 @@ const extract = (text: string, format: 'yaml' | 'json' = 'yaml') => extractFromC
 describe('extractFromCloudConfig', () => {
   it('reads only our subtree, whatever YAML the other keys use', () => {
     const result = extract('#cloud-config\nx: !Ref y\nbin: !!binary aGk=\nb: yes\nb: no\nbowtie_setup:\n  hostname: h\n  updates: { enable: true }\nz: [1, 2]\n');
-    expect(result).toEqual({ kind: 'found', read: { ok: true, value: { hostname: 'h', updates: { enable: true } } } });
+    expect(result).toMatchObject({ kind: 'found', read: { ok: true, value: { hostname: 'h', updates: { enable: true } } } });
+    // The whole part as the lenient reader (YAML 1.1, like cloud-init) sees it, for the other keys.
+    expect(result.kind === 'found' && result.top).toMatchObject({ x: 'y', b: false, z: [1, 2] });
   });
 
   it('allows anchors and aliases inside the subtree, as readDocument does', () => {
@@ -28,13 +30,26 @@ describe('extractFromCloudConfig', () => {
   });
 
   it('reads a JSON document and never quotes it in an error', () => {
-    expect(extract('{"a": [1], "bowtie_setup": {"hostname": "h"}}', 'json')).toEqual({ kind: 'found', read: { ok: true, value: { hostname: 'h' } } });
+    expect(extract('{"a": [1], "bowtie_setup": {"hostname": "h"}}', 'json')).toMatchObject({ kind: 'found', read: { ok: true, value: { hostname: 'h' } } });
     expect(JSON.stringify(extract('{"bowtie_setup": {"password": s3cret-value}}', 'json'))).not.toContain('s3cret');
   });
 
   it('finds nothing in a cloud-config without our key, or one that is not a mapping', () => {
-    expect(extract('#cloud-config\nruncmd: [ls]\n')).toEqual({ kind: 'absent' });
-    expect(extract('#cloud-config\n')).toEqual({ kind: 'absent' });
+    expect(extract('#cloud-config\nruncmd: [ls]\n')).toEqual({ kind: 'absent', top: { runcmd: ['ls'] } });
+    expect(extract('#cloud-config\n')).toEqual({ kind: 'absent', top: null });
     expect(extract('#cloud-config\n- a\n')).toMatchObject({ kind: 'absent', note: expect.any(String) });
+  });
+
+  it('refuses what PyYAML refuses: an unrendered {{ NAME }} placeholder, a masked "**********" value, an undefined alias', () => {
+    const placeholder = extract('#cloud-config\nfqdn: {{ CONTROLLER_HOSTNAME }}\nhostname: {{CONTROLLER_HOSTNAME}}\nx: {{ SITE_ID }}\n');
+    expect(placeholder.kind).toBe('invalid');
+    expect(JSON.stringify(placeholder)).toContain('{{ CONTROLLER_HOSTNAME }}, {{ SITE_ID }} (first at line 2)');
+    const masked = extract('#cloud-config\nuser: root\npassword: **********\n');
+    expect(JSON.stringify(masked)).toMatch(/followed by something other than an anchor name at line 3/);
+    // An unquoted value starting with "*" may be a password: its name is never repeated.
+    const undefinedAlias = extract('#cloud-config\npassword: *s3cretValue\n');
+    expect(undefinedAlias.kind).toBe('invalid');
+    expect(JSON.stringify(undefinedAlias)).not.toContain('s3cret');
+    expect(extract('#cloud-config\n? [a, b]\n: c\n')).toMatchObject({ kind: 'invalid' });
   });
 });

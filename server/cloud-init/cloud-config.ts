@@ -9,17 +9,21 @@
  * source text. Lines before it are kept as empty lines so that "at line N" in an error is the
  * line in the user data part.
  */
-import { isAlias, isMap, isPair, isScalar, parseDocument, type Pair } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document, type Pair } from 'yaml';
 import { decodeUtf8, readDocument, type ReadResult } from '../config/read.js';
 import type { FieldError } from '../config/schema.js';
 import { nestingProblem } from '../config/input-bounds.js';
 
 export const KEY = 'bowtie_setup';
 
-/** The result for one cloud-config or JSON part. */
+/**
+ * The result for one cloud-config or JSON part. `top` is the whole part as the lenient reader
+ * sees it (null when it is not a mapping): the published template and the other cloud-config
+ * keys are judged from it.
+ */
 export type Extracted =
-  | { kind: 'absent'; note?: string }
-  | { kind: 'found'; read: ReadResult }
+  | { kind: 'absent'; note?: string; top: Record<string, unknown> | null }
+  | { kind: 'found'; read: ReadResult; top: Record<string, unknown> }
   | { kind: 'invalid'; errors: FieldError[] };
 
 const USER_DATA = '(user data)';
@@ -61,9 +65,18 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
     const what = e.code === 'MULTIPLE_DOCS' ? 'holds more than one YAML document' : `is not valid YAML (${e.code.toLowerCase().replaceAll('_', ' ')})`;
     return invalid(`${what}${line}; cloud-init would not read it either`);
   }
+  const refused = pyyamlRefusal(doc, text);
+  if (refused) return invalid(`${refused}; cloud-init would not read it either`);
   const contents = doc.contents;
-  if (contents === null || (isScalar(contents) && contents.value === null)) return { kind: 'absent' };
-  if (!isMap(contents)) return { kind: 'absent', note: `${where ?? 'the user data'} is not a mapping` };
+  if (contents === null || (isScalar(contents) && contents.value === null)) return { kind: 'absent', top: null };
+  if (!isMap(contents)) return { kind: 'absent', note: `${where ?? 'the user data'} is not a mapping`, top: null };
+  let top: Record<string, unknown>;
+  try {
+    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    top = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return invalid('uses aliases (*name) too often to be read');
+  }
 
   const ours = contents.items.filter((p) => isScalar(p.key) && p.key.value === KEY);
   if (ours.length > 1) return invalid(`has the ${KEY} key ${ours.length} times; give it once`);
@@ -73,12 +86,64 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
     if (contents.items.some(isMergeKey) && mergedKeyPresent(doc)) {
       return invalid(`brings ${KEY} in with a "<<" merge key; write ${KEY} out in full`);
     }
-    return { kind: 'absent' };
+    return { kind: 'absent', top };
   }
   if (aliasesOutside(ours[0]!.value)) {
     return invalid('uses an alias (*name) to an anchor outside it; write its values out', KEY);
   }
-  return { kind: 'found', read: readValue(text, ours[0]!) };
+  return { kind: 'found', read: readValue(text, ours[0]!), top };
+}
+
+/**
+ * What PyYAML, cloud-init's reader, refuses although the lenient reader here takes it: a
+ * mapping or list as a key (an unrendered `{{ NAME }}` placeholder is one: "found unhashable
+ * key"), and `*` followed by anything but an anchor name (Proxmox's masked `password: **********`).
+ * Says what it is and where, never the text around it.
+ */
+function pyyamlRefusal(doc: Document, text: string): string | null {
+  let found: string | null = null;
+  const lineOf = (node: { range?: [number, number, number] | null }) => (node.range ? ` at line ${countNewlines(text, node.range[0]) + 1}` : '');
+  const placeholders: string[] = [];
+  let firstLine = '';
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      const key = pair.key;
+      const inner = isMap(key) && key.items.length === 1 && isScalar(key.items[0]!.key) ? String((key.items[0]!.key as { value: unknown }).value) : null;
+      // `{{ NAME }}`: a flow mapping whose one key is a flow mapping holding NAME.
+      const before = key.range ? text.slice(Math.max(0, key.range[0] - 8), key.range[0]) : '';
+      if (inner !== null && /^[A-Za-z_][A-Za-z0-9_.]{0,63}$/.test(inner) && /\{\s*$/.test(before)) {
+        if (placeholders.length === 0) firstLine = lineOf(key);
+        if (!placeholders.includes(inner)) placeholders.push(inner);
+        return undefined;
+      }
+      found ??= `uses a mapping or list as a key${lineOf(key)}`;
+      return undefined;
+    },
+    Alias(_, alias) {
+      if (/^[A-Za-z0-9_-]+$/.test(alias.source)) return undefined;
+      found ??= `has "*" followed by something other than an anchor name${lineOf(alias)} (YAML reads "*" as an alias; a masked value such as "**********" must be quoted, or the real value given)`;
+      return undefined;
+    },
+  });
+  if (placeholders.length > 0) {
+    return `holds the placeholder${placeholders.length > 1 ? 's' : ''} ${placeholders.map((p) => `{{ ${p} }}`).join(', ')} (first${firstLine}), never filled in: YAML reads it as a mapping used as a key. Render the template before boot`;
+  }
+  if (found) return found;
+  // An alias to an anchor that does not exist (before it): PyYAML stops with "found undefined alias".
+  const anchors = new Set<string>();
+  visit(doc, (_, node) => {
+    if (found) return visit.BREAK;
+    const n = node as { anchor?: string };
+    if (isAlias(node) && !anchors.has(node.source)) {
+      // The name is not repeated: an unquoted value starting with "*" may be a password.
+      found = `uses an alias (*name)${lineOf(node)} with no anchor (&name) before it`;
+      return visit.BREAK;
+    }
+    if (n && typeof n === 'object' && n.anchor) anchors.add(n.anchor);
+    return undefined;
+  });
+  return found;
 }
 
 /** True when an alias inside `value` (or `value` itself) refers to an anchor defined outside it. */

@@ -16,6 +16,7 @@ import { readState } from '../apply/journal.js';
 import { enginePaths } from '../apply/paths.js';
 import type { ApplyResult } from '../apply/types.js';
 import { hashPassword } from '../config/hash-password.js';
+import { legacyArgon2iParams } from '../config/password-hash.js';
 import { fqdnOf } from '../config/names.js';
 import type { FieldError, SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
@@ -35,7 +36,7 @@ import { findNetworkConfig } from './network-config/find.js';
 import { errorAtOrigin } from './network-config/translate.js';
 
 /** The engine's headless entry point, as cloud-init calls it (apply-adapter.ts wires the real one). */
-export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init' }) => Promise<ApplyResult>;
+export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init'; legacyPasswordHash?: boolean }) => Promise<ApplyResult>;
 
 export interface CloudInitOptions {
   root: string;
@@ -117,6 +118,7 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   say(`reading user data from ${describeSource(source, found.location)} (instance ${instanceId}).`);
   if (netSource) say(`reading the network configuration from ${netSource.location}.`);
   const it = await interpretUserData(userData, new Date(), network);
+  for (const line of it.notes) say(line);
   for (const line of it.ignored) say(line);
 
   const reject = async (errors: FieldError[]): Promise<number> => {
@@ -155,7 +157,7 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
       say(`applying what the document sets for ${fqdn} (${configures.join(', ')}); the health gate confirms it. Setup is finished in the browser.`);
       // The prefill carries the admin's hash instead of the plaintext password: the engine
       // keeps it, so the wizard's final apply finds the same hash and the pre-claim checks it.
-      activation = await applyPartial(opts, prefill, configures);
+      activation = await applyPartial(opts, prefill, configures, it.legacyPasswordHash);
       code = activation.outcome === 'applied' || activation.outcome === 'unchanged' ? EXIT.ok : EXIT.applyFailed;
     }
     await writeStatus(root, { instance_id: instanceId, status: 'prefilled', errors: [], prefill, activation });
@@ -175,7 +177,7 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   say(`applying the configuration for ${fqdn}; the health gate confirms it.`);
   let applied: ApplyResult;
   try {
-    applied = await opts.apply({ root, simulate: opts.simulate, document, source: 'cloud-init' });
+    applied = await opts.apply({ root, simulate: opts.simulate, document, source: 'cloud-init', ...(it.legacyPasswordHash ? { legacyPasswordHash: true } : {}) });
   } catch (e) {
     // Busy (another apply runs) or the engine could not start: nothing of ours was applied.
     const reason = e instanceof Error ? e.message : 'unknown error';
@@ -205,11 +207,11 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
 }
 
 /** Applies a partial document's settings headless; never throws (the result says what happened). */
-async function applyPartial(opts: CloudInitOptions, document: unknown, configures: string[]): Promise<CloudInitActivation> {
+async function applyPartial(opts: CloudInitOptions, document: unknown, configures: string[], legacyPasswordHash: boolean): Promise<CloudInitActivation> {
   const say = (line: string) => opts.print(`${PREFIX} ${line}`);
   let applied: ApplyResult;
   try {
-    applied = await opts.apply({ root: opts.root, simulate: opts.simulate, document, source: 'cloud-init' });
+    applied = await opts.apply({ root: opts.root, simulate: opts.simulate, document, source: 'cloud-init', ...(legacyPasswordHash ? { legacyPasswordHash: true } : {}) });
   } catch (e) {
     const reason = `could not start: ${e instanceof Error ? e.message : 'unknown error'}`;
     say(`the settings could not be applied (${reason}); nothing was changed, it is tried again at the next boot.`);
@@ -244,11 +246,12 @@ async function setupComplete(root: string): Promise<boolean> {
   return state?.setup === 'complete';
 }
 
+/** `notes`: what was translated or taken, and warnings; `ignored`: what is reported and not used. */
 export type Interpretation =
-  | { kind: 'none'; ignored: string[] }
-  | { kind: 'rejected'; errors: FieldError[]; ignored: string[] }
+  | { kind: 'none'; ignored: string[]; notes: string[] }
+  | { kind: 'rejected'; errors: FieldError[]; ignored: string[]; notes: string[] }
   /** A valid document: `complete` is applied; `partial` applies what it sets beyond the defaults and prefills the wizard. */
-  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[]; networkOnly?: boolean };
+  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[]; notes: string[]; legacyPasswordHash: boolean; networkOnly?: boolean };
 
 /**
  * What user data means for us, without doing anything about it: the decision `runCloudInit`
@@ -257,11 +260,13 @@ export type Interpretation =
  */
 export async function interpretUserData(bytes: Uint8Array, now: Date = new Date(), network: NetworkInput | null = null): Promise<Interpretation> {
   const parsed = withNetworkConfig(await parseUserData(bytes), network);
-  if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored };
-  const result = validateDocument(parsed.value, 'any', now);
+  if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored, notes: parsed.notes };
+  // The controller template's init-users may hold a legacy argon2i hash: taken from there only.
+  const legacy = parsed.legacyHash === true;
+  const result = validateDocument(parsed.value, 'any', now, { legacyPasswordHash: legacy });
   if (!result.ok) {
     // Errors in what the network configuration set name its keys (network-config/translate.ts).
-    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : errorAtOrigin(e, parsed.origin))), ignored: parsed.ignored };
+    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : errorAtOrigin(e, parsed.origin))), ignored: parsed.ignored, notes: parsed.notes };
   }
   return {
     kind: result.complete ? 'complete' : 'partial',
@@ -270,7 +275,18 @@ export async function interpretUserData(bytes: Uint8Array, now: Date = new Date(
     where: parsed.where,
     ignored: parsed.ignored,
     networkOnly: parsed.networkOnly,
+    notes: [...parsed.notes, ...legacyHashWarning(result.config)],
+    legacyPasswordHash: legacy && result.config.admin?.password_hash?.startsWith('$argon2i$') === true,
   };
+}
+
+/** The warning for a legacy argon2i admin hash, naming its weaker parameters; none otherwise. */
+function legacyHashWarning(config: SiteConfig): string[] {
+  const params = config.admin?.password_hash ? legacyArgon2iParams(config.admin.password_hash) : null;
+  if (!params) return [];
+  return [
+    `warning: admin.password_hash is a legacy argon2i hash (m=${params.m} KiB, t=${params.t}, p=${params.p}), weaker than the argon2id at OWASP strength (m=19456 KiB, t=2 or more) bowtie-setup makes; it is taken from the controller template so that the admin can sign in, but set a new password in the controller after setup.`,
+  ];
 }
 
 /** The partial document for the wizard, with the plaintext password replaced by its hash. */
@@ -279,7 +295,7 @@ async function prefillDocument(value: Record<string, unknown>): Promise<Record<s
   const admin = doc.admin as Record<string, unknown> | undefined;
   if (admin && typeof admin.password === 'string') {
     const { password, ...rest } = admin;
-    doc.admin = { ...rest, password_hash: await hashPassword(password as string) };
+    doc.admin = { ...rest, password_hash: await hashPassword(password) };
   }
   return doc;
 }

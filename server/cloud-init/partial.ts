@@ -14,7 +14,7 @@ export const FACTORY_HOSTNAME = 'bowtie';
  * The fields of a partial document that set something on the appliance beyond the image's
  * defaults, in document order; empty when applying it would change nothing.
  *
- * Not counted: `site.name` and `tls` (only the controller uses them, after hand-off), and the
+ * Not counted: `site.name`, `tls` and `sso` (only the controller uses them, after hand-off), and the
  * admin's email and password (only the wizard does: the pre-claim). `updates` is counted when
  * it differs from the defaults: the fragment records it, and the module schedules updates
  * from it once setup is complete.

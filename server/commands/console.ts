@@ -1,7 +1,8 @@
 /**
  * `console`: the VM console menu (server/console/), on this process's terminal. The NixOS
- * module runs it on tty1 until hand-off (unit bowtie-setup-console); over SSH it works the
- * same. It takes no arguments.
+ * module runs it on tty1 and on the image's serial console until hand-off (units
+ * bowtie-setup-console@<tty>, docs/decisions/0524); over SSH it works the same. It takes no
+ * arguments.
  */
 import { runConsole } from '../console/index.js';
 import { EXIT, UsageError } from '../exit-codes.js';

@@ -65,7 +65,7 @@ describe('names', () => {
 describe('SSH keys', () => {
   const ed = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcwCHmfonosD9uU5lAXh1O8btwR2vJZqKYgq/jEX4Z2';
   it('takes any comment as free text', () => {
-    expect(sshKeyProblem(`${ed} a\nb\t\u0001 ${'🦀'}`)).toBeNull();
+    expect(sshKeyProblem(`${ed} a\nb\t\u0001 🦀`)).toBeNull();
     expect(splitSshKey(`${ed} two words`)?.comment).toBe('two words');
   });
   it('rejects a truncated blob', () => expect(sshKeyProblem('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcw')).toMatch(/truncated/));

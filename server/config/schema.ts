@@ -20,6 +20,10 @@ import {
 import {
   DNS_SERVERS_MAX,
   ENTRYPOINTS_MAX,
+  IPV6_MIN_MTU,
+  MTU_MAX,
+  MTU_MIN,
+  NO_PROXY_MAX,
   NTP_SERVERS_MAX,
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -27,11 +31,17 @@ import {
   SCHEDULE_MAX,
   SITE_NAME_MAX,
   SSH_KEYS_MAX,
+  SSO_CLIENT_ID_MAX,
+  SSO_CLIENT_SECRET_MAX,
+  SSO_NAME_MAX,
   TOKEN_MAX,
   TOKEN_MIN,
+  VLAN_MAX,
+  VLAN_MIN,
 } from './limits.js';
 import { dnsNameProblem, emailProblem, fqdnOf, hostnameProblem, httpsUrlProblem, serverProblem } from './names.js';
-import { argon2HashProblem, cryptHashProblem } from './password-hash.js';
+import { argon2HashProblem, cryptHashProblem, legacyArgon2iParams } from './password-hash.js';
+import { noProxyProblem, parseProxyUrl, proxyUrlText, proxyUrlWithoutCredentials } from './proxy.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
 import {
@@ -132,7 +142,42 @@ export const certificateField = checked(pemSized(certificatePemProblem)).transfo
 export const privateKeyField = checked(pemSized(privateKeyPemProblem)).transform(normalizePrivateKeyPem);
 // The fragment carries the normal form (surrounding blanks trimmed, weekday ranges as Mon..Fri).
 export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(normalizeCalendar);
+/** Whole numbers in a range; a form's text is turned into a number before it gets here. */
+function integerIn(min: number, max: number, what: string) {
+  return z.number({ error: `must be a whole number (${what})` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { message: `must be a whole number from ${min} to ${max} (${what})` });
+}
+export const vlanField = integerIn(VLAN_MIN, VLAN_MAX, '802.1Q VLAN id');
+export const mtuField = integerIn(MTU_MIN, MTU_MAX, 'bytes');
+// The credentials in the URL are a secret: normalize() moves them out of the URL.
+export const proxyUrlField = checked((s) => {
+  const r = parseProxyUrl(s);
+  return r.ok ? null : r.message;
+});
+export const noProxyField = checked(noProxyProblem);
 export const randomizedDelayField = checked(timespanProblem).transform((s) => s.trim());
+
+// Single sign-on: one connector of the daemon's identity broker (Dex). The client secret is a
+// secret like the enrollment token: a file outside the store, never echoed.
+export const ssoIdField = checked((s) =>
+  /^[a-z0-9][a-z0-9_-]{0,62}$/.test(s) ? null : 'must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
+);
+export const ssoNameField = checked((s) =>
+  s.trim() === ''
+    ? 'must not be empty'
+    : codePointLength(s) > SSO_NAME_MAX
+      ? `must be at most ${SSO_NAME_MAX} characters`
+      : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(s)
+        ? 'must not contain control characters'
+        : null,
+);
+export const ssoClientIdField = checked((s) =>
+  s.length === 0 ? 'must not be empty' : s.length > SSO_CLIENT_ID_MAX ? `must be at most ${SSO_CLIENT_ID_MAX} characters` : hasControlOrSpace(s) ? 'must not contain spaces or control characters' : null,
+);
+export const ssoClientSecretField = checked((s) =>
+  s.length === 0 ? 'must not be empty' : s.length > SSO_CLIENT_SECRET_MAX ? `must be at most ${SSO_CLIENT_SECRET_MAX} characters` : hasControlOrSpace(s) ? 'must not contain spaces or control characters' : null,
+);
+/** Dex connector types that sign in through an OAuth client (id and secret). */
+export const SSO_TYPES = ['oidc', 'google', 'microsoft', 'github', 'gitlab'] as const;
 
 export const TLS_MODES = ['acme', 'self-signed', 'provided'] as const;
 export const UPDATE_CHANNELS = ['stable', 'beta'] as const;
@@ -165,6 +210,11 @@ export const ipv6Section = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('off') }),
 ]);
 
+export const proxySection = z.strictObject({
+  url: proxyUrlField,
+  no_proxy: z.array(noProxyField).max(NO_PROXY_MAX).optional(),
+});
+
 export const networkSection = z
   .strictObject({
     interface: interfaceField.optional(),
@@ -172,6 +222,9 @@ export const networkSection = z
     ipv6: ipv6Section.optional(),
     dns: z.array(serverField).max(DNS_SERVERS_MAX).optional(),
     ntp: z.array(serverField).max(NTP_SERVERS_MAX).optional(),
+    vlan: vlanField.optional(),
+    mtu: mtuField.optional(),
+    proxy: proxySection.optional(),
   })
   .superRefine((net, ctx) => {
     if (net.ipv4?.method === 'static') {
@@ -191,6 +244,10 @@ export const networkSection = z
       if (!net.dns || net.dns.length === 0) {
         ctx.addIssue({ code: 'custom', path: ['dns'], message: 'required when ipv4 is static (no DHCP server will supply it)' });
       }
+    }
+    // An MTU out of range is reported by the field itself.
+    if (typeof net.mtu === 'number' && net.mtu >= MTU_MIN && net.mtu < IPV6_MIN_MTU && net.ipv6?.method !== 'off') {
+      ctx.addIssue({ code: 'custom', path: ['mtu'], message: `below ${IPV6_MIN_MTU} leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least ${IPV6_MIN_MTU}` });
     }
     if (net.ipv6?.method === 'static' && net.ipv6.gateway !== undefined) {
       const cidr = parseCidr6(net.ipv6.address);
@@ -217,6 +274,21 @@ export const tlsSection = z.strictObject({
   private_key: privateKeyField.optional(),
 });
 
+export const ssoSection = z
+  .strictObject({
+    type: z.enum(SSO_TYPES),
+    id: ssoIdField,
+    name: ssoNameField,
+    issuer: entrypointField.optional(),
+    client_id: ssoClientIdField,
+    client_secret: ssoClientSecretField,
+    // Absent: the daemon's own callback (its origin + /dex/callback).
+    redirect_uri: entrypointField.optional(),
+  })
+  .superRefine((sso, ctx) => {
+    if (sso.type === 'oidc' && sso.issuer === undefined) ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required when type is oidc' });
+  });
+
 export const updatesSection = z.strictObject({
   enable: z.boolean().optional(),
   schedule: scheduleField.optional(),
@@ -234,6 +306,15 @@ export const documentSchema = z.strictObject({
   enrollment: enrollmentSection.optional().meta({ title: 'Enrollment', description: 'Cluster enrollment; without it the document is partial and the wizard finishes setup.' }),
   tls: tlsSection.optional().meta({ title: 'TLS certificate', description: 'acme, self-signed or provided (certificate and private_key in PEM).' }),
   updates: updatesSection.optional().meta({ title: 'Updates', description: 'Scheduled updates: systemd calendar schedule, randomized delay, channel.' }),
+  sso: ssoSection.optional().meta({ title: 'Single sign-on', description: 'The OpenID Connect connector of the controller (its client secret is a secret like the others).' }),
+});
+
+/**
+ * The document as the controller template's translation is checked: `admin.password_hash` may
+ * also be a legacy argon2i hash (docs/decisions/0305). Nothing else differs.
+ */
+export const legacyHashDocumentSchema = documentSchema.extend({
+  admin: adminSection.extend({ password_hash: checked((s) => (legacyArgon2iParams(s) ? null : argon2HashProblem(s))).optional() }).optional(),
 });
 
 /** The document as written: what every input source parses into. */
@@ -244,6 +325,21 @@ type Parsed = z.output<typeof documentSchema>;
 
 export type Ipv4Config = z.output<typeof ipv4Section>;
 export type Ipv6Config = z.output<typeof ipv6Section>;
+
+export interface ProxyConfig {
+  /** scheme://host:port, without credentials: what the fragment carries. */
+  url: string;
+  /** Percent-encoded `user[:password]` (server/config/proxy.ts): a secret, written to its own file. */
+  credentials: string | null;
+  no_proxy: string[];
+}
+
+function normalizeProxy(proxy: { url: string; no_proxy?: string[] | undefined }): ProxyConfig {
+  const parsed = parseProxyUrl(proxy.url);
+  // The schema has accepted it; a failure here is a bug, not input to carry on with.
+  if (!parsed.ok) throw new Error('network.proxy.url: validated URL did not parse');
+  return { url: proxyUrlText(parsed.value), credentials: parsed.value.credentials, no_proxy: proxy.no_proxy ?? [] };
+}
 
 /** The document with every default applied; the renderer and the engine work on this. */
 export interface SiteConfig {
@@ -264,10 +360,22 @@ export interface SiteConfig {
     ipv6: { method: 'auto' | 'dhcp' | 'off' } | { method: 'static'; address: string; gateway: string | null };
     dns: string[];
     ntp: string[];
+    vlan: number | null;
+    mtu: number | null;
+    proxy: ProxyConfig | null;
   };
   enrollment: null | { site_id: string; token: string; entrypoints: string[] };
   tls: { mode: (typeof TLS_MODES)[number]; certificate: string | null; private_key: string | null };
   updates: { enable: boolean; schedule: string; randomized_delay: string; channel: (typeof UPDATE_CHANNELS)[number] };
+  sso: null | {
+    type: (typeof SSO_TYPES)[number];
+    id: string;
+    name: string;
+    issuer: string | null;
+    client_id: string;
+    client_secret: string;
+    redirect_uri: string | null;
+  };
 }
 
 export function normalize(doc: Parsed): SiteConfig {
@@ -291,6 +399,9 @@ export function normalize(doc: Parsed): SiteConfig {
       ipv6: ipv6.method === 'static' ? { method: 'static', address: ipv6.address, gateway: ipv6.gateway ?? null } : ipv6,
       dns: doc.network?.dns ?? [],
       ntp: doc.network?.ntp ?? [],
+      vlan: doc.network?.vlan ?? null,
+      mtu: doc.network?.mtu ?? null,
+      proxy: doc.network?.proxy ? normalizeProxy(doc.network.proxy) : null,
     },
     enrollment: doc.enrollment
       ? { site_id: doc.enrollment.site_id, token: doc.enrollment.token, entrypoints: doc.enrollment.entrypoints ?? [] }
@@ -306,6 +417,17 @@ export function normalize(doc: Parsed): SiteConfig {
       randomized_delay: doc.updates?.randomized_delay ?? DEFAULT_RANDOMIZED_DELAY,
       channel: doc.updates?.channel ?? 'stable',
     },
+    sso: doc.sso
+      ? {
+          type: doc.sso.type,
+          id: doc.sso.id,
+          name: doc.sso.name,
+          issuer: doc.sso.issuer ?? null,
+          client_id: doc.sso.client_id,
+          client_secret: doc.sso.client_secret,
+          redirect_uri: doc.sso.redirect_uri ?? null,
+        }
+      : null,
   };
 }
 
@@ -372,7 +494,11 @@ export const SECRET_DOCUMENT_PATHS = [
   ['admin', 'console_password_hash'],
   ['enrollment', 'token'],
   ['tls', 'private_key'],
+  ['sso', 'client_secret'],
 ] as const;
+
+/** URLs whose user name and password are a secret (the rest of the URL is not). */
+export const SECRET_URL_DOCUMENT_PATHS = [['network', 'proxy', 'url']] as const;
 
 /** A copy of `document` without its secrets (any shape: drafts and user documents alike). */
 export function withoutSecrets<T>(document: T): T {
@@ -380,6 +506,15 @@ export function withoutSecrets<T>(document: T): T {
   for (const [section, key] of SECRET_DOCUMENT_PATHS) {
     const holder = (copy as Record<string, unknown> | null)?.[section];
     if (holder && typeof holder === 'object' && !Array.isArray(holder)) delete (holder as Record<string, unknown>)[key];
+  }
+  for (const path of SECRET_URL_DOCUMENT_PATHS) {
+    let holder: unknown = copy;
+    for (const k of path.slice(0, -1)) holder = holder && typeof holder === 'object' && !Array.isArray(holder) ? (holder as Record<string, unknown>)[k] : undefined;
+    const key = path[path.length - 1]!;
+    if (holder && typeof holder === 'object' && !Array.isArray(holder)) {
+      const h = holder as Record<string, unknown>;
+      if (typeof h[key] === 'string') h[key] = proxyUrlWithoutCredentials(h[key]);
+    }
   }
   return copy;
 }

@@ -1,7 +1,12 @@
 import { fieldErrors } from './errors.js';
-import { crossFieldErrors, documentSchema, isComplete, normalize, type FieldError, type SiteConfig } from './schema.js';
+import { crossFieldErrors, documentSchema, isComplete, legacyHashDocumentSchema, normalize, type FieldError, type SiteConfig } from './schema.js';
 
 export type Requirement = 'complete' | 'any';
+
+export interface ValidateOptions {
+  /** Also take a legacy argon2i `admin.password_hash`: only for the controller template's translation (docs/decisions/0305). */
+  legacyPasswordHash?: boolean;
+}
 
 export type ValidationResult =
   | { ok: true; config: SiteConfig; complete: boolean }
@@ -12,10 +17,11 @@ export type ValidationResult =
  * enrollment); `any` also takes a partial document (no enrollment) for the console path and
  * for cloud-init prefill.
  */
-export function validateDocument(input: unknown, requirement: Requirement, now: Date = new Date()): ValidationResult {
+export function validateDocument(input: unknown, requirement: Requirement, now: Date = new Date(), options: ValidateOptions = {}): ValidationResult {
   if (input === null || input === undefined) return { ok: false, errors: [{ path: '(document)', message: 'is empty' }] };
   // The issues carry the input so that messages can name its type; fieldErrors never quotes it.
-  const parsed = documentSchema.safeParse(input, { reportInput: true });
+  const schema = options.legacyPasswordHash ? legacyHashDocumentSchema : documentSchema;
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
   const config = normalize(parsed.data);
   const errors = crossFieldErrors(config, now);

@@ -7,6 +7,12 @@
  *   2  status, as `bowtie-setup status` prints it
  *   3  reset (--config or --factory), confirmed by typing the host name
  *   4  refresh
+ *   5  the last apply's log (its tail, made inert for the terminal)
+ *
+ * While the menu waits for a choice it reads the claim block again every few seconds and shows
+ * it again when it changed (an address that DHCP gave late, the setup code once the wizard made
+ * it), unless an answer is being typed: on a serial console that is also what a cloud's
+ * console-output view shows (docs/decisions/0524).
  *
  * There is no way out to a shell: Ctrl-C goes back to the menu, Ctrl-Z does nothing, and the
  * end of input ends the program (its unit starts it again).
@@ -26,6 +32,7 @@ import { withoutSecrets } from '../config/schema.js';
 import { applianceName, confirmsReset, describeReset, resetAppliance, resetSummary } from '../reset/index.js';
 import { readWizardDraft, writeWizardDraft } from '../reset/wizard-files.js';
 import { listInterfaces } from '../system/interfaces.js';
+import { formatApplyLog, readApplyLogTail } from './apply-log.js';
 import { formatClaimScreen, readClaimScreen } from './claim.js';
 import { LineInput } from './lines.js';
 import { askStaticNetwork, type Prompter } from './network.js';
@@ -41,9 +48,16 @@ export interface ConsoleOptions {
   env?: NodeJS.ProcessEnv;
   /** After a network apply: the wizard starts again at the new address; default systemctl (nothing in --simulate). */
   restartWizard?: () => Promise<void>;
+  /** How often the claim block is read again while the menu waits; default 3 s. */
+  refreshMs?: number;
+  /** Told after each of those reads whether the screen was drawn again (tests wait on it). */
+  onRefreshed?: (redrawn: boolean) => void;
 }
 
-const MENU = ['', '  1) Network setup (static address, no DHCP)', '  2) Status', '  3) Reset', '  4) Refresh', ''];
+export const DEFAULT_REFRESH_MS = 3000;
+
+
+const MENU = ['', '  1) Network setup (static address, no DHCP)', '  2) Status', '  3) Reset', '  4) Refresh', '  5) Last apply log', ''];
 
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const lines = new LineInput(opts.input, opts.output, { terminal: opts.terminal });
@@ -55,9 +69,10 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   try {
     for (;;) {
       print('');
-      for (const l of formatClaimScreen(await readClaimScreen(opts))) print(l);
+      const screen = formatClaimScreen(await readClaimScreen(opts));
+      for (const l of screen) print(l);
       for (const l of MENU) print(l);
-      const choice = await lines.ask('Choose 1-4: ');
+      const choice = await askRefreshing(opts, lines, screen, 'Choose 1-5: ');
       if (choice === null) {
         if (lines.closed) return;
         continue;
@@ -81,12 +96,47 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         case '4':
         case '':
           break;
+        case '5':
+          print('');
+          for (const l of formatApplyLog(await readApplyLogTail(opts.root))) print(l);
+          await pause();
+          break;
         default:
-          print('Choose 1, 2, 3 or 4.');
+          print('Choose 1, 2, 3, 4 or 5.');
       }
     }
   } finally {
     lines.close();
+  }
+}
+
+/**
+ * Asks the menu's question; meanwhile the claim block is read again every `refreshMs` and,
+ * when it differs from what is on the screen, shown again above the question. One read at a
+ * time; a read that fails leaves the screen as it is.
+ */
+async function askRefreshing(opts: ConsoleOptions, lines: LineInput, shown: readonly string[], prompt: string): Promise<string | null> {
+  let current = shown.join('\n');
+  let reading = false;
+  const timer = setInterval(() => {
+    if (reading) return;
+    reading = true;
+    readClaimScreen(opts)
+      .then((s) => {
+        const screen = formatClaimScreen(s);
+        const redrawn = screen.join('\n') !== current && lines.interject([...screen, ...MENU]);
+        if (redrawn) current = screen.join('\n');
+        opts.onRefreshed?.(redrawn);
+      })
+      .catch(() => {})
+      .finally(() => {
+        reading = false;
+      });
+  }, Math.max(10, opts.refreshMs ?? DEFAULT_REFRESH_MS));
+  try {
+    return await lines.ask(prompt);
+  } finally {
+    clearInterval(timer);
   }
 }
 

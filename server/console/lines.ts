@@ -56,6 +56,27 @@ export class LineInput {
     });
   }
 
+  /** True while a question waits and its answer has been started (a redraw would garble it). */
+  get typing(): boolean {
+    return this.terminal && this.rl.line.length > 0;
+  }
+
+  /** True while a question waits for its answer. */
+  get asking(): boolean {
+    return this.waiting !== null;
+  }
+
+  /**
+   * Prints `lines` while a question waits (the claim block after an address arrived) and
+   * shows the question again below them. Nothing is printed while an answer is being typed.
+   */
+  interject(lines: readonly string[]): boolean {
+    if (!this.asking || this.typing) return false;
+    this.output.write(`\n${lines.map((l) => `${l}\n`).join('')}`);
+    this.rl.prompt(true);
+    return true;
+  }
+
   close(): void {
     this.rl.close();
   }

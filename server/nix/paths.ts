@@ -20,6 +20,9 @@ export const SECRET_FILES = {
   consolePasswordHash: `${SECRETS_DIR}/console-password-hash`,
   enrollmentToken: `${SECRETS_DIR}/enrollment-token`,
   tlsPrivateKey: `${SECRETS_DIR}/tls-private-key`,
+  /** The outbound proxy's percent-encoded `user[:password]` (docs/decisions/0670). */
+  proxyCredentials: `${SECRETS_DIR}/proxy-credentials`,
+  ssoClientSecret: `${SECRETS_DIR}/sso-client-secret`,
 } as const;
 
 // ---- root's: the apply engine and cloud-init (root only) -----------------------------------

@@ -10,6 +10,27 @@ import { VERSION } from '../version.js';
 import { nixValue, type NixValue } from './encode.js';
 import { FRAGMENT_PATH, SECRET_FILES } from './paths.js';
 
+/**
+ * VLAN, MTU and proxy, each only when set: a document without them renders (and hashes) the
+ * same bytes as before these fields existed, so an appliance's fragment does not change under
+ * it when bowtie-setup is updated (docs/decisions/0670).
+ */
+function advancedNetwork(n: SiteConfig['network']): { [key: string]: NixValue } {
+  return {
+    ...(n.vlan === null ? {} : { vlan: n.vlan }),
+    ...(n.mtu === null ? {} : { mtu: n.mtu }),
+    ...(n.proxy === null
+      ? {}
+      : {
+          proxy: {
+            url: n.proxy.url,
+            credentials_file: n.proxy.credentials === null ? null : SECRET_FILES.proxyCredentials,
+            no_proxy: n.proxy.no_proxy,
+          },
+        }),
+  };
+}
+
 /** The fragment's data: the normalized document with each secret replaced by its file's path. */
 export function fragmentData(c: SiteConfig): { [key: string]: NixValue } {
   return {
@@ -28,6 +49,7 @@ export function fragmentData(c: SiteConfig): { [key: string]: NixValue } {
       ipv6: { ...c.network.ipv6 },
       dns: c.network.dns,
       ntp: c.network.ntp,
+      ...advancedNetwork(c.network),
     },
     enrollment: c.enrollment && {
       site_id: c.enrollment.site_id,
@@ -40,6 +62,18 @@ export function fragmentData(c: SiteConfig): { [key: string]: NixValue } {
       private_key_file: c.tls.private_key === null ? null : SECRET_FILES.tlsPrivateKey,
     },
     updates: { ...c.updates },
+    // Written only when set, so that a document without single sign-on renders as before.
+    ...(c.sso && {
+      sso: {
+        type: c.sso.type,
+        id: c.sso.id,
+        name: c.sso.name,
+        issuer: c.sso.issuer,
+        client_id: c.sso.client_id,
+        client_secret_file: SECRET_FILES.ssoClientSecret,
+        redirect_uri: c.sso.redirect_uri,
+      },
+    }),
   };
 }
 
@@ -50,6 +84,14 @@ export function canonicalDocument(c: SiteConfig): string {
     admin: c.admin && { ...c.admin, password: undefined, password_hash: undefined, console_password_hash: undefined },
     enrollment: c.enrollment && { ...c.enrollment, token: undefined },
     tls: { ...c.tls, private_key: undefined },
+    // Unset advanced fields are left out (undefined), as in the fragment.
+    network: {
+      ...c.network,
+      vlan: c.network.vlan ?? undefined,
+      mtu: c.network.mtu ?? undefined,
+      proxy: c.network.proxy === null ? undefined : { ...c.network.proxy, credentials: undefined },
+    },
+    sso: c.sso ? { ...c.sso, client_secret: undefined } : undefined,
   });
 }
 

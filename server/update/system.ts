@@ -21,6 +21,7 @@ import { OutputLog } from '../apply/output-log.js';
 import { enginePaths } from '../apply/paths.js';
 import { newApplyId } from '../apply/spool.js';
 import { NixProgress } from '../apply/progress.js';
+import { proxySecretsInEnv } from '../config/proxy.js';
 import { childEnv, describeResult, RebuildAdapter, rebuildExecutable, type CommandResult } from '../apply/rebuild.js';
 import { DEFAULT_TIMEOUTS } from '../apply/timeouts.js';
 import { checkIdleForUpdate, takeLockForUpdate, type UpdateLock } from '../apply/update-lock.js';
@@ -86,7 +87,8 @@ export function createUpdateSystem(options: UpdateSystemOptions): UpdateSystem {
   let log: OutputLog | null = null;
 
   async function run(label: string, start: (opts: { timeoutMs: number; onLine: (raw: string) => void }) => Promise<CommandResult>, timeoutMs: number): Promise<CommandOutcome> {
-    log ??= new OutputLog(paths.logsDir, id, null, [], 'update');
+    // nix may show the proxy it was given: its credentials are taken out of the log.
+    log ??= new OutputLog(paths.logsDir, id, null, proxySecretsInEnv(env), 'update');
     const out = log;
     const parser = new NixProgress();
     const tail: string[] = [];

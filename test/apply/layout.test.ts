@@ -169,7 +169,7 @@ function forgedJournal(r: string, fragment: string): EngineState {
     startedAt: now,
     stepStartedAt: now,
     bootId: '',
-    prev: { fragment: sha256(fragment), secrets: { adminPasswordHash: null, consolePasswordHash: null, enrollmentToken: null, tlsPrivateKey: null }, generation: null, system: null, handedOff: true },
+    prev: { fragment: sha256(fragment), secrets: { adminPasswordHash: null, consolePasswordHash: null, enrollmentToken: null, tlsPrivateKey: null, proxyCredentials: null, ssoClientSecret: null }, generation: null, system: null, handedOff: true },
     next: null,
     confirmDeadline: null,
     confirmedAt: null,

@@ -9,7 +9,7 @@ import { get as httpGet } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupCodePath } from '../../server/auth/setup-code.js';
 
@@ -52,7 +52,7 @@ describe('serve', () => {
       const port = Number(/https:\/\/127\.0\.0\.1:(\d+)\//.exec(block)![1]);
       const { status, fingerprint } = await new Promise<{ status: number; fingerprint: string }>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, path: '/unlock', rejectUnauthorized: false }, (res) => {
-          resolve({ status: res.statusCode!, fingerprint: (res.socket as TLSSocket).getPeerCertificate().fingerprint256 });
+          resolve({ status: res.statusCode!, fingerprint: res.socket instanceof TLSSocket ? res.socket.getPeerCertificate().fingerprint256 : '' });
           res.resume();
         });
         req.on('error', reject);
@@ -86,7 +86,11 @@ describe('serve', () => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve) => {
-      const t = setInterval(() => /Setup code/.test(out) && (clearInterval(t), resolve()), 50);
+      const t = setInterval(() => {
+        if (!/Setup code/.test(out)) return;
+        clearInterval(t);
+        resolve();
+      }, 50);
     });
     expect(/Setup code:\s+(\S+)/.exec(out)![1]).toBe(code);
   });

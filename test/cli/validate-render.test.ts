@@ -105,7 +105,8 @@ describe('an image without an update source (docs/decisions/0640)', () => {
   it('validate warns when the document enables updates, and stays valid', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
+    const path = await import('node:path');
+    const join = (...parts: string[]) => path.join(...parts);
     const { execFileSync } = await import('node:child_process');
     const root = mkdtempSync(join(tmpdir(), 'bowtie-image-'));
     try {

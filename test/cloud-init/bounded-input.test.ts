@@ -52,6 +52,13 @@ const inputs: [string, () => Buffer][] = [
   ['16 KiB of [ (EC2 raw limit)', () => cc('['.repeat(EC2 - 20))],
   ['a flow list of a million items', () => cc(`a: [${'1,'.repeat(1_000_000)}1]`)],
   ['49,000 keys (under the entry cap)', () => cc(Array.from({ length: 49_000 }, (_, i) => `k${i}: ${i}`).join('\n'))],
+  // The controller template's files are read line by line from user input of any length.
+  ['template: should-join.conf with megabytes of blanks', () => cc(`fqdn: c0.example.com\nwrite_files:\n- path: /var/lib/bowtie/should-join.conf\n  content: 'entrypoints = [ "a"${' '.repeat(MiB)},${' '.repeat(MiB)}x'\n`)],
+  ['template: 300,000 timer lines and placeholders', () => cc(`fqdn: c0.example.com\nwrite_files:\n- path: /etc/update-at\n  content: |\n    [Timer]\n${'    OnCalendar={{ X }}\n'.repeat(150_000)}`)],
+  ['template: gzip+b64 content that expands past the cap', () => cc(`fqdn: c0.example.com\nwrite_files:\n- path: /var/lib/bowtie/init-users\n  encoding: gzip+b64\n  content: ${gzipSync(Buffer.alloc(64 * MiB, 0x61), { level: 9 }).toString('base64')}\n`)],
+  ['jinja: a million {{', () => Buffer.from(`## template: jinja\n#cloud-config\nbowtie_setup: {}\n${'{{'.repeat(MiB)}`)],
+  ['archive: 64 parts of 60 KiB', () => Buffer.from(`#cloud-config-archive\n${Array.from({ length: 64 }, () => `- "#cloud-config\\na: ${'x'.repeat(60 * 1024)}"`).join('\n')}\n`)],
+  ['base64 blob of 3 MiB', () => Buffer.from(Buffer.alloc(2 * MiB + 100_000, 0x61).toString('base64'))],
 ];
 
 describe('bounded user data', () => {

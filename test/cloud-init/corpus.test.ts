@@ -3,7 +3,8 @@
  * NAME.expected what bowtie-setup must make of it:
  *
  *   ==== apply | apply-partial | prefill | errors | none
- *   ignored: <one line per part that is reported and not used>
+ *   note: <what was translated or taken into the document, and warnings>
+ *   ignored: <one line per part or key that is reported and not used>
  *   configures: <apply-partial only: what the partial document sets beyond the defaults>
  *   <the rendered fragment (apply, apply-partial, prefill) or the error lines (errors)>
  *
@@ -33,7 +34,7 @@ const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.userdata')).map((f)
 
 async function expectationOf(bytes: Uint8Array): Promise<string> {
   const it = await interpretUserData(bytes);
-  const ignored = it.ignored.map((l) => `ignored: ${l}\n`).join('');
+  const ignored = it.notes.map((l) => `note: ${l}\n`).join('') + it.ignored.map((l) => `ignored: ${l}\n`).join('');
   switch (it.kind) {
     case 'none':
       return `==== none\n${ignored}`;

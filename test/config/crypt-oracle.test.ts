@@ -30,7 +30,10 @@ function crypt3(pairs: [string, string][]): Promise<(string | null)[]> {
   for (const [p, s] of pairs) if (/[\t\n]/.test(p + s)) throw new Error('no tab or line end in an oracle case');
   return new Promise((resolve, reject) => {
     const child = execFile('perl', ['-ne', SCRIPT], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
-      if (err) return reject(err);
+      if (err) {
+        reject(new Error(err.message));
+        return;
+      }
       const lines = stdout.split('\n').slice(0, pairs.length);
       resolve(lines.map((l) => (l === '' || l.startsWith('*') ? null : l)));
     });
@@ -121,7 +124,7 @@ describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
   it('bcrypt: the salt\'s last character is one crypt(3) writes back, for each of the 64', async () => {
     if (!haveCrypt) return;
     const A = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-    const settings = [...A].map((c) => `$2b$04$${'C'.repeat(21)}${c}`);
+    const settings = Array.from(A, (c) => c).map((c) => `$2b$04$${'C'.repeat(21)}${c}`);
     const answers = await crypt3(settings.map((s) => ['pw', s]));
     const wrong: string[] = [];
     for (const [i, setting] of settings.entries()) {

@@ -51,7 +51,7 @@ describe('bowtie-setup schema', () => {
     expect(r.stderr).toBe('');
     expect(printed.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     const props = printed.properties as Record<string, { title?: string; description?: string }>;
-    expect(Object.keys(props)).toEqual(['hostname', 'domain', 'site', 'admin', 'network', 'enrollment', 'tls', 'updates']);
+    expect(Object.keys(props)).toEqual(['hostname', 'domain', 'site', 'admin', 'network', 'enrollment', 'tls', 'updates', 'sso']);
     for (const [key, p] of Object.entries(props)) {
       expect(p.title, key).toMatch(/\S/);
       expect(p.description, key).toMatch(/\S/);

@@ -3,7 +3,8 @@
  * static network entered with mistakes (each error printed exactly as the CLI prints it, then
  * asked again) and applied through the engine in simulate mode, and a reset from the menu.
  */
-import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFragmentSite } from '../../server/apply/fragment-value.js';
@@ -128,6 +129,7 @@ describe('network setup', () => {
         '10.0.0.1',
         '', //              no DNS server
         '10.0.0.1 9.9.9.9',
+        '', //              no advanced settings
         'ctl-console',
         'y',
         '', //              back to the menu
@@ -158,6 +160,47 @@ describe('network setup', () => {
     expect(out.slice(out.lastIndexOf('==== Bowtie'))).toContain('https://10.0.0.5/  (ens3)');
   });
 
+  it('advanced: a VLAN, an MTU and a proxy, each re-asked after a mistake; credentials are refused on this screen', async () => {
+    const root = await makeRoot();
+    const out = await session(root, [
+      '1',
+      '',
+      '10.0.0.5/24',
+      '10.0.0.1',
+      '10.0.0.1',
+      'y', //                                   advanced settings
+      '4095', //                                out of range
+      '120',
+      'jumbo', //                               not a number
+      '1000', //                                IPv6 (auto) needs 1280
+      '1400',
+      'socks5://proxy.corp.example.com:1080', // not http(s)
+      'http://svc:Sup3rSecretPw@proxy.corp.example.com:3128', // credentials on the console
+      'http://proxy.corp.example.com:3128',
+      '.corp.example.com a,b 10.0.0.0/33', //   a comma splits; a bad range
+      '.corp.example.com localhost',
+      'ctl-console',
+      'y',
+      '',
+    ]);
+    expect(out).toContain('\nnetwork.vlan: must be a whole number from 1 to 4094 (802.1Q VLAN id)\n');
+    expect(out).toContain('\nnetwork.mtu: must be a number, not text\n');
+    expect(out).toContain('\nnetwork.mtu: below 1280 leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least 1280\n');
+    expect(out).toContain('\nnetwork.proxy.url: must be an http:// or https:// URL');
+    expect(out).toContain('\nnetwork.proxy.url: give the user name and password in the setup wizard (this screen shows what is typed)\n');
+    expect(out).toContain('\nnetwork.proxy.no_proxy.3: must be a valid CIDR range, e.g. 10.0.0.0/8\n');
+    // Only where the transcript echoes the typed line (a terminal would too): no message repeats it.
+    expect(out.split('Sup3rSecretPw').length - 1).toBe(1);
+    expect(out).toMatch(/: http:\/\/svc:Sup3rSecretPw@proxy\.corp\.example\.com:3128\n/);
+    expect(out).toContain('  VLAN:       120 on ens3');
+    expect(out).toContain('  Proxy:      http://proxy.corp.example.com:3128\n  Bypass:     .corp.example.com localhost\n');
+    expect(out).toContain('Applied (generation 2).');
+    expectConsoleSafe(out);
+    const site = await readFragmentSite(enginePaths(root).fragment);
+    if (site.kind !== 'site') throw new Error('no fragment');
+    expect(site.site.network).toMatchObject({ interface: 'ens3', vlan: 120, mtu: 1400, proxy: { url: 'http://proxy.corp.example.com:3128', no_proxy: ['.corp.example.com', 'localhost'] } });
+  });
+
   it('an empty address backs out; nothing is applied', async () => {
     const root = await makeRoot();
     const out = await session(root, ['1', '', '', '']);
@@ -181,7 +224,7 @@ describe('network setup', () => {
     expect((await apply(root, { hostname: 'ctl-lab', admin: { ...old.admin, ssh_authorized_keys: [key] } })).outcome).toBe('applied');
     const p = enginePaths(root);
     const before = await readFragmentSite(p.fragment);
-    const out = await session(root, ['1', '', '10.0.0.5/24', '10.0.0.1', '10.0.0.1', '', 'y', '']);
+    const out = await session(root, ['1', '', '10.0.0.5/24', '10.0.0.1', '10.0.0.1', '', '', 'y', '']);
     expect(out).toContain('Applied (generation 3).');
     const after = await readFragmentSite(p.fragment);
     if (after.kind !== 'site' || before.kind !== 'site') throw new Error('no fragment');
@@ -221,6 +264,124 @@ describe('menu', () => {
     const out = await session(root, ['2', '', '!sh', 'exit']);
     expect(out).toMatch(/setup: +complete/);
     expect(out).toMatch(/last apply: +applied/);
-    expect(out.match(/Choose 1, 2, 3 or 4\./g)).toHaveLength(2);
+    expect(out.match(/Choose 1, 2, 3, 4 or 5\./g)).toHaveLength(2);
+  });
+
+  it('the last apply log: its tail, with hostile bytes shown inert and every line within 80 columns', async () => {
+    const root = cloneRoot(configured);
+    const log = enginePaths(root).output;
+    expect(existsSync(log)).toBe(true);
+    const hostile = [
+      'before \u001b]0;retitled\u0007after-osc',
+      '\u001b[2J\u001b[Hcleared-screen',
+      'csi-8bit \u009b31mred',
+      'carriage\rOVERWRITE',
+      'bidi \u202etxt.exe',
+      'bell\u0007 tab\t nul\u0000 esc-alone\u001b',
+      `long ${'x'.repeat(300)}`,
+      'last line of the log',
+    ];
+    appendFileSync(log, `${hostile.join('\n')}\n`);
+    const out = await session(root, ['5', '']);
+    const shown = out.slice(out.indexOf("lines of the last apply's log:"));
+    expect(shown).toContain('  | before after-osc\n');
+    expect(shown).toContain('  | cleared-screen\n');
+    expect(shown).toContain('  | csi-8bit red\n');
+    expect(shown).toContain('  | carriage?OVERWRITE\n');
+    expect(shown).toContain('  | bidi ?txt.exe\n');
+    expect(shown).toContain('  | bell? tab? nul? esc-alone?\n');
+    expect(shown).toMatch(/ {2}\| long x+\.\.\.\n/);
+    expect(shown).toContain('  | last line of the log\n');
+    expect(shown).not.toContain('retitled');
+    expect(shown).not.toContain('[2J');
+    // Nothing a terminal acts on reaches the console.
+    // eslint-disable-next-line no-control-regex
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expectConsoleSafe(out);
+  });
+
+  it('the last apply log: before any apply, says so; a log that is a link is not followed', async () => {
+    const fresh = await makeRoot();
+    expect(await session(fresh, ['5', ''])).toContain('No apply has run yet: there is no log to show.');
+    const root = cloneRoot(configured);
+    const log = enginePaths(root).output;
+    const secret = join(root, 'elsewhere');
+    writeFileSync(secret, 'NOT-FOR-THE-CONSOLE\n');
+    rmSync(log);
+    symlinkSync(secret, log);
+    const out = await session(root, ['5', '']);
+    expect(out).toContain('The apply log cannot be shown:\n  the apply output log is a symbolic link.\n');
+    expect(out).not.toContain('NOT-FOR-THE-CONSOLE');
+  });
+});
+
+describe('refresh while the menu waits', () => {
+  it('an address that arrives late is shown without a key press; an unchanged screen is not drawn again', async () => {
+    const root = await makeRoot();
+    const addresses = join(root, 'sys/class/net/ens3/simulated-addresses');
+    writeFileSync(addresses, 'fe80::5054:ff:fe12:3456/64\n');
+    const input = new PassThrough();
+    let out = '';
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        out += String(chunk);
+        done();
+      },
+    });
+    const reads: boolean[] = [];
+    const running = runConsole({ input, output, root, simulate: true, env: testEnv(), refreshMs: 10, onRefreshed: (r) => reads.push(r) });
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toContain('Choose 1-5: ');
+    expect(out).toContain('(no address yet: choose 1 to set up the network)');
+    // Several refresh reads later nothing has changed, so nothing is drawn again.
+    const before = out;
+    await expect.poll(() => reads.length, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(3);
+    expect(reads.slice(0, 3)).toEqual([false, false, false]);
+    expect(out).toBe(before);
+
+    writeFileSync(addresses, '192.168.122.77/24 fe80::5054:ff:fe12:3456/64\n');
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toMatch(/ {2}Open: +https:\/\/192\.168\.122\.77\/ {2}\(ens3\)\n/);
+    // Drawn once, with the menu and the question again below it.
+    const redrawn = out.slice(before.length);
+    expect(redrawn.match(/==== Bowtie Controller setup ====/g)).toHaveLength(1);
+    expect(redrawn).toContain('5) Last apply log');
+    expect(redrawn.endsWith('Choose 1-5: ')).toBe(true);
+    input.end('\n');
+    await running;
+    expectConsoleSafe(out);
+  });
+
+  it('on a terminal, an answer being typed is not drawn over; the redraw comes once the line is empty', async () => {
+    const root = await makeRoot();
+    const addresses = join(root, 'sys/class/net/ens3/simulated-addresses');
+    writeFileSync(addresses, '\n');
+    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
+    let out = '';
+    const output = Object.assign(
+      new Writable({
+        write(chunk, _enc, done) {
+          out += String(chunk);
+          done();
+        },
+      }),
+      { isTTY: true, columns: 80 },
+    );
+    const reads: boolean[] = [];
+    const running = runConsole({ input, output, root, simulate: true, terminal: true, env: testEnv(), refreshMs: 10, onRefreshed: (r) => reads.push(r) });
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toContain('Choose 1-5: ');
+    input.write('2');
+    // readline echoes it (after its cursor moves): the line now holds "2".
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toMatch(/Choose 1-5: \S*2$/);
+    writeFileSync(addresses, '192.168.122.78/24\n');
+    // Reads after the change find a new screen and still do not draw it: "2" is being typed.
+    const seen = reads.length;
+    await expect.poll(() => reads.length, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(seen + 3);
+    expect(reads.slice(seen)).not.toContain(true);
+    expect(out).not.toContain('192.168.122.78');
+    // Backspace empties the line: the next read draws the screen with the new address.
+    input.write('\x7f');
+    await expect.poll(() => out, { timeout: 10_000, interval: 5 }).toContain('https://192.168.122.78/');
+    expect(reads).toContain(true);
+    input.end();
+    await running;
   });
 });

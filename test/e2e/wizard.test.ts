@@ -35,8 +35,8 @@ async function startWizard(): Promise<Wizard> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const deadline = Date.now() + 20_000;
   while (!/Setup code:\s+(\S+)/.test(out) || !/Open:\s+(https:\/\/\S+)/.test(out)) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the wizard did not start:\n${out}`);
@@ -55,8 +55,8 @@ type Violation = { id: string; impact: string; nodes: string };
 async function axeViolations(page: Page): Promise<Violation[]> {
   await page.evaluate(AXE);
   // A string: this runs in the page, and the project's types have no DOM.
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).join(', ') })))`) as Promise<Violation[]>;
+  return page.evaluate<Violation[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).join(', ') })))`);
 }
 
 /**

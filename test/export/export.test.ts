@@ -48,8 +48,15 @@ function fill(text: string, c: SiteConfig): string {
       : out.replace(`password: ${JSON.stringify(placeholder('admin.password'))}`, `password_hash: ${JSON.stringify(a.password_hash)}`);
     if (a.console_password_hash !== null) out = out.replace(JSON.stringify(placeholder('admin.console_password_hash')), JSON.stringify(a.console_password_hash));
   }
+  const proxy = c.network.proxy;
+  if (proxy?.credentials) {
+    // The URL as typed: scheme://user:password@host:port, the credentials in front of the host.
+    const url = proxy.url.replace('://', `://${proxy.credentials}@`);
+    out = out.replace(JSON.stringify(placeholder('network.proxy.url')), JSON.stringify(url));
+  }
   if (c.enrollment) out = out.replace(JSON.stringify(placeholder('enrollment.token')), JSON.stringify(c.enrollment.token));
   if (c.tls.private_key !== null) out = out.replace(JSON.stringify(placeholder('tls.private_key')), JSON.stringify(c.tls.private_key));
+  if (c.sso) out = out.replace(JSON.stringify(placeholder('sso.client_secret')), JSON.stringify(c.sso.client_secret));
   return out;
 }
 
@@ -64,8 +71,10 @@ function secretPathsOf(c: SiteConfig): string[] {
   return [
     ...(c.admin ? ['admin.password'] : []),
     ...(c.admin?.console_password_hash ? ['admin.console_password_hash'] : []),
+    ...(c.network.proxy?.credentials ? ['network.proxy.url'] : []),
     ...(c.enrollment ? ['enrollment.token'] : []),
     ...(c.tls.private_key !== null ? ['tls.private_key'] : []),
+    ...(c.sso ? ['sso.client_secret'] : []),
   ];
 }
 
@@ -92,7 +101,9 @@ describe('export: fragment -> user data -> fragment, over every valid golden doc
       for (const secret of secretValues(g.input)) expect(text, `${g.name}: a secret was exported`).not.toContain(secret);
       const paths = secretPathsOf(g.config);
       expect(secrets.map((s) => s.path), g.name).toEqual(paths);
-      for (const p of paths) expect(text, g.name).toContain(`# FILL IN: `);
+      // Each secret keeps its key with the placeholder naming its path, and a comment says what belongs there.
+      for (const p of paths) expect(text, g.name).toContain(`<FILL IN: ${p}>`);
+      expect(text.split('# FILL IN: ').length - 1, g.name).toBe(paths.length);
 
       const unfilled = validateDocument(readUserData(text), 'any', NOW);
       if (paths.length === 0) expect(unfilled.ok, g.name).toBe(true);

@@ -16,6 +16,7 @@ let
       options = {
         assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
         warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+        boot = anything;
         networking = anything;
         users = anything;
         security = anything;

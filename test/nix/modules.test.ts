@@ -7,7 +7,7 @@
  * and fail under CI=true.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,12 @@ const EXTRA: Record<string, string> = {
       entrypoints = [ "https://ctl-2.example.com/a%20b" ]; };
   }; }`,
   'no-fragment': `{ }`,
+  // A VLAN needs its parent named (bowtie-setup pins the probed one before it renders).
+  'vlan-without-interface': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.vlan = 120; }; }`,
+  // What the renderer never writes: a proxy URL with credentials, a path, or an injection.
+  'proxy-url-with-credentials': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.proxy.url = "http://u:p@proxy.example.com:3128"; }; }`,
+  'proxy-url-with-path': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.proxy.url = "http://proxy.example.com:3128/\\\${x}"; }; }`,
+  'proxy-no-proxy-with-comma': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x"; network.proxy = { url = "http://proxy.example.com:3128"; no_proxy = [ "a,b" ]; }; }; }`,
   // Secret paths the module must refuse: in the store, with a blank, with a systemd specifier.
   'secret-in-store': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
     admin = { email = "a@example.com"; password_hash_file = "/nix/store/00000000000000000000000000000000-hash"; }; }; }`,
@@ -102,6 +108,17 @@ const SETUP: Record<string, string> = {
   // An image built without update endpoints, with a complete document that enables updates.
   'setup-no-update-source': '',
   'setup-import-outside-store': `{ lib, ... }: { services.bowtie-setup.configurationImports = lib.mkForce [ "/home/me/controller.nix" ]; }`,
+  // The kernel command lines the image formats set (nixpkgs nixos/modules/virtualisation/
+  // amazon-image.nix, google-compute-config.nix, proxmox-image.nix); qcow and the others name
+  // no serial console (setup-factory).
+  'setup-amazon': `{ boot.kernelParams = [ "console=ttyS0,115200n8" "random.trust_cpu=on" ]; }`,
+  'setup-gce': `{ boot.kernelParams = [ "console=ttyS0" "panic=1" "boot.panic_on_fail" ]; }`,
+  'setup-proxmox': `{ boot.kernelParams = [ "console=ttyS0" ]; }`,
+  // A VT console on the command line adds nothing: tty1 is always there.
+  'setup-vt-console': `{ boot.kernelParams = [ "console=tty0" "console=tty1" ]; }`,
+  'setup-console-ttys-twice': `{ services.bowtie-setup.console.ttys = [ "tty1" "ttyS0" "ttyS0" ]; }`,
+  'setup-console-ttys-hostile': `{ services.bowtie-setup.console.ttys = [ "tty1" "ttyS0.service ../x" ]; }`,
+  'setup-console-off': `{ boot.kernelParams = [ "console=ttyS0" ]; services.bowtie-setup.console.enable = false; }`,
 };
 
 type Evaluated = {
@@ -116,7 +133,7 @@ type Evaluated = {
   users: { users?: Record<string, any> };
   security: Record<string, any>;
   environment: { etc?: Record<string, { text: string }> };
-  systemd: { services?: Record<string, any>; timers?: Record<string, any>; paths?: Record<string, any>; tmpfiles: { rules: string[] }; network?: { networks: Record<string, any> } };
+  systemd: { services?: Record<string, any>; timers?: Record<string, any>; paths?: Record<string, any>; tmpfiles: { rules: string[] }; network?: { networks: Record<string, any>; netdevs: Record<string, any> } };
   nix: Record<string, any>;
   services: Record<string, any>;
 };
@@ -140,7 +157,8 @@ function evaluate(): Map<string, Evaluated> {
     }
     const design = goldenFragments().find((c) => c.name === 'design-example')!.fragment;
     const noSource = `{ lib, ... }: { imports = [ (${JSON.stringify('DESIGN')}) ]; services.bowtie-update = { metadataUrl = lib.mkForce null; cacheUrl = lib.mkForce null; trustedPublicKeys = lib.mkForce [ ]; }; }`;
-    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design, 'setup-no-update-source': noSource })) {
+    const completeAmazon = `{ imports = [ (${JSON.stringify('DESIGN')}) ]; boot.kernelParams = [ "console=ttyS0,115200n8" ]; }`;
+    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design, 'setup-no-update-source': noSource, 'setup-complete-amazon': completeAmazon })) {
       const file = join(dir, `${name}.nix`);
       writeFileSync(join(dir, 'design.nix'), design);
       writeFileSync(file, source.replace('"DESIGN"', join(dir, 'design.nix')));
@@ -158,6 +176,7 @@ function evaluate(): Map<string, Evaluated> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+const getMaybe = (name: string): Evaluated | undefined => evaluate().get(name);
 const get = (name: string): Evaluated => {
   const e = evaluate().get(name);
   if (!e) throw new Error(`no evaluation for ${name}`);
@@ -179,7 +198,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       for (const secret of secretValues(c.input)) expect(json, `${c.name}: a secret value is in the configuration`).not.toContain(secret);
       // Secrets reach NixOS only as the appliance's secret file paths.
       for (const m of json.matchAll(/"(\/[^"]*secrets[^"]*)"/g)) expect(m[1]).toMatch(/\/var\/lib\/bowtie-setup\/secrets\//);
-      const complete = /^    enrollment = \{$/m.test(c.fragment);
+      const complete = /^ {4}enrollment = \{$/m.test(c.fragment);
       expect(e.siteComplete, c.name).toBe(complete);
       expect(e.services.bowtie_server?.enable ?? false, c.name).toBe(complete);
     }
@@ -205,7 +224,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(daemon.environment).toMatchObject({
       SITE_ID: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b',
       BOWTIE_ENTRYPOINTS: 'https://ctl-1.corp.example.com',
-      BOWTIE_JOIN_STRATEGY: 'join-existing',
+      BOWTIE_JOIN_STRATEGY: 'bootstrap-at-failure',
       BOWTIE_INIT_ADMIN_EMAIL: 'ops@example.com',
       BOWTIE_INIT_ADMIN_PASSWORD_HASH_FILE: '%d/admin-password-hash',
       BOWTIE_SKIP_GUI_INIT: '1',
@@ -259,6 +278,27 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(daemon.serviceConfig.LoadCredential).toContain('tls-private-key:/var/lib/bowtie-setup/secrets/tls-private-key');
   });
 
+  withLib('single sign-on: the connector in /etc/dex without its secret, the secret read by path at start', () => {
+    const e = get('sso-oidc');
+    const connector = JSON.parse(e.environment.etc!['dex/sso.yaml']!.text) as Record<string, any>;
+    expect(connector).toEqual({
+      type: 'oidc',
+      id: 'okta',
+      name: 'Sign in with "Okta" ${x} 100%',
+      config: {
+        issuer: 'https://corp.okta.example.com/oauth2/default',
+        clientID: '0oa1b2c3d4e5f6g7h8i9',
+        clientSecret: '$BOWTIE_SSO_CLIENT_SECRET',
+        redirectURI: '$DEX_ORIGIN/dex/callback',
+      },
+    });
+    expect(e.systemd.services!.bowtie_server.serviceConfig.ExecStartPre).toEqual([
+      expect.stringMatching(/^\+\/nix\/store\/\S+-bowtie-server-psk-env \/var\/lib\/bowtie-setup\/secrets\/enrollment-token \/var\/lib\/bowtie-setup\/secrets\/sso-client-secret$/),
+    ]);
+    // Without single sign-on there is no connector file and the start script gets the PSK only.
+    expect(get('design-example').environment.etc?.['dex/sso.yaml']).toBeUndefined();
+  });
+
   withLib('a partial document configures host and network only: no daemon, no updates', () => {
     const e = get('partial-network-only');
     expect(e.networking.hostName).toBe('edge-01');
@@ -287,7 +327,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       // What NixOS writes: the keys joined by newlines, one line per key.
       expect(keys.join('\n').split('\n'), name).toHaveLength(keys.length);
     }
-    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(/^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker  command="sh" x  $/);
+    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(/^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker {2}command="sh" x {2}$/);
   });
 
   withLib('a secret given as a Nix path literal is refused (it would be copied into the store)', () => {
@@ -298,7 +338,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     const env = get('percent-in-free-text').systemd.services!.bowtie_server.environment;
     expect(env.BOWTIE_SITE_NAME).toBe('100%% %%u uptime');
     expect(env.BOWTIE_ENTRYPOINTS).toBe('https://ctl-2.example.com/a%%20b');
-    expect(env.BOWTIE_JOIN_STRATEGY).toBe('join-existing');
+    expect(env.BOWTIE_JOIN_STRATEGY).toBe('bootstrap-at-failure');
   });
 
   withLib('no fragment: the factory image is left alone', () => {
@@ -346,6 +386,87 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
   });
 });
 
+describe(`network.vlan, network.mtu and network.proxy through lib.evalModules${skipNote}`, () => {
+  const daemon = (name: string) => get(name).systemd.services!.bowtie_server;
+  const update = (name: string) => get(name).systemd.services!['bowtie-update'];
+
+  withLib('a VLAN: the netdev with its id and MTU, the parent carries it with the same MTU, the site addresses go on the VLAN', () => {
+    const e = get('network-vlan-mtu-static');
+    expect(e.failedAssertions).toEqual([]);
+    expect(e.systemd.network!.netdevs['40-bowtie-vlan']).toEqual({ netdevConfig: { Name: 'vlan120', Kind: 'vlan', MTUBytes: '1400' }, vlanConfig: { Id: 120 } });
+    expect(e.systemd.network!.networks['30-bowtie-vlan-parent']).toEqual({
+      matchConfig: { Name: 'ens5' },
+      vlan: ['vlan120'],
+      networkConfig: { DHCP: 'no', IPv6AcceptRA: false, LinkLocalAddressing: 'no' },
+      linkConfig: { RequiredForOnline: 'carrier', MTUBytes: '1400' },
+    });
+    expect(siteNetwork(e)).toMatchObject({
+      matchConfig: { Name: 'vlan120' },
+      address: ['10.20.0.5/24'],
+      gateway: ['10.20.0.1'],
+      linkConfig: { RequiredForOnline: 'routable', MTUBytes: '1400' },
+    });
+    const jumbo = get('network-vlan-dhcp-jumbo');
+    expect(jumbo.systemd.network!.netdevs['40-bowtie-vlan'].vlanConfig).toEqual({ Id: 4094 });
+    expect(jumbo.systemd.network!.networks['30-bowtie-vlan-parent'].linkConfig.MTUBytes).toBe('9000');
+    expect(siteNetwork(jumbo).networkConfig.DHCP).toBe('ipv4');
+  });
+
+  withLib('an MTU without a VLAN is the site link\'s; no VLAN means no netdev and no parent unit', () => {
+    const e = get('network-mtu-only');
+    expect(siteNetwork(e).linkConfig).toEqual({ RequiredForOnline: 'routable', MTUBytes: '576' });
+    expect(siteNetwork(e).matchConfig).toEqual({ Type: 'ether', Kind: '!*' });
+    expect(e.systemd.network!.netdevs ?? {}).toEqual({});
+    expect(e.systemd.network!.networks['30-bowtie-vlan-parent']).toBeUndefined();
+    expect(siteNetwork(get('design-example')).linkConfig).toEqual({ RequiredForOnline: 'routable' });
+  });
+
+  withLib('a VLAN without a named parent is refused by an assertion naming the option', () => {
+    expect(get('vlan-without-interface').failedAssertions).toEqual([expect.stringContaining('bowtie.site.network.vlan')]);
+  });
+
+  withLib('a proxy without credentials: both units get HTTP(S)_PROXY and NO_PROXY, upper and lower case', () => {
+    const url = 'https://[2001:db8::10]:8443';
+    for (const unit of [daemon('network-proxy-https-ipv6'), update('network-proxy-https-ipv6')]) {
+      expect(unit.environment).toMatchObject({ HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url });
+      expect(unit.environment.NO_PROXY).toBeUndefined();
+    }
+    expect(update('network-proxy-https-ipv6').environment.HOME).toBe('/root');
+    expect(daemon('design-example').environment.HTTP_PROXY).toBeUndefined();
+    expect(update('design-example').environment).toEqual({ HOME: '/root' });
+  });
+
+  withLib('a proxy with credentials: no URL in the environment; a root ExecStartPre writes it from the secret file at start', () => {
+    for (const [name, unit] of [['bowtie_server', daemon('network-proxy-credentials')], ['bowtie-update', update('network-proxy-credentials')]] as const) {
+      const noProxy = '.corp.example.com,10.0.0.0/8,fd00::/8,localhost,127.0.0.1,::1,*';
+      expect(unit.environment).toMatchObject({ NO_PROXY: noProxy, no_proxy: noProxy });
+      for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) expect(unit.environment[v], `${name} ${v}`).toBeUndefined();
+      expect(unit.serviceConfig.ExecStartPre).toContain(
+        `+/nix/store/00000000000000000000000000000000-bowtie-proxy-env /var/lib/bowtie-setup/secrets/proxy-credentials /run/bowtie-setup/proxy-${name}.env http://proxy.corp.example.com:3128`,
+      );
+      expect([unit.serviceConfig.EnvironmentFile].flat()).toContain(`-/run/bowtie-setup/proxy-${name}.env`);
+    }
+    // The daemon keeps its own PSK step and file, first.
+    expect(daemon('network-proxy-credentials').serviceConfig.ExecStartPre[0]).toMatch(/bowtie-server-psk-env /);
+    expect(daemon('network-proxy-credentials').serviceConfig.EnvironmentFile[0]).toBe('-/run/bowtie-setup/bowtie_server.env');
+    expect(update('network-proxy-credentials').serviceConfig).toMatchObject({ Type: 'oneshot', MemoryMax: '80%' });
+  });
+
+  withLib('no credential of any proxy case lands in an evaluated, store-bound string', () => {
+    for (const c of goldenFragments().filter((g) => g.name.startsWith('network-proxy'))) {
+      const secrets = secretValues(c.input);
+      if (c.name !== 'network-proxy-https-ipv6') expect(secrets.length, c.name).toBeGreaterThan(0);
+      const json = JSON.stringify(get(c.name));
+      for (const secret of secrets) expect(json, c.name).not.toContain(secret);
+      expect(json, c.name).not.toMatch(/:\/\/[^"/]*@/);
+    }
+  });
+
+  withLib('proxy values the renderer never writes are refused by the option types', () => {
+    for (const name of ['proxy-url-with-credentials', 'proxy-url-with-path', 'proxy-no-proxy-with-comma']) expect(evaluate().get(name)?.ok, name).toBe(false);
+  });
+});
+
 describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
   withLib('the web unit: unprivileged, one capability, hardened, the claim block on the console', () => {
     const e = get('setup-factory');
@@ -376,7 +497,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
   });
 
   withLib('tmpfiles makes exactly the layout server/nix/paths.ts declares: root owns its state, the wizard only web/ and the spool', () => {
-    const rules = get('setup-factory').systemd.tmpfiles.rules as string[];
+    const rules = get('setup-factory').systemd.tmpfiles.rules;
     const user = (o: LayoutDir['owner']) => (o === 'root' ? 'root' : WEB_USER);
     const expected = LAYOUT_DIRS.map((d) => `d ${d.path} ${d.mode.toString(8).padStart(4, '0')} ${user(d.owner)} ${user(d.group)} -`);
     expect(rules.filter((r) => r.startsWith('d '))).toEqual(expected);
@@ -393,7 +514,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
 
   withLib('the units that run nixos-rebuild survive the switch; only the worker may be started by the wizard', () => {
     const e = get('setup-factory');
-    for (const unit of ['bowtie-setup-apply', 'bowtie-setup-cloud-init', 'bowtie-setup-console']) {
+    for (const unit of ['bowtie-setup-apply', 'bowtie-setup-cloud-init', 'bowtie-setup-console', 'bowtie-setup-console@tty1']) {
       expect(e.systemd.services![unit], unit).toMatchObject({ restartIfChanged: false, stopIfChanged: false, unitConfig: { 'X-StopOnRemoval': false } });
     }
     expect(e.systemd.services!['bowtie-setup-apply'].serviceConfig.ExecStart).toMatch(/bowtie-setup apply --worker$/);
@@ -433,11 +554,105 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     const e = get('setup-complete');
     expect(e.failedAssertions).toEqual([]);
     expect(e.systemd.services!.bowtie_server).toMatchObject({
-      conflicts: ['bowtie-setup.service', 'bowtie-setup-console.service'],
+      conflicts: ['bowtie-setup.service', 'bowtie-setup-console.service', 'bowtie-setup-console@tty1.service'],
       unitConfig: { ConditionPathExists: '/var/lib/bowtie-setup/handed-off' },
     });
     expect(e.systemd.paths!['bowtie-setup-handoff'].pathConfig).toEqual({ PathExists: '/var/lib/bowtie-setup/handed-off', Unit: 'bowtie_server.service' });
     expect(get('setup-factory').systemd.paths?.['bowtie-setup-handoff']).toBeUndefined();
+  });
+});
+
+describe(`the console menus: tty1 and the format's serial console (docs/decisions/0524)${skipNote}`, () => {
+  const MARKER = '/var/lib/bowtie-setup/handed-off';
+  const ttysOf = (name: string): string[] => get(name).services['bowtie-setup'].console.ttys;
+  /** Every console name any unit (name or value) mentions. */
+  const consolesIn = (e: Evaluated): Set<string> => new Set(JSON.stringify({ services: e.systemd.services, paths: e.systemd.paths }).match(/\btty(?:S|AMA)?\d+/g) ?? []);
+
+  withLib('the serial console comes from the format: ttyS0 on amazon, gce and proxmox; tty1 alone elsewhere', () => {
+    expect(ttysOf('setup-amazon')).toEqual(['tty1', 'ttyS0']);
+    expect(ttysOf('setup-gce')).toEqual(['tty1', 'ttyS0']);
+    expect(ttysOf('setup-proxmox')).toEqual(['tty1', 'ttyS0']);
+    expect(ttysOf('setup-factory')).toEqual(['tty1']);
+    expect(ttysOf('setup-vt-console')).toEqual(['tty1']);
+  });
+
+  withLib('with format amazon a menu runs on ttyS0 and on tty1, each part of the one unit the worker starts', () => {
+    const e = get('setup-amazon');
+    expect(e.failedAssertions).toEqual([]);
+    const units = e.systemd.services!;
+    expect(units['bowtie-setup-console']).toMatchObject({
+      wantedBy: ['multi-user.target'],
+      wants: ['bowtie-setup-console@tty1.service', 'bowtie-setup-console@ttyS0.service'],
+      unitConfig: { ConditionPathExists: `!${MARKER}`, 'X-StopOnRemoval': false },
+      restartIfChanged: false,
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+    });
+    for (const [tty, vt] of [['tty1', true], ['ttyS0', false]] as const) {
+      const menu = units[`bowtie-setup-console@${tty}`];
+      expect(menu, tty).toMatchObject({
+        partOf: ['bowtie-setup-console.service'],
+        restartIfChanged: false,
+        stopIfChanged: false,
+        unitConfig: { ConditionPathExists: `!${MARKER}`, 'X-StopOnRemoval': false },
+        serviceConfig: { TTYPath: `/dev/${tty}`, StandardInput: 'tty', StandardOutput: 'tty', TTYVTDisallocate: vt, Restart: 'always' },
+      });
+      expect(menu.serviceConfig.ExecStart).toMatch(/\/bin\/bowtie-setup console$/);
+      // It takes its console from a login prompt a reset left running; a failure there does not stop it.
+      const logins = vt ? `autovt@${tty}.service getty@${tty}.service` : `serial-getty@${tty}.service`;
+      expect(menu.serviceConfig.ExecStartPre).toMatch(new RegExp(`^-/nix/store/[^ ]+/bin/systemctl stop ${logins}$`));
+      // No Conflicts= with the prompt: after hand-off the menu is still in the boot transaction
+      // (its condition is checked later), and a conflict would remove the prompt's start job.
+      expect(menu.conflicts).toEqual(['bowtie-setup-login.service']);
+    }
+  });
+
+  withLib('the login prompts wait for the hand-off, and the marker starts them after the menus stop', () => {
+    const e = get('setup-amazon');
+    const units = e.systemd.services!;
+    for (const login of ['getty@tty1', 'autovt@tty1', 'serial-getty@ttyS0']) {
+      expect(units[login], login).toEqual({ overrideStrategy: 'asDropin', unitConfig: { ConditionPathExists: MARKER } });
+    }
+    const menus = ['bowtie-setup-console.service', 'bowtie-setup-console@tty1.service', 'bowtie-setup-console@ttyS0.service'];
+    expect(units['bowtie-setup-login']).toMatchObject({
+      conflicts: menus,
+      after: menus,
+      // NixOS's VT prompt is autovt@ (logind starts it on the active VT at boot).
+      wants: ['autovt@tty1.service', 'serial-getty@ttyS0.service'],
+      before: ['autovt@tty1.service', 'serial-getty@ttyS0.service'],
+      unitConfig: { ConditionPathExists: MARKER },
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+    });
+    expect(units['bowtie-setup-login'].wantedBy).toBeUndefined();
+    expect(e.systemd.paths!['bowtie-setup-login']).toMatchObject({ wantedBy: ['multi-user.target'], pathConfig: { PathExists: MARKER, Unit: 'bowtie-setup-login.service' } });
+    // After a reset the worker starts the menus' unit: that stops the login service, so the
+    // next hand-off's marker triggers it again.
+    expect(units['bowtie-setup-console'].conflicts).toEqual(['bowtie-setup-login.service']);
+  });
+
+  withLib('hand-off stops every menu: the daemon conflicts with each', () => {
+    const e = get('setup-complete-amazon');
+    expect(e.failedAssertions).toEqual([]);
+    expect(e.systemd.services!.bowtie_server.conflicts).toEqual([
+      'bowtie-setup.service',
+      'bowtie-setup-console.service',
+      'bowtie-setup-console@tty1.service',
+      'bowtie-setup-console@ttyS0.service',
+    ]);
+  });
+
+  withLib('no unit names a console the format lacks', () => {
+    expect([...consolesIn(get('setup-factory'))].sort()).toEqual(['tty1']);
+    expect([...consolesIn(get('setup-vt-console'))].sort()).toEqual(['tty1']);
+    for (const name of ['setup-amazon', 'setup-gce', 'setup-proxmox', 'setup-complete-amazon']) expect([...consolesIn(get(name))].sort(), name).toEqual(['tty1', 'ttyS0']);
+    // With the menu off, no prompt waits for a marker and nothing takes a console.
+    const off = get('setup-console-off');
+    expect(consolesIn(off).size).toBe(0);
+    expect(off.systemd.paths?.['bowtie-setup-login']).toBeUndefined();
+  });
+
+  withLib('a console listed twice is refused by name; a name that is not a console does not evaluate', () => {
+    expect(get('setup-console-ttys-twice').failedAssertions).toEqual([expect.stringContaining('services.bowtie-setup.console.ttys')]);
+    expect(getMaybe('setup-console-ttys-hostile')?.ok).toBe(false);
   });
 });
 

@@ -48,6 +48,35 @@ const url = fc
   .tuple(fc.constantFrom('ctl-1.corp.example.com', '10.0.0.7:8443', '[2001:db8::7]'), fc.array(pathChar, { maxLength: 12 }))
   .map(([host, path]) => `https://${host}/${path.join('')}`);
 
+// The network's advanced fields: a VLAN id, an MTU, and a proxy whose credentials (hostile text,
+// percent-encoded as a person would) must leave the fragment while host and port stay.
+const PASSWORD_MARK = 'PROXYSECRET-';
+const noControls = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '');
+const proxyHost = fc.constantFrom('proxy.corp.example.com', 'PROXY.Example.COM', '10.1.2.3', '[2001:db8::3128]', '[::1]');
+const proxy = fc
+  .record({
+    scheme: fc.constantFrom('http', 'https', 'HTTP'),
+    host: proxyHost,
+    port: fc.integer({ min: 1, max: 65535 }),
+    user: fc.option(hostile({ minLength: 1, maxLength: 6 }).map(noControls).filter((u) => u !== ''), { nil: undefined }),
+    password: hostile({ minLength: 0, maxLength: 6 }).map((p) => PASSWORD_MARK + noControls(p)),
+    no_proxy: fc.array(fc.constantFrom('.corp.example.com', 'localhost', '10.0.0.0/8', 'fd00::/8', '*', '::1', 'a-b.example'), { maxLength: 4 }),
+  })
+  .map((p) => ({
+    expected: `${p.scheme.toLowerCase()}://${p.host.toLowerCase()}:${p.port}`,
+    credentials: p.user !== undefined,
+    proxy: {
+      url: `${p.scheme}://${p.user === undefined ? '' : `${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@`}${p.host}:${p.port}`,
+      no_proxy: p.no_proxy,
+    },
+  }));
+const network = fc.record({
+  interface: fc.constant('ens5'),
+  vlan: fc.option(fc.integer({ min: 1, max: 4094 }), { nil: undefined }),
+  mtu: fc.option(fc.integer({ min: 576, max: 9000 }), { nil: undefined }),
+  proxy: fc.option(proxy, { nil: undefined }),
+}).map((n) => (n.mtu !== undefined && n.mtu < 1280 ? { ...n, ipv6: { method: 'off' as const } } : n));
+
 const document = fc.record({
   hostname: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),
   site: fc.record({ name: fc.oneof({ weight: 9, arbitrary: siteName }, { weight: 1, arbitrary: longName }) }),
@@ -61,21 +90,30 @@ const document = fc.record({
     token: fc.constant('psk-0123456789abcdef0123456789'),
     entrypoints: fc.array(url, { maxLength: 3 }),
   }),
+  network,
 });
+
+/** The generated record as a config document (the proxy's expectations left out). */
+function asDocument(d: typeof document extends fc.Arbitrary<infer T> ? T : never) {
+  const { proxy: p, ...net } = d.network;
+  return { ...d, network: { ...net, ...(p ? { proxy: p.proxy } : {}) } };
+}
 
 describe('hostile documents round-trip through the real Nix evaluator', () => {
   it(`${RUNS} generated documents give back exactly their values`, () => {
     requireNix();
     const docs = fc.sample(document, { numRuns: RUNS, seed: Number(process.env.ROUNDTRIP_SEED ?? 20261127) });
-    const rendered = docs.map((doc) => {
+    const rendered = docs.map((generated) => {
+      const doc = asDocument(generated);
       const result = validateDocument(doc, 'complete', NOW);
       if (!result.ok) throw new Error(`generator produced an invalid document: ${JSON.stringify(result.errors)} ${JSON.stringify(doc)}`);
-      return { doc, fragment: renderFragment(result.config), data: fragmentData(result.config) };
+      return { doc, generated, fragment: renderFragment(result.config), data: fragmentData(result.config) };
     });
     const evaluated = evalFragments(rendered.map((r) => r.fragment)) as Array<ReturnType<typeof fragmentData>>;
     expect(evaluated).toHaveLength(RUNS);
-    rendered.forEach(({ doc, data }, i) => {
+    rendered.forEach(({ doc, generated, fragment, data }, i) => {
       const site = evaluated[i] as unknown as {
+        network: { vlan?: number; mtu?: number; proxy?: { url: string; credentials_file: string | null; no_proxy: string[] } };
         site: { name: string };
         admin: { email: string; ssh_authorized_keys: string[] };
         enrollment: { entrypoints: string[] };
@@ -85,6 +123,14 @@ describe('hostile documents round-trip through the real Nix evaluator', () => {
       expect(site.admin.email).toBe(doc.admin.email);
       expect(site.admin.ssh_authorized_keys).toEqual(doc.admin.ssh_authorized_keys);
       expect(site.enrollment.entrypoints).toEqual(doc.enrollment.entrypoints);
+      expect(site.network.vlan).toBe(doc.network.vlan);
+      expect(site.network.mtu).toBe(doc.network.mtu);
+      const p = generated.network.proxy;
+      expect(site.network.proxy?.url).toBe(p?.expected);
+      expect(site.network.proxy?.no_proxy).toEqual(p?.proxy.no_proxy);
+      expect(site.network.proxy?.credentials_file ?? null).toBe(p?.credentials ? '/var/lib/bowtie-setup/secrets/proxy-credentials' : null);
+      expect(fragment).not.toContain(PASSWORD_MARK);
+      expect(fragment).not.toContain(encodeURIComponent(PASSWORD_MARK));
       expect(evaluated[i]).toEqual(data);
     });
   });

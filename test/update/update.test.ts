@@ -145,6 +145,20 @@ describe('bowtie-setup update', () => {
     expect(readFileSync(join(active(), 'nix-path'), 'utf8')).toContain(`nixpkgs=${NIXPKGS_3}`);
   });
 
+  it('nix copy gets the site proxy from the unit\'s environment; its credentials are kept out of the log', async () => {
+    const proxy = 'http://svc-bowtie:Pr0xy%40Secret-pw@proxy.corp.example.com:3128';
+    const env = { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+    expect(await update(env)).toBe(UPDATE_EXIT.ok);
+    expect(calls()).toContain(`proxy ${proxy} no_proxy 127.0.0.1,localhost`);
+    const logs = readdirSync(enginePaths(root).logsDir).filter((f) => f.startsWith('update-'));
+    const log = readFileSync(join(enginePaths(root).logsDir, logs[0]!), 'utf8');
+    expect(log).toContain("through proxy http://[redacted]@proxy.corp.example.com:3128");
+    for (const secret of ['Pr0xy%40Secret-pw', 'Pr0xy@Secret-pw']) {
+      expect(log).not.toContain(secret);
+      expect(out.join('') + err.join('')).not.toContain(secret);
+    }
+  });
+
   it('commands get the allowlisted environment only, and their output goes to a bounded update log', async () => {
     expect(await update()).toBe(UPDATE_EXIT.ok);
     for (const call of simCalls()) {

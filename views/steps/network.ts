@@ -1,6 +1,25 @@
 import { html, type SafeHtml } from '../../server/web/html.js';
 import { defaultInterface } from '../../server/system/interfaces.js';
 import type { StepView } from '../../server/steps/step.js';
+import { ADVANCED_NETWORK_FIELDS } from '../../server/steps/network/fields.js';
+
+/** VLAN, MTU and proxy: closed unless one of them is set or has an error. */
+function advanced(v: StepView): SafeHtml {
+  const open = ADVANCED_NETWORK_FIELDS.some((n) => (v.values[n] ?? '') !== '' || v.errorsFor(n).length > 0);
+  const credentialsSet = /^[a-z]+:\/\/[^/]*@/i.test(v.document.network?.proxy?.url ?? '');
+  return html`<details class="group advanced"${open ? html` open` : ''}><summary>Advanced: VLAN, MTU, outbound proxy</summary>
+${ADVANCED_NETWORK_FIELDS.filter((n) => n !== 'network.proxy').map((name) =>
+  name === 'network.proxy.url'
+    ? v.field(name, {
+        alsoErrorsOf: ['network.proxy'],
+        ...(credentialsSet
+          ? { hint: html`For the controller's cloud traffic and updates. <span class="set">User name and password set</span> (leave them out of the URL to keep them; empty the field to remove the proxy).` }
+          : {}),
+      })
+    : v.field(name),
+)}
+</details>`;
+}
 
 export async function networkView(v: StepView): Promise<SafeHtml> {
   const interfaces = await v.deps.interfaces();
@@ -45,5 +64,6 @@ ${v.field('network.ipv6.gateway')}
 <fieldset class="group"><legend>Servers</legend>
 ${v.field('network.dns')}
 ${v.field('network.ntp')}
-</fieldset>`;
+</fieldset>
+${advanced(v)}`;
 }

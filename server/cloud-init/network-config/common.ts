@@ -9,7 +9,7 @@ export const macField = z
   .string()
   .max(64)
   .transform((s) => s.toLowerCase())
-  .refine((s) => MAC.test(s), { message: 'must be a MAC address such as 52:54:00:12:34:56' });
+  .refine((s) => MAC.test(s), { error: 'must be a MAC address such as 52:54:00:12:34:56' });
 export const mtuField = z.number().int().min(0).max(65535);
 export const textList = z.array(shortText).max(MAX_LIST);
 /** v1 allows one value or a list for name servers and search domains. */

@@ -30,7 +30,7 @@ const ethernet = z.looseObject({
   ...common,
 });
 const vlan = z.looseObject({ id: z.number().int(), link: shortText, ...common });
-const deviceMap = <T extends z.ZodType>(t: T) => z.record(z.string(), t).refine((m) => Object.keys(m).length <= MAX_LIST, { message: `must have at most ${MAX_LIST} entries` });
+const deviceMap = <T extends z.ZodType>(t: T) => z.record(z.string(), t).refine((m) => Object.keys(m).length <= MAX_LIST, { error: `must have at most ${MAX_LIST} entries` });
 
 export const v2Schema = z.looseObject({
   version: z.literal(2),

@@ -46,4 +46,36 @@ describe('enrollment step', () => {
     expect(res.status).toBe(422);
     expect(res.text).toContain('<a href="#f-enrollment-token">Token: is required');
   });
+
+  it('single sign-on behind a disclosure: stored with its secret, shown only as "set", removed when emptied', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const SECRET = 'sso-client-Secret-Pangolin-0123';
+    const base = { 'enrollment.site_id': SITE_ID, 'enrollment.token': TOKEN };
+    const sso = { 'sso.type': 'oidc', 'sso.id': 'okta', 'sso.name': 'Okta', 'sso.issuer': 'https://idp.example.com', 'sso.client_id': 'abc123', 'sso.client_secret': SECRET };
+    expect((await c.get('/enrollment')).text).toMatch(/<details class="advanced"><summary>Single sign-on \(optional\)<\/summary>/);
+    expect((await c.post('/enrollment', { ...base, ...sso })).status).toBe(303);
+    expect((await w.drafts.get()).document.sso).toEqual({ type: 'oidc', id: 'okta', name: 'Okta', issuer: 'https://idp.example.com', client_id: 'abc123', client_secret: SECRET });
+    const page = await c.get('/enrollment');
+    expect(page.text).not.toContain('Pangolin');
+    expect(page.text).toMatch(/<details class="advanced" open>/);
+    // An empty secret keeps the stored one.
+    expect((await c.post('/enrollment', { ...base, ...sso, 'sso.client_secret': '' })).status).toBe(303);
+    expect((await w.drafts.get()).document.sso?.client_secret).toBe(SECRET);
+    // Every field empty: no single sign-on.
+    expect((await c.post('/enrollment', { ...base, 'sso.type': '' })).status).toBe(303);
+    expect((await w.drafts.get()).document.sso).toBeUndefined();
+  });
+
+  it('single sign-on errors name the field and never echo the secret', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    const res = await c.post('/enrollment', { 'enrollment.site_id': SITE_ID, 'enrollment.token': TOKEN, 'sso.type': 'oidc', 'sso.id': 'Okta Corp', 'sso.name': 'Okta', 'sso.client_id': 'abc', 'sso.client_secret': 'has space Armadillo-secret' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('<a href="#f-sso-issuer">Issuer URL (oidc): is required when type is oidc');
+    expect(res.text).toContain('<a href="#f-sso-id">Connector id: must be 1-63 lower-case letters');
+    expect(res.text).toContain('<a href="#f-sso-client_secret">Client secret: must not contain spaces or control characters');
+    expect(res.text).not.toContain('Armadillo');
+    expect(readFileSync(draftPath(w.root), 'utf8')).not.toContain('Armadillo');
+  });
 });

@@ -36,7 +36,47 @@ export const NETWORK_FIELDS: readonly FieldDef[] = [
   { name: 'network.ipv6.gateway', label: 'IPv6 gateway (optional)', kind: 'text', placeholder: 'fe80::1', hint: 'Only used with static IPv6.', shownWhen: v6Static, emptyText: 'none' },
   { name: 'network.dns', label: 'DNS servers', kind: 'lines', hint: 'One per line. Required with a static IPv4 address; with DHCP, empty means the ones DHCP gives.', emptyText: 'from DHCP' },
   { name: 'network.ntp', label: 'NTP servers (optional)', kind: 'lines', hint: 'One per line; empty means the NixOS defaults.', emptyText: 'the NixOS defaults' },
+  // Behind "Advanced" (views/steps/network.ts).
+  {
+    name: 'network.vlan',
+    label: 'VLAN id (optional)',
+    kind: 'text',
+    inputmode: 'numeric',
+    placeholder: '120',
+    hint: '802.1Q tag, 1-4094: the addresses above go on this VLAN of the interface, which then carries only tagged traffic.',
+    emptyText: 'none',
+  },
+  {
+    name: 'network.mtu',
+    label: 'MTU (optional)',
+    kind: 'text',
+    inputmode: 'numeric',
+    placeholder: '1500',
+    hint: "576-9000 bytes; empty keeps the link's default. With a VLAN it is the VLAN's, and the interface gets the same.",
+    emptyText: "the link's default",
+  },
+  { name: 'network.proxy', label: 'Outbound proxy', kind: 'group' },
+  {
+    name: 'network.proxy.url',
+    label: 'Outbound proxy (optional)',
+    kind: 'text',
+    placeholder: 'http://proxy.corp.example.com:3128',
+    autocomplete: 'off',
+    hint: "For the controller's cloud traffic and updates: http://host:port or https://host:port, with user:password@ before the host if the proxy asks for them (kept as a secret file).",
+    emptyText: 'none: direct',
+  },
+  {
+    name: 'network.proxy.no_proxy',
+    label: 'Reached without the proxy (optional)',
+    kind: 'lines',
+    hint: 'One per line: host names, domains (.corp.example.com), addresses or ranges (10.0.0.0/8).',
+    emptyText: 'none',
+    shownWhen: (v) => (v['network.proxy.url'] ?? '') !== '',
+  },
 ];
+
+/** The fields behind the network step's "Advanced" disclosure, which shows them in this order. */
+export const ADVANCED_NETWORK_FIELDS: readonly string[] = ['network.vlan', 'network.mtu', 'network.proxy', 'network.proxy.url', 'network.proxy.no_proxy'];
 
 /** The label of a network field, for the console's prompts. */
 export function networkLabel(name: string): string {

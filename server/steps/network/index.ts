@@ -1,11 +1,16 @@
 /**
  * Step 2, the appliance's name and network: hostname and domain, the interface (discovered
  * from <root>/sys/class/net, current addresses shown), IPv4 by DHCP or static, IPv6 mode,
- * DNS and NTP servers.
+ * DNS and NTP servers; behind "Advanced", a VLAN, the MTU and an outbound proxy.
+ *
+ * The proxy URL may carry a user name and password, which are a secret (docs/decisions/0670):
+ * the form shows the URL without them and says they are set; a URL typed without them keeps
+ * the stored ones, like the enrollment token.
  */
 import { verifyPassword } from '../../config/hash-password.js';
 import { PASSWORD_MIN } from '../../config/limits.js';
 import { fqdnOf } from '../../config/names.js';
+import { parseProxyUrl, proxyUrlWithoutCredentials } from '../../config/proxy.js';
 import type { FieldError } from '../../config/schema.js';
 import type { DraftDocument } from '../draft.js';
 import { NETWORK_FIELDS } from './fields.js';
@@ -34,6 +39,10 @@ export const networkStep: FormStep = {
       'network.ipv6.gateway': v6?.method === 'static' ? (v6.gateway ?? '') : '',
       'network.dns': (n?.dns ?? []).join('\n'),
       'network.ntp': (n?.ntp ?? []).join('\n'),
+      'network.vlan': n?.vlan === undefined ? '' : String(n.vlan),
+      'network.mtu': n?.mtu === undefined ? '' : String(n.mtu),
+      'network.proxy.url': n?.proxy ? proxyUrlWithoutCredentials(n.proxy.url) : '',
+      'network.proxy.no_proxy': (n?.proxy?.no_proxy ?? []).join('\n'),
     };
   },
   view: networkView,
@@ -53,6 +62,9 @@ export const networkStep: FormStep = {
       ipv6,
       dns: form.list('network.dns'),
       ntp: form.list('network.ntp'),
+      vlan: wholeNumber(t('network.vlan')),
+      mtu: wholeNumber(t('network.mtu')),
+      proxy: proxyOf(t('network.proxy.url'), form.list('network.proxy.no_proxy'), doc.network?.proxy?.url),
     });
     const { domain: _old, ...rest } = doc;
     const document = { ...rest, hostname: t('hostname'), ...(t('domain') ? { domain: t('domain') } : {}), network } as typeof doc;
@@ -68,6 +80,11 @@ export const networkStep: FormStep = {
       'network.ipv6.gateway': t('network.ipv6.gateway'),
       'network.dns': form.list('network.dns').join('\n'),
       'network.ntp': form.list('network.ntp').join('\n'),
+      'network.vlan': t('network.vlan'),
+      'network.mtu': t('network.mtu'),
+      // Never shown back: the credentials typed into the URL.
+      'network.proxy.url': proxyUrlWithoutCredentials(t('network.proxy.url')),
+      'network.proxy.no_proxy': form.list('network.proxy.no_proxy').join('\n'),
     };
     const errors = stepErrors(document, ['hostname', 'domain', 'network']);
     // argon2 on every keystroke's check would be slow and concerns the admin's password: the submit runs it.
@@ -75,6 +92,28 @@ export const networkStep: FormStep = {
     return { document, errors, values };
   },
 };
+
+/** A number field: digits become a number; anything else goes to the schema, which names it. */
+function wholeNumber(s: string): number | string | undefined {
+  if (s === '') return undefined;
+  return /^\d{1,9}$/.test(s) ? Number(s) : s;
+}
+
+/**
+ * The proxy as the document holds it. A URL typed without credentials keeps those of the stored
+ * URL (the form never shows them); an empty URL removes the proxy, credentials and all.
+ */
+function proxyOf(url: string, noProxy: string[], stored: string | undefined): { url: string; no_proxy?: string[] } | undefined {
+  if (url === '') return undefined;
+  let full = url;
+  const typed = parseProxyUrl(url);
+  const old = stored === undefined ? null : parseProxyUrl(stored);
+  if (typed.ok && typed.value.credentials === null && old?.ok && old.value.credentials !== null) {
+    const at = url.indexOf('://') + 3;
+    full = `${url.slice(0, at)}${old.value.credentials}@${url.slice(at)}`;
+  }
+  return compact({ url: full, no_proxy: noProxy });
+}
 
 /**
  * The schema's rule "admin.password must not be the hostname or the fully qualified name" cannot

@@ -96,4 +96,70 @@ describe('network step', () => {
     expect(res.text).toContain('<a href="#f-network-dns">DNS servers: line 2: is not a valid IP address');
     expect(res.text).toMatch(/id="f-network-dns-error">line 2: is not a valid IP address/);
   });
+
+  describe('advanced: VLAN, MTU and proxy', () => {
+    const PASSWORD = 'Sup3r$ecret"proxy';
+    const WITH_CREDENTIALS = `http://svc-bowtie:${encodeURIComponent(PASSWORD)}@proxy.corp.example.com:3128`;
+
+    it('is a closed disclosure until one of them is set', async () => {
+      w = createWizard();
+      const c = await w.unlocked();
+      const page = await c.get('/network');
+      expect(page.text).toMatch(/<details class="group advanced"><summary>Advanced: VLAN, MTU, outbound proxy<\/summary>/);
+      expect(page.text).toContain('name="network.vlan"');
+      expect(page.text).toContain('name="network.proxy.url"');
+    });
+
+    it('stores VLAN, MTU and proxy; shows the URL back without its credentials, which are kept', async () => {
+      w = createWizard();
+      const c = await w.unlocked();
+      const res = await c.post('/network', { ...STATIC, 'network.vlan': '120', 'network.mtu': '1400', 'network.proxy.url': WITH_CREDENTIALS, 'network.proxy.no_proxy': '.corp.example.com, 10.0.0.0/8\nlocalhost' });
+      expect(res.status, res.text).toBe(303);
+      expect((await w.drafts.get()).document.network).toMatchObject({ vlan: 120, mtu: 1400, proxy: { url: WITH_CREDENTIALS, no_proxy: ['.corp.example.com', '10.0.0.0/8', 'localhost'] } });
+      const page = await c.get('/network');
+      expect(page.text).toMatch(/<details class="group advanced" open>/);
+      expect(page.text).toContain('value="http://proxy.corp.example.com:3128"');
+      expect(page.text).toContain('User name and password set');
+      expect(page.text).not.toContain('svc-bowtie');
+      expect(page.text).not.toContain('Sup3r');
+      // Typed again without credentials: the stored ones stay. Emptied: the proxy is gone.
+      expect((await c.post('/network', { ...STATIC, 'network.proxy.url': 'http://proxy2.corp.example.com:8080' })).status).toBe(303);
+      expect((await w.drafts.get()).document.network?.proxy?.url).toBe('http://svc-bowtie:Sup3r%24ecret%22proxy@proxy2.corp.example.com:8080');
+      expect((await c.post('/network', { ...STATIC, 'network.proxy.url': '' })).status).toBe(303);
+      expect((await w.drafts.get()).document.network?.proxy).toBeUndefined();
+    });
+
+    it('the inline check of the proxy field does not echo the credentials either', async () => {
+      w = createWizard();
+      const c = await w.unlocked();
+      const res = await c.post('/network/check?field=network.proxy.url', { ...STATIC, 'network.proxy.url': WITH_CREDENTIALS.replace(':3128', '') });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('must name the port');
+      expect(res.text).toContain('value="http://proxy.corp.example.com"');
+      expect(res.text).not.toMatch(/Sup3r|svc-bowtie/);
+    });
+
+    it('422 names each field; neither the proxy password nor the hostile text is echoed', async () => {
+      w = createWizard();
+      const c = await w.unlocked();
+      const res = await c.post('/network', {
+        ...STATIC,
+        'network.vlan': '4095',
+        'network.mtu': '15OO',
+        'network.proxy.url': `socks5://svc:${PASSWORD}@proxy.corp.example.com:1080`,
+      });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain('<a href="#f-network-vlan">VLAN id (optional): must be a whole number from 1 to 4094 (802.1Q VLAN id)');
+      expect(res.text).toContain('<a href="#f-network-mtu">MTU (optional): must be a number, not text');
+      expect(res.text).toContain('<a href="#f-network-proxy-url">Outbound proxy (optional): must be an http:// or https:// URL');
+      expect(res.text).not.toContain('Sup3r');
+      expect(res.text).toMatch(/<details class="group advanced" open>/);
+      const hostile = await c.post('/network', { ...STATIC, 'network.proxy.url': 'http://svc:p%0A${x}"@proxy.corp.example.com:3128', 'network.proxy.no_proxy': '"><script>x</script>' });
+      expect(hostile.status).toBe(422);
+      expect(hostile.text).toContain('Outbound proxy (optional): the user name and password before');
+      expect(hostile.text).not.toContain('<script>x');
+      expect(hostile.text).not.toContain('p%0A');
+      expect((await w.drafts.get()).document.network).toBeUndefined();
+    });
+  });
 });

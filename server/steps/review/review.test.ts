@@ -20,6 +20,22 @@ describe('review step', () => {
     expect(page.text).not.toContain('action="/apply"');
   });
 
+  it('shows VLAN, MTU and the proxy; the proxy password only as "set"', async () => {
+    w = createWizard();
+    const c = await w.unlocked();
+    await fillEveryStep(c);
+    const network = { hostname: 'ctl-sfo-01', domain: 'corp.example.com', 'network.interface': 'ens3', 'network.ipv4.method': 'dhcp', 'network.ipv6.method': 'auto' };
+    const proxy = 'http://svc-bowtie:Sup3r%24ecretPw@proxy.corp.example.com:3128';
+    expect((await c.post('/network', { ...network, 'network.vlan': '120', 'network.mtu': '1400', 'network.proxy.url': proxy, 'network.proxy.no_proxy': '.corp.example.com' })).status).toBe(303);
+    const page = await c.get('/review');
+    expect(page.text).toContain('<th scope="row">VLAN id (optional)</th><td>120</td>');
+    expect(page.text).toContain('<th scope="row">MTU (optional)</th><td>1400</td>');
+    expect(page.text).toContain('<th scope="row">Outbound proxy (optional)</th><td>http://proxy.corp.example.com:3128</td>');
+    expect(page.text).not.toContain('Sup3r');
+    expect(page.text).toContain('credentials_file = &quot;/var/lib/bowtie-setup/secrets/proxy-credentials&quot;;');
+    expect(page.text).not.toMatch(/Sup3r|svc-bowtie/);
+  });
+
   it('shows every value with secrets masked, and the exact fragment apply writes', async () => {
     w = createWizard();
     const c = await w.unlocked();
