@@ -1,16 +1,13 @@
 {
   description = "bowtie-setup: the first-boot setup wizard of the Bowtie Controller NixOS appliance";
 
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
-    nixos-generators = {
-      url = "github:nix-community/nixos-generators";
-      inputs.nixpkgs.follows = "nixpkgs";
-    };
-  };
+  # Pinned by revision, not by branch: a commit of release-26.05 (the nixos-26.05-small channel
+  # of 2026-06-14). `nix flake lock` writes flake.lock (its narHash) from this; moving to a newer
+  # commit is a change to this line (README "Pinning nixpkgs").
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/c9172fa5143fc64dc6a499f75f57def6b7e26794";
 
   outputs =
-    { self, nixpkgs, nixos-generators }:
+    { self, nixpkgs }:
     let
       inherit (nixpkgs) lib;
       system = "x86_64-linux";
@@ -25,39 +22,58 @@
       envRegistry = let r = builtins.getEnv "BOWTIE_NPM_REGISTRY"; in if r == "" then null else r;
       packageFor = npmRegistry: pkgs.callPackage ./nix/package.nix { inherit npmRegistry; };
 
-      # The image formats the appliance ships in (nixos-generators format names).
-      formats = [ "amazon" "gce" "hyperv" "proxmox" "qcow" "qcow-efi" "raw-efi" "vmware" ];
+      # The image variants the appliance ships in, by nixpkgs' variant names
+      # (`nixos-rebuild build-image --image-variant <name>`): AMI, GCE, Hyper-V, Proxmox, VMDK,
+      # qcow2 (BIOS and UEFI) and a raw UEFI disk. Each is a file under nix/images/.
+      imageModules = {
+        amazon = ./nix/images/amazon.nix;
+        google-compute = ./nix/images/google-compute.nix;
+        hyperv = ./nix/images/hyperv.nix;
+        proxmox = ./nix/images/proxmox.nix;
+        qemu = ./nix/images/qemu.nix;
+        qemu-efi = ./nix/images/qemu-efi.nix;
+        raw-efi = ./nix/images/raw-efi.nix;
+        vmware = ./nix/images/vmware.nix;
+      };
+      formats = builtins.attrNames imageModules;
 
-      # One Controller configuration for every format. `modules` must be files (strings or
-      # paths inside a store path, e.g. "${inputs.bowtie.outPath}/nixos/bowtie-server.nix"):
-      # the appliance re-imports them from /etc/nixos/configuration.nix to rebuild itself.
-      # `bowtieServerModule` is the vendor's services.bowtie_server module; the default only
-      # declares the interface (nix/modules/bowtie-server-interface.nix) and warns.
+      # The Controller configuration every image is built from, with nixpkgs' own image
+      # machinery: config.system.build.images.<variant> is the image (nixos/modules/image/
+      # images.nix). `modules` must be files (strings or paths inside a store path, e.g.
+      # "${inputs.bowtie.outPath}/nixos/bowtie-server.nix"): the appliance re-imports them from
+      # /etc/nixos/configuration.nix to rebuild itself. `bowtieServerModule` is the vendor's
+      # services.bowtie_server module; the default only declares the interface
+      # (nix/modules/bowtie-server-interface.nix) and warns.
       mkController =
         {
-          format,
           bowtieServerModule ? "${self}/nix/modules/bowtie-server-interface.nix",
           modules ? [ ],
           update ? { },
           npmRegistry ? envRegistry,
         }:
         let
-          imageModules = [
-            "${nixos-generators}/format-module.nix"
-            "${nixos-generators}/formats/${format}.nix"
+          configurationModules = [
             "${self}/nix/controller.nix"
             bowtieServerModule
           ] ++ modules;
         in
         lib.nixosSystem {
-          modules = imageModules ++ [
+          modules = configurationModules ++ [
             {
               services.bowtie-setup.package = lib.mkDefault (packageFor npmRegistry);
-              services.bowtie-setup.configurationImports = imageModules;
+              services.bowtie-setup.configurationImports = configurationModules;
               services.bowtie-update = update;
+              # nixpkgs' variants of these names are replaced by ours: the same nixpkgs image
+              # modules, plus the file the appliance re-imports (nix/images/).
+              image.modules = lib.mapAttrs (_: lib.mkForce) imageModules;
             }
           ];
         };
+
+      # One variant's configuration (what its image boots): the Controller extended with the
+      # variant's module, as nixpkgs' images.nix does. Its system.build.toplevel is the base
+      # system an update publishes for appliances of this format.
+      forFormat = controller: format: controller.extendModules { modules = [ imageModules.${format} ]; };
 
       # Placeholder update endpoints for the reference images: an image maintainer passes the
       # real ones (README "Building appliance images").
@@ -67,18 +83,24 @@
         trustedPublicKeys = [ "bowtie-reference-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
       };
 
-      controllers = lib.genAttrs formats (format: mkController { inherit format; update = referenceUpdate; });
-      imageOf = cfg: cfg.config.system.build.${cfg.config.formatAttr};
+      controller = mkController { update = referenceUpdate; };
+      maintainers = import ./nix/maintainers.nix;
     in
     {
-      lib = { inherit mkController formats packageFor; };
+      lib = { inherit mkController forFormat formats imageModules packageFor maintainers; };
+
+      # pkgs.bowtie-setup, the default of services.bowtie-setup.package (mkPackageOption) for a
+      # configuration that imports nixosModules.default instead of using mkController.
+      overlays.default = final: _prev: {
+        bowtie-setup = final.callPackage ./nix/package.nix { npmRegistry = envRegistry; };
+      };
 
       packages.${system} =
         {
           bowtie-setup = packageFor envRegistry;
           default = self.packages.${system}.bowtie-setup;
         }
-        // lib.mapAttrs' (format: cfg: lib.nameValuePair "image-${format}" (imageOf cfg)) controllers;
+        // lib.mapAttrs' (format: _: lib.nameValuePair "image-${format}" controller.config.system.build.images.${format}) imageModules;
 
       nixosModules = {
         default = ./nix/modules;
@@ -88,7 +110,7 @@
         bowtie-server-interface = ./nix/modules/bowtie-server-interface.nix;
       };
 
-      nixosConfigurations = lib.mapAttrs' (format: cfg: lib.nameValuePair "controller-${format}" cfg) controllers;
+      nixosConfigurations = lib.mapAttrs' (format: _: lib.nameValuePair "controller-${format}" (forFormat controller format)) imageModules;
 
       checks.${system} =
         {
@@ -98,8 +120,8 @@
           # formats a cloud reads over the serial port get a menu there, every format on tty1.
           console-ttys =
             let
-              got = lib.mapAttrs (_: c: c.config.services.bowtie-setup.console.ttys) controllers;
-              serial = [ "amazon" "gce" "proxmox" ];
+              got = lib.mapAttrs (format: _: (forFormat controller format).config.services.bowtie-setup.console.ttys) imageModules;
+              serial = [ "amazon" "google-compute" "proxmox" ];
               wrong = lib.filterAttrs (format: ttys: if builtins.elem format serial then ttys != [ "tty1" "ttyS0" ] else !(builtins.elem "tty1" ttys)) got;
             in
             if wrong == { } then pkgs.runCommand "console-ttys" { } "touch $out"

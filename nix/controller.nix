@@ -1,5 +1,5 @@
 # The Controller appliance: one configuration from which every image format is built
-# (flake.nix adds the nixos-generators format module and the vendor's bowtie_server module).
+# (flake.nix adds the vendor's bowtie_server module; the variants under nix/images/ add disks).
 # Imported by path, also by /etc/nixos/configuration.nix on the appliance: keep it a file that
 # needs no flake arguments.
 { lib, ... }:

@@ -4,6 +4,7 @@
 # See docs/decisions/0400-bowtie-server-interface.md.
 { lib, ... }:
 {
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
   options.services.bowtie_server = {
     enable = lib.mkEnableOption "the Bowtie Controller daemon (interface only: the vendor module provides the service)";
   };

@@ -65,6 +65,7 @@ let
   proxy = (import ./proxy-env.nix { inherit lib pkgs; }).forUnit { proxy = site.network.proxy; unit = "bowtie_server"; };
 in
 {
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
   # Without the vendor's module (nixosModules.site on its own) there is no daemon to hand off
   # to: say so instead of failing on an undeclared option.
   config = if !(options.services ? bowtie_server) then {

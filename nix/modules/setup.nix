@@ -29,6 +29,7 @@ let
     mkDefault
     mkForce
     mkOption
+    mkPackageOption
     types
     literalExpression
     concatMapStrings
@@ -143,7 +144,9 @@ let
       store = builtins.substring 0 (builtins.stringLength (builtins.head m)) str;
       rest = builtins.substring (builtins.stringLength (builtins.head m)) (-1) str;
     };
-  importsInStore = map splitStorePath cfg.configurationImports;
+  # Unique: each generation's configuration.nix lists them again (below) and an image variant's
+  # module adds itself once more (nix/images/).
+  importsInStore = map splitStorePath (lib.unique cfg.configurationImports);
   nixpkgsInStore = splitStorePath cfg.nixpkgs;
 
   # builtins.storePath is only called when the appliance evaluates this file (impure, as
@@ -164,23 +167,41 @@ let
     ${concatMapStrings (p: "    ${storeExpr p}\n") importsInStore}  ]
       ++ lib.optional (builtins.pathExists /etc/nixos/bowtie/site.nix) /etc/nixos/bowtie/site.nix;
 
+      # The next generation writes this same file: it imports these modules again.
+      services.bowtie-setup.configurationImports = [
+    ${concatMapStrings (p: "    ${storeExpr p}\n") importsInStore}  ];
       services.bowtie-setup.nixpkgs = ${storeExpr nixpkgsInStore};
-      system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
+      # The image's own build: the package is set inline by the flake, which is not re-imported;
+      # a store path has no version attribute to take the release from.
+      services.bowtie-setup.package = ${storeExpr (splitStorePath cfg.package)};
+      services.bowtie-setup.releaseVersion = ${builtins.toJSON cfg.releaseVersion};
+    ${updateSourceText}  system.nixos.versionSuffix = ${builtins.toJSON config.system.nixos.versionSuffix};
     ${optionalString (config.system.nixos.revision != null) "  system.nixos.revision = ${builtins.toJSON config.system.nixos.revision};\n"}}
   '';
+  # The image's update endpoints (set inline by the flake too), below any a listed module sets.
+  updateSourceText =
+    let
+      u = config.services.bowtie-update;
+      pin = name: value: "  services.bowtie-update.${name} = lib.mkOverride 900 ${value};\n";
+    in
+    optionalString (config.services ? bowtie-update) (
+      pin "metadataUrl" (if u.metadataUrl == null then "null" else lib.strings.escapeNixString u.metadataUrl)
+      + pin "cacheUrl" (if u.cacheUrl == null then "null" else lib.strings.escapeNixString u.cacheUrl)
+      + pin "trustedPublicKeys" "[ ${lib.concatMapStringsSep " " lib.strings.escapeNixString u.trustedPublicKeys} ]"
+    );
   configurationFile = pkgs.writeText "configuration.nix" configurationText;
 in
 {
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
+
   options.services.bowtie-setup = {
     # Off unless the image turns it on (nix/controller.nix), as nixpkgs' services are; its parts
     # (console menu, cloud-init) default on once it is.
     enable = mkEnableOption "the bowtie-setup first-boot wizard";
 
-    package = mkOption {
-      type = types.package;
-      default = pkgs.callPackage ../package.nix { };
-      defaultText = literalExpression "pkgs.callPackage ./nix/package.nix { }";
-      description = "The bowtie-setup package (the wizard, the apply worker, cloud-init and the console).";
+    # pkgs.bowtie-setup comes from the flake's overlays.default; images set it (flake.nix).
+    package = mkPackageOption pkgs "bowtie-setup" {
+      extraDescription = "It holds the wizard, the apply worker, cloud-init and the console (the flake's overlays.default provides it).";
     };
 
     listen = mkOption {
@@ -218,7 +239,7 @@ in
     configurationImports = mkOption {
       type = types.listOf types.str;
       default = [ ];
-      example = literalExpression ''[ "''${self}/nix/controller.nix" "''${nixos-generators}/formats/qcow.nix" ]'';
+      example = literalExpression ''[ "''${self}/nix/controller.nix" "''${self}/nix/images/qemu.nix" ]'';
       description = ''
         The modules the image's configuration is made of, as files inside store paths (strings
         such as "''${self}/nix/controller.nix", not path literals). /etc/nixos/configuration.nix

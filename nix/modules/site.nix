@@ -177,6 +177,7 @@ in
   # What it sets, it imports: nixosModules.site evaluates on its own (services.bowtie_server
   # itself comes from the vendor's module; bowtie-server.nix warns when it is missing).
   imports = [ ./bowtie-server.nix ./update.nix ];
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
 
   options.bowtie = {
     site = mkOption {

@@ -10,7 +10,7 @@
 # environment carries it (./proxy-env.nix; credentials from a root-only file, decision 0670).
 { config, lib, pkgs, ... }:
 let
-  inherit (lib) mkEnableOption mkIf mkMerge mkOption types literalExpression;
+  inherit (lib) mkEnableOption mkIf mkMerge mkOption mkPackageOption types literalExpression;
 
   cfg = config.services.bowtie-update;
   proxyEnv = import ./proxy-env.nix { inherit lib pkgs; };
@@ -31,15 +31,15 @@ let
   configured = cfg.metadataUrl != null && cfg.cacheUrl != null && cfg.trustedPublicKeys != [ ];
 in
 {
+  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
+
   options.services.bowtie-update = {
     enable = mkEnableOption "scheduled updates from the signed binary cache (set by bowtie.site from the document's updates section)";
 
-    package = mkOption {
-      type = types.package;
+    package = mkPackageOption pkgs "bowtie-setup" { extraDescription = "Its `update` command runs the update."; } // {
       # The appliance's own bowtie-setup when its module is there (one package, one version).
-      default = config.services.bowtie-setup.package or (pkgs.callPackage ../package.nix { });
+      default = config.services.bowtie-setup.package or pkgs.bowtie-setup;
       defaultText = literalExpression "config.services.bowtie-setup.package";
-      description = "The bowtie-setup package whose `update` command runs.";
     };
 
     schedule = mkOption {

@@ -5,10 +5,21 @@
 #   crash-during-apply   the VM crashes mid-apply: after boot the old configuration runs
 #   update-rollback      an update whose health check fails goes back to the previous generation
 #   serial-console       the menu and the claim block on ttyS0; the login prompt back after hand-off
+#   static-ipv4          user data with a static address: the appliance answers on it after apply
+#   provided-tls         the operator's own certificate: the controller serves it
+#   imds                 the document from the EC2 metadata service, IMDSv2 only
+#   store-secret-scan    after a complete apply no secret of the document is in the Nix store
+# The tests with a cloud node follow the test driver's addressing: vlan 1 (eth1), 192.168.1.<n>
+# with n the node's place among the node names (common.nix: addresses).
 { pkgs, self }:
 let
   common = import ./common.nix { inherit pkgs self; };
-  test = file: pkgs.testers.runNixOSTest (import file common);
+  test = file: pkgs.testers.runNixOSTest {
+    imports = [ (import file common) ];
+    # controller.nix configures nixpkgs (it allows exactly the unfree bowtie-setup), as the image
+    # does: the nodes make their own pkgs instead of sharing a read-only one.
+    node.pkgsReadOnly = false;
+  };
 in
 {
   vm-first-boot-browser = test ./first-boot-browser.nix;
@@ -17,4 +28,8 @@ in
   vm-crash-during-apply = test ./crash-during-apply.nix;
   vm-update-rollback = test ./update-rollback.nix;
   vm-serial-console = test ./serial-console.nix;
+  vm-static-ipv4 = test ./static-ipv4.nix;
+  vm-provided-tls = test ./provided-tls.nix;
+  vm-imds = test ./imds.nix;
+  vm-store-secret-scan = test ./store-secret-scan.nix;
 }

@@ -1,6 +1,7 @@
 # A stand-in for the vendor's services.bowtie_server in the VM tests: checks that it got what
 # the site mapping promises (the PSK in its environment, the admin hash as a credential) and
-# serves on 8443. A release that sets bowtie-test.brokenDaemon never comes up.
+# serves on 8443, or with the operator's certificate and key on 443 (tls.mode: provided). A
+# release that sets bowtie-test.brokenDaemon never comes up.
 { config, lib, pkgs, ... }:
 {
   imports = [ ../modules/bowtie-server-interface.nix ];
@@ -14,6 +15,9 @@
         ${lib.optionalString config.bowtie-test.brokenDaemon ''echo "broken release" >&2; exit 1''}
         test -n "$BOWTIE_SYNC_PSK"
         test -r "$CREDENTIALS_DIRECTORY/admin-password-hash"
+        if [ "$BOWTIE_TLS_MODE" = provided ]; then
+          exec ${pkgs.python3}/bin/python3 ${./fake-daemon-tls.py}
+        fi
         exec ${pkgs.python3}/bin/python3 -m http.server 8443
       '';
     };

@@ -27,8 +27,14 @@ in
     ];
   };
   testScript = ''
+    # The cloud-init unit is a oneshot that ends (no RemainAfterExit): wait_for_unit would take
+    # its "inactive" for a failure. Wait for it to have run this boot, successfully.
+    def cloud_init_ran():
+        appliance.wait_until_succeeds("systemctl show -P ExecMainExitTimestampMonotonic bowtie-setup-cloud-init.service | grep -vx 0", timeout=1200)
+        appliance.succeed("systemctl show -P Result bowtie-setup-cloud-init.service | grep -x success")
+
     appliance.start()
-    appliance.wait_for_unit("bowtie-setup-cloud-init.service", timeout=1200)
+    cloud_init_ran()
     appliance.wait_for_unit("bowtie_server.service", timeout=300)
     appliance.succeed("hostname | grep -x ctl-headless-01")
     appliance.fail("journalctl -b -o cat | grep -F vm-headless-sync-psk")
@@ -38,7 +44,7 @@ in
         gens = appliance.succeed("ls /nix/var/nix/profiles | grep -c system-")
         appliance.shutdown()
         appliance.start()
-        appliance.wait_for_unit("bowtie-setup-cloud-init.service")
+        cloud_init_ran()
         appliance.wait_for_unit("bowtie_server.service")
         assert appliance.succeed("ls /nix/var/nix/profiles | grep -c system-") == gens
   '';

@@ -30,6 +30,7 @@ let
         services.cloud-init = anything;
         virtualisation = anything;
         nixpkgs = anything;
+        meta = anything;
       };
       config = {
         _module.args.pkgs = {
@@ -81,7 +82,7 @@ let
               releaseVersion = "1.8.2";
               configurationImports = [
                 "/nix/store/22222222222222222222222222222222-source/nix/controller.nix"
-                "/nix/store/33333333333333333333333333333333-source/formats/qcow.nix"
+                "/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix"
               ];
             };
           }

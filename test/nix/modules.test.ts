@@ -119,6 +119,9 @@ const SETUP: Record<string, string> = {
   'setup-console-ttys-twice': `{ services.bowtie-setup.console.ttys = [ "tty1" "ttyS0" "ttyS0" ]; }`,
   'setup-console-ttys-hostile': `{ services.bowtie-setup.console.ttys = [ "tty1" "ttyS0.service ../x" ]; }`,
   'setup-console-off': `{ boot.kernelParams = [ "console=ttyS0" ]; services.bowtie-setup.console.enable = false; }`,
+  // What a rebuilt generation evaluates: configuration.nix lists the modules, and an image
+  // variant's own module (nix/images/) lists itself again.
+  'setup-import-listed-twice': `{ services.bowtie-setup.configurationImports = [ "/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix" ]; }`,
 };
 
 type Evaluated = {
@@ -527,7 +530,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     const e = get('setup-factory');
     const text = e.configurationText!;
     expect(text).toContain('(builtins.storePath "/nix/store/22222222222222222222222222222222-source" + "/nix/controller.nix")');
-    expect(text).toContain('(builtins.storePath "/nix/store/33333333333333333333333333333333-source" + "/formats/qcow.nix")');
+    expect(text).toContain('(builtins.storePath "/nix/store/33333333333333333333333333333333-source" + "/nix/images/qemu.nix")');
     expect(text).toContain('lib.optional (builtins.pathExists /etc/nixos/bowtie/site.nix) /etc/nixos/bowtie/site.nix');
     expect(text).toContain('services.bowtie-setup.nixpkgs = (builtins.storePath "/nix/store/11111111111111111111111111111111-source" + "");');
     expect(text).toContain('system.nixos.revision = "abcdef0123456789";');
@@ -544,6 +547,38 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
       nixpkgs: '/nix/store/11111111111111111111111111111111-source',
       configuration: '/nix/store/00000000000000000000000000000000-configuration.nix',
     });
+  });
+
+  withLib('a rebuilt generation writes the same configuration.nix: the image modules again, once, and the image\'s package', () => {
+    const e = get('setup-factory');
+    const text = e.configurationText!;
+    // Evaluated as the appliance does, with builtins.storePath taking the path as given (the
+    // fake store paths do not exist here) and no site fragment yet.
+    const dir = mkdtempSync(join(tmpdir(), 'bowtie-configuration-'));
+    try {
+      const file = join(dir, 'configuration.nix');
+      writeFileSync(file, `(builtins:\n${text}\n) (builtins // { storePath = p: p; pathExists = _: false; })\n`);
+      const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; package = m.services.bowtie-setup.package; release = m.services.bowtie-setup.releaseVersion; update = m.services.bowtie-update; }`;
+      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[]; package: string; release: string; update: Record<string, unknown> };
+      // The flake sets the package inline (not re-imported): the next generation keeps the image's build.
+      expect(out.package).toBe('/nix/store/00000000000000000000000000000000-bowtie-setup-image-0.1.0');
+      // A store path has no .version: the release stays the image's.
+      expect(out.release).toBe('1.8.2');
+      // The image's update endpoints, below what a listed module sets.
+      const pinned = (content: unknown) => ({ _type: 'override', priority: 900, content });
+      expect(out.update).toEqual({
+        metadataUrl: pinned('https://updates.example.com/controller/{channel}.json'),
+        cacheUrl: pinned('https://cache.example.com'),
+        trustedPublicKeys: pinned(['bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']),
+      });
+      const image = ['/nix/store/22222222222222222222222222222222-source/nix/controller.nix', '/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix'];
+      expect(out.imports).toEqual(image);
+      expect(out.listed).toEqual(image);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The next generation has them from configuration.nix and the variant's module again.
+    expect(get('setup-import-listed-twice').configurationText).toBe(text);
   });
 
   withLib('an image module outside the store is refused with a message naming the option', () => {
@@ -716,7 +751,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
   withLib('enable options default to off; the image turns the wizard on', () => {
     const lib = nixpkgsLib.dir!;
     const expr = `let lib = import ${lib}; anything = lib.mkOption { type = lib.types.anything; default = { }; };
-      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} { options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything; }; } { _module.check = false; } ]; };
+      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} { options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; meta = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything; }; } { _module.check = false; } ]; };
       c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; };
     in [ e.config.services.bowtie-setup.enable e.config.services.bowtie-update.enable c.services.bowtie-setup.enable ]`;
     expect(JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }))).toEqual([false, false, true]);
@@ -731,7 +766,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
         assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
         warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
         networking = anything; users = anything; security = anything; environment = anything; systemd = anything;
-        nix = anything; system = anything; virtualisation = anything; nixpkgs = anything;
+        nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; meta = anything;
         services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything;
       };
       e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} nixos { _module.check = false; } ]; };
@@ -772,7 +807,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
             warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
             networking = anything; users = anything; security = anything; environment = anything;
             systemd = anything; nix = anything; system = anything;
-            services.timesyncd = anything; services.openssh = anything;
+            services.timesyncd = anything; services.openssh = anything; meta = anything;
           };
           config._module.args.pkgs = { callPackage = _: _: "/nix/store/00000000000000000000000000000000-bowtie-setup"; writeShellScript = n: _: n; };
         };

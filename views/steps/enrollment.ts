@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from '../../server/web/html.js';
 import type { StepView } from '../../server/steps/step.js';
-import { SSO_FIELDS } from '../../server/steps/enrollment/index.js';
+import { SSO_FIELDS } from '../../server/steps/enrollment/fields.js';
 
 export function enrollmentView(v: StepView): SafeHtml {
   const hostname = v.document.hostname;

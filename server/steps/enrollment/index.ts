@@ -7,9 +7,9 @@
 import { enrollmentView } from '../../../views/steps/enrollment.js';
 import { SSO_TYPES } from '../../config/schema.js';
 import type { DraftDocument } from '../draft.js';
+import { SSO_FIELDS } from './fields.js';
 import { compact, stepErrors, type FormStep } from '../step.js';
 
-export const SSO_FIELDS = ['type', 'id', 'name', 'issuer', 'client_id', 'client_secret', 'redirect_uri'] as const;
 const sso = (v: Readonly<Record<string, string>>) => (v['sso.type'] ?? '') !== '';
 
 export const enrollmentStep: FormStep = {

@@ -1,0 +1,10 @@
+# Image variant hyperv: Hyper-V, generation 2 (.vhdx).
+# The same nixpkgs image module that nixpkgs' own image.modules.hyperv names
+# (nixos/modules/image/images.nix), as a file: the appliance re-imports it from
+# /etc/nixos/configuration.nix whenever it rebuilds itself, so its disks and boot loader stay
+# the image's (docs/decisions/0404, 0671).
+{ modulesPath, ... }:
+{
+  imports = [ "${modulesPath}/virtualisation/hyperv-image.nix" ];
+  services.bowtie-setup.configurationImports = [ (toString ./hyperv.nix) ];
+}

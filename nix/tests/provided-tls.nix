@@ -1,0 +1,45 @@
+# The operator's own certificate (tls.mode: provided): the document comes from the metadata
+# service with a certificate and key made at run time; after the hand-off the controller serves
+# exactly that certificate on 443, and the key exists only as a root-only secret file.
+common:
+let
+  a = common.addresses;
+in
+{
+  name = "bowtie-provided-tls";
+  nodes = {
+    inherit (common) client cloud;
+    appliance = { ... }: { imports = [ common.appliance common.imdsRoute ]; };
+  };
+  testScript = ''
+    ${common.cloudHelpers}
+    cloud.start()
+    fqdn = "ctl-tls-01.example.com"
+    cert, key = make_certificate(cloud, fqdn)
+    serve_user_data(cloud, {
+        "hostname": "ctl-tls-01",
+        "domain": "example.com",
+        "admin": {"email": "ops@example.com", "password": secrets.token_urlsafe(18)},
+        "network": static_network(),
+        "enrollment": {"site_id": "6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b", "token": secrets.token_hex(24)},
+        "tls": {"mode": "provided", "certificate": cert, "private_key": key},
+        "updates": {"enable": False},
+    })
+    appliance.start()
+    client.start()
+    appliance.wait_for_unit("bowtie_server.service", timeout=1500)
+
+    with subtest("the controller serves the operator's certificate"):
+        want = cloud.succeed("openssl x509 -in /root/tls.crt -noout -fingerprint -sha256").strip()
+        client.wait_until_succeeds("timeout 5 bash -c '</dev/tcp/${a.appliance}/443'", timeout=120)
+        got = client.succeed(
+            f"openssl s_client -connect ${a.appliance}:443 -servername {fqdn} </dev/null 2>/dev/null"
+            " | openssl x509 -noout -fingerprint -sha256"
+        ).strip()
+        assert got == want, f"served {got}, expected {want}"
+
+    with subtest("the key is a root-only secret file, the certificate public"):
+        appliance.succeed("stat -c '%U %a' /var/lib/bowtie-setup/secrets/tls-private-key | grep -x 'root 600'")
+        appliance.succeed("cmp <(${common.openssl} pkey -in /var/lib/bowtie-setup/secrets/tls-private-key -pubout) <(${common.openssl} x509 -in /etc/bowtie-setup/tls/certificate.pem -noout -pubkey)")
+  '';
+}
