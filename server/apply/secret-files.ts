@@ -2,8 +2,9 @@
  * Which secret files a configuration has, in one place: what the worker writes (hashing a
  * plaintext password), what `apply --dry-run` and the review page plan, what the output log
  * redacts, and what `export` leaves as placeholders all come from `secretFiles(config)` and
- * SECRET_FIELDS below (no argon2 here: export reads this file). A new secret file is one entry in SECRET_FILES (server/nix/paths.ts),
- * one in SECRET_FIELDS and one line in `secretFiles`; the type checker asks for the last two.
+ * SECRET_FIELDS below (no argon2 here: export reads this file; the worker hashes in
+ * engine.ts). A new secret file is one entry in SECRET_FILES (server/nix/paths.ts), one in
+ * SECRET_FIELDS and one line in `secretFiles`; the type checker asks for the last two.
  */
 import { proxySecretValues } from '../config/proxy.js';
 import type { SiteConfig } from '../config/schema.js';
