@@ -34,10 +34,13 @@ export function loadSteps(): Promise<StepsModule> {
   return (steps ??= import('./steps/routes.js'));
 }
 
-/** Routes that stay after setup completes: the last status and the confirm of a running apply. */
-/** What still answers once setup is complete: the apply page's reads, and Confirm (its POST). */
-export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/confirm']);
-const AFTER_SETUP_POSTS = new Set(['/apply/confirm']);
+/**
+ * What still answers once setup is complete: the apply page's reads and its event stream (its
+ * completion state), Confirm (its POST), the applied configuration's download that the
+ * completion state offers, and reset (docs/decisions/0525-reset-from-the-browser).
+ */
+export const AFTER_SETUP_ROUTES = new Set(['/apply', '/apply/status', '/apply/log', '/apply/events', '/apply/confirm', '/export', '/reset']);
+const AFTER_SETUP_POSTS = new Set(['/apply/confirm', '/reset']);
 
 export interface AppDeps extends WizardDeps {
   claim: Claim;
@@ -55,6 +58,7 @@ const require = createRequire(import.meta.url);
 export const ASSETS = {
   '/assets/htmx.min.js': require.resolve('htmx.org/dist/htmx.min.js'),
   '/assets/app.css': fileURLToPath(new URL('../views/assets/app.css', import.meta.url)),
+  '/assets/apply-events.js': fileURLToPath(new URL('../views/assets/apply-events.js', import.meta.url)),
 } as const;
 
 /**

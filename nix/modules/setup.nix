@@ -341,6 +341,8 @@ in
         wants = [ "network-online.target" ];
         after = [ "network-online.target" "bowtie-setup-cloud-init.service" ];
         unitConfig.ConditionPathExists = "!${handoffMarker}";
+        # nix-instantiate reads the active fragment back (review, completion page, /export).
+        path = [ config.nix.package ];
         serviceConfig = {
           # The wizard: one person at a time; capped connections (docs/decisions/0620).
           MemoryMax = "1G";

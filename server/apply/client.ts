@@ -4,7 +4,7 @@
  * the state directory, the fragment or the secrets.
  */
 import { z } from 'zod';
-import { readBoundaryFile, printable, rootOrSelf } from '../system/boundary-file.js';
+import { readBoundaryChunk, readBoundaryFile, printable, rootOrSelf } from '../system/boundary-file.js';
 import { MAX_LOG_BYTES } from './output-log.js';
 import { validateDocument } from '../config/validate.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from './errors.js';
@@ -12,7 +12,7 @@ import { planApply } from './plan.js';
 import { startWorkerFromWeb } from './launch.js';
 import { enginePaths } from './paths.js';
 import { createTicket, newApplyId, removeTicket, writeConfirm } from './spool.js';
-import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus } from './types.js';
+import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus, LogChunk } from './types.js';
 import { readUpdateActivity } from './update-lock.js';
 import { readStatus } from './status-reader.js';
 
@@ -29,6 +29,8 @@ export { readStatus, TICKET_NOT_TAKEN_MS, type StatusExtras } from './status-rea
 const KICK_AFTER_MS = 3_000;
 /** How long Confirm waits for a worker to take its mark (under the server's 30 s request limit). */
 const CONFIRM_TAKEN_MS = 25_000;
+/** How long a browser's reset waits for the worker's decision on the password (likewise). */
+const RESET_DECIDED_MS = 25_000;
 
 export function createApplyClient(opts: ClientOptions): ApplyClient {
   const p = enginePaths(opts.root);
@@ -111,6 +113,38 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
       const all = text.split('\n');
       if (all[all.length - 1] === '') all.pop();
       return all.slice(-Math.max(0, Math.floor(lines))).map((line) => printable(line, 4000));
+    },
+
+    async logChunk(offset: number, maxBytes: number): Promise<LogChunk | null> {
+      const read = await readBoundaryChunk(p.output, { what: 'the apply output log', owners: rootOrSelf(), maxBytes }, offset);
+      return read.kind === 'ok' ? read : null;
+    },
+
+    async resetConfig(password: string) {
+      const current = await status();
+      if (current.phase !== 'idle') throw new ApplyBusyError(current);
+      const running = await readUpdateActivity(p);
+      if (running) throw new ApplyBusyError(current, running);
+      const id = newApplyId();
+      // Health-gate confirm, as the CLI's reset: the network stays, so nothing needs a click.
+      const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: 'web', confirm: 'health-gate', confirmWindowSeconds: 120, reset: 'config', password });
+      if (!queued) throw new ApplyBusyError(await status());
+      const raced = await readUpdateActivity(p);
+      if (raced) {
+        await removeTicket(p, id);
+        throw new ApplyBusyError(await status(), raced);
+      }
+      await startWorker();
+      // The worker checks the password before it journals anything; past the validate step (or
+      // finished) it has decided. The deadline only bounds a request that nothing answers.
+      const deadline = Date.now() + RESET_DECIDED_MS;
+      for (;;) {
+        const now = await status();
+        if (now.last?.id === id && now.phase === 'idle') return { id, refused: now.last.outcome === 'invalid' ? now.last.errors : null };
+        if (now.id === id && now.phase !== 'queued' && now.phase !== 'validate') return { id, refused: null };
+        if (Date.now() > deadline) return { id, refused: null };
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
 
     plan(document: unknown) {

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { hashPassword, verifyPassword } from '../config/hash-password.js';
 import { fqdnOf } from '../config/names.js';
-import type { SiteConfig } from '../config/schema.js';
+import type { FieldError, SiteConfig } from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { documentHash, renderFragment } from '../nix/render.js';
 import { type FileContents, readContents, removeManaged, sameSnapshot, snapshotOf, writeBackup, writeNew } from './files.js';
@@ -73,7 +73,7 @@ export class Engine {
    * Runs one request to its end; returns the result (also recorded as state.last). A reset
    * request is refused unless `trust.reset` (the worker checks who wrote the ticket).
    */
-  async run(req: SpoolRequest, trust: { reset: boolean } = { reset: true }): Promise<ApplyResult> {
+  async run(req: SpoolRequest, trust: { reset: boolean; refusal?: FieldError } = { reset: true }): Promise<ApplyResult> {
     const r = this.r;
     if (r.state.apply) throw new Error('recover() must run before a new apply');
     const now = new Date().toISOString();
@@ -109,7 +109,7 @@ export class Engine {
     const target: ResetTarget | ReturnType<typeof validateDocument> = reset
       ? trust.reset
         ? await resetTarget(r.paths, reset)
-        : { ok: false, errors: [{ path: '(request)', message: 'a reset must be requested by the user the worker runs as' }] }
+        : { ok: false, errors: [trust.refusal ?? { path: '(request)', message: 'a reset must be requested by the user the worker runs as' }] }
       : // A legacy hash only from the controller template, in a ticket the worker's own user wrote.
         validateDocument(req.document, 'any', undefined, { legacyPasswordHash: trust.reset && req.legacyPasswordHash === true });
     if (!target.ok) {

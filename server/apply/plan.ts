@@ -16,6 +16,7 @@ import { pinStaticInterface } from './interface-pin.js';
 import { sha256 } from './journal.js';
 import { enginePaths } from './paths.js';
 import { rebuildExecutable } from './rebuild.js';
+import { serviceChanges } from './restarts.js';
 import { secretFiles } from './secret-files.js';
 import type { ApplyOptions, ApplyPlan } from './types.js';
 
@@ -34,7 +35,7 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     `${exe} switch --log-format internal-json -v`,
     'health gate (bowtie_server.service active when setup is complete)',
   ];
-  if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', secrets: [], commands: [], newUrl: null };
+  if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', fragment: '', services: [], secrets: [], commands: [], newUrl: null };
   // The same interface the worker will pin (the dry run and the review show what is applied).
   const config = checked.config && opts.pinInterface !== false ? await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate })) : checked.config;
   const p = enginePaths(opts.root);
@@ -63,6 +64,8 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     complete: checked.complete,
     unchanged,
     fragmentDiff: unifiedDiff(currentFragment, fragment, currentFragment ? `a${FRAGMENT_PATH}` : '/dev/null', fragment ? `b${FRAGMENT_PATH}` : '/dev/null'),
+    fragment,
+    services: unchanged ? [] : serviceChanges(currentFragment, fragment),
     secrets,
     commands: unchanged ? [] : commandsFor(exe),
     newUrl: config ? await computeNewUrl(config, createProbes({ root: opts.root, simulate: opts.simulate })) : null,

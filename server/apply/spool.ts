@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
 import { readBoundaryFile } from '../system/boundary-file.js';
+import { PASSWORD_MAX } from '../config/limits.js';
 import { applyIdSchema } from './ids.js';
 import { CONFIRM_WINDOW_MAX_SECONDS, CONFIRM_WINDOW_MIN_SECONDS } from './timeouts.js';
 import { confirmPath, type EnginePaths } from './paths.js';
@@ -29,12 +30,22 @@ export const spoolRequestSchema = z.strictObject({
   confirmWindowSeconds: z.number().int().min(CONFIRM_WINDOW_MIN_SECONDS).max(CONFIRM_WINDOW_MAX_SECONDS),
   /** Absent once the worker has taken the request, and in a reset. */
   document: z.unknown().optional(),
-  /** A reset instead of a document (only honoured in a ticket the worker's own user wrote). */
+  /**
+   * A reset instead of a document: honoured in a ticket the worker's own user wrote, or, for
+   * `config` only, with `password` when that is the admin's (docs/decisions/0525).
+   */
   reset: z.enum(['config', 'factory']).optional(),
+  /**
+   * The admin password the browser sent with a reset: checked by the worker against the admin's
+   * hash, never journaled or kept (the stub that replaces the ticket leaves it out).
+   */
+  password: z.string().min(1).max(PASSWORD_MAX).optional(),
   taken: z.boolean().optional(),
   /** The document came from the controller template: a legacy argon2i admin hash is taken (only from a ticket root wrote). */
   legacyPasswordHash: z.literal(true).optional(),
-});
+})
+  // A password comes only with the browser's reset; anywhere else it is refused whole.
+  .refine((r) => r.password === undefined || r.reset !== undefined, { path: ['password'], error: 'only with a reset' });
 export type SpoolRequest = z.infer<typeof spoolRequestSchema>;
 
 /** Largest request the worker reads (the document limit plus room for JSON escaping). */

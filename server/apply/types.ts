@@ -1,5 +1,6 @@
 /** Types of the apply engine's public interface (re-exported by index.ts, documented there). */
 import type { FieldError } from '../config/schema.js';
+import type { ServiceChange } from './restarts.js';
 
 export type ApplySource = 'web' | 'cli' | 'cloud-init' | 'console';
 
@@ -136,12 +137,23 @@ export interface ApplyPlan {
   unchanged: boolean;
   /** Unified diff of the fragment (old -> new); empty when unchanged. */
   fragmentDiff: string;
+  /** The whole fragment that would be written ('' for none: the image's base configuration). */
+  fragment: string;
+  /** The services the switch would start, restart or stop, and why (server/apply/restarts.ts). */
+  services: ServiceChange[];
   /** Secret files that would be written or removed, by appliance path (never their values). */
   secrets: { path: string; action: 'write' | 'remove' | 'keep' }[];
   /** The commands that would run, in order, as display strings. */
   commands: string[];
   /** See ApplyStatus.newUrl. */
   newUrl: string | null;
+}
+
+/** A piece of the output log (ApplyClient.logChunk): `file` (`<inode>-<birth ms>`) says which log, `size` how long it was. */
+export interface LogChunk {
+  bytes: Buffer;
+  file: string;
+  size: number;
 }
 
 /** What the unprivileged web process holds. */
@@ -163,6 +175,19 @@ export interface ApplyClient {
   confirm(id: string): Promise<void>;
   /** The last `lines` lines of raw command output of the current or last apply ("details"). */
   logTail(lines: number): Promise<string[]>;
+  /**
+   * Raw bytes of the output log from `offset` (at most `maxBytes`), with the file's identity, for
+   * the progress stream; null when there is no log (or it cannot be read as one).
+   */
+  logChunk(offset: number, maxBytes: number): Promise<LogChunk | null>;
+  /**
+   * Queues `reset --config` on behalf of the browser, carrying the admin password that the worker
+   * checks against the admin's hash before it does anything (docs/decisions/0525). Resolves with
+   * the request's id once the worker has decided: `refused` holds its field errors (a wrong
+   * password: nothing was changed), or null when the reset runs or has run. Rejects with
+   * ApplyBusyError like start().
+   */
+  resetConfig(password: string): Promise<{ id: string; refused: FieldError[] | null }>;
   /** Dry run: what applying `document` would change. */
   plan(document: unknown): Promise<ApplyPlan>;
 }

@@ -16,6 +16,7 @@ import type { CrashPoint } from './files.js';
 import { acquireLock } from './lock.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { childEnv, RebuildAdapter, rebuildExecutable } from './rebuild.js';
+import { resetTrust } from './reset-trust.js';
 import { readTicket, removeTicket } from './spool.js';
 import { publishRefusal } from './status.js';
 import type { ApplyResult } from './types.js';
@@ -152,10 +153,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {
         await removeTicket(paths, req.id);
         continue;
       }
-      // The web process may queue documents but never a reset: only a ticket written by the
-      // worker's own user (root on the appliance, through the CLI or the console) may reset.
-      const resetAllowed = ticket.uid === process.getuid?.();
-      outcome.results.push(await engine.run(req, { reset: resetAllowed }));
+      // The web process may queue documents; a reset only with the admin's password, and only
+      // --config (./reset-trust.ts). Root's own tickets (the CLI, the console) may reset.
+      const trust = req.reset === undefined ? { reset: false } : await resetTrust(paths, req, ticket.uid);
+      outcome.results.push(await engine.run(req, trust));
     }
     // The wizard stands down for good once setup is handed off: no secret it held outlives it.
     if ([outcome.recovered, ...outcome.results].some((r) => r?.handedOff)) await opts.scrubAfterHandoff?.();

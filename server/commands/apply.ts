@@ -7,6 +7,7 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { ApplyBusyError } from '../apply/errors.js';
 import { applyHeadless } from '../apply/headless.js';
 import { planApply } from '../apply/plan.js';
+import { planLines } from '../apply/plan-text.js';
 import { workerArgs } from '../apply/launch.js';
 import { enginePaths } from '../apply/paths.js';
 import { processGroupOf } from '../apply/process-info.js';
@@ -54,16 +55,7 @@ async function dryRunReport(ctx: CommandContext, document: unknown): Promise<num
     ctx.stderr(formatFieldErrors(plan.errors) + '\n');
     return EXIT.invalid;
   }
-  const out: string[] = [`dry run: nothing is changed (${plan.complete ? 'complete document: setup would be handed off' : 'partial document'})`];
-  if (plan.unchanged) out.push('identical to the active configuration: applying it would rebuild nothing');
-  out.push('', 'fragment:', plan.fragmentDiff ? plan.fragmentDiff.trimEnd() : '  (unchanged)');
-  out.push('', 'secret files:');
-  for (const s of plan.secrets) out.push(`  ${s.action.padEnd(6)} ${s.path}`);
-  if (plan.secrets.length === 0) out.push('  (none)');
-  out.push('', 'commands:');
-  for (const c of plan.commands) out.push(`  ${c}`);
-  if (plan.commands.length === 0) out.push('  (none)');
-  if (plan.newUrl) out.push('', `the appliance's address changes: the wizard will be at ${plan.newUrl}`);
+  const out = planLines(plan);
   ctx.stdout(`${out.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -87,6 +87,8 @@ function lazyApplyClient(root: string, simulate: boolean): ApplyClient {
     status: async () => (await get()).status(),
     confirm: async (id) => (await get()).confirm(id),
     logTail: async (n) => (await get()).logTail(n),
+    logChunk: async (o, m) => (await get()).logChunk(o, m),
+    resetConfig: async (password) => (await get()).resetConfig(password),
     plan: async (d) => (await get()).plan(d),
   };
 }
@@ -127,6 +129,8 @@ export const serveCommand: Command = {
       apply,
       now: () => new Date(),
       updatesAvailable: () => imageHasUpdateSource(root),
+      // The completion page and GET /export read what `export` reads (loaded only then).
+      activeSite: async () => (await import('../export/active-site.js')).readActiveSite(root),
       claim,
       cloudInit,
       allowlist,

@@ -12,6 +12,7 @@
  * surrounding blanks are trimmed.
  */
 import { RANDOMIZED_DELAY_MAX_SECONDS } from './limits.js';
+import { localtime, mktime, type Tm } from './zoned-time.js';
 
 /**
  * The value goes into a unit file as one line (`OnCalendar=`, `RandomizedDelaySec=`): a line
@@ -315,40 +316,121 @@ function isTimezone(s: string): boolean {
   }
 }
 
-/** Why `s` is not a calendar event systemd accepts (or one we refuse on purpose), or null. */
-export function calendarProblem(s: string): string | null {
-  if (CONTROL.test(s)) return CONTROL_MESSAGE;
-  let text = normalizeCalendar(s);
-  if (text === '') return 'must not be empty';
-  // The zone comes off first: " UTC" (any case), or the last word when it names a time zone.
-  if (/ utc$/i.test(text)) text = text.slice(0, -4);
-  else {
-    const last = text.lastIndexOf(' ');
-    if (last >= 0 && isTimezone(text.slice(last + 1))) text = text.slice(0, last);
+/** A calendar event as calendar_spec_from_string leaves it, normalized; "*" is null. */
+export interface CalendarSpec {
+  /** Bit k: weekday k (0 Monday .. 6 Sunday); 0: any day. */
+  weekdays: number;
+  year: readonly Component[] | null;
+  month: readonly Component[] | null;
+  day: readonly Component[] | null;
+  /** Days counted back from the month's end ("~"). */
+  endOfMonth: boolean;
+  hour: readonly Component[] | null;
+  minute: readonly Component[] | null;
+  /** In microseconds. */
+  second: readonly Component[] | null;
+  /** The zone the expression names ("UTC", "Europe/Berlin"), or null: the machine's own. */
+  timezone: string | null;
+}
+
+const one = (v: number): Component[] => [{ start: v, stop: -1, repeat: 0 }];
+
+/** calendar_spec_from_string's shorthands as the specs they stand for. */
+function shorthand(name: string): Omit<CalendarSpec, 'timezone'> {
+  const at = (month: Component[] | null, day: Component[] | null, hour: Component[] | null, minute: Component[] | null, weekdays = 0) => ({ weekdays, year: null, month, day, endOfMonth: false, hour, minute, second: one(0) });
+  switch (name) {
+    case 'minutely':
+      return at(null, null, null, null);
+    case 'hourly':
+      return at(null, null, null, one(0));
+    case 'daily':
+      return at(null, null, one(0), one(0));
+    case 'monthly':
+      return at(null, one(1), one(0), one(0));
+    case 'weekly':
+      return at(null, null, one(0), one(0), 1);
+    case 'quarterly':
+      return at([1, 4, 7, 10].flatMap(one), one(1), one(0), one(0));
+    case 'biannually':
+    case 'bi-annually':
+    case 'semiannually':
+    case 'semi-annually':
+      return at([1, 7].flatMap(one), one(1), one(0), one(0));
+    default: // annually, yearly, anually
+      return at(one(1), one(1), one(0), one(0));
   }
-  if (text === '' || isTimezone(text)) return 'must give a weekday, a date or a time, not only a time zone';
-  if (SHORTHANDS.includes(text.toLowerCase())) return null;
+}
+
+/** The parsed, normalized event, or why `s` is not one systemd accepts (or one we refuse on purpose). */
+export function parseCalendar(s: string): { ok: true; spec: CalendarSpec } | { ok: false; problem: string } {
+  const no = (problem: string) => ({ ok: false as const, problem });
+  if (CONTROL.test(s)) return no(CONTROL_MESSAGE);
+  let text = normalizeCalendar(s);
+  if (text === '') return no('must not be empty');
+  // The zone comes off first: " UTC" (any case), or the last word when it names a time zone.
+  let timezone: string | null = null;
+  if (/ utc$/i.test(text)) {
+    text = text.slice(0, -4);
+    timezone = 'UTC';
+  } else {
+    const last = text.lastIndexOf(' ');
+    if (last >= 0 && isTimezone(text.slice(last + 1))) {
+      timezone = text.slice(last + 1);
+      text = text.slice(0, last);
+    }
+  }
+  if (text === '' || isTimezone(text)) return no('must give a weekday, a date or a time, not only a time zone');
+  if (SHORTHANDS.includes(text.toLowerCase())) return { ok: true, spec: { ...shorthand(text.toLowerCase()), timezone } };
   const spec: Spec = { weekdays: 0, year: null, month: null, day: null, endOfMonth: false, hour: null, minute: null, second: null };
   const p = new Cursor(text);
   try {
     parseWeekdays(p, spec);
     const date = parseDate(p, spec);
-    if (date === 'epoch') return 'must be a repeating schedule: a one-time @timestamp would update once and never again';
-    parseTime(p, spec);
-    if (p.c !== '') return `"${p.s.slice(p.i)}" is not a weekday, date, time or time zone`;
+    if (date === 'epoch') return no('must be a repeating schedule: a one-time @timestamp would update once and never again');
+    // parse_calendar_time: no time at all is 00:00:00; HOUR:MINUTE has second 0.
+    if (p.c === '') {
+      spec.hour = one(0);
+      spec.minute = one(0);
+      spec.second = one(0);
+    } else {
+      parseTime(p, spec);
+      spec.second ??= one(0);
+    }
+    if (p.c !== '') return no(`"${p.s.slice(p.i)}" is not a weekday, date, time or time zone`);
   } catch (e) {
-    if (e instanceof Refused) return e.message;
+    if (e instanceof Refused) return no(e.message);
     throw e;
   }
   fixYear(spec.year);
-  return (
+  const problem =
     chainProblem(spec.year, 'year', 1970, 2199) ??
     chainProblem(spec.month, 'month', 1, 12) ??
     chainProblem(spec.day, 'day', 1, 31, spec.endOfMonth) ??
     chainProblem(spec.hour, 'hour', 0, 23) ??
     chainProblem(spec.minute, 'minute', 0, 59) ??
-    chainProblem(spec.second, 'second', 0, 60 * USEC_PER_SEC - 1)
-  );
+    chainProblem(spec.second, 'second', 0, 60 * USEC_PER_SEC - 1);
+  if (problem) return no(problem);
+  return {
+    ok: true,
+    spec: {
+      // parse_weekdays sets all seven bits for "every day": the same as none.
+      weekdays: spec.weekdays === 0x7f ? 0 : spec.weekdays,
+      year: normalizeChain(spec.year),
+      month: normalizeChain(spec.month),
+      day: normalizeChain(spec.day),
+      endOfMonth: spec.endOfMonth,
+      hour: normalizeChain(spec.hour),
+      minute: normalizeChain(spec.minute),
+      second: normalizeChain(spec.second),
+      timezone,
+    },
+  };
+}
+
+/** Why `s` is not a calendar event systemd accepts (or one we refuse on purpose), or null. */
+export function calendarProblem(s: string): string | null {
+  const parsed = parseCalendar(s);
+  return parsed.ok ? null : parsed.problem;
 }
 
 /**
@@ -411,4 +493,185 @@ export function timespanProblem(s: string): string | null {
   if (seconds === null) return 'must be a time span such as 30min, 1h or 2h 30min';
   if (seconds > RANDOMIZED_DELAY_MAX_SECONDS) return 'must be at most one week (a longer random delay would postpone updates past the next scheduled run)';
   return null;
+}
+
+/** calendarspec.c's MAX_YEAR: no event is looked for past it. */
+const MAX_YEAR = 2199;
+
+/**
+ * find_matching_component: the smallest value of `chain` at or after `val` (days counted from
+ * the month's end are turned into days of `tm`'s month first). null: none; `changed` when it is
+ * not `val` itself.
+ */
+function matching(spec: CalendarSpec, zone: string, chain: readonly Component[] | null, tm: Tm, val: number): { value: number; changed: boolean } | null {
+  if (!chain) return { value: val, changed: false };
+  let d: number | null = null;
+  for (const c of chain) {
+    let { start, stop } = c;
+    if (spec.endOfMonth && chain === spec.day) {
+      start = endOfMonth(tm, start, zone);
+      stop = endOfMonth(tm, stop, zone);
+      if (stop > 0) [start, stop] = [stop, start];
+    }
+    if (start >= val) {
+      if (d === null || start < d) d = start;
+    } else if (c.repeat > 0) {
+      const k = start + c.repeat * Math.ceil((val - start) / c.repeat);
+      if ((d === null || k < d) && (stop < 0 || k <= stop)) d = k;
+    }
+  }
+  return d === null ? null : { value: d, changed: d !== val };
+}
+
+/** find_end_of_month: the day of `tm`'s month that lies `day` days before the next month's first day, or -1. */
+function endOfMonth(tm: Tm, day: number, zone: string): number {
+  const t: Tm = { ...tm, mon: tm.mon + 1, mday: 1 - day };
+  mktime(t, zone);
+  return t.mon !== tm.mon ? -1 : t.mday;
+}
+
+/**
+ * tm_within_bounds (systemd 250 on): -1 past MAX_YEAR or when normalizing went backwards; 0
+ * when normalizing moved `tm` forwards (which then holds the normalized time, the fields below
+ * the one that ran over reset, so that 3-33 becomes 4-1 rather than skip to 4-2); 1 when it stood.
+ */
+function withinBounds(tm: Tm, zone: string): -1 | 0 | 1 {
+  if (tm.year > MAX_YEAR) return -1;
+  const t = { ...tm };
+  mktime(t, zone);
+  let cmp: number;
+  if ((cmp = Math.sign(t.year - tm.year)) !== 0) t.mon = 0;
+  else if ((cmp = Math.sign(t.mon - tm.mon)) !== 0) t.mday = 1;
+  else if ((cmp = Math.sign(t.mday - tm.mday)) !== 0) t.hour = 0;
+  else if ((cmp = Math.sign(t.hour - tm.hour)) !== 0) t.min = 0;
+  else if ((cmp = Math.sign(t.min - tm.min)) !== 0) t.sec = 0;
+  else cmp = Math.sign(t.sec - tm.sec);
+  if (cmp < 0) return -1;
+  if (cmp > 0) Object.assign(tm, t);
+  return cmp === 0 ? 1 : 0;
+}
+
+/** MAX_CALENDAR_ITERATIONS: find_next gives up (EDEADLK) after this many passes. */
+const MAX_ITERATIONS = 1000;
+
+/** find_next: the first wall time at or after `tm` + `usec` that the event matches, or null. */
+function findNext(spec: CalendarSpec, zone: string, start: Tm, startUsec: number): { tm: Tm; usec: number } | null {
+  const c: Tm = { ...start };
+  let usec = startUsec;
+  const zero = (...fields: ('mon' | 'mday' | 'hour' | 'min' | 'sec')[]) => {
+    for (const f of fields) c[f] = f === 'mday' ? 1 : 0;
+    usec = 0;
+  };
+  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+    mktime(c, zone);
+    c.isdst = -1; // spec->dst: the expression names no zone abbreviation
+    let r = matching(spec, zone, spec.year, c, c.year);
+    if (r === null) return null;
+    c.year = r.value;
+    if (r.changed) zero('mon', 'mday', 'hour', 'min', 'sec');
+    if (withinBounds(c, zone) <= 0) return null;
+
+    r = matching(spec, zone, spec.month, c, c.mon + 1);
+    if (r) {
+      c.mon = r.value - 1;
+      if (r.changed) zero('mday', 'hour', 'min', 'sec');
+    }
+    let b = r ? withinBounds(c, zone) : -1;
+    if (b < 0) {
+      c.year++;
+      zero('mon', 'mday', 'hour', 'min', 'sec');
+      continue;
+    }
+    if (b === 0) continue;
+
+    r = matching(spec, zone, spec.day, c, c.mday);
+    if (r) {
+      c.mday = r.value;
+      if (r.changed) zero('hour', 'min', 'sec');
+    }
+    b = r ? withinBounds(c, zone) : -1;
+    if (b < 0) {
+      c.mon++;
+      zero('mday', 'hour', 'min', 'sec');
+      continue;
+    }
+    if (b === 0) continue;
+
+    if (spec.weekdays !== 0) {
+      // matches_weekday: the weekday of the wall date, once normalized.
+      const t = { ...c };
+      mktime(t, zone);
+      const wday = new Date(Date.UTC(t.year, t.mon, t.mday)).getUTCDay();
+      if (!(spec.weekdays & (1 << (wday === 0 ? 6 : wday - 1)))) {
+        c.mday++;
+        zero('hour', 'min', 'sec');
+        continue;
+      }
+    }
+
+    r = matching(spec, zone, spec.hour, c, c.hour);
+    if (r) {
+      c.hour = r.value;
+      if (r.changed) zero('min', 'sec');
+    }
+    b = r ? withinBounds(c, zone) : -1;
+    if (b < 0) {
+      c.mday++;
+      zero('hour', 'min', 'sec');
+      continue;
+    }
+    if (b === 0) continue;
+
+    r = matching(spec, zone, spec.minute, c, c.min);
+    if (r) {
+      c.min = r.value;
+      if (r.changed) zero('sec');
+    }
+    b = r ? withinBounds(c, zone) : -1;
+    if (b < 0) {
+      c.hour++;
+      zero('min', 'sec');
+      continue;
+    }
+    if (b === 0) continue;
+
+    r = matching(spec, zone, spec.second, c, c.sec * USEC_PER_SEC + usec);
+    if (r) {
+      usec = r.value % USEC_PER_SEC;
+      c.sec = Math.floor(r.value / USEC_PER_SEC);
+    }
+    b = r ? withinBounds(c, zone) : -1;
+    if (b < 0) {
+      c.min++;
+      zero('sec');
+      continue;
+    }
+    if (b === 0) continue;
+    return { tm: c, usec };
+  }
+  return null;
+}
+
+/**
+ * The next `count` times the event `expression` elapses after `from` (calendar_spec_next_usec,
+ * asked again from each result), in the zone the expression names, else in `timezone` (the
+ * appliance's; default UTC). Fewer when the event ends (a last year); [] for an expression
+ * that is no event (see calendarProblem).
+ */
+export function nextElapses(expression: string, from: Date, count: number, timezone = 'UTC'): Date[] {
+  const parsed = parseCalendar(expression);
+  if (!parsed.ok) return [];
+  const spec = parsed.spec;
+  const zone = spec.timezone ?? timezone;
+  const out: Date[] = [];
+  let usec = from.getTime() * 1000;
+  while (out.length < count) {
+    usec++;
+    const seconds = Math.floor(usec / USEC_PER_SEC);
+    const next = findNext(spec, zone, localtime(seconds, zone), usec % USEC_PER_SEC);
+    if (!next) break;
+    usec = mktime(next.tm, zone) * USEC_PER_SEC + next.usec;
+    out.push(new Date(Math.floor(usec / 1000)));
+  }
+  return out;
 }

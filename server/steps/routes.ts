@@ -7,10 +7,12 @@ import { Router } from 'express';
 import type { SessionStore } from '../web/session.js';
 import { adminStep } from './admin/index.js';
 import { applyRoutes } from './apply/index.js';
+import { exportRoutes } from './apply/export.js';
 import type { WizardDeps } from './deps.js';
 import { enrollmentStep } from './enrollment/index.js';
 import { networkStep } from './network/index.js';
 import type { StepName } from './order.js';
+import { resetRoutes } from './reset/index.js';
 import { reviewRoutes } from './review/index.js';
 import type { FormStep } from './step.js';
 import { tlsStep } from './tls/index.js';
@@ -30,5 +32,7 @@ export function stepRoutes(deps: WizardDeps, sessions: SessionStore): Router {
   router.use(formStepRoutes(FORM_STEPS, deps));
   router.use(reviewRoutes(FORM_STEPS, deps));
   router.use(applyRoutes(FORM_STEPS, deps, sessions));
+  router.use(exportRoutes(deps));
+  router.use(resetRoutes(deps));
   return router;
 }

@@ -91,6 +91,51 @@ export async function readBoundaryFile<T>(path: string, spec: BoundaryFileSpec<T
   }
 }
 
+export type BoundaryChunk =
+  | { kind: 'absent' }
+  | { kind: 'refused'; reason: string }
+  /**
+   * `bytes` from `offset` (at most the cap); `file` says which file (inode and birth time: an
+   * inode number alone may be reused by the next log) and `size` how long it was when opened.
+   */
+  | { kind: 'ok'; bytes: Buffer; file: string; size: number };
+
+/**
+ * The next piece of an append-only log the other side writes (the apply output, followed by the
+ * progress stream): the same opening rules as readBoundaryFile (no link, no FIFO, a regular
+ * file of an allowed owner), then at most `maxBytes` from `offset`. Nothing is parsed here:
+ * the caller cuts lines and makes them printable. A file shorter than `offset`, or another
+ * file than the caller read before, is a new log; the caller starts again at 0.
+ */
+export async function readBoundaryChunk(path: string, spec: { what: string; owners?: readonly number[]; maxBytes: number }, offset: number): Promise<BoundaryChunk> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
+    if (code === 'ELOOP' || code === 'EMLINK') return refused(`${spec.what} is a symbolic link`);
+    if (code === 'ENXIO') return refused(`${spec.what} is not a regular file`);
+    return refused(`${spec.what} cannot be opened (${code ?? 'error'})`);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return refused(`${spec.what} is not a regular file`);
+    if (spec.owners && !spec.owners.includes(st.uid)) return refused(`${spec.what} belongs to user ${st.uid}, not to a user allowed to write it`);
+    const want = Math.max(0, Math.min(spec.maxBytes, st.size - offset));
+    const bytes = Buffer.alloc(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await handle.read(bytes, got, want - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return { kind: 'ok', bytes: bytes.subarray(0, got), file: `${st.ino}-${Math.floor(st.birthtimeMs)}`, size: st.size };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads at most `max` bytes; null when the file holds more, unless `truncate` (then the first `max`). */
 async function readCapped(handle: FileHandle, max: number, truncate: boolean): Promise<Buffer | null> {
   const buffer = Buffer.alloc(Math.min(max + 1, 1 << 16));

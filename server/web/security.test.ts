@@ -215,14 +215,14 @@ describe('sessions', () => {
 });
 
 describe('after setup is complete', () => {
-  it('every wizard route answers 410 with a pointer to the controller, except reading the apply status and Confirm (and the stylesheet)', async () => {
+  it('every wizard route answers 410 with a pointer to the controller, except reading the apply status, Confirm and Reset (and the assets)', async () => {
     w = createWizard();
     const c = await w.unlocked();
     w.apply.current = idleStatus({ setupComplete: true });
     await new Promise((r) => setTimeout(r, 1100)); // the probe reads the status at most once a second
     for (const r of routes.filter((r) => !r.path.startsWith('/assets/'))) {
       const res = r.method === 'GET' ? await c.get(r.path) : await c.post(r.path);
-      const stillAnswers = AFTER_SETUP_ROUTES.has(r.path) && (r.method === 'GET' || r.path === '/apply/confirm');
+      const stillAnswers = AFTER_SETUP_ROUTES.has(r.path) && (r.method === 'GET' || r.path === '/apply/confirm' || r.path === '/reset');
       if (stillAnswers) expect(res.status, `${r.method} ${r.path}`).not.toBe(410);
       else {
         expect(res.status, `${r.method} ${r.path}`).toBe(410);

@@ -78,6 +78,21 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * For a long request (the progress stream): whether `session` is still live (not expired,
+   * destroyed or evicted), marking it seen as the polling it replaces did; the age limit holds.
+   */
+  keepAlive(session: Session): boolean {
+    const t = this.now();
+    if (this.sessions.get(session.id) !== session) return false;
+    if (t - session.seen > SESSION_IDLE_MS || t - session.created > SESSION_MAX_AGE_MS) {
+      this.sessions.delete(session.id);
+      return false;
+    }
+    session.seen = t;
+    return true;
+  }
+
   /** A fresh session (never reuses an id the browser had before: no fixation). */
   create(res: Response): Session {
     while (this.sessions.size >= SESSIONS_MAX) this.sessions.delete(this.sessions.keys().next().value!);

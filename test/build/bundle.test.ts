@@ -152,6 +152,10 @@ describe('the bundle npm run build makes', () => {
     const htmx = await send(port, '/assets/htmx.min.js');
     expect(htmx.status).toBe(200);
     expect(htmx.text).toContain('htmx');
+    // The apply page's stream follower is found beside the bundle too (views/ is copied whole).
+    const events = await send(port, '/assets/apply-events.js');
+    expect(events.status).toBe(200);
+    expect(events.text).toContain('EventSource');
 
     const page = await send(port, '/unlock');
     expect(page.status).toBe(200);

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import type express from 'express';
-import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
+import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyPlan, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
+import { planApply } from '../../server/apply/plan.js';
+import { readActiveSite } from '../../server/export/active-site.js';
 import { createApp, type AppDeps } from '../../server/app.js';
+import type { FieldError } from '../../server/config/schema.js';
 import { idleStatus } from '../../server/apply/status.js';
 import { claimFor } from '../../server/auth/claim.js';
 import type { CloudInitResult } from '../../server/auth/cloud-init-result.js';
@@ -43,8 +46,32 @@ export class FakeApply implements ApplyClient {
   async logTail(n: number) {
     return this.log.slice(-n);
   }
-  async plan(): Promise<never> {
-    throw new Error('not used by the wizard');
+  /** The documents the review page asked the engine to plan, and the plans it got. */
+  planned: { document: unknown; plan: ApplyPlan }[] = [];
+  constructor(private readonly root: string) {}
+  /** The engine's own dry run on the wizard's sandbox root (simulated probes): what `apply --dry-run` runs. */
+  async plan(document: unknown) {
+    const plan = await planApply({ root: this.root, simulate: true, document });
+    this.planned.push({ document, plan });
+    return plan;
+  }
+  /** The log as the worker writes it, one file (inode 1) that only grows; `logBytes` overrides. */
+  logBytes: Buffer | null = null;
+  logIno = 1;
+  async logChunk(offset: number, maxBytes: number) {
+    const all = this.logBytes ?? Buffer.from(this.log.map((l) => `${l}\n`).join(''));
+    if (all.length === 0 && this.log.length === 0 && this.logBytes === null) return null;
+    return { bytes: all.subarray(offset, offset + maxBytes), file: `${this.logIno}-0`, size: all.length };
+  }
+  resets: string[] = [];
+  /** What the worker decides on a browser's reset: null runs it, else these errors refuse it. */
+  resetRefusal: FieldError[] | null = null;
+  async resetConfig(password: string) {
+    if (this.current.phase !== 'idle') throw new ApplyBusyError(this.current);
+    this.resets.push(password);
+    const id = `reset-${this.resets.length}`;
+    if (this.resetRefusal === null) this.current = idleStatus({ phase: 'write', id, source: 'web', confirmMode: 'health-gate' });
+    return { id, refused: this.resetRefusal };
   }
 }
 
@@ -119,7 +146,7 @@ export interface Wizard {
 export function createWizard(options: { cloudInit?: CloudInitResult | null; deps?: Partial<AppDeps> } = {}): Wizard {
   const root = mkdtempSync(join(tmpdir(), 'bowtie-wizard-'));
   const drafts = new DraftStore(draftPath(root));
-  const apply = new FakeApply();
+  const apply = new FakeApply(root);
   const code = generateSetupCode();
   const cloudInit = options.cloudInit ?? null;
   const app = createApp({
@@ -130,6 +157,7 @@ export function createWizard(options: { cloudInit?: CloudInitResult | null; deps
     claim: claimFor(code, cloudInit),
     cloudInit,
     allowlist: hostAllowlist(() => ['ctl-sfo-01'], () => ['127.0.0.1', '::1']),
+    activeSite: () => readActiveSite(root),
     log: () => {},
     ...options.deps,
   });

@@ -595,6 +595,13 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     expect(e.systemd.paths!['bowtie-setup-handoff'].pathConfig).toEqual({ PathExists: '/var/lib/bowtie-setup/handed-off', Unit: 'bowtie_server.service' });
     expect(get('setup-factory').systemd.paths?.['bowtie-setup-handoff']).toBeUndefined();
   });
+
+  withLib("the wizard can read the active fragment back: nix-instantiate is on its unit's PATH", () => {
+    // The review page, the completion page and /export evaluate the fragment (server/apply/fragment-value.ts).
+    const wizard = get('setup-factory').systemd.services!['bowtie-setup'];
+    expect(wizard.path).toHaveLength(1);
+    expect(JSON.stringify(wizard.path)).toMatch(/nix/);
+  });
 });
 
 describe(`the console menus: tty1 and the format's serial console (docs/decisions/0524)${skipNote}`, () => {

@@ -133,7 +133,7 @@ describe('hostile documents round-trip through the real Nix evaluator', () => {
       expect(fragment).not.toContain(encodeURIComponent(PASSWORD_MARK));
       expect(evaluated[i]).toEqual(data);
     });
-  });
+  }, 180_000);
 
   it('every code point outside the surrogates and NUL survives the encoder', () => {
     requireNix();

@@ -7,6 +7,6 @@ export function progress(current: StepName | null, done: ReadonlySet<StepName>):
     (s, i) =>
       html`<li class="${s.name === current ? 'current' : done.has(s.name) ? 'done' : ''}"><a href="${stepPath(s.name)}"${
         s.name === current ? html` aria-current="step"` : ''
-      }><span class="n">${i + 1}</span> ${s.title}${done.has(s.name) && s.name !== current ? html`<span class="visually-hidden"> (done)</span>` : ''}</a></li>`,
+      }><span class="n">${i + 1}</span> <span class="t">${s.title}</span>${done.has(s.name) && s.name !== current ? html`<span class="visually-hidden"> (done)</span>` : ''}</a></li>`,
   )}</ol></nav>`;
 }

@@ -60,6 +60,8 @@ export interface Continuation {
   controllerUrl: string;
   /** The new address's resume link (with a handoff token), or null. */
   newUrlLink: string | null;
+  /** Once setup is complete: sign-in, certificate, next update, reset, export (views/partials/completion.ts). */
+  completion?: SafeHtml | null;
 }
 
 function confirmBox(s: ApplyStatus, c: Continuation): SafeHtml {
@@ -78,14 +80,14 @@ ${
 </form></div>`;
 }
 
-function outcome(s: ApplyStatus, controllerUrl: string): SafeHtml {
+function outcome(s: ApplyStatus, controllerUrl: string, completion: SafeHtml | null = null): SafeHtml {
   const last = s.last;
   if (!last) return html`<p>No apply has run yet. <a href="/review">Review the settings</a> and press Apply.</p>`;
   switch (last.outcome) {
     case 'applied':
     case 'unchanged':
       return s.setupComplete
-        ? html`<div class="success" role="status"><h2>Setup is complete</h2><p>The controller is starting. Continue at <a href="${controllerUrl}">${controllerUrl}</a>.</p></div>`
+        ? html`<div class="success" role="status"><h2>Setup is complete</h2><p>The controller is starting. Continue at <a href="${controllerUrl}">${controllerUrl}</a>.</p>${completion ?? ''}</div>`
         : html`<div class="success" role="status"><h2>Applied</h2><p>The configuration is active${last.generation !== null ? ` (generation ${last.generation})` : ''}.</p></div>`;
     case 'invalid':
       return html`<div class="error-summary" role="alert"><h2>The configuration was not applied</h2><ul>${last.errors.map((e) => html`<li>${e.path}: ${e.message}</li>`)}</ul><p><a href="/review">Back to review</a></p></div>`;
@@ -100,11 +102,14 @@ ${last.outputTail.length > 0 ? html`<pre class="output">${last.outputTail.join('
 /**
  * The status block. While an apply runs it polls itself (htmx: every second, replacing
  * itself; without JavaScript the page reloads through a meta refresh) and stops polling
- * once the apply has ended, because the finished block carries no trigger.
+ * once the apply has ended, because the finished block carries no trigger. The progress
+ * stream (/apply/events) sends it with `poll: false`: the stream replaces it instead, and
+ * the first block it swaps in ends the polling.
  */
-export function statusBlock(s: ApplyStatus, c: Continuation): SafeHtml {
+export function statusBlock(s: ApplyStatus, c: Continuation, opts: { poll?: boolean } = {}): SafeHtml {
   const running = isRunning(s);
-  return html`<div id="apply-status" aria-live="polite"${running ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
+  const poll = running && opts.poll !== false;
+  return html`<div id="apply-status" aria-live="polite"${poll ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
 ${
   running
     ? html`<p class="phase">${s.phase === 'rollback' ? 'Rolling back to the previous configuration...' : s.phase === 'queued' ? 'Starting...' : `Working: ${PHASES.find((p) => p.phase === s.phase)?.label ?? s.phase}`}</p>
@@ -112,7 +117,7 @@ ${phaseList(s)}
 ${s.phase === 'confirm' && s.confirmMode === 'interactive' ? confirmBox(s, c) : progressFigures(s)}
 ${s.newUrl && s.phase !== 'confirm' ? html`<p>After activation the appliance is reached at <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a>.</p>` : ''}
 <noscript><p><a href="/apply">Reload</a> to update this page (it also reloads by itself).</p></noscript>`
-    : outcome(s, c.controllerUrl)
+    : outcome(s, c.controllerUrl, c.completion)
 }
 </div>`;
 }
@@ -123,9 +128,15 @@ export function logBlock(lines: readonly string[], running: boolean): SafeHtml {
   }</pre>`;
 }
 
-/** The apply page: the status block (refreshed by htmx) and the output log behind "Details". */
-export function applyPage(stepCount: number, status: SafeHtml, log: SafeHtml): SafeHtml {
+/**
+ * The apply page: the status block (refreshed by htmx) and the output log behind "Details".
+ * `events`: the progress stream's address while an apply runs; views/assets/apply-events.js
+ * follows it when JavaScript runs (htmx's polling is the fallback until its first event).
+ */
+export function applyPage(stepCount: number, status: SafeHtml, log: SafeHtml, events: string | null = null): SafeHtml {
   return html`<h1><span class="step-no">Step ${stepCount} of ${stepCount}:</span> Apply</h1>
 ${status}
-<details class="details"><summary>Details</summary>${log}</details>`;
+<details class="details"><summary>Details</summary>${log}</details>${events ? html`
+<div id="apply-events" data-src="${events}" hidden></div>
+<script src="/assets/apply-events.js" defer></script>` : ''}`;
 }

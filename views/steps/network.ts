@@ -31,13 +31,14 @@ ${v.field('domain')}
 <fieldset class="group"><legend>Interface</legend>
 ${
   interfaces.length > 0
-    ? html`<table class="interfaces"><caption>Interfaces found</caption>
+    ? // Its own scroll box (focusable, named): below ~500 px the table scrolls, not the page.
+      html`<div class="scroll-x" role="region" aria-labelledby="interfaces-caption" tabindex="0"><table class="interfaces"><caption id="interfaces-caption">Interfaces found</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">Link</th><th scope="col">Current addresses</th><th scope="col">MAC</th></tr></thead>
 <tbody>${interfaces.map(
         (i) => html`<tr><th scope="row">${i.name}${i.physical ? '' : html` <span class="muted">(virtual)</span>`}</th><td>${
           i.carrier === true ? 'up' : i.carrier === false ? 'no link' : (i.operstate ?? 'unknown')
         }</td><td>${i.addresses.length > 0 ? i.addresses.join(', ') : html`<span class="muted">none</span>`}</td><td>${i.mac ?? ''}</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table></div>`
     : html`<p class="muted">No network interfaces were found.</p>`
 }
 ${v.field('network.interface', {

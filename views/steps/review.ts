@@ -1,3 +1,4 @@
+import type { ApplyPlan } from '../../server/apply/types.js';
 import type { FieldError } from '../../server/config/schema.js';
 import { displayValue, secretIsSet, type FieldDef } from '../../server/steps/fields.js';
 import type { DraftDocument } from '../../server/steps/draft.js';
@@ -6,6 +7,8 @@ import { placeError, type FormStep } from '../../server/steps/step.js';
 import { CSRF_FIELD } from '../../server/web/csrf.js';
 import { html, type SafeHtml } from '../../server/web/html.js';
 import { fieldId } from '../partials/field.js';
+import { planBlock } from '../partials/plan.js';
+import { certificateSummary } from './tls.js';
 
 const SET = html`<span class="set">set</span>`;
 const NOT_SET = html`<span class="muted">not set</span>`;
@@ -62,14 +65,31 @@ export function missingList(errors: readonly FieldError[], steps: readonly FormS
   })}</ul></div>`;
 }
 
+/** What the controller's certificate will be: a provided one's details, or what will be made. */
+export function certificateBlock(tls: { mode: string; certificate: string | null }, fqdn: string, now: Date): SafeHtml {
+  const body =
+    tls.mode === 'provided' && tls.certificate
+      ? html`<p>The controller presents the certificate you provided:</p>${certificateSummary(tls.certificate, now)}`
+      : tls.mode === 'acme'
+        ? html`<p>When it starts, the controller asks Let's Encrypt (ACME) for a certificate for <strong>${fqdn}</strong>. That name must resolve in public DNS to this appliance and reach it on port 80; until the certificate is issued, browsers warn.</p>`
+        : html`<p>When it starts, the controller makes its own self-signed certificate for <strong>${fqdn}</strong>. Browsers warn until you trust it; the last page of this wizard shows how to check its fingerprint.</p>`;
+  return html`<section class="review-section" aria-labelledby="review-certificate"><h2 id="review-certificate">The controller's certificate</h2>${body}</section>`;
+}
+
 export interface ReviewPageModel {
   index: number;
   count: number;
   errors: readonly FieldError[];
   document: DraftDocument;
   steps: readonly FormStep[];
-  /** The exact fragment apply will write, when the document is complete. */
-  fragment: { text: string; path: string } | null;
+  /** The engine's dry run of the document, when it is complete. */
+  plan: ApplyPlan | null;
+  /** Where the fragment is written. */
+  fragmentPath: string;
+  /** The certificate's details and the update schedule (complete documents only). */
+  certificate: SafeHtml | null;
+  schedule: SafeHtml | null;
+  dhcp: boolean;
   csrf: string;
 }
 
@@ -77,11 +97,14 @@ export function reviewView(m: ReviewPageModel): SafeHtml {
   return html`<h1><span class="step-no">Step ${m.index} of ${m.count}:</span> Review</h1>
 ${m.errors.length > 0 ? missingList(m.errors, m.steps) : html`<p>Check the settings below. Applying builds the new system, activates it for a trial, and keeps it only when you confirm.</p>`}
 ${reviewSections(m.document, m.steps)}
+${m.certificate ?? ''}
+${m.schedule ? html`<section class="review-section" aria-labelledby="review-schedule"><h2 id="review-schedule">When updates run</h2>${m.schedule}</section>` : ''}
 ${
-  m.fragment
-    ? html`<details class="fragment"><summary>The Nix fragment that will be written</summary>
-<p>Written to <code>${m.fragment.path}</code>. Secrets are written to separate files readable only by root; the fragment names their paths.</p>
-<pre class="fragment" tabindex="0"><code>${m.fragment.text}</code></pre></details>
+  m.plan
+    ? html`${planBlock(m.plan, { dhcp: m.dhcp })}
+<details class="fragment"><summary>The Nix fragment that will be written</summary>
+<p>Written to <code>${m.fragmentPath}</code>. Secrets are written to separate files readable only by root; the fragment names their paths.</p>
+<pre class="fragment" tabindex="0"><code>${m.plan.fragment}</code></pre></details>
 <form method="post" action="/apply">
 <input type="hidden" name="${CSRF_FIELD}" value="${m.csrf}">
 <div class="actions"><button type="submit" class="primary">Apply configuration</button><a class="button" href="${stepPath('updates')}">Back</a></div>

@@ -19,15 +19,36 @@ import { doneSteps } from '../wizard.js';
 import type { SessionStore } from '../../web/session.js';
 import { applyPage, controllerUrl, isRunning, logBlock, statusBlock, type Continuation } from '../../../views/steps/apply.js';
 import { withoutSecrets } from '../../config/schema.js';
+import type { ActiveSite } from '../../export/active-site.js';
+import { completionBlock } from '../../../views/partials/completion.js';
+import { applianceTimeZone } from '../../../views/partials/schedule.js';
+
+import { applyEventsRoute, STREAM_LIMITS, type StreamLimits } from './events.js';
 
 export const LOG_LINES = 200;
 
-export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore): Router {
+/**
+ * The applied site, read once setup is complete (it does not change after: the wizard stands
+ * down), through the reader `export` uses. A read that failed is tried again next time.
+ */
+function completionReader(deps: WizardDeps): () => Promise<ActiveSite> {
+  let read: Promise<ActiveSite> | null = null;
+  return async () => {
+    if (!deps.activeSite) return { kind: 'unreadable', reason: 'this wizard was started without access to the applied configuration' };
+    const r = await (read ??= deps.activeSite());
+    if (r.kind !== 'site') read = null;
+    return r;
+  };
+}
+
+export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessions: SessionStore, streamLimits: StreamLimits = STREAM_LIMITS): Router {
   const router = Router();
-  const continuation = (req: Request, res: Response, s: ApplyStatus): Continuation => ({
+  const completion = completionReader(deps);
+  const continuation = async (req: Request, res: Response, s: ApplyStatus): Promise<Continuation> => ({
     csrf: res.locals.csrf as string,
     controllerUrl: controllerUrl(req),
     newUrlLink: s.newUrl && req.session ? `${s.newUrl.replace(/\/?$/, '/')}resume?token=${encodeURIComponent(sessions.handoffToken(req.session))}` : null,
+    completion: s.setupComplete && s.phase === 'idle' ? completionBlock(await completion(), controllerUrl(req), deps.now(), deps.timeZone?.() ?? applianceTimeZone()) : null,
   });
 
   router.get('/apply', async (req, res) => {
@@ -38,14 +59,16 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
       step: 'apply',
       done: req.session ? doneSteps(steps, draft.document) : null,
       refreshSeconds: running ? 2 : undefined,
-      main: applyPage(STEP_ORDER.length, statusBlock(status, continuation(req, res, status)), logBlock(log, running)),
+      main: applyPage(STEP_ORDER.length, statusBlock(status, await continuation(req, res, status)), logBlock(log, running), running ? '/apply/events' : null),
     });
   });
+
+  router.get('/apply/events', applyEventsRoute(deps.apply, sessions, continuation, streamLimits));
 
   router.get('/apply/status', async (req, res) => {
     if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
     const status = await deps.apply.status();
-    sendHtml(res, 200, statusBlock(status, continuation(req, res, status)));
+    sendHtml(res, 200, statusBlock(status, await continuation(req, res, status)));
   });
 
   router.get('/apply/log', async (req, res) => {
