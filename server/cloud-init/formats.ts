@@ -224,7 +224,7 @@ async function readCloudConfig(st: State, where: string | null, payload: Uint8Ar
     st.found.push({ where, value: adopted.document, template: false });
     return;
   }
-  if (isTemplate && top) {
+  if (isTemplate) {
     const t = await translateTemplate(top);
     notes.push(`${at} is the published controller template; translated:`);
     notes.push(...t.notes.map((n) => `  ${n}`));

@@ -39,6 +39,7 @@ function isTreeNode(n: unknown): n is TreeNode {
   const node = n as Partial<TreeNode> | null;
   return (
     !!node &&
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- postal-mime's types promise a parsed header; a hostile part may lack it
     typeof node.contentType?.parsed?.value === 'string' &&
     typeof node.contentDisposition?.parsed === 'object' &&
     Array.isArray(node.childNodes) &&
@@ -75,6 +76,7 @@ export async function splitMime(bytes: Uint8Array): Promise<MimeResult> {
     });
   };
   walk(root);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by walk(), which the checker cannot follow
   if (tooMany) return { ok: false, message: `has more than ${MAX_MIME_PARTS} parts` };
   return { ok: true, parts };
 }

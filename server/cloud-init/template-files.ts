@@ -162,7 +162,7 @@ export function readSsoConnector(content: string, file: string): FileReading {
     return r;
   }
   const doc = parseDocument(content, { version: '1.2', uniqueKeys: true, logLevel: 'error', strict: false });
-  let value: unknown = null;
+  let value: unknown;
   try {
     value = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 10 }) : null;
   } catch {

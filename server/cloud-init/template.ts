@@ -31,7 +31,7 @@ const RESTORE = '/etc/restore';
 const DEX_DIR = /^\/etc\/dex\/[A-Za-z0-9._-]+\.ya?ml$/;
 
 /** A path or name shown in a report only when it is plain. */
-const PLAIN_PATH = /^\/[A-Za-z0-9._+\/-]{1,200}$/;
+const PLAIN_PATH = /^\/[A-Za-z0-9._+/-]{1,200}$/;
 const PLAIN_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 /** Unfilled placeholders: the template's `{{ NAME }}` and Terraform's `${name}`. */

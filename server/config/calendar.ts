@@ -19,7 +19,7 @@ import { localtime, mktime, type Tm } from './zoned-time.js';
  * break would end it and start another setting, and other control characters are never part
  * of systemd's grammar.
  */
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROL_MESSAGE = 'must be one line without control characters (no tabs or line breaks)';
 

@@ -159,7 +159,7 @@ export function proxySecretsInEnv(env: NodeJS.ProcessEnv): string[] {
     if (!m) continue;
     out.add(m[1]!);
     try {
-      for (const v of proxySecretValues(m[1]!)) out.add(v);
+      for (const v of proxySecretValues(m[1])) out.add(v);
     } catch {
       // not percent-encoded as we write it: the raw form above is what would be shown
     }

@@ -62,9 +62,9 @@ import { isPlaceholder, PLACEHOLDER_MESSAGE } from './placeholder.js';
 function text() {
   return z
     .string()
-    .refine((s) => !s.includes('\0'), { message: 'must not contain NUL characters', abort: true })
-    .refine((s) => s.isWellFormed(), { message: 'must be valid Unicode text', abort: true })
-    .refine((s) => !isPlaceholder(s), { message: PLACEHOLDER_MESSAGE, abort: true });
+    .refine((s) => !s.includes('\0'), { error: 'must not contain NUL characters', abort: true })
+    .refine((s) => s.isWellFormed(), { error: 'must be valid Unicode text', abort: true })
+    .refine((s) => !isPlaceholder(s), { error: PLACEHOLDER_MESSAGE, abort: true });
 }
 
 /** A string field checked by a function that says what is wrong, or null. */
@@ -144,7 +144,7 @@ export const privateKeyField = checked(pemSized(privateKeyPemProblem)).transform
 export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(normalizeCalendar);
 /** Whole numbers in a range; a form's text is turned into a number before it gets here. */
 function integerIn(min: number, max: number, what: string) {
-  return z.number({ error: `must be a whole number (${what})` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { message: `must be a whole number from ${min} to ${max} (${what})` });
+  return z.number({ error: `must be a whole number (${what})` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: `must be a whole number from ${min} to ${max} (${what})` });
 }
 export const vlanField = integerIn(VLAN_MIN, VLAN_MAX, '802.1Q VLAN id');
 export const mtuField = integerIn(MTU_MIN, MTU_MAX, 'bytes');
@@ -457,7 +457,7 @@ export function crossFieldErrors(config: SiteConfig, now: Date): FieldError[] {
     if (admin.password !== null) {
       const lower = admin.password.toLowerCase();
       const names = [['hostname', config.hostname], ['fully qualified name', fqdn], ['email address', admin.email]] as const;
-      for (const [what, value] of names.filter(([, v], i) => i !== 1 || config.domain)) {
+      for (const [what, value] of names.filter((_, i) => i !== 1 || config.domain)) {
         if (lower === value.toLowerCase()) errors.push({ path: 'admin.password', message: `must not be the ${what}` });
       }
     }
@@ -505,6 +505,7 @@ export function withoutSecrets<T>(document: T): T {
   const copy = structuredClone(document);
   for (const [section, key] of SECRET_DOCUMENT_PATHS) {
     const holder = (copy as Record<string, unknown> | null)?.[section];
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the keys are the fixed list SECRET_DOCUMENT_PATHS
     if (holder && typeof holder === 'object' && !Array.isArray(holder)) delete (holder as Record<string, unknown>)[key];
   }
   for (const path of SECRET_URL_DOCUMENT_PATHS) {

@@ -118,6 +118,7 @@ export async function askStaticNetwork(io: Prompter, ctx: NetworkFormContext): P
     ...(ctx.current?.domain ? { domain: ctx.current.domain } : {}),
     network: { ...(ctx.current?.network ?? {}), interface: iface, ipv4, dns, ...advanced.set },
   };
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the keys are AdvancedKey's three names
   for (const key of advanced.removed) delete document.network![key];
   // The whole document once more, as the engine will check it (e.g. the name's length with the domain).
   const whole = validateDocument(document, 'any');
@@ -156,7 +157,7 @@ async function askAdvanced(until: Until, io: Prompter, current: Network): Promis
   io.print('Enter keeps the value in [brackets]; - removes it.');
   io.print('The proxy is http://host:port or https://host:port (no user name or');
   io.print('password here: give those in the setup wizard).');
-  const shown = (v: unknown) => (v === undefined ? 'none' : String(v));
+  const shown = (v: string | number | undefined) => (v === undefined ? 'none' : String(v));
   const number = (key: 'vlan' | 'mtu', schema: z.ZodType) => (a: string) => {
     if (a === '') return { value: current[key], errors: [] };
     if (a === '-') return { value: undefined, errors: [] };

@@ -175,7 +175,7 @@ function refused(reason: string): { kind: 'refused'; reason: string } {
  * visible replacement, and the length is capped.
  */
 export function printable(text: string, max = 500): string {
-  // eslint-disable-next-line no-control-regex
+   
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

@@ -41,7 +41,7 @@ describe('network.vlan, network.mtu and network.proxy applied', () => {
     expect(plan.secrets).toContainEqual({ path: SECRET_FILES.proxyCredentials, action: 'write' });
     const r = await apply(root, withAdvanced());
     expect(r.outcome, r.reason ?? '').toBe('applied');
-    expect(readFileSync(p.secrets.proxyCredentials, 'utf8')).toBe(`svc-bowtie:${'Pr0xy%24ecret%22pass'}`);
+    expect(readFileSync(p.secrets.proxyCredentials, 'utf8')).toBe(`svc-bowtie:Pr0xy%24ecret%22pass`);
     expect(statSync(p.secrets.proxyCredentials).mode & 0o777).toBe(0o600);
     const fragment = readFileSync(p.fragment, 'utf8');
     expect(fragment).toContain(`interface = "${nic!.name}";`);

@@ -295,7 +295,7 @@ describe('menu', () => {
     expect(shown).not.toContain('retitled');
     expect(shown).not.toContain('[2J');
     // Nothing a terminal acts on reaches the console.
-    // eslint-disable-next-line no-control-regex
+     
     expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expectConsoleSafe(out);
   });

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The script body as it lands in the store: the indented string's indentation and ''${ escapes undone. */
 function script(out: string): string {
   const text = readFileSync(MODULE, 'utf8');
-  const m = /writeShellScript "bowtie-server-psk-env" ''\n([\s\S]*?)\n  '';/.exec(text);
+  const m = /writeShellScript "bowtie-server-psk-env" ''\n([\s\S]*?)\n {2}'';/.exec(text);
   if (!m) throw new Error('the env script is not where this test looks for it');
   return m[1]!
     .split('\n')

@@ -31,7 +31,11 @@ const track = (s: Socket) => (sockets.add(s), s.on('close', () => sockets.delete
 
 beforeAll(async () => {
   metadata = await startFakeMetadataServer();
-  tlsServer = createTlsServer({ key: readFileSync(new URL('ctl.key', TLS)), cert: readFileSync(new URL('ctl.pem', TLS)), SNICallback: (name, cb) => (sni.push(name), cb(null, undefined)) });
+  tlsServer = createTlsServer({ key: readFileSync(new URL('ctl.key', TLS)), cert: readFileSync(new URL('ctl.pem', TLS)), SNICallback: (name, cb) => {
+      sni.push(name);
+      cb(null, undefined);
+    },
+  });
   tlsServer.on('tlsClientError', () => {});
   tlsServer.on('connection', track);
   await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));

@@ -156,7 +156,7 @@ describe('GET /apply/events', () => {
     expect(events.filter((e) => e.event === 'step')).toHaveLength(1);
     const lines = logs(events);
     for (const line of lines) {
-      // eslint-disable-next-line no-control-regex
+       
       expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/);
       expect(line.length).toBeLessThanOrEqual(4001 + ' [line cut]'.length);
     }
