@@ -8,7 +8,7 @@ import { readBoundaryChunk, readBoundaryFile, printable, rootOrSelf } from '../s
 import { MAX_LOG_BYTES } from './output-log.js';
 import { validateDocument } from '../config/validate.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from './errors.js';
-import { planApply } from './headless.js';
+import { planApply } from './plan.js';
 import { startWorkerFromWeb } from './launch.js';
 import { enginePaths } from './paths.js';
 import { createTicket, newApplyId, removeTicket, writeConfirm } from './spool.js';
@@ -16,7 +16,7 @@ import type { ApplyClient, ApplyOptions, ApplyRequest, ApplyStatus, LogChunk } f
 import { readUpdateActivity } from './update-lock.js';
 import { readStatus } from './status-reader.js';
 
-export const DEFAULT_CONFIRM_WINDOW_SECONDS = 120;
+import { DEFAULT_CONFIRM_WINDOW_SECONDS } from './timeouts.js';
 
 export interface ClientOptions extends ApplyOptions {
   /** How to start the worker; default: a child under --simulate, the apply unit otherwise. */

@@ -4,8 +4,7 @@
  * fsync, rename, fsync the directory), with a named point between each part where the
  * fault-injection tests kill the worker.
  */
-import { constants } from 'node:fs';
-import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDirectory, writeFileAtomic } from '../system/atomic-file.js';
 import { readTrusted } from '../system/state-layout.js';
@@ -30,7 +29,7 @@ async function readOrNull(file: string): Promise<Buffer | null> {
 export function snapshotOf(c: FileContents): FilesSnapshot {
   return {
     fragment: c.fragment === null ? null : sha256(c.fragment),
-    secrets: Object.fromEntries(SECRET_NAMES.map((n) => [n, c.secrets[n] === null ? null : sha256(c.secrets[n]!)])) as Record<SecretName, string | null>,
+    secrets: Object.fromEntries(SECRET_NAMES.map((n) => [n, c.secrets[n] === null ? null : sha256(c.secrets[n])])) as Record<SecretName, string | null>,
   };
 }
 

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { placeholder } from '../config/placeholder.js';
 import { IPV6_METHODS, SSO_TYPES, TLS_MODES, UPDATE_CHANNELS, type ConfigDocument } from '../config/schema.js';
 import { keptDocument, readFragmentWith } from './fragment-value.js';
+import type { SecretName } from './paths.js';
+import { SECRET_FIELDS } from './secret-files.js';
 
 const str = z.string().max(64 * 1024);
 const list = z.array(str).max(1024);
@@ -52,27 +54,16 @@ export interface SecretToFill {
   what: string;
 }
 
-/** What each secret's placeholder asks for (the document path is the key). */
-export const SECRET_HINTS = {
-  'admin.password': "the admin's password (or replace this key with password_hash: an argon2id hash)",
-  'admin.console_password_hash': "a crypt(3) hash for the OS admin's console login (e.g. mkpasswd -m yescrypt)",
-  'enrollment.token': "the cluster's sync token (PSK)",
-  'tls.private_key': "the certificate's PEM private key",
-  'sso.client_secret': "the single sign-on client's secret, as the identity provider shows it",
-  'network.proxy.url': 'the proxy URL with its user name and password (http://user:password@host:port)',
-} as const;
-type SecretPath = keyof typeof SECRET_HINTS;
-
-
 /**
  * The document that renders to `site`'s fragment, every default written out, each secret that
  * is set replaced by its placeholder, and the list of those secrets (in document order).
  */
 export function documentFromFragment(site: FragmentDocument): { document: ConfigDocument; secrets: SecretToFill[] } {
   const secrets: SecretToFill[] = [];
-  const fill = (path: SecretPath, what: string = SECRET_HINTS[path]) => {
-    secrets.push({ path, what });
-    return placeholder(path);
+  const fill = (name: SecretName, what: string = SECRET_FIELDS[name].hint) => {
+    const { field } = SECRET_FIELDS[name];
+    secrets.push({ path: field, what });
+    return placeholder(field);
   };
   const kept = keptDocument(site);
   const { hostname, domain } = kept;
@@ -81,7 +72,7 @@ export function documentFromFragment(site: FragmentDocument): { document: Config
     const proxy = site.network.proxy;
     const n = kept.network;
     if (!proxy || proxy.credentials_file === null || !n?.proxy) return n;
-    return { ...n, proxy: { ...n.proxy, url: fill('network.proxy.url', `${SECRET_HINTS['network.proxy.url']}; the proxy was ${proxy.url}`) } };
+    return { ...n, proxy: { ...n.proxy, url: fill('proxyCredentials', `${SECRET_FIELDS.proxyCredentials.hint}; the proxy was ${proxy.url}`) } };
   };
   const a = site.admin;
   const e = site.enrollment;
@@ -93,19 +84,19 @@ export function documentFromFragment(site: FragmentDocument): { document: Config
       ? {
           admin: {
             email: a.email,
-            password: fill('admin.password'),
+            password: fill('adminPasswordHash'),
             ...(a.ssh_authorized_keys.length ? { ssh_authorized_keys: [...a.ssh_authorized_keys] } : {}),
-            ...(a.console_password_hash_file !== null ? { console_password_hash: fill('admin.console_password_hash') } : {}),
+            ...(a.console_password_hash_file !== null ? { console_password_hash: fill('consolePasswordHash') } : {}),
           },
         }
       : {}),
     // After the admin's: the secrets are listed in document order.
     network: withProxyToFill(),
-    ...(e ? { enrollment: { site_id: e.site_id, token: fill('enrollment.token'), ...(e.entrypoints.length ? { entrypoints: [...e.entrypoints] } : {}) } } : {}),
+    ...(e ? { enrollment: { site_id: e.site_id, token: fill('enrollmentToken'), ...(e.entrypoints.length ? { entrypoints: [...e.entrypoints] } : {}) } } : {}),
     tls: {
       mode: site.tls.mode,
       ...(site.tls.certificate !== null ? { certificate: site.tls.certificate } : {}),
-      ...(site.tls.private_key_file !== null ? { private_key: fill('tls.private_key') } : {}),
+      ...(site.tls.private_key_file !== null ? { private_key: fill('tlsPrivateKey') } : {}),
     },
     updates: { ...site.updates },
     ...(site.sso
@@ -116,7 +107,7 @@ export function documentFromFragment(site: FragmentDocument): { document: Config
             name: site.sso.name,
             ...(site.sso.issuer !== null ? { issuer: site.sso.issuer } : {}),
             client_id: site.sso.client_id,
-            client_secret: fill('sso.client_secret'),
+            client_secret: fill('ssoClientSecret'),
             ...(site.sso.redirect_uri !== null ? { redirect_uri: site.sso.redirect_uri } : {}),
           },
         }

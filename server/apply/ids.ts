@@ -19,7 +19,3 @@ export function assertApplyId(id: string): string {
   if (!APPLY_ID_PATTERN.test(id)) throw new Error('refusing an apply id that is not of the expected form');
   return id;
 }
-
-/** The interactive confirm window the worker accepts, whatever a ticket asks. */
-export const CONFIRM_WINDOW_MIN_SECONDS = 30;
-export const CONFIRM_WINDOW_MAX_SECONDS = 900;

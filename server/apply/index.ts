@@ -37,4 +37,5 @@
 export type * from './types.js';
 export { ApplyBusyError, ApplyConfirmError, ApplyError, ApplyInvalidError } from './errors.js';
 export { createApplyClient } from './client.js';
-export { applyHeadless, planApply, type HeadlessApplyOptions } from './headless.js';
+export { applyHeadless, type HeadlessApplyOptions } from './headless.js';
+export { planApply } from './plan.js';

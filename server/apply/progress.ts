@@ -129,3 +129,12 @@ function plainActivity(line: string): string | null {
   const m = /^(building the system configuration|updating GRUB 2 menu|activating the configuration|setting up \/etc|reloading user units|restarting systemd|switching profile)[^.]*/.exec(line);
   return m ? m[0] : null;
 }
+
+/** The counts of a progress for a person: "3/7 built, 12/40 paths, 1.5/20.0 MiB" (empty when nothing is counted). */
+export function formatProgress(p: ApplyProgress): string {
+  const parts: string[] = [];
+  if (p.buildsTotal) parts.push(`${p.buildsDone}/${p.buildsTotal} built`);
+  if (p.pathsTotal) parts.push(`${p.pathsDone}/${p.pathsTotal} paths`);
+  if (p.bytesTotal) parts.push(`${(p.bytesDone / 1048576).toFixed(1)}/${(p.bytesTotal / 1048576).toFixed(1)} MiB`);
+  return parts.join(', ');
+}

@@ -194,3 +194,17 @@ export class RebuildAdapter {
     }
   }
 }
+
+/** A command's result in words, for the log and the report (exit codes of switch-to-configuration). */
+export function describeResult(r: CommandResult): string {
+  if (r.timedOut) return 'timed out (killed)';
+  if (r.signal) return `was killed by ${r.signal}`;
+  if (r.exitCode === 0) return 'succeeded';
+  const meaning: Record<number, string> = {
+    2: 'the activation script failed',
+    3: 'systemd could not be reloaded',
+    4: 'some units failed to start',
+    100: 'the new configuration needs a reboot to take effect',
+  };
+  return `failed with exit code ${r.exitCode ?? '?'}${r.exitCode !== null && meaning[r.exitCode] ? ` (${meaning[r.exitCode]})` : ''}`;
+}

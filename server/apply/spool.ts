@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
 import { readBoundaryFile } from '../system/boundary-file.js';
 import { PASSWORD_MAX } from '../config/limits.js';
-import { applyIdSchema, CONFIRM_WINDOW_MAX_SECONDS, CONFIRM_WINDOW_MIN_SECONDS } from './ids.js';
+import { applyIdSchema } from './ids.js';
+import { CONFIRM_WINDOW_MAX_SECONDS, CONFIRM_WINDOW_MIN_SECONDS } from './timeouts.js';
 import { confirmPath, type EnginePaths } from './paths.js';
 
 /**

@@ -5,12 +5,14 @@ import { spawn } from 'node:child_process';
 import { formatFieldErrors } from '../config/errors.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { ApplyBusyError } from '../apply/errors.js';
-import { applyHeadless, planApply } from '../apply/headless.js';
+import { applyHeadless } from '../apply/headless.js';
+import { planApply } from '../apply/plan.js';
 import { planLines } from '../apply/plan-text.js';
 import { workerArgs } from '../apply/launch.js';
 import { enginePaths } from '../apply/paths.js';
 import { processGroupOf } from '../apply/process-info.js';
-import type { ApplyProgress, ApplyResult, ApplyStatus } from '../apply/types.js';
+import { formatProgress } from '../apply/progress.js';
+import type { ApplyResult, ApplyStatus } from '../apply/types.js';
 import { runWorker } from '../apply/worker.js';
 import { UnsafeLayoutError } from '../system/state-layout.js';
 import type { Command, CommandContext } from './context.js';
@@ -80,14 +82,6 @@ function report(ctx: CommandContext, r: ApplyResult): number {
       );
       return EXIT.applyFailed;
   }
-}
-
-export function formatProgress(p: ApplyProgress): string {
-  const parts: string[] = [];
-  if (p.buildsTotal) parts.push(`${p.buildsDone}/${p.buildsTotal} built`);
-  if (p.pathsTotal) parts.push(`${p.pathsDone}/${p.pathsTotal} paths`);
-  if (p.bytesTotal) parts.push(`${(p.bytesDone / 1048576).toFixed(1)}/${(p.bytesTotal / 1048576).toFixed(1)} MiB`);
-  return parts.join(', ');
 }
 
 function progressLine(s: ApplyStatus): string {

@@ -6,7 +6,7 @@
  */
 import { readdir, lstat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { planApply } from '../apply/headless.js';
+import { planApply } from '../apply/plan.js';
 import { readFragmentSite } from '../apply/fragment-value.js';
 import { enginePaths } from '../apply/paths.js';
 import { resetConfigDocument } from '../apply/reset-target.js';

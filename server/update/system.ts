@@ -17,13 +17,13 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { execa } from 'execa';
-import { describeResult, DEFAULT_TIMEOUTS } from '../apply/engine.js';
 import { OutputLog } from '../apply/output-log.js';
 import { enginePaths } from '../apply/paths.js';
 import { newApplyId } from '../apply/spool.js';
 import { NixProgress } from '../apply/progress.js';
 import { proxySecretsInEnv } from '../config/proxy.js';
-import { childEnv, RebuildAdapter, rebuildExecutable, type CommandResult } from '../apply/rebuild.js';
+import { childEnv, describeResult, RebuildAdapter, rebuildExecutable, type CommandResult } from '../apply/rebuild.js';
+import { DEFAULT_TIMEOUTS } from '../apply/timeouts.js';
 import { checkIdleForUpdate, takeLockForUpdate, type UpdateLock } from '../apply/update-lock.js';
 import { prepareRoot } from '../apply/worker.js';
 import type { Release } from './schema.js';

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keptDocument, readFragmentSite } from '../../server/apply/fragment-value.js';
-import { planApply } from '../../server/apply/headless.js';
+import { planApply } from '../../server/apply/plan.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import { withoutSecrets } from '../../server/config/schema.js';
 import { validateDocument } from '../../server/config/validate.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planApply } from '../../server/apply/headless.js';
+import { planApply } from '../../server/apply/plan.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import { defaultInterface } from '../../server/system/interfaces.js';
 import { createProbes } from '../../server/system/probes.js';

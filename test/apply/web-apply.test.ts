@@ -11,6 +11,7 @@ import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from '../../serv
 import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyClient } from '../../server/apply/types.js';
+import { statusOf } from '../../server/web/http-error.js';
 import { apply, cloneRoot, fixtureDoc, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots, oneWorkerAtATime } from './harness.js';
 
 const OLD = fixtureDoc('old');
@@ -105,7 +106,7 @@ describe('one apply at a time', () => {
     expect(ok).toHaveLength(1);
     expect(busy).toHaveLength(1);
     expect(busy[0]).toBeInstanceOf(ApplyBusyError);
-    expect(busy[0]!.status).toBe(409);
+    expect(statusOf(busy[0])).toBe(409);
     expect(busy[0]!.current.phase).not.toBe('idle');
     const id = (ok[0] as PromiseFulfilledResult<{ id: string }>).value.id;
     await until(c, (s) => s.phase === 'confirm' && s.id === id, 90_000);
@@ -131,7 +132,7 @@ describe('one apply at a time', () => {
     const c = client(root);
     const err = await c.start({ document: { hostname: 'bad_name' }, source: 'web', confirm: 'interactive' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplyInvalidError);
-    expect((err as ApplyInvalidError).status).toBe(422);
+    expect(statusOf(err)).toBe(422);
     expect((err as ApplyInvalidError).errors.map((e) => e.path)).toContain('hostname');
     expect(existsSync(enginePaths(root).request)).toBe(false);
   });

@@ -10,7 +10,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import type express from 'express';
 import { ApplyBusyError, ApplyConfirmError, type ApplyClient, type ApplyPlan, type ApplyRequest, type ApplyStatus } from '../../server/apply/index.js';
-import { planApply } from '../../server/apply/headless.js';
+import { planApply } from '../../server/apply/plan.js';
 import { readActiveSite } from '../../server/export/active-site.js';
 import { createApp, type AppDeps } from '../../server/app.js';
 import type { FieldError } from '../../server/config/schema.js';

@@ -19,6 +19,7 @@ import { acquireLock, lockAlive, readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import { createTicket } from '../../server/apply/spool.js';
 import { readUpdateActivity, updateActivityPath } from '../../server/apply/update-lock.js';
+import { statusOf } from '../../server/web/http-error.js';
 import { main } from '../../server/cli.js';
 import { runUpdate, UPDATE_EXIT } from '../../server/update/run.js';
 import { createUpdateSystem } from '../../server/update/system.js';
@@ -187,7 +188,7 @@ describe('an update running: applies are refused (exit 3 / 409) and nothing is q
     const web = createApplyClient({ root, simulate: true, startWorker: async () => {} });
     const rejected = await web.start({ document: DOCUMENT, source: 'web', confirm: 'interactive' }).catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(ApplyBusyError);
-    expect((rejected as ApplyBusyError).status).toBe(409);
+    expect(statusOf(rejected)).toBe(409);
     expect((rejected as ApplyBusyError).update).toMatchObject({ to: '1.9.0' });
     expect(existsSync(p.request)).toBe(false);
 

@@ -7,9 +7,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { ApplyStatus } from '../../apply/index.js';
 // errors.js, not index.js: the index pulls in the whole engine, which the web process loads only to apply.
-import { ApplyBusyError, ApplyInvalidError } from '../../apply/errors.js';
+import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from '../../apply/errors.js';
 import { validateDocument } from '../../config/validate.js';
-import { HttpError, statusOf } from '../../web/http-error.js';
+import { HttpError } from '../../web/http-error.js';
 import { sendHtml, sendPage } from '../../web/render.js';
 import type { WizardDeps } from '../deps.js';
 import { STEP_ORDER } from '../order.js';
@@ -87,7 +87,7 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
     } catch (e) {
       if (e instanceof ApplyInvalidError) { sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors)); return; }
       if (e instanceof ApplyBusyError && e.update) throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Apply again when the update has finished.`, { title: 'Update in progress' });
-      if (statusOf(e) === 409) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
+      if (e instanceof ApplyBusyError) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
       throw e;
     }
     // The ticket carries the secrets to the worker; the draft keeps none of them (should the
@@ -103,7 +103,7 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
     try {
       await deps.apply.confirm(id);
     } catch (e) {
-      if (statusOf(e) === 409) throw new HttpError(409, 'There is nothing to confirm: the trial has ended or was rolled back. The apply page shows what happened.', { title: 'Nothing to confirm' });
+      if (e instanceof ApplyConfirmError) throw new HttpError(409, 'There is nothing to confirm: the trial has ended or was rolled back. The apply page shows what happened.', { title: 'Nothing to confirm' });
       throw e;
     }
     res.redirect(303, '/apply');
