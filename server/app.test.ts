@@ -58,7 +58,10 @@ describe('the steps, loaded after the unlock page', () => {
 
     const table = routeTable(w.app);
     for (const route of ['POST /admin', 'POST /network/check', 'GET /review', 'POST /apply']) {
-      expect(table.filter((r) => r === route), route).toHaveLength(1);
+      expect(
+        table.filter((r) => r === route),
+        route,
+      ).toHaveLength(1);
     }
   });
 

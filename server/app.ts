@@ -117,8 +117,14 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // Everything below needs an unlocked session.
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.session) { next(); return; }
-    if (req.method === 'GET' && req.headers['hx-request'] !== 'true') { res.redirect(303, '/unlock'); return; }
+    if (req.session) {
+      next();
+      return;
+    }
+    if (req.method === 'GET' && req.headers['hx-request'] !== 'true') {
+      res.redirect(303, '/unlock');
+      return;
+    }
     throw new HttpError(401, 'Unlock the wizard first: your session has ended or was never started.', { title: 'Unlock first' });
   });
   // The steps' routes, mounted on first use once their module is loaded (loadSteps): a request

@@ -65,7 +65,8 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'reset',
     usage: 'reset [--config | --factory] [--yes] [--dry-run]',
-    summary: "set up again keeping the network and the admin's SSH keys and console password (--config) or from factory (--factory); --dry-run shows what would change",
+    summary:
+      "set up again keeping the network and the admin's SSH keys and console password (--config) or from factory (--factory); --dry-run shows what would change",
     load: async () => (await import('./commands/reset.js')).resetCommand,
   },
   {

@@ -44,7 +44,7 @@ function documentFor(i: number): Record<string, unknown> {
  */
 async function applyEnded(root: string, seen: () => boolean = () => true): Promise<void> {
   const p = enginePaths(root);
-  for (const until = Date.now() + 60_000; Date.now() < until; ) {
+  for (const until = Date.now() + 60_000; Date.now() < until;) {
     const s = await readStatus(p);
     if (seen() && s.phase === 'idle' && !s.workerAlive) return;
     await new Promise((ok) => setTimeout(ok, 50));

@@ -35,7 +35,12 @@ export async function buildForBench(): Promise<BenchBuild> {
   try {
     await bundle(out);
     symlinkSync(join(REPO, 'node_modules'), join(out, 'node_modules'));
-    const meta = await esbuild.build({ ...ESBUILD_COMMON, entryPoints: [join(REPO, 'scripts/bench/bare-app.ts')], outfile: join(dir, 'bare/bare-app.js'), metafile: true });
+    const meta = await esbuild.build({
+      ...ESBUILD_COMMON,
+      entryPoints: [join(REPO, 'scripts/bench/bare-app.ts')],
+      outfile: join(dir, 'bare/bare-app.js'),
+      metafile: true,
+    });
     symlinkSync(join(REPO, 'node_modules'), join(dir, 'bare/node_modules'));
     const bareBytes = Object.values(meta.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', BOWTIE_SETUP_SIMULATOR: CHECKOUT_SIMULATOR };

@@ -57,11 +57,14 @@ export interface Answer {
 
 export function fetchOnce(port: number, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', headers, rejectUnauthorized: false, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, cookies: ([] as string[]).concat(res.headers['set-cookie'] ?? []) }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', headers, rejectUnauthorized: false, agent: false },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, cookies: ([] as string[]).concat(res.headers['set-cookie'] ?? []) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -95,7 +98,12 @@ export const csrfOf = (a: Answer): string => /name="_csrf" value="([^"]+)"/.exec
 /** An unlocked session of the wizard: its cookie header. */
 export async function unlock(port: number, code: string): Promise<string> {
   const page = await fetchOnce(port, '/unlock');
-  const res = await fetchOnce(port, '/unlock', { Cookie: cookieHeader(page), 'Content-Type': 'application/x-www-form-urlencoded' }, new URLSearchParams({ _csrf: csrfOf(page), code }).toString());
+  const res = await fetchOnce(
+    port,
+    '/unlock',
+    { Cookie: cookieHeader(page), 'Content-Type': 'application/x-www-form-urlencoded' },
+    new URLSearchParams({ _csrf: csrfOf(page), code }).toString(),
+  );
   if (res.status !== 303) throw new Error(`unlock answered ${res.status}`);
   return cookieHeader(res)
     .split('; ')

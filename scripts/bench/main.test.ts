@@ -9,7 +9,11 @@ import { ratioRow } from './row.js';
 
 describe('npm run bench', () => {
   it('loads every suite (--dry measures nothing)', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/main.ts', '--dry'], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname, timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench/main.ts', '--dry'], {
+      encoding: 'utf8',
+      cwd: new URL('../..', import.meta.url).pathname,
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`BENCH-TABLE: dry run, suites ${SUITES.map((s) => s.name).join(', ')}\n`);
     expect(r.status).toBe(0);

@@ -41,7 +41,11 @@ export function table(rows: readonly BenchRow[]): string {
   ]);
   const head = ['figure', 'value', 'baseline', 'ratio', 'target', 'result'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)];
   for (const r of rows.filter((r) => r.ok === false)) out.push(`  MISS ${r.name}: ${r.why ?? 'no explanation recorded'}`);
   return out.join('\n');

@@ -75,23 +75,59 @@ export async function benchWeb(build: BenchBuild): Promise<BenchRow[]> {
     const bareLoad = await load(bare.server.port, '/', {});
     const bareRss = rssMiB(bare.server.child.pid!);
 
-    const pageRps = ratioRow({ name: `step page (/network) requests/s at ${CONNECTIONS} connections`, value: wizardLoad.requests.average, unit: 'req/s', baseline: bareLoad.requests.average, baselineName: 'bare' }, '>=', 0.5);
-    const pageP99 = ratioRow({ name: `step page (/network) p99 latency at ${CONNECTIONS} connections`, value: wizardLoad.latency.p99, unit: 'ms', baseline: bareLoad.latency.p99, baselineName: 'bare' }, '<=', 1.5);
+    const pageRps = ratioRow(
+      {
+        name: `step page (/network) requests/s at ${CONNECTIONS} connections`,
+        value: wizardLoad.requests.average,
+        unit: 'req/s',
+        baseline: bareLoad.requests.average,
+        baselineName: 'bare',
+      },
+      '>=',
+      0.5,
+    );
+    const pageP99 = ratioRow(
+      {
+        name: `step page (/network) p99 latency at ${CONNECTIONS} connections`,
+        value: wizardLoad.latency.p99,
+        unit: 'ms',
+        baseline: bareLoad.latency.p99,
+        baselineName: 'bare',
+      },
+      '<=',
+      1.5,
+    );
     if (!pageRps.ok || !pageP99.ok) {
       // Which part is slow: the same middleware without a page to render (the stylesheet).
       await stop(bare.server);
       const asset = await load(wizard.server.port, '/assets/app.css', {});
       const share = (bareLoad.requests.average - asset.requests.average) / Math.max(1, bareLoad.requests.average - wizardLoad.requests.average);
-      const why = `the wizard's stylesheet through the same middleware (no session, no page) does ${Math.round(asset.requests.average)} req/s, p99 ${asset.latency.p99} ms, against the step page's ${Math.round(wizardLoad.requests.average)} req/s, p99 ${wizardLoad.latency.p99} ms and bare's ${Math.round(bareLoad.requests.average)} req/s, p99 ${bareLoad.latency.p99} ms: ${share > 0.5 ? 'most of the gap is the middleware stack (helmet, host allowlist, rate limit, static files)' : "most of the gap is the page itself (session, CSRF token, draft, rendering)"}`;
+      const why = `the wizard's stylesheet through the same middleware (no session, no page) does ${Math.round(asset.requests.average)} req/s, p99 ${asset.latency.p99} ms, against the step page's ${Math.round(wizardLoad.requests.average)} req/s, p99 ${wizardLoad.latency.p99} ms and bare's ${Math.round(bareLoad.requests.average)} req/s, p99 ${bareLoad.latency.p99} ms: ${share > 0.5 ? 'most of the gap is the middleware stack (helmet, host allowlist, rate limit, static files)' : 'most of the gap is the page itself (session, CSRF token, draft, rendering)'}`;
       if (!pageRps.ok) pageRps.why = why;
       if (!pageP99.ok) pageP99.why = why;
     }
     return [
-      { name: 'wizard: first start to first HTTPS 200 (makes its certificate and setup code)', value: firstStart, unit: 'ms', baseline: bare.ms, baselineName: 'bare' },
-      ratioRow({ name: `start to first HTTPS 200 (median of ${STARTS})`, value: wizard.ms, unit: 'ms', baseline: bare.ms, baselineName: 'bare' }, '<=', 1.3, () =>
-        `the wizard named its port after ${f1(wizard.listeningMs)} ms and answered after ${f1(wizard.ms)} ms; bare: ${f1(bare.listeningMs)} and ${f1(bare.ms)} ms. The wizard's bundle is ${kib(build.wizardBytes)} of JavaScript (main and chunks), bare's ${kib(build.bareBytes)}: the difference is loading and compiling it, and reading its certificate, setup code and draft`),
-      ratioRow({ name: 'resident memory after the load runs', value: wizardRss, unit: 'MiB', baseline: bareRss, baselineName: 'bare' }, '<=', 1.3, () =>
-        `${f1(wizardRss)} MiB against ${f1(bareRss)} MiB: the wizard's ${kib(build.wizardBytes)} of JavaScript (bare: ${kib(build.bareBytes)}) and its native argon2 module are resident, and it keeps sessions and the draft`),
+      {
+        name: 'wizard: first start to first HTTPS 200 (makes its certificate and setup code)',
+        value: firstStart,
+        unit: 'ms',
+        baseline: bare.ms,
+        baselineName: 'bare',
+      },
+      ratioRow(
+        { name: `start to first HTTPS 200 (median of ${STARTS})`, value: wizard.ms, unit: 'ms', baseline: bare.ms, baselineName: 'bare' },
+        '<=',
+        1.3,
+        () =>
+          `the wizard named its port after ${f1(wizard.listeningMs)} ms and answered after ${f1(wizard.ms)} ms; bare: ${f1(bare.listeningMs)} and ${f1(bare.ms)} ms. The wizard's bundle is ${kib(build.wizardBytes)} of JavaScript (main and chunks), bare's ${kib(build.bareBytes)}: the difference is loading and compiling it, and reading its certificate, setup code and draft`,
+      ),
+      ratioRow(
+        { name: 'resident memory after the load runs', value: wizardRss, unit: 'MiB', baseline: bareRss, baselineName: 'bare' },
+        '<=',
+        1.3,
+        () =>
+          `${f1(wizardRss)} MiB against ${f1(bareRss)} MiB: the wizard's ${kib(build.wizardBytes)} of JavaScript (bare: ${kib(build.bareBytes)}) and its native argon2 module are resident, and it keeps sessions and the draft`,
+      ),
       pageRps,
       pageP99,
     ];

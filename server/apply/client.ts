@@ -99,7 +99,8 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
       for (;;) {
         const now = await status();
         if (now.id !== id || now.phase !== 'confirm') {
-          if (now.last?.id === id && now.last.outcome === 'rolled-back' && now.last.failedPhase === 'confirm') throw new ApplyConfirmError('the confirm window closed first');
+          if (now.last?.id === id && now.last.outcome === 'rolled-back' && now.last.failedPhase === 'confirm')
+            throw new ApplyConfirmError('the confirm window closed first');
           return;
         }
         if (Date.now() > deadline) throw new ApplyConfirmError('the worker did not take the confirmation');
@@ -108,7 +109,14 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
     },
 
     async logTail(lines: number) {
-      const read = await readBoundaryFile(p.output, { what: 'the apply output log', maxBytes: 4 * MAX_LOG_BYTES, owners: rootOrSelf(), format: 'text', schema: z.string(), appendOnly: true });
+      const read = await readBoundaryFile(p.output, {
+        what: 'the apply output log',
+        maxBytes: 4 * MAX_LOG_BYTES,
+        owners: rootOrSelf(),
+        format: 'text',
+        schema: z.string(),
+        appendOnly: true,
+      });
       const text = read.kind === 'ok' ? read.value : '';
       const all = text.split('\n');
       if (all[all.length - 1] === '') all.pop();
@@ -127,7 +135,15 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
       if (running) throw new ApplyBusyError(current, running);
       const id = newApplyId();
       // Health-gate confirm, as the CLI's reset: the network stays, so nothing needs a click.
-      const queued = await createTicket(p, { id, createdAt: new Date().toISOString(), source: 'web', confirm: 'health-gate', confirmWindowSeconds: 120, reset: 'config', password });
+      const queued = await createTicket(p, {
+        id,
+        createdAt: new Date().toISOString(),
+        source: 'web',
+        confirm: 'health-gate',
+        confirmWindowSeconds: 120,
+        reset: 'config',
+        password,
+      });
       if (!queued) throw new ApplyBusyError(await status());
       const raced = await readUpdateActivity(p);
       if (raced) {

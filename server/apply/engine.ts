@@ -115,7 +115,12 @@ export class Engine {
     if (!target.ok) {
       r.openLog(req.id, []);
       for (const e of target.errors) r.note(`invalid: ${e.path}: ${e.message}`);
-      return finish(r, { outcome: 'invalid', errors: target.errors, reason: reset ? 'the reset cannot be done' : 'the document is not valid', failedPhase: 'validate' });
+      return finish(r, {
+        outcome: 'invalid',
+        errors: target.errors,
+        reason: reset ? 'the reset cannot be done' : 'the document is not valid',
+        failedPhase: 'validate',
+      });
     }
     // A reset to no fragment (factory, or nothing was configured) activates the image's base
     // configuration, which the health gates check as DHCP on the default interface.
@@ -127,7 +132,10 @@ export class Engine {
     // A reset --config keeps the admin's hashes (./reset-target.ts); everything else goes.
     const secrets = config ? await secretContents(config, current.secrets) : noSecrets();
     r.openLog(req.id, secretValues(config, { ...current.secrets, ...nonNull(secrets) }));
-    if (reset) r.note(`reset --${reset} ${req.id} from ${req.source}: ${config ? `keeping ${fqdnOf(config.hostname, config.domain)}, its network${config.admin ? " and the admin's access" : ''}` : "activating the image's base configuration"}`);
+    if (reset)
+      r.note(
+        `reset --${reset} ${req.id} from ${req.source}: ${config ? `keeping ${fqdnOf(config.hostname, config.domain)}, its network${config.admin ? " and the admin's access" : ''}` : "activating the image's base configuration"}`,
+      );
     else r.note(`apply ${req.id} from ${req.source} (${req.confirm} confirm) for ${fqdnOf(checkAs.hostname, checkAs.domain)}`);
     const next: FileContents = { fragment: config ? renderFragment(config) : null, secrets };
     const prevSnap = snapshotOf(current);

@@ -18,7 +18,9 @@ export class ApplyBusyError extends ApplyError {
     readonly current: ApplyStatus,
     readonly update: UpdateActivity | null = null,
   ) {
-    super(update && current.phase === 'idle' ? describeUpdate(update) : `another apply is ${current.phase === 'queued' ? 'queued' : 'running'} (${current.phase})`);
+    super(
+      update && current.phase === 'idle' ? describeUpdate(update) : `another apply is ${current.phase === 'queued' ? 'queued' : 'running'} (${current.phase})`,
+    );
   }
 }
 

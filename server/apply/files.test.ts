@@ -40,7 +40,7 @@ describe('wipeDirectory', () => {
     expect(existsSync(join(precious, 'keep-me'))).toBe(true);
   });
 
-  it.skipIf(process.getuid?.() !== 0)("as root, leaves a directory the wizard owns alone (it could swap its entries for links)", async () => {
+  it.skipIf(process.getuid?.() !== 0)('as root, leaves a directory the wizard owns alone (it could swap its entries for links)', async () => {
     const { state } = tree();
     writeFileSync(join(state, 'web/draft.json'), '{}');
     chownSync(join(state, 'web'), 65534, 65534);

@@ -23,7 +23,10 @@ export const fragmentDocumentSchema = z.strictObject({
   admin: z.strictObject({ email: str, password_hash_file: str, ssh_authorized_keys: list, console_password_hash_file: str.nullable() }).nullable(),
   network: z.strictObject({
     interface: str.nullable(),
-    ipv4: z.discriminatedUnion('method', [z.strictObject({ method: z.literal('dhcp') }), z.strictObject({ method: z.literal('static'), address: str, gateway: str })]),
+    ipv4: z.discriminatedUnion('method', [
+      z.strictObject({ method: z.literal('dhcp') }),
+      z.strictObject({ method: z.literal('static'), address: str, gateway: str }),
+    ]),
     ipv6: z.discriminatedUnion('method', [
       z.strictObject({ method: z.enum(IPV6_METHODS.filter((m) => m !== 'static') as ['auto', 'dhcp', 'off']) }),
       z.strictObject({ method: z.literal('static'), address: str, gateway: str.nullable() }),
@@ -39,7 +42,15 @@ export const fragmentDocumentSchema = z.strictObject({
   updates: z.strictObject({ enable: z.boolean(), schedule: str, randomized_delay: str, channel: z.enum(UPDATE_CHANNELS) }),
   // Written only when set (docs/decisions/0405).
   sso: z
-    .strictObject({ type: z.enum(SSO_TYPES), id: str, name: str, issuer: str.nullable(), client_id: str, client_secret_file: str, redirect_uri: str.nullable() })
+    .strictObject({
+      type: z.enum(SSO_TYPES),
+      id: str,
+      name: str,
+      issuer: str.nullable(),
+      client_id: str,
+      client_secret_file: str,
+      redirect_uri: str.nullable(),
+    })
     .optional(),
 });
 export type FragmentDocument = z.infer<typeof fragmentDocumentSchema>;

@@ -20,14 +20,20 @@ function fragment(name: string, text: string): string {
 describe('readFragmentSite', () => {
   it('none, a site, and a site of the wrong shape', async () => {
     expect(await readFragmentSite(join(dir, 'missing.nix'))).toEqual({ kind: 'none' });
-    const ok = fragment('ok.nix', `{ bowtie.site = { hostname = "ctl-1"; domain = null; admin = null; enrollment = null;
+    const ok = fragment(
+      'ok.nix',
+      `{ bowtie.site = { hostname = "ctl-1"; domain = null; admin = null; enrollment = null;
       network = { interface = null; ipv4 = { method = "dhcp"; }; ipv6 = { method = "auto"; }; dns = [ ]; ntp = [ ]; };
-      tls = { mode = "self-signed"; certificate = null; private_key_file = null; }; site.name = "x"; }; }`);
+      tls = { mode = "self-signed"; certificate = null; private_key_file = null; }; site.name = "x"; }; }`,
+    );
     const read = await readFragmentSite(ok);
     expect(read.kind === 'site' && read.site.network.ipv4).toEqual({ method: 'dhcp' });
-    const bad = fragment('bad.nix', `{ bowtie.site = { hostname = "ctl-1"; domain = null; admin = null; enrollment = null;
+    const bad = fragment(
+      'bad.nix',
+      `{ bowtie.site = { hostname = "ctl-1"; domain = null; admin = null; enrollment = null;
       network = { interface = null; ipv4 = { method = "telepathy"; }; ipv6 = { method = "auto"; }; dns = [ 1 ]; ntp = [ ]; };
-      tls = { mode = "self-signed"; certificate = null; private_key_file = null; }; }; }`);
+      tls = { mode = "self-signed"; certificate = null; private_key_file = null; }; }; }`,
+    );
     const refused = await readFragmentSite(bad);
     expect(refused.kind).toBe('unreadable');
     expect(refused.kind === 'unreadable' && refused.reason).toMatch(/network\.ipv4|network\.dns/);
@@ -39,7 +45,12 @@ describe('readFragmentSite', () => {
       network = { interface = null; ipv4 = { method = "dhcp"; }; ipv6 = { method = "auto"; }; dns = [ ]; ntp = [ ]; };
       tls = { mode = "self-signed"; certificate = null; private_key_file = null; };`;
     const plain = await readFragmentSite(fragment('plain.nix', `{ bowtie.site = { ${base} }; }`));
-    const withSso = await readFragmentSite(fragment('sso.nix', `{ bowtie.site = { ${base} sso = { type = "github"; id = "gh"; name = "GitHub"; issuer = null; client_id = "x"; client_secret_file = "/var/lib/bowtie-setup/secrets/sso-client-secret"; redirect_uri = null; }; }; }`));
+    const withSso = await readFragmentSite(
+      fragment(
+        'sso.nix',
+        `{ bowtie.site = { ${base} sso = { type = "github"; id = "gh"; name = "GitHub"; issuer = null; client_id = "x"; client_secret_file = "/var/lib/bowtie-setup/secrets/sso-client-secret"; redirect_uri = null; }; }; }`,
+      ),
+    );
     expect(plain.kind === 'site' && holdsMoreThanNetwork(plain.site)).toBe(false);
     expect(withSso.kind === 'site' && holdsMoreThanNetwork(withSso.site)).toBe(true);
   });

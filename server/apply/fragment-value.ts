@@ -31,7 +31,10 @@ const fragmentSiteSchema = z.object({
     // Absent in fragments written before these fields existed.
     vlan: z.number().int().nullable().optional(),
     mtu: z.number().int().nullable().optional(),
-    proxy: z.object({ url: str, no_proxy: z.array(str) }).nullable().optional(),
+    proxy: z
+      .object({ url: str, no_proxy: z.array(str) })
+      .nullable()
+      .optional(),
   }),
   enrollment: z.object({ site_id: str }).nullable(),
   tls: z.object({ mode: str, certificate: str.nullable(), private_key_file: str.nullable() }),
@@ -49,13 +52,20 @@ export async function readFragmentSite(file: string): Promise<FragmentRead> {
 }
 
 /** As readFragmentSite, parsed with `schema` (a caller that needs more of the site, or all of it). */
-export async function readFragmentWith<T>(file: string, schema: z.ZodType<T>): Promise<{ kind: 'none' } | { kind: 'site'; site: T } | { kind: 'unreadable'; reason: string }> {
-  const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', '--expr', '{ f }: if builtins.pathExists f then (import f).bowtie.site or null else "absent"', '--argstr', 'f', file], {
-    reject: false,
-    env: { PATH: process.env.PATH ?? '', NIX_PATH: '' },
-    extendEnv: false,
-    stdin: 'ignore',
-  });
+export async function readFragmentWith<T>(
+  file: string,
+  schema: z.ZodType<T>,
+): Promise<{ kind: 'none' } | { kind: 'site'; site: T } | { kind: 'unreadable'; reason: string }> {
+  const r = await execa(
+    'nix-instantiate',
+    ['--eval', '--strict', '--json', '--expr', '{ f }: if builtins.pathExists f then (import f).bowtie.site or null else "absent"', '--argstr', 'f', file],
+    {
+      reject: false,
+      env: { PATH: process.env.PATH ?? '', NIX_PATH: '' },
+      extendEnv: false,
+      stdin: 'ignore',
+    },
+  );
   if (r.failed && r.exitCode === undefined) return { kind: 'unreadable', reason: `nix-instantiate could not run (${r.shortMessage})` };
   if (r.exitCode !== 0) return { kind: 'unreadable', reason: `nix-instantiate: ${r.stderr.trim().split('\n').slice(-1)[0] ?? 'failed'}` };
   let value: unknown;
@@ -67,7 +77,11 @@ export async function readFragmentWith<T>(file: string, schema: z.ZodType<T>): P
   if (value === 'absent') return { kind: 'none' };
   if (value === null) return { kind: 'unreadable', reason: 'it sets no bowtie.site' };
   const site = schema.safeParse(value);
-  if (!site.success) return { kind: 'unreadable', reason: `its bowtie.site is not in the expected form (${[...new Set(site.error.issues.flatMap(issuePaths))].slice(0, 5).join(', ')})` };
+  if (!site.success)
+    return {
+      kind: 'unreadable',
+      reason: `its bowtie.site is not in the expected form (${[...new Set(site.error.issues.flatMap(issuePaths))].slice(0, 5).join(', ')})`,
+    };
   return { kind: 'site', site: site.data };
 }
 
@@ -87,7 +101,10 @@ export type KeptDocument = Pick<ConfigDocument, 'hostname' | 'domain' | 'network
  */
 export function keptDocument(site: FragmentSite): KeptDocument {
   const n = site.network;
-  const ipv6 = n.ipv6.method === 'static' ? { method: 'static' as const, address: n.ipv6.address, ...(n.ipv6.gateway ? { gateway: n.ipv6.gateway } : {}) } : { method: n.ipv6.method };
+  const ipv6 =
+    n.ipv6.method === 'static'
+      ? { method: 'static' as const, address: n.ipv6.address, ...(n.ipv6.gateway ? { gateway: n.ipv6.gateway } : {}) }
+      : { method: n.ipv6.method };
   return {
     hostname: site.hostname,
     ...(site.domain ? { domain: site.domain } : {}),

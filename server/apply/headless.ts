@@ -35,7 +35,18 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   const p = enginePaths(opts.root);
   const checked = opts.reset ? null : validateDocument(opts.document, 'any', undefined, { legacyPasswordHash: opts.legacyPasswordHash === true });
   if (checked && !checked.ok) {
-    return { id: '', outcome: 'invalid', source: opts.source, finishedAt: new Date().toISOString(), reason: 'the document is not valid', failedPhase: 'validate', errors: checked.errors, outputTail: [], generation: null, handedOff: false };
+    return {
+      id: '',
+      outcome: 'invalid',
+      source: opts.source,
+      finishedAt: new Date().toISOString(),
+      reason: 'the document is not valid',
+      failedPhase: 'validate',
+      errors: checked.errors,
+      outputTail: [],
+      generation: null,
+      handedOff: false,
+    };
   }
   let before = await readStatus(p);
   if (before.interrupted || (before.phase === 'queued' && !before.workerAlive && !lockAlive(await readLock(p.lock)))) {
@@ -48,7 +59,14 @@ export async function applyHeadless(opts: HeadlessApplyOptions): Promise<ApplyRe
   const id = newApplyId();
   const what = opts.reset ? { reset: opts.reset } : { document: opts.document, ...(opts.legacyPasswordHash ? { legacyPasswordHash: true as const } : {}) };
   const createdAt = new Date().toISOString();
-  const queued = await createTicket(p, { id, createdAt, source: opts.source, confirm: 'health-gate', confirmWindowSeconds: DEFAULT_CONFIRM_WINDOW_SECONDS, ...what });
+  const queued = await createTicket(p, {
+    id,
+    createdAt,
+    source: opts.source,
+    confirm: 'health-gate',
+    confirmWindowSeconds: DEFAULT_CONFIRM_WINDOW_SECONDS,
+    ...what,
+  });
   if (!queued) throw new ApplyBusyError(strip(await readStatus(p)));
   // An update that took the lock meanwhile: it looks for tickets after publishing itself, so
   // one of us sees the other (update-lock.ts).

@@ -28,18 +28,30 @@ export async function checkHealth(config: SiteConfig, probes: SystemProbes, with
   const list = await probes.interfaces();
   const chosen = config.network.interface ? (list.find((i) => i.name === config.network.interface) ?? null) : defaultInterface(list);
   const name = config.network.interface ?? chosen?.name ?? '(none)';
-  checks.push({ name: 'link', ok: chosen?.carrier === true, detail: chosen ? `${name}: ${chosen.carrier ? 'carrier' : 'no carrier'}` : `${name}: no such interface` });
+  checks.push({
+    name: 'link',
+    ok: chosen?.carrier === true,
+    detail: chosen ? `${name}: ${chosen.carrier ? 'carrier' : 'no carrier'}` : `${name}: no such interface`,
+  });
   const v4 = (chosen?.addresses ?? []).filter((a) => /^\d+\.\d+\.\d+\.\d+\//.test(a));
   const wanted = config.network.ipv4.method === 'static' ? config.network.ipv4.address : null;
   const addressOk = wanted ? v4.includes(wanted) : v4.length > 0;
-  checks.push({ name: 'address', ok: addressOk, detail: addressOk ? `${name}: ${v4.join(', ')}` : `${name}: ${wanted ? `${wanted} not configured` : 'no IPv4 address'}` });
+  checks.push({
+    name: 'address',
+    ok: addressOk,
+    detail: addressOk ? `${name}: ${v4.join(', ')}` : `${name}: ${wanted ? `${wanted} not configured` : 'no IPv4 address'}`,
+  });
   const gateway = config.network.ipv4.method === 'static' ? config.network.ipv4.gateway : await probes.defaultGateway();
   const gatewayOk = gateway !== null && (await probes.reachable(gateway, probeTimeoutMs));
   checks.push({ name: 'gateway', ok: gatewayOk, detail: gateway ? `${gateway} ${gatewayOk ? 'answers' : 'does not answer'}` : 'no default gateway' });
   const servers = config.network.dns.length > 0 ? config.network.dns : [null];
   const answering: string[] = [];
   for (const s of servers) if (await probes.dnsAnswers(s, probeTimeoutMs)) answering.push(s ?? 'system resolver');
-  checks.push({ name: 'dns', ok: answering.length > 0, detail: answering.length > 0 ? `${answering.join(', ')} answers` : `${servers.map((s) => s ?? 'system resolver').join(', ')}: no answer` });
+  checks.push({
+    name: 'dns',
+    ok: answering.length > 0,
+    detail: answering.length > 0 ? `${answering.join(', ')} answers` : `${servers.map((s) => s ?? 'system resolver').join(', ')}: no answer`,
+  });
   if (withServer) {
     const active = await probes.unitActive(BOWTIE_SERVER_UNIT);
     checks.push({ name: 'bowtie-server', ok: active, detail: `${BOWTIE_SERVER_UNIT} ${active ? 'active' : 'not active'}` });
@@ -48,13 +60,7 @@ export async function checkHealth(config: SiteConfig, probes: SystemProbes, with
 }
 
 /** Checks until healthy or `timeoutMs` passes; returns the last report. */
-export async function waitHealthy(
-  config: SiteConfig,
-  probes: SystemProbes,
-  withServer: boolean,
-  timeoutMs: number,
-  intervalMs = 1000,
-): Promise<HealthReport> {
+export async function waitHealthy(config: SiteConfig, probes: SystemProbes, withServer: boolean, timeoutMs: number, intervalMs = 1000): Promise<HealthReport> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const report = await checkHealth(config, probes, withServer, Math.min(2000, Math.max(100, timeoutMs)));

@@ -23,7 +23,13 @@ export class OutputLog {
   readonly file: string;
 
   /** `kind` names the files (`apply-…`, the updater's `update-…`); each kind keeps its own MAX_LOG_FILES. */
-  constructor(logsDir: string, id: string, mirror: string | null, private readonly secrets: string[] = [], kind: 'apply' | 'update' = 'apply') {
+  constructor(
+    logsDir: string,
+    id: string,
+    mirror: string | null,
+    private readonly secrets: string[] = [],
+    kind: 'apply' | 'update' = 'apply',
+  ) {
     mkdirSync(logsDir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     this.file = join(logsDir, `${kind}-${stamp}-${assertApplyId(id)}.log`);
@@ -62,7 +68,10 @@ export class OutputLog {
 
   close(): void {
     if (this.omitted > 0) {
-      const end = [`[... ${this.omitted} lines omitted: the log reached ${MAX_LOG_BYTES} bytes; the last ${this.tailLines.length} follow ...]`, ...this.tailLines];
+      const end = [
+        `[... ${this.omitted} lines omitted: the log reached ${MAX_LOG_BYTES} bytes; the last ${this.tailLines.length} follow ...]`,
+        ...this.tailLines,
+      ];
       for (const fd of this.fds) writeSync(fd, `${end.join('\n')}\n`);
     }
     for (const fd of this.fds.splice(0)) {
@@ -76,6 +85,8 @@ export class OutputLog {
 }
 
 function pruneLogs(dir: string, kind: string): void {
-  const logs = readdirSync(dir).filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.log')).sort();
+  const logs = readdirSync(dir)
+    .filter((n) => n.startsWith(`${kind}-`) && n.endsWith('.log'))
+    .sort();
   for (const old of logs.slice(0, Math.max(0, logs.length - MAX_LOG_FILES))) rmSync(join(dir, old), { force: true });
 }

@@ -37,7 +37,14 @@ export async function confirmPhase(run: ApplyRun, config: SiteConfig): Promise<v
     run.crash('confirm:journaled');
     const report = await waitHealthy(config, d.probes, false, d.timeouts.gate, d.timeouts.interval);
     run.note(`health gate: ${describeHealth(report)}`);
-    if (!report.ok) throw new ApplyFailure('confirm', `the health gate did not pass: ${report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`);
+    if (!report.ok)
+      throw new ApplyFailure(
+        'confirm',
+        `the health gate did not pass: ${report.checks
+          .filter((c) => !c.ok)
+          .map((c) => `${c.name} (${c.detail})`)
+          .join(', ')}`,
+      );
   }
   if (!j.confirmedAt) {
     await run.journal((s) => {
@@ -66,7 +73,14 @@ export async function switchPhase(run: ApplyRun, config: SiteConfig): Promise<Ap
   run.crash('health:journaled');
   const report = await waitHealthy(config, d.probes, complete, d.timeouts.health, d.timeouts.interval);
   run.note(`health gate: ${describeHealth(report)}`);
-  if (!report.ok) throw new ApplyFailure('health', `the health check after switch did not pass: ${report.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join(', ')}`);
+  if (!report.ok)
+    throw new ApplyFailure(
+      'health',
+      `the health check after switch did not pass: ${report.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name} (${c.detail})`)
+        .join(', ')}`,
+    );
   run.crash('health:done');
   return commit(run);
 }
@@ -82,7 +96,15 @@ async function commit(run: ApplyRun): Promise<ApplyResult> {
   // a finished apply whose ticket blocks the next one.
   await removeTicket(run.paths, j.id);
   await run.journal((s) => {
-    s.active = { id: j.id, documentHash: next.documentHash, fragment: next.fragment, secrets: next.secrets, complete: next.complete, generation, appliedAt: result.finishedAt };
+    s.active = {
+      id: j.id,
+      documentHash: next.documentHash,
+      fragment: next.fragment,
+      secrets: next.secrets,
+      complete: next.complete,
+      generation,
+      appliedAt: result.finishedAt,
+    };
     s.setup = reset ? (next.fragment ? 'configured' : 'unconfigured') : next.complete ? 'complete' : s.setup === 'complete' ? 'complete' : 'configured';
     s.last = result;
     s.apply = null;

@@ -35,9 +35,24 @@ export async function planApply(opts: ApplyOptions & { document: unknown; pinInt
     `${exe} switch --log-format internal-json -v`,
     'health gate (bowtie_server.service active when setup is complete)',
   ];
-  if (!checked.ok) return { ok: false, errors: checked.errors, complete: false, unchanged: false, fragmentDiff: '', fragment: '', services: [], secrets: [], commands: [], newUrl: null };
+  if (!checked.ok)
+    return {
+      ok: false,
+      errors: checked.errors,
+      complete: false,
+      unchanged: false,
+      fragmentDiff: '',
+      fragment: '',
+      services: [],
+      secrets: [],
+      commands: [],
+      newUrl: null,
+    };
   // The same interface the worker will pin (the dry run and the review show what is applied).
-  const config = checked.config && opts.pinInterface !== false ? await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate })) : checked.config;
+  const config =
+    checked.config && opts.pinInterface !== false
+      ? await pinStaticInterface(checked.config, createProbes({ root: opts.root, simulate: opts.simulate }))
+      : checked.config;
   const p = enginePaths(opts.root);
   const fragment = config ? renderFragment(config) : '';
   const currentFragment = await readFile(p.fragment, 'utf8').catch(() => '');
@@ -81,4 +96,3 @@ export async function computeNewUrl(config: SiteConfig, probes: SystemProbes): P
   if (chosen?.addresses.some((a) => a.split('/')[0] === address)) return null;
   return `https://${address}/`;
 }
-

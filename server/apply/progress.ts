@@ -126,7 +126,10 @@ export class NixProgress {
 
 /** nixos-rebuild's and switch-to-configuration's own lines that say what is happening. */
 function plainActivity(line: string): string | null {
-  const m = /^(building the system configuration|updating GRUB 2 menu|activating the configuration|setting up \/etc|reloading user units|restarting systemd|switching profile)[^.]*/.exec(line);
+  const m =
+    /^(building the system configuration|updating GRUB 2 menu|activating the configuration|setting up \/etc|reloading user units|restarting systemd|switching profile)[^.]*/.exec(
+      line,
+    );
   return m ? m[0] : null;
 }
 

@@ -37,7 +37,8 @@ export async function rollback(run: ApplyRun, from: JournalStep, reason: string)
     await restoreFiles(paths, j.prev, run.crash);
     if (!j.prev.handedOff) await removeManaged(paths.handoffMarker, 'rollback:handoff', run.crash);
     // A reset took the marker away: the controller had the appliance before, and has it again.
-    else if (!existsSync(paths.handoffMarker)) await writeManaged(paths.handoffMarker, `${run.state.active?.id ?? j.id}\n`, 0o644, 0o700, 'rollback:handoff', run.crash);
+    else if (!existsSync(paths.handoffMarker))
+      await writeManaged(paths.handoffMarker, `${run.state.active?.id ?? j.id}\n`, 0o644, 0o700, 'rollback:handoff', run.crash);
     run.crash('rollback:restored');
     const prevGen = j.prev.generation;
     if (prevGen !== null) {
@@ -62,7 +63,8 @@ export async function rollback(run: ApplyRun, from: JournalStep, reason: string)
     }
   }
   // The switch back does not restart the wizard (its unit did not change): start it.
-  if (j.prev && !j.prev.handedOff) await d.startWizard?.().catch((e: unknown) => run.note(`warning: could not start the wizard again: ${e instanceof Error ? e.message : String(e)}`));
+  if (j.prev && !j.prev.handedOff)
+    await d.startWizard?.().catch((e: unknown) => run.note(`warning: could not start the wizard again: ${e instanceof Error ? e.message : String(e)}`));
   const result = run.result({ outcome: 'rolled-back', reason: origin.reason, failedPhase: phaseOf(origin.from), generation: j.prev?.generation ?? null });
   await removeTicket(paths, j.id);
   await run.journal((s) => {
@@ -98,7 +100,13 @@ export async function recover(run: ApplyRun): Promise<ApplyResult | null> {
   await sweepTemps(run.paths);
   const sameBoot = j.bootId !== '' && j.bootId === (await run.d.probes.bootId());
   if (j.step === 'rollback') return rollback(run, j.rollback?.from ?? 'write', j.rollback?.reason ?? 'interrupted');
-  if (j.step === 'confirm' && sameBoot && j.confirmMode === 'interactive' && j.next && (j.confirmedAt || (j.confirmDeadline && Date.parse(j.confirmDeadline) > Date.now()))) {
+  if (
+    j.step === 'confirm' &&
+    sameBoot &&
+    j.confirmMode === 'interactive' &&
+    j.next &&
+    (j.confirmedAt || (j.confirmDeadline && Date.parse(j.confirmDeadline) > Date.now()))
+  ) {
     const config = await configFromFiles(run.paths.fragment);
     if (config) {
       run.note('resuming the confirm window');
@@ -131,6 +139,11 @@ async function configFromFiles(fragment: string): Promise<SiteConfig | null> {
 /** The fragment writes absent optional values as null; the schema knows them as absent. */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, withoutNulls(v)]),
+    );
   return value;
 }

@@ -29,12 +29,28 @@ export async function resetTrust(paths: EnginePaths, req: SpoolRequest, ticketUi
   const own = process.getuid?.() ?? 0;
   if (req.password === undefined) return { reset: ticketUid === own };
   if (req.reset !== 'config') {
-    return { reset: false, refusal: { path: 'reset', message: 'a factory reset is not offered in the browser: run "bowtie-setup reset --factory" on the console or over SSH' } };
+    return {
+      reset: false,
+      refusal: { path: 'reset', message: 'a factory reset is not offered in the browser: run "bowtie-setup reset --factory" on the console or over SSH' },
+    };
   }
-  const hash = await readBoundaryFile(paths.secrets.adminPasswordHash, { what: "the admin's password hash", maxBytes: MAX_HASH_BYTES, owners: [own], format: 'text', schema: z.string() });
+  const hash = await readBoundaryFile(paths.secrets.adminPasswordHash, {
+    what: "the admin's password hash",
+    maxBytes: MAX_HASH_BYTES,
+    owners: [own],
+    format: 'text',
+    schema: z.string(),
+  });
   if (hash.kind !== 'ok') {
-    return { reset: false, refusal: { path: 'admin.password', message: 'cannot be checked: no admin password is set on this appliance. Reset on the console or over SSH ("bowtie-setup reset --config")' } };
+    return {
+      reset: false,
+      refusal: {
+        path: 'admin.password',
+        message: 'cannot be checked: no admin password is set on this appliance. Reset on the console or over SSH ("bowtie-setup reset --config")',
+      },
+    };
   }
-  if (!(await verifyPassword(hash.value.trim(), req.password))) return { reset: false, refusal: { path: 'admin.password', message: 'is not the admin password; nothing was changed' } };
+  if (!(await verifyPassword(hash.value.trim(), req.password)))
+    return { reset: false, refusal: { path: 'admin.password', message: 'is not the admin password; nothing was changed' } };
   return { reset: true };
 }

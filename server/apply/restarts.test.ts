@@ -19,15 +19,22 @@ function fragment(doc: Record<string, unknown>): string {
 const changes = (a: string, b: string) => serviceChanges(a, b).map((c) => `${c.action} ${c.unit}`);
 
 describe('serviceChanges', () => {
-  it('reads the renderer\'s settings two levels deep', () => {
-    const s = fragmentSettings(fragment({ ...COMPLETE, network: { ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['1.1.1.1'] } }));
+  it("reads the renderer's settings two levels deep", () => {
+    const s = fragmentSettings(
+      fragment({ ...COMPLETE, network: { ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['1.1.1.1'] } }),
+    );
     expect(s.get('hostname')).toBe('"ctl-sfo-01";');
     expect(s.get('network.ipv4')).toBe('{\nmethod = "static";\naddress = "10.0.0.5/24";\ngateway = "10.0.0.1";\n};');
     expect(s.get('network.dns')).toBe('[\n"1.1.1.1"\n];');
   });
 
   it('the first complete apply restarts networkd and starts the controller and its updates', () => {
-    expect(changes('', fragment(COMPLETE))).toEqual(['restarts systemd-networkd.service', 'restarts systemd-timesyncd.service', 'starts bowtie_server.service', 'starts bowtie-update.timer']);
+    expect(changes('', fragment(COMPLETE))).toEqual([
+      'restarts systemd-networkd.service',
+      'restarts systemd-timesyncd.service',
+      'starts bowtie_server.service',
+      'starts bowtie-update.timer',
+    ]);
   });
 
   it('each setting restarts only what reads it', () => {
@@ -35,7 +42,9 @@ describe('serviceChanges', () => {
     expect(changes(base, fragment({ ...COMPLETE, network: { ntp: ['time.example.com'] } }))).toEqual(['restarts systemd-timesyncd.service']);
     expect(changes(base, fragment({ ...COMPLETE, updates: { schedule: 'Sat *-*-* 03:00:00' } }))).toEqual(['restarts bowtie-update.timer']);
     expect(changes(base, fragment({ ...COMPLETE, site: { name: 'SFO' } }))).toEqual(['restarts bowtie_server.service']);
-    expect(changes(base, fragment({ ...COMPLETE, network: { ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['1.1.1.1'] } }))).toEqual(['restarts systemd-networkd.service']);
+    expect(
+      changes(base, fragment({ ...COMPLETE, network: { ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['1.1.1.1'] } })),
+    ).toEqual(['restarts systemd-networkd.service']);
     const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBcwCHmfonosD9uU5lAXh1O8btwR2vJZqKYgq/jEX4Z2 ops@laptop';
     expect(changes(base, fragment({ ...COMPLETE, admin: { ...COMPLETE.admin, ssh_authorized_keys: [key] } }))).toEqual(['starts sshd.service']);
     expect(changes(base, base)).toEqual([]);
@@ -45,6 +54,11 @@ describe('serviceChanges', () => {
     const base = fragment(COMPLETE);
     const { enrollment: _e, ...partial } = COMPLETE;
     expect(changes(base, fragment(partial))).toEqual(['stops bowtie_server.service', 'stops bowtie-update.timer']);
-    expect(changes(base, '')).toEqual(['restarts systemd-networkd.service', 'restarts systemd-timesyncd.service', 'stops bowtie_server.service', 'stops bowtie-update.timer']);
+    expect(changes(base, '')).toEqual([
+      'restarts systemd-networkd.service',
+      'restarts systemd-timesyncd.service',
+      'stops bowtie_server.service',
+      'stops bowtie-update.timer',
+    ]);
   });
 });

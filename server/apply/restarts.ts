@@ -51,7 +51,8 @@ const FEEDS: readonly { unit: string; settings: readonly string[]; what: string;
   { unit: 'bowtie-update.timer', settings: ['updates'], what: 'the update schedule', daemonOnly: true },
 ];
 
-const daemonOn = (s: Map<string, string>) => s.size > 0 && s.get('admin') !== 'null;' && s.has('admin') && s.has('enrollment') && s.get('enrollment') !== 'null;';
+const daemonOn = (s: Map<string, string>) =>
+  s.size > 0 && s.get('admin') !== 'null;' && s.has('admin') && s.has('enrollment') && s.get('enrollment') !== 'null;';
 
 /** Whether sshd runs for the site: the module enables it when the admin has SSH keys. */
 const sshdOn = (s: Map<string, string>) => {
@@ -70,7 +71,8 @@ export function serviceChanges(oldFragment: string, newFragment: string): Servic
     // networkd and timesyncd run in the image's base configuration too: they only restart.
     const was = f.unit === 'sshd.service' ? sshdOn(before) : f.daemonOnly ? daemonOn(before) : true;
     const will = f.unit === 'sshd.service' ? sshdOn(after) : f.daemonOnly ? daemonOn(after) : true;
-    if (!was && will) out.push({ unit: f.unit, action: 'starts', because: f.daemonOnly ? 'setup is complete: the controller takes over' : `${f.what} are set` });
+    if (!was && will)
+      out.push({ unit: f.unit, action: 'starts', because: f.daemonOnly ? 'setup is complete: the controller takes over' : `${f.what} are set` });
     else if (was && !will) out.push({ unit: f.unit, action: 'stops', because: f.daemonOnly ? 'the site is no longer complete' : `${f.what} are gone` });
     else if (was && will && hits.length > 0) out.push({ unit: f.unit, action: 'restarts', because: `${f.what} change` });
   }

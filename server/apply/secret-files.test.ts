@@ -44,7 +44,9 @@ describe('secretFiles', () => {
     for (const { name, config } of configs) {
       const fragment = renderFragment(config);
       const named = SECRET_NAMES.filter((n) => fragment.includes(`"${SECRET_FILES[n]}"`));
-      const given = secretFiles(config).filter((f) => f.content !== null || f.password !== null).map((f) => f.name);
+      const given = secretFiles(config)
+        .filter((f) => f.content !== null || f.password !== null)
+        .map((f) => f.name);
       expect(given, name).toEqual(named);
       for (const n of given) seen.add(n);
     }

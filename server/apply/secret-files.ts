@@ -45,7 +45,13 @@ export function secretFiles(config: SiteConfig | null): SecretFile[] {
     proxyCredentials: { content: proxy, forms: proxySecretValues(proxy) },
     ssoClientSecret: { content: config?.sso?.client_secret ?? null },
   };
-  return SECRET_NAMES.map((name) => ({ name, path: SECRET_FILES[name], content: given[name].content, password: given[name].password ?? null, forms: given[name].forms ?? [] }));
+  return SECRET_NAMES.map((name) => ({
+    name,
+    path: SECRET_FILES[name],
+    content: given[name].content,
+    password: given[name].password ?? null,
+    forms: given[name].forms ?? [],
+  }));
 }
 
 /** Every file absent. */

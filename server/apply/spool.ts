@@ -22,28 +22,29 @@ import { confirmPath, type EnginePaths } from './paths.js';
  * worker's own limits (the confirm window's range, the id's pattern) are part of the schema,
  * whatever the sender thought.
  */
-export const spoolRequestSchema = z.strictObject({
-  id: applyIdSchema,
-  createdAt: z.iso.datetime(),
-  source: z.enum(['web', 'cli', 'cloud-init', 'console']),
-  confirm: z.enum(['interactive', 'health-gate']),
-  confirmWindowSeconds: z.number().int().min(CONFIRM_WINDOW_MIN_SECONDS).max(CONFIRM_WINDOW_MAX_SECONDS),
-  /** Absent once the worker has taken the request, and in a reset. */
-  document: z.unknown().optional(),
-  /**
-   * A reset instead of a document: honoured in a ticket the worker's own user wrote, or, for
-   * `config` only, with `password` when that is the admin's (docs/decisions/0525).
-   */
-  reset: z.enum(['config', 'factory']).optional(),
-  /**
-   * The admin password the browser sent with a reset: checked by the worker against the admin's
-   * hash, never journaled or kept (the stub that replaces the ticket leaves it out).
-   */
-  password: z.string().min(1).max(PASSWORD_MAX).optional(),
-  taken: z.boolean().optional(),
-  /** The document came from the controller template: a legacy argon2i admin hash is taken (only from a ticket root wrote). */
-  legacyPasswordHash: z.literal(true).optional(),
-})
+export const spoolRequestSchema = z
+  .strictObject({
+    id: applyIdSchema,
+    createdAt: z.iso.datetime(),
+    source: z.enum(['web', 'cli', 'cloud-init', 'console']),
+    confirm: z.enum(['interactive', 'health-gate']),
+    confirmWindowSeconds: z.number().int().min(CONFIRM_WINDOW_MIN_SECONDS).max(CONFIRM_WINDOW_MAX_SECONDS),
+    /** Absent once the worker has taken the request, and in a reset. */
+    document: z.unknown().optional(),
+    /**
+     * A reset instead of a document: honoured in a ticket the worker's own user wrote, or, for
+     * `config` only, with `password` when that is the admin's (docs/decisions/0525).
+     */
+    reset: z.enum(['config', 'factory']).optional(),
+    /**
+     * The admin password the browser sent with a reset: checked by the worker against the admin's
+     * hash, never journaled or kept (the stub that replaces the ticket leaves it out).
+     */
+    password: z.string().min(1).max(PASSWORD_MAX).optional(),
+    taken: z.boolean().optional(),
+    /** The document came from the controller template: a legacy argon2i admin hash is taken (only from a ticket root wrote). */
+    legacyPasswordHash: z.literal(true).optional(),
+  })
   // A password comes only with the browser's reset; anywhere else it is refused whole.
   .refine((r) => r.password === undefined || r.reset !== undefined, { path: ['password'], error: 'only with a reset' });
 export type SpoolRequest = z.infer<typeof spoolRequestSchema>;
@@ -84,9 +85,7 @@ export async function createTicket(p: EnginePaths, req: SpoolRequest): Promise<b
   }
 }
 
-export type TicketRead =
-  | { kind: 'ok'; request: SpoolRequest; ageMs: number; uid: number }
-  | { kind: 'refused'; reason: string };
+export type TicketRead = { kind: 'ok'; request: SpoolRequest; ageMs: number; uid: number } | { kind: 'refused'; reason: string };
 
 /**
  * The queued ticket, read through the boundary reader (docs/decisions/0600); null when there is
@@ -113,7 +112,15 @@ async function spoolWriters(p: EnginePaths): Promise<number[]> {
  * died before clearing it).
  */
 export async function markTaken(p: EnginePaths, req: SpoolRequest): Promise<void> {
-  const stub: SpoolRequest = { id: req.id, createdAt: req.createdAt, source: req.source, confirm: req.confirm, confirmWindowSeconds: req.confirmWindowSeconds, ...(req.reset ? { reset: req.reset } : {}), taken: true };
+  const stub: SpoolRequest = {
+    id: req.id,
+    createdAt: req.createdAt,
+    source: req.source,
+    confirm: req.confirm,
+    confirmWindowSeconds: req.confirmWindowSeconds,
+    ...(req.reset ? { reset: req.reset } : {}),
+    taken: true,
+  };
   const temp = await writeTemp(p.request, JSON.stringify(stub), 0o644);
   await rename(temp, p.request);
   await fsyncDirectory(dirname(p.request));
@@ -145,5 +152,3 @@ export async function hasConfirm(p: EnginePaths, id: string): Promise<boolean> {
 export async function removeConfirm(p: EnginePaths, id: string): Promise<void> {
   await unlink(confirmPath(p, id)).catch(() => {});
 }
-
-

@@ -37,7 +37,13 @@ async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAl
   const base: ApplyStatus = published ?? idleStatus({ next: nextHint(emptyState(), 'idle') });
   const { worker: _w, publishedAt: _p, ...status } = base as ApplyStatus & { worker?: unknown; publishedAt?: unknown };
   if (status.confirmDeadline) status.confirmSecondsLeft = Math.max(0, Math.ceil((Date.parse(status.confirmDeadline) - Date.now()) / 1000));
-  if (ticket?.kind === 'ok' && !ticket.request.taken && !workerAlive && status.refusal && Date.parse(status.refusal.at) >= Date.parse(ticket.request.createdAt)) {
+  if (
+    ticket?.kind === 'ok' &&
+    !ticket.request.taken &&
+    !workerAlive &&
+    status.refusal &&
+    Date.parse(status.refusal.at) >= Date.parse(ticket.request.createdAt)
+  ) {
     // The worker refused to run after this request was queued (an unsafe layout): it will not
     // take it. Withdraw it, so that the refusal shows and a later request can be queued.
     await removeTicket(p, ticket.request.id);
@@ -63,4 +69,3 @@ async function readApplyStatus(p: EnginePaths): Promise<ApplyStatus & { workerAl
   }
   return { ...status, workerAlive, queuedForMs: 0 };
 }
-

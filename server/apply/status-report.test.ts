@@ -25,11 +25,24 @@ describe('statusReport', () => {
 
   it("a rolled-back apply: state.json's result and reason, and what to do about it", async () => {
     root = mkdtempSync(join(tmpdir(), 'bowtie-status-'));
-    const last: ApplyResult = { id: 'abc-1', outcome: 'rolled-back', source: 'cli', finishedAt: '2026-06-01T00:00:00.000Z', reason: 'nixos-rebuild build failed with exit code 1', failedPhase: 'build', errors: [], outputTail: [], generation: 3, handedOff: false };
+    const last: ApplyResult = {
+      id: 'abc-1',
+      outcome: 'rolled-back',
+      source: 'cli',
+      finishedAt: '2026-06-01T00:00:00.000Z',
+      reason: 'nixos-rebuild build failed with exit code 1',
+      failedPhase: 'build',
+      errors: [],
+      outputTail: [],
+      generation: 3,
+      handedOff: false,
+    };
     await writeState(enginePaths(root).state, { ...emptyState(), setup: 'configured', last });
     const text = statusText(await statusReport({ root, simulate: true }));
     expect(text).toContain('setup:       configured\n');
-    expect(text).toContain('last apply:  rolled-back at 2026-06-01T00:00:00.000Z (abc-1, from cli)\n             build: nixos-rebuild build failed with exit code 1\n');
+    expect(text).toContain(
+      'last apply:  rolled-back at 2026-06-01T00:00:00.000Z (abc-1, from cli)\n             build: nixos-rebuild build failed with exit code 1\n',
+    );
     expect(text).toMatch(/next: {8}the last apply failed in build and the previous configuration was restored/);
   });
 });

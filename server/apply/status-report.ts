@@ -51,12 +51,17 @@ export function statusJson({ status, setup, update }: StatusReport): string {
 /** `status` for a person: one labelled line per fact, ending with what to do next. */
 export function statusText({ status, setup, update, recovered }: StatusReport): string {
   const lines: string[] = [];
-  lines.push(`setup:       ${setup ?? (status.setupComplete ? 'complete' : status.refusal ? 'unknown (see "refused" below)' : 'unknown (state not readable)')}`);
+  lines.push(
+    `setup:       ${setup ?? (status.setupComplete ? 'complete' : status.refusal ? 'unknown (see "refused" below)' : 'unknown (state not readable)')}`,
+  );
   if (status.phase === 'idle') lines.push('apply:       none running');
   else {
     const counts = formatProgress(status.progress);
-    lines.push(`apply:       ${status.id ?? '?'} from ${status.source ?? '?'}: ${status.phase}${counts ? `, ${counts}` : ''}${status.progress.activity ? ` (${status.progress.activity})` : ''}`);
-    if (status.confirmDeadline) lines.push(`confirm by:  ${status.confirmDeadline} (${status.confirmSecondsLeft ?? 0} s left)${status.newUrl ? ` at ${status.newUrl}` : ''}`);
+    lines.push(
+      `apply:       ${status.id ?? '?'} from ${status.source ?? '?'}: ${status.phase}${counts ? `, ${counts}` : ''}${status.progress.activity ? ` (${status.progress.activity})` : ''}`,
+    );
+    if (status.confirmDeadline)
+      lines.push(`confirm by:  ${status.confirmDeadline} (${status.confirmSecondsLeft ?? 0} s left)${status.newUrl ? ` at ${status.newUrl}` : ''}`);
   }
   if (status.refusal) lines.push(`refused:     ${status.refusal.reason} (at ${status.refusal.at})`);
   if (update) lines.push(`update:      ${update.from} -> ${update.to}, in progress since ${update.since} (pid ${update.pid})`);

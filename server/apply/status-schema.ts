@@ -15,7 +15,11 @@ export interface PublishedStatus extends ApplyStatus {
   publishedAt: string;
 }
 
-const text = (max: number) => z.string().max(max * 4).transform((s) => printable(s, max));
+const text = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .transform((s) => printable(s, max));
 const phase = z.enum(['idle', 'queued', 'validate', 'write', 'build', 'test', 'confirm', 'switch', 'health', 'rollback']);
 const source = z.enum(['web', 'cli', 'cloud-init', 'console']);
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -54,12 +58,18 @@ export const publishedStatusSchema: z.ZodType<PublishedStatus> = z.object({
   }),
   confirmDeadline: iso.nullable(),
   confirmSecondsLeft: count.nullable(),
-  newUrl: z.url({ protocol: /^https?$/ }).max(300).nullable(),
+  newUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(300)
+    .nullable(),
   last: resultSchema.nullable(),
   setupComplete: z.boolean(),
   generation: count.nullable(),
   interrupted: z.boolean(),
-  refusal: z.object({ at: iso, reason: text(1000) }).nullable().default(null),
+  refusal: z
+    .object({ at: iso, reason: text(1000) })
+    .nullable()
+    .default(null),
   next: text(2000),
   worker: z.object({ pid: z.number().int().positive(), startTime: count }).nullable(),
   publishedAt: iso,

@@ -80,7 +80,8 @@ export function nextHint(state: EngineState, phase: ApplyPhase): string {
   }
   if (state.refusal) return refusalHint(state.refusal.reason);
   const last = state.last;
-  if (last?.outcome === 'rolled-back') return `the last apply failed in ${last.failedPhase ?? 'an unknown step'} and the previous configuration was restored: fix the cause and apply again`;
+  if (last?.outcome === 'rolled-back')
+    return `the last apply failed in ${last.failedPhase ?? 'an unknown step'} and the previous configuration was restored: fix the cause and apply again`;
   if (last?.outcome === 'invalid') return 'the last document was not valid: correct the fields named and apply again';
   if (state.setup === 'complete') return 'setup is complete: the controller runs; use "bowtie-setup reset --config" to run setup again';
   if (state.setup === 'configured') return 'the network is configured: finish setup in the wizard (or apply a complete document)';
@@ -96,11 +97,23 @@ export async function publishStatus(file: string, status: PublishedStatus): Prom
  * the wrong owner, a wrong shape) reads as a refusal, so that callers say so instead of guessing.
  */
 export async function readPublishedStatus(file: string): Promise<PublishedStatus | null> {
-  const read = await readBoundaryFile(file, { what: 'the published status', maxBytes: MAX_STATUS_BYTES, owners: rootOrSelf(), format: 'json', schema: publishedStatusSchema });
+  const read = await readBoundaryFile(file, {
+    what: 'the published status',
+    maxBytes: MAX_STATUS_BYTES,
+    owners: rootOrSelf(),
+    format: 'json',
+    schema: publishedStatusSchema,
+  });
   if (read.kind === 'absent') return null;
   if (read.kind === 'ok') return read.value;
   const now = new Date().toISOString();
-  return { ...idleStatus(), refusal: { at: now, reason: read.reason }, next: `the apply status cannot be read: ${read.reason}`, worker: null, publishedAt: now };
+  return {
+    ...idleStatus(),
+    refusal: { at: now, reason: read.reason },
+    next: `the apply status cannot be read: ${read.reason}`,
+    worker: null,
+    publishedAt: now,
+  };
 }
 
 /** What to do about a refusal, in words: shown by the wizard, `status` and the console. */
@@ -117,6 +130,12 @@ export const APPLY_UNIT = 'bowtie-setup-apply.service';
  */
 export async function publishRefusal(p: { status: string }, reason: string): Promise<void> {
   const now = new Date().toISOString();
-  const status: PublishedStatus = { ...idleStatus(), refusal: { at: now, reason: printable(reason) }, next: refusalHint(reason), worker: null, publishedAt: now };
+  const status: PublishedStatus = {
+    ...idleStatus(),
+    refusal: { at: now, reason: printable(reason) },
+    next: refusalHint(reason),
+    worker: null,
+    publishedAt: now,
+  };
   await publishStatus(p.status, status);
 }

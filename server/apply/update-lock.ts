@@ -42,13 +42,28 @@ export function updateActivityPath(p: EnginePaths): string {
 const updateActivitySchema = z.object({
   pid: z.number().int().positive(),
   startTime: z.number().int().min(0),
-  since: z.string().max(64).transform((s) => printable(s, 64)),
-  from: z.string().max(64).transform((s) => printable(s, 64)),
-  to: z.string().max(64).transform((s) => printable(s, 64)),
+  since: z
+    .string()
+    .max(64)
+    .transform((s) => printable(s, 64)),
+  from: z
+    .string()
+    .max(64)
+    .transform((s) => printable(s, 64)),
+  to: z
+    .string()
+    .max(64)
+    .transform((s) => printable(s, 64)),
 });
 
 export async function readUpdateActivity(p: EnginePaths): Promise<UpdateActivity | null> {
-  const read = await readBoundaryFile(updateActivityPath(p), { what: 'the update activity', maxBytes: 4096, owners: rootOrSelf(), format: 'json', schema: updateActivitySchema });
+  const read = await readBoundaryFile(updateActivityPath(p), {
+    what: 'the update activity',
+    maxBytes: 4096,
+    owners: rootOrSelf(),
+    format: 'json',
+    schema: updateActivitySchema,
+  });
   if (read.kind !== 'ok' || !isSameProcessAlive(read.value.pid, read.value.startTime)) return null;
   return read.value;
 }

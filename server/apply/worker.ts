@@ -102,7 +102,10 @@ async function discardTicket(paths: EnginePaths): Promise<boolean> {
   await unlink(paths.request).catch(async (e: NodeJS.ErrnoException) => {
     if (e.code === 'EISDIR' || e.code === 'EPERM') await rmdir(paths.request).catch(() => {});
   });
-  return !(await lstat(paths.request).then(() => true, () => false));
+  return !(await lstat(paths.request).then(
+    () => true,
+    () => false,
+  ));
 }
 
 export async function runWorker(opts: WorkerOptions): Promise<WorkerOutcome> {

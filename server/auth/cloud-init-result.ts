@@ -46,7 +46,13 @@ export function cloudInitResultPath(root: string): string {
 
 /** Root writes it (0640, group bowtie-setup); the wizard reads it through the boundary reader. */
 export async function readCloudInitResult(root: string): Promise<CloudInitResult | null> {
-  const read = await readBoundaryFile(cloudInitResultPath(root), { what: "cloud-init's result", maxBytes: 1024 * 1024, owners: rootOrSelf(), format: 'json', schema: cloudInitResultSchema });
+  const read = await readBoundaryFile(cloudInitResultPath(root), {
+    what: "cloud-init's result",
+    maxBytes: 1024 * 1024,
+    owners: rootOrSelf(),
+    format: 'json',
+    schema: cloudInitResultSchema,
+  });
   return read.kind === 'ok' ? read.value : null;
 }
 

@@ -5,7 +5,9 @@ const extract = (text: string, format: 'yaml' | 'json' = 'yaml') => extractFromC
 
 describe('extractFromCloudConfig', () => {
   it('reads only our subtree, whatever YAML the other keys use', () => {
-    const result = extract('#cloud-config\nx: !Ref y\nbin: !!binary aGk=\nb: yes\nb: no\nbowtie_setup:\n  hostname: h\n  updates: { enable: true }\nz: [1, 2]\n');
+    const result = extract(
+      '#cloud-config\nx: !Ref y\nbin: !!binary aGk=\nb: yes\nb: no\nbowtie_setup:\n  hostname: h\n  updates: { enable: true }\nz: [1, 2]\n',
+    );
     expect(result).toMatchObject({ kind: 'found', read: { ok: true, value: { hostname: 'h', updates: { enable: true } } } });
     // The whole part as the lenient reader (YAML 1.1, like cloud-init) sees it, for the other keys.
     expect(result.kind === 'found' && result.top).toMatchObject({ x: 'y', b: false, z: [1, 2] });
@@ -17,7 +19,10 @@ describe('extractFromCloudConfig', () => {
   });
 
   it('applies the strict rules to our subtree only (YAML 1.2: "yes" is text there)', () => {
-    expect(extract('#cloud-config\nbowtie_setup:\n  updates: { enable: yes }\n')).toMatchObject({ kind: 'found', read: { ok: true, value: { updates: { enable: 'yes' } } } });
+    expect(extract('#cloud-config\nbowtie_setup:\n  updates: { enable: yes }\n')).toMatchObject({
+      kind: 'found',
+      read: { ok: true, value: { updates: { enable: 'yes' } } },
+    });
     expect(extract('#cloud-config\nbowtie_setup:\n  a: 1\n  a: 2\n')).toMatchObject({ kind: 'found', read: { ok: false } });
   });
 

@@ -159,7 +159,9 @@ async function readPart(st: State, where: string | null, part: MimePart, inArchi
       // Rendering changes nothing: cloud-init reads the result by its first line, as we do.
       const inner = sniff(jinja.body);
       if (inner === 'text/cloud-config' || inner === 'application/json') {
-        st.notes.push(`${where ?? 'the user data'} is a jinja template with nothing to render: read as ${inner === 'application/json' ? 'JSON' : '#cloud-config'}`);
+        st.notes.push(
+          `${where ?? 'the user data'} is a jinja template with nothing to render: read as ${inner === 'application/json' ? 'JSON' : '#cloud-config'}`,
+        );
         return readPart(st, where, { ...part, type: inner, bytes: jinja.body }, inArchive);
       }
     } else if (jinja.kind === 'construct' && mentionsOurs(payload)) {
@@ -193,7 +195,10 @@ async function readPart(st: State, where: string | null, part: MimePart, inArchi
     errors.push({ path: USER_DATA, message: `${lead(where)}${what}, with ${KEY} or the controller template in it; it is not applied` });
     return;
   }
-  const description = seen?.description ?? DESCRIPTIONS[type] ?? (type === 'text/x-not-multipart' || type === 'text/plain' ? 'not a format cloud-init or bowtie-setup reads' : 'a type bowtie-setup does not read');
+  const description =
+    seen?.description ??
+    DESCRIPTIONS[type] ??
+    (type === 'text/x-not-multipart' || type === 'text/plain' ? 'not a format cloud-init or bowtie-setup reads' : 'a type bowtie-setup does not read');
   ignored.push(`${where ?? 'the user data'} ${seen ? '' : 'is '}${description}: ignored`);
 }
 
@@ -209,7 +214,10 @@ async function readCloudConfig(st: State, where: string | null, payload: Uint8Ar
   const at = where ?? 'the user data';
   if (got.kind === 'found') {
     if (isTemplate) {
-      errors.push({ path: USER_DATA, message: `${lead(where)}holds both ${KEY} and the controller template (write_files ${templatePaths(top).join(', ')}); give one (bowtie-setup does not merge them)` });
+      errors.push({
+        path: USER_DATA,
+        message: `${lead(where)}holds both ${KEY} and the controller template (write_files ${templatePaths(top).join(', ')}); give one (bowtie-setup does not merge them)`,
+      });
       return;
     }
     if (!got.read.ok) {

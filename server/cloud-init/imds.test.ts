@@ -20,11 +20,7 @@ describe('readImds (IMDSv2 against a fake service on loopback)', () => {
   it('gets a token with PUT, then the instance id and the user data with it', async () => {
     const result = await read({ userData: { kind: 'ok', body: '#cloud-config\nbowtie_setup: {hostname: a}\n' } });
     expect(result).toEqual({ kind: 'ok', instanceId: 'i-0123456789abcdef0', userData: Buffer.from('#cloud-config\nbowtie_setup: {hostname: a}\n') });
-    expect(imds!.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'PUT /latest/api/token',
-      'GET /latest/meta-data/instance-id',
-      'GET /latest/user-data',
-    ]);
+    expect(imds!.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id', 'GET /latest/user-data']);
     expect(Number(imds!.requests[0]!.headers['x-aws-ec2-metadata-token-ttl-seconds'])).toBeGreaterThan(0);
     for (const r of imds!.requests.slice(1)) expect(r.headers['x-aws-ec2-metadata-token']).toBe(TOKEN);
   });

@@ -133,7 +133,12 @@ export async function readImds(baseUrl: string, opts: ImdsOptions = {}): Promise
     try {
       const res = await call(
         base,
-        { method: 'PUT', path: '/latest/api/token', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': String(IMDS_TOKEN_TTL_SECONDS) }, maxBytes: IMDS_SMALL_BODY_BYTES },
+        {
+          method: 'PUT',
+          path: '/latest/api/token',
+          headers: { 'X-aws-ec2-metadata-token-ttl-seconds': String(IMDS_TOKEN_TTL_SECONDS) },
+          maxBytes: IMDS_SMALL_BODY_BYTES,
+        },
         connectMs,
         budget(),
       );

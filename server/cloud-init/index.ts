@@ -9,6 +9,9 @@
  *
  * Everything printed goes to the VM console. It names fields and parts, never a value from
  * the user data: the document carries the admin password and the enrollment token.
+ *
+ * A little over ~300 lines: the command's whole decision (find, skip, read, validate, apply,
+ * prefill) reads top to bottom here; each step's detail is in its own module.
  */
 import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -36,7 +39,13 @@ import { findNetworkConfig } from './network-config/find.js';
 import { errorAtOrigin } from './network-config/translate.js';
 
 /** The engine's headless entry point, as cloud-init calls it (apply-adapter.ts wires the real one). */
-export type HeadlessApply = (opts: { root: string; simulate: boolean; document: unknown; source: 'cloud-init'; legacyPasswordHash?: boolean }) => Promise<ApplyResult>;
+export type HeadlessApply = (opts: {
+  root: string;
+  simulate: boolean;
+  document: unknown;
+  source: 'cloud-init';
+  legacyPasswordHash?: boolean;
+}) => Promise<ApplyResult>;
 
 export interface CloudInitOptions {
   root: string;
@@ -109,7 +118,9 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
     if ((await exists(join(root, FRAGMENT_PATH))) && !(await hasAppliedMarker(root))) {
       // Set up in the wizard or with the CLI, never from user data: a new instance id alone is
       // no reason to overwrite that.
-      say('this appliance was set up in the browser or with the CLI, not from user data; user data is not applied over that (bowtie-setup cloud-init --force does).');
+      say(
+        'this appliance was set up in the browser or with the CLI, not from user data; user data is not applied over that (bowtie-setup cloud-init --force does).',
+      );
       await mark('skipped-configured', null);
       return EXIT.ok;
     }
@@ -144,7 +155,9 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   if (config.updates.enable && !(await imageHasUpdateSource(root))) say(`warning: ${NO_UPDATE_SOURCE}`);
 
   if (it.kind === 'partial' && it.networkOnly) {
-    say(`no ${KEY} key in the user data: the network configuration from ${it.where} is applied as a partial document (network only); the wizard does the rest.`);
+    say(
+      `no ${KEY} key in the user data: the network configuration from ${it.where} is applied as a partial document (network only); the wizard does the rest.`,
+    );
   }
   if (it.kind === 'partial') {
     const prefill = await prefillDocument(document as Record<string, unknown>);
@@ -177,12 +190,23 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
   say(`applying the configuration for ${fqdn}; the health gate confirms it.`);
   let applied: ApplyResult;
   try {
-    applied = await opts.apply({ root, simulate: opts.simulate, document, source: 'cloud-init', ...(it.legacyPasswordHash ? { legacyPasswordHash: true } : {}) });
+    applied = await opts.apply({
+      root,
+      simulate: opts.simulate,
+      document,
+      source: 'cloud-init',
+      ...(it.legacyPasswordHash ? { legacyPasswordHash: true } : {}),
+    });
   } catch (e) {
     // Busy (another apply runs) or the engine could not start: nothing of ours was applied.
     const reason = e instanceof Error ? e.message : 'unknown error';
     say(`the configuration could not be applied: ${reason}. It is tried again at the next boot.`);
-    await writeStatus(root, { instance_id: instanceId, status: 'rejected', errors: [{ path: '(apply)', message: `could not start: ${reason}` }], prefill: null });
+    await writeStatus(root, {
+      instance_id: instanceId,
+      status: 'rejected',
+      errors: [{ path: '(apply)', message: `could not start: ${reason}` }],
+      prefill: null,
+    });
     return EXIT.applyFailed;
   }
   switch (applied.outcome) {
@@ -190,7 +214,9 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
     case 'unchanged':
       await writeStatus(root, { instance_id: instanceId, status: 'applied', errors: [], prefill: null });
       await mark(applied.outcome, documentHash(config));
-      say(`applied: ${fqdn} is configured${applied.generation === null ? '' : ` (generation ${applied.generation})`}${applied.handedOff ? ' and handed off to the controller' : ''}.`);
+      say(
+        `applied: ${fqdn} is configured${applied.generation === null ? '' : ` (generation ${applied.generation})`}${applied.handedOff ? ' and handed off to the controller' : ''}.`,
+      );
       return EXIT.ok;
     case 'invalid':
       return reject(applied.errors);
@@ -211,7 +237,13 @@ async function applyPartial(opts: CloudInitOptions, document: unknown, configure
   const say = (line: string) => opts.print(`${PREFIX} ${line}`);
   let applied: ApplyResult;
   try {
-    applied = await opts.apply({ root: opts.root, simulate: opts.simulate, document, source: 'cloud-init', ...(legacyPasswordHash ? { legacyPasswordHash: true } : {}) });
+    applied = await opts.apply({
+      root: opts.root,
+      simulate: opts.simulate,
+      document,
+      source: 'cloud-init',
+      ...(legacyPasswordHash ? { legacyPasswordHash: true } : {}),
+    });
   } catch (e) {
     const reason = `could not start: ${e instanceof Error ? e.message : 'unknown error'}`;
     say(`the settings could not be applied (${reason}); nothing was changed, it is tried again at the next boot.`);
@@ -220,7 +252,9 @@ async function applyPartial(opts: CloudInitOptions, document: unknown, configure
   switch (applied.outcome) {
     case 'applied':
     case 'unchanged':
-      say(`applied: ${configures.join(', ')} ${applied.outcome === 'unchanged' ? 'already in effect' : 'in effect'}${applied.generation === null ? '' : ` (generation ${applied.generation})`}.`);
+      say(
+        `applied: ${configures.join(', ')} ${applied.outcome === 'unchanged' ? 'already in effect' : 'in effect'}${applied.generation === null ? '' : ` (generation ${applied.generation})`}.`,
+      );
       return { outcome: applied.outcome, configures, generation: applied.generation, reason: null };
     case 'invalid': {
       // The document validated here; the engine disagreeing is a bug, reported the same way.
@@ -251,7 +285,16 @@ export type Interpretation =
   | { kind: 'none'; ignored: string[]; notes: string[] }
   | { kind: 'rejected'; errors: FieldError[]; ignored: string[]; notes: string[] }
   /** A valid document: `complete` is applied; `partial` applies what it sets beyond the defaults and prefills the wizard. */
-  | { kind: 'complete' | 'partial'; document: unknown; config: SiteConfig; where: string; ignored: string[]; notes: string[]; legacyPasswordHash: boolean; networkOnly?: boolean };
+  | {
+      kind: 'complete' | 'partial';
+      document: unknown;
+      config: SiteConfig;
+      where: string;
+      ignored: string[];
+      notes: string[];
+      legacyPasswordHash: boolean;
+      networkOnly?: boolean;
+    };
 
 /**
  * What user data means for us, without doing anything about it: the decision `runCloudInit`
@@ -260,13 +303,19 @@ export type Interpretation =
  */
 export async function interpretUserData(bytes: Uint8Array, now: Date = new Date(), network: NetworkInput | null = null): Promise<Interpretation> {
   const parsed = withNetworkConfig(await parseUserData(bytes), network);
-  if (parsed.kind !== 'document') return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored, notes: parsed.notes };
+  if (parsed.kind !== 'document')
+    return parsed.kind === 'none' ? parsed : { kind: 'rejected', errors: parsed.errors, ignored: parsed.ignored, notes: parsed.notes };
   // The controller template's init-users may hold a legacy argon2i hash: taken from there only.
   const legacy = parsed.legacyHash === true;
   const result = validateDocument(parsed.value, 'any', now, { legacyPasswordHash: legacy });
   if (!result.ok) {
     // Errors in what the network configuration set name its keys (network-config/translate.ts).
-    return { kind: 'rejected', errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : errorAtOrigin(e, parsed.origin))), ignored: parsed.ignored, notes: parsed.notes };
+    return {
+      kind: 'rejected',
+      errors: result.errors.map((e) => (e.path === '(document)' ? { ...e, path: KEY } : errorAtOrigin(e, parsed.origin))),
+      ignored: parsed.ignored,
+      notes: parsed.notes,
+    };
   }
   return {
     kind: result.complete ? 'complete' : 'partial',

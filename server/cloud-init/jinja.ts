@@ -8,9 +8,7 @@ import { decodeUtf8 } from '../config/read.js';
 
 export type JinjaReading =
   /** Nothing to render: the body after the header line is what Jinja would give back. */
-  | { kind: 'plain'; body: Uint8Array }
-  | { kind: 'construct'; construct: string; line: number }
-  | { kind: 'invalid'; message: string };
+  { kind: 'plain'; body: Uint8Array } | { kind: 'construct'; construct: string; line: number } | { kind: 'invalid'; message: string };
 
 /** A dotted name such as v1.local_hostname: safe to show (it is a name, not a value). */
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,63}$/;

@@ -15,23 +15,23 @@ const WHY: Record<string, string> = {
   chpasswd: 'no password is changed by cloud-config here',
   ssh_pwauth: 'the SSH server is configured by the appliance',
   ssh_authorized_keys: 'the document has no admin to give them to',
-  ssh_keys: 'host keys are the appliance\'s own',
+  ssh_keys: "host keys are the appliance's own",
   write_files: 'no files are written',
   runcmd: 'no commands are run',
   bootcmd: 'no commands are run',
   packages: 'no packages are installed (the image is NixOS, changed only through its configuration)',
-  package_update: 'packages are updated with the appliance\'s own updates',
-  package_upgrade: 'packages are updated with the appliance\'s own updates',
-  package_reboot_if_required: 'packages are updated with the appliance\'s own updates',
+  package_update: "packages are updated with the appliance's own updates",
+  package_upgrade: "packages are updated with the appliance's own updates",
+  package_reboot_if_required: "packages are updated with the appliance's own updates",
   apt: 'no package sources are changed',
   yum_repos: 'no package sources are changed',
   mounts: 'no file systems are mounted',
   ntp: 'time servers are network.ntp in the document',
   timezone: 'the appliance runs in UTC',
   manage_etc_hosts: '/etc/hosts is written by the appliance',
-  hostname: 'the host name is the document\'s',
-  fqdn: 'the host name is the document\'s',
-  user: 'the appliance\'s admin account is called admin',
+  hostname: "the host name is the document's",
+  fqdn: "the host name is the document's",
+  user: "the appliance's admin account is called admin",
 };
 
 /** A key name that is safe to repeat (a typo can turn a value into a key). */
@@ -42,7 +42,11 @@ export function otherKeyLines(top: Record<string, unknown>, acted: ReadonlySet<s
   const at = where ?? 'the user data';
   return Object.keys(top)
     .filter((k) => k !== KEY && !acted.has(k))
-    .map((k) => (SAFE_KEY.test(k) ? `${at} key ${k}: not acted on; ${WHY[k] ?? 'it is cloud-init\'s business, not bowtie-setup\'s'}` : `${at} has a key whose name is not shown (it may hold a value): not acted on`));
+    .map((k) =>
+      SAFE_KEY.test(k)
+        ? `${at} key ${k}: not acted on; ${WHY[k] ?? "it is cloud-init's business, not bowtie-setup's"}`
+        : `${at} has a key whose name is not shown (it may hold a value): not acted on`,
+    );
 }
 
 export interface Adoption {
@@ -67,7 +71,8 @@ export function adoptDefaultAccount(document: unknown, top: Record<string, unkno
   const password = top.password;
   if (keys === undefined && password === undefined) return out;
   const doc = structuredClone(document) as Record<string, unknown> | null;
-  const admin = doc && typeof doc === 'object' && doc.admin && typeof doc.admin === 'object' && !Array.isArray(doc.admin) ? (doc.admin as Record<string, unknown>) : null;
+  const admin =
+    doc && typeof doc === 'object' && doc.admin && typeof doc.admin === 'object' && !Array.isArray(doc.admin) ? (doc.admin as Record<string, unknown>) : null;
   if (keys !== undefined) {
     out.handled.add('ssh_authorized_keys');
     if (!admin) out.refused.push('ssh_authorized_keys: not taken (the document has no admin to give them to)');
@@ -83,7 +88,12 @@ export function adoptDefaultAccount(document: unknown, top: Record<string, unkno
     if (!admin) out.refused.push('password: not taken (the document has no admin to give it to)');
     else if (admin.console_password_hash !== undefined) out.refused.push('password: not taken (the document sets admin.console_password_hash)');
     else if (typeof password !== 'string' || cryptHashProblem(password) !== null) {
-      const what = typeof password === 'string' && /^\$5\$/.test(password) ? 'a SHA-256 crypt hash' : typeof password === 'string' && password.startsWith('$') ? 'not a hash the console accepts' : 'not a crypt(3) hash';
+      const what =
+        typeof password === 'string' && /^\$5\$/.test(password)
+          ? 'a SHA-256 crypt hash'
+          : typeof password === 'string' && password.startsWith('$')
+            ? 'not a hash the console accepts'
+            : 'not a crypt(3) hash';
       out.refused.push(`password: not taken (${what}; the console password takes a yescrypt, bcrypt or sha512crypt hash: admin.console_password_hash)`);
     } else {
       admin.console_password_hash = password;
@@ -96,7 +106,7 @@ export function adoptDefaultAccount(document: unknown, top: Record<string, unkno
     if (top.user !== undefined) {
       out.taken.add('user');
       out.handled.add('user');
-      out.notes.push('user: its keys and password went to the appliance\'s admin account');
+      out.notes.push("user: its keys and password went to the appliance's admin account");
     }
   }
   return out;

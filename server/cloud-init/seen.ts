@@ -26,11 +26,17 @@ export async function whatIsSeen(payload: Uint8Array, sniff: (bytes: Uint8Array)
   if (BOM.every((b, i) => payload[i] === b)) {
     const rest = payload.subarray(3);
     const type = sniff(rest);
-    return { description: `starts with a byte order mark (BOM)${type ? ` before ${markerOf(type)}` : ''}, which cloud-init does not skip`, ours: mentionsOurs(rest) };
+    return {
+      description: `starts with a byte order mark (BOM)${type ? ` before ${markerOf(type)}` : ''}, which cloud-init does not skip`,
+      ours: mentionsOurs(rest),
+    };
   }
   const head = Buffer.from(payload.subarray(0, 64)).toString('latin1').trimStart().toLowerCase();
   if (/^##\s*template\s*:\s*jinja/.test(head) && !head.startsWith('## template: jinja')) {
-    return { description: 'starts with a jinja marker cloud-init does not recognise (it needs "## template: jinja", with one space after each "##" and ":")', ours: mentionsOurs(payload) };
+    return {
+      description: 'starts with a jinja marker cloud-init does not recognise (it needs "## template: jinja", with one space after each "##" and ":")',
+      ours: mentionsOurs(payload),
+    };
   }
   const text = Buffer.from(payload).toString('latin1').trim();
   if (text.length >= 16 && /^[A-Za-z0-9+/\r\n]+={0,2}$/.test(text)) {
@@ -44,7 +50,8 @@ export async function whatIsSeen(payload: Uint8Array, sniff: (bytes: Uint8Array)
     }
     const type = sniff(decoded);
     const ours = mentionsOurs(decoded);
-    if (type || ours) return { description: `is ${what}${type ? ` ${markerOf(type)}` : ''} user data, which cloud-init does not decode (give it decoded)`, ours };
+    if (type || ours)
+      return { description: `is ${what}${type ? ` ${markerOf(type)}` : ''} user data, which cloud-init does not decode (give it decoded)`, ours };
   }
   return null;
 }

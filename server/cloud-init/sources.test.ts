@@ -89,7 +89,11 @@ describe('findUserData: problems', () => {
   });
 
   it('says so when --user-data names a missing file', async () => {
-    expect(await find({ userDataFile: join(root, 'nope') })).toMatchObject({ kind: 'error', source: 'file', reason: expect.stringContaining('does not exist') });
+    expect(await find({ userDataFile: join(root, 'nope') })).toMatchObject({
+      kind: 'error',
+      source: 'file',
+      reason: expect.stringContaining('does not exist'),
+    });
   });
 
   it('takes the instance id for --user-data from the machine id when cloud-init left none', async () => {

@@ -170,7 +170,13 @@ export async function findUserData(opts: SourceOptions): Promise<SourceResult> {
     if (meta === null) return null;
     const bytes = await readCapped(join(root, CONFIG_DRIVE_MOUNT, CONFIG_DRIVE_USER_DATA));
     if (bytes === null) return null;
-    return { kind: 'found', source: 'config-drive', location: `${CONFIG_DRIVE_MOUNT}/${CONFIG_DRIVE_USER_DATA}`, instanceId: configDriveInstanceId(meta) ?? 'config-drive', userData: bytes };
+    return {
+      kind: 'found',
+      source: 'config-drive',
+      location: `${CONFIG_DRIVE_MOUNT}/${CONFIG_DRIVE_USER_DATA}`,
+      instanceId: configDriveInstanceId(meta) ?? 'config-drive',
+      userData: bytes,
+    };
   });
   if (drive) return drive;
 
@@ -178,7 +184,8 @@ export async function findUserData(opts: SourceOptions): Promise<SourceResult> {
   looked.push(`the instance metadata service at ${url}`);
   const imds = await readImds(url, opts.imds);
   if (imds.kind === 'unreachable') return { kind: 'none', looked };
-  if (imds.kind === 'error') return { kind: 'error', source: 'imds', location: url, reason: `the instance metadata service answered, but ${imds.reason}`, instanceId: imds.instanceId };
+  if (imds.kind === 'error')
+    return { kind: 'error', source: 'imds', location: url, reason: `the instance metadata service answered, but ${imds.reason}`, instanceId: imds.instanceId };
   return { kind: 'found', source: 'imds', location: url, instanceId: imds.instanceId, userData: imds.userData ?? Buffer.alloc(0) };
 }
 

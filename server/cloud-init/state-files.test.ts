@@ -12,7 +12,12 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 describe("the wizard's prefill (docs/decisions/0501)", () => {
   const prefill = {
     hostname: 'ctl-lab-02',
-    admin: { email: 'lab@example.com', password: 'plaintext-never', password_hash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA', console_password_hash: '$y$j9T$salt$hash' },
+    admin: {
+      email: 'lab@example.com',
+      password: 'plaintext-never',
+      password_hash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
+      console_password_hash: '$y$j9T$salt$hash',
+    },
     network: { ipv4: { method: 'dhcp' } },
     enrollment: { site_id: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', token: 'cluster-psk-never' },
     tls: { mode: 'self-signed' },
@@ -21,7 +26,11 @@ describe("the wizard's prefill (docs/decisions/0501)", () => {
   it('keeps what the draft is made of and drops the enrollment and any plaintext password', () => {
     const shown = wizardPrefill(prefill);
     expect(Object.keys(shown)).toEqual(['hostname', 'admin', 'network', 'tls']);
-    expect(shown.admin).toEqual({ email: 'lab@example.com', password_hash: prefill.admin.password_hash, console_password_hash: prefill.admin.console_password_hash });
+    expect(shown.admin).toEqual({
+      email: 'lab@example.com',
+      password_hash: prefill.admin.password_hash,
+      console_password_hash: prefill.admin.console_password_hash,
+    });
   });
 
   it('is what cloud-init.json holds: 0640, and the wizard reads back the admin it needs for the pre-claim', async () => {

@@ -68,7 +68,8 @@ export function readSiteConf(content: string, file: string): FileReading {
         break;
       case 'BOWTIE_JOIN_STRATEGY':
         if (value === JOIN_STRATEGY) r.notes.push(`${file} BOWTIE_JOIN_STRATEGY=${JOIN_STRATEGY}: what the controller always uses here`);
-        else r.errors.push(`${file} BOWTIE_JOIN_STRATEGY must be ${JOIN_STRATEGY} (the strategy the vendor's modules write); another value is not carried over`);
+        else
+          r.errors.push(`${file} BOWTIE_JOIN_STRATEGY must be ${JOIN_STRATEGY} (the strategy the vendor's modules write); another value is not carried over`);
         break;
       default:
         r.warnings.push(`${file} ${name}: not a setting bowtie-setup knows; not carried over`);
@@ -95,7 +96,9 @@ export function readInitUsers(content: string, file: string): FileReading {
   r.set.push(['admin.password_hash', line.slice(colon + 1)]);
   r.notes.push(`${file} line ${n} -> admin.email and admin.password_hash`);
   if (users.length > 1) {
-    r.warnings.push(`${file} lists ${users.length} users; the first is the admin, the other ${users.length - 1} are not created (add them in the controller after setup)`);
+    r.warnings.push(
+      `${file} lists ${users.length} users; the first is the admin, the other ${users.length - 1} are not created (add them in the controller after setup)`,
+    );
   }
   return r;
 }
@@ -136,7 +139,10 @@ export function readShouldJoin(content: string, file: string): FileReading {
 /** `[ "a", "b" ]` (a trailing comma allowed) as its strings; null for anything else. No regex over the whole: it is user input of any length. */
 function quotedList(value: string): string[] | null {
   if (!value.startsWith('[') || !value.endsWith(']')) return null;
-  const items = value.slice(1, -1).split(',').map((item) => item.trim());
+  const items = value
+    .slice(1, -1)
+    .split(',')
+    .map((item) => item.trim());
   if (items.length > 0 && items.at(-1) === '') items.pop();
   const out: string[] = [];
   for (const item of items) {
@@ -151,7 +157,12 @@ function quotedList(value: string): string[] | null {
 /** The redirect URI the template writes: the daemon's own callback, our default. */
 const DAEMON_CALLBACK = '$DEX_ORIGIN/dex/callback';
 /** Connector settings we carry; every other `config` key is reported. */
-const SSO_CONFIG_KEYS: Record<string, string> = { issuer: 'sso.issuer', clientID: 'sso.client_id', clientSecret: 'sso.client_secret', redirectURI: 'sso.redirect_uri' };
+const SSO_CONFIG_KEYS: Record<string, string> = {
+  issuer: 'sso.issuer',
+  clientID: 'sso.client_id',
+  clientSecret: 'sso.client_secret',
+  redirectURI: 'sso.redirect_uri',
+};
 
 /** `/etc/dex/sso.yaml`: the identity broker's connector (type, id, name, config). */
 export function readSsoConnector(content: string, file: string): FileReading {
@@ -197,7 +208,9 @@ export function readSsoConnector(content: string, file: string): FileReading {
     } else if (v === false || v === null) {
       // The template's defaults ("insecureSkipEmailVerified: false"): nothing is lost.
     } else {
-      r.warnings.push(`${file} config.${VARIABLE.test(key) ? key : '(a key)'}: not carried over (bowtie-setup sets only issuer, client id and secret, and redirect URI)`);
+      r.warnings.push(
+        `${file} config.${VARIABLE.test(key) ? key : '(a key)'}: not carried over (bowtie-setup sets only issuer, client id and secret, and redirect URI)`,
+      );
     }
   }
   return r;

@@ -12,8 +12,7 @@ import { gunzipCapped } from './gzip.js';
 import { readInitUsers, readShouldJoin, readSiteConf, readSsoConnector, readUpdateAt, type FileReading } from './template-files.js';
 
 export type Translation =
-  | { ok: true; document: Record<string, unknown>; notes: string[]; warnings: string[] }
-  | { ok: false; errors: string[]; notes: string[]; warnings: string[] };
+  { ok: true; document: Record<string, unknown>; notes: string[]; warnings: string[] } | { ok: false; errors: string[]; notes: string[]; warnings: string[] };
 
 /** The top-level keys the translation acts on; the caller reports every other one. */
 export const TEMPLATE_KEYS = new Set(['hostname', 'fqdn', 'prefer_fqdn_over_hostname', 'preserve_hostname', 'write_files', 'users']);
@@ -108,7 +107,10 @@ export async function translateTemplate(top: Record<string, unknown>): Promise<T
   // ---- hostname and fqdn (cc_set_hostname: fqdn wins; a dotted hostname is an fqdn) ----
   const fqdn = top.fqdn;
   const hostname = top.hostname;
-  for (const [key, v] of [['fqdn', fqdn], ['hostname', hostname]] as const) {
+  for (const [key, v] of [
+    ['fqdn', fqdn],
+    ['hostname', hostname],
+  ] as const) {
     if (v !== undefined && typeof v !== 'string') errors.push(`${key} must be text`);
     else if (typeof v === 'string') unfilled(key, v);
   }
@@ -153,14 +155,17 @@ export async function translateTemplate(top: Record<string, unknown>): Promise<T
     }
     const path = entry.path.trim();
     const shown = PLAIN_PATH.test(path) ? path : `entry ${i + 1}`;
-    const known = SITE_CONF.includes(path) || [INIT_USERS, SHOULD_JOIN, SKIP_GUI_INIT, UPDATE_AT, CERTIFICATE, PRIVATE_KEY].includes(path) || DEX_DIR.test(path);
+    const known =
+      SITE_CONF.includes(path) || [INIT_USERS, SHOULD_JOIN, SKIP_GUI_INIT, UPDATE_AT, CERTIFICATE, PRIVATE_KEY].includes(path) || DEX_DIR.test(path);
     if (path === BACKUP) {
       warnings.push(`write_files ${path}: backup settings are not carried over; set them in the controller after setup`);
       continue;
     }
     if (path === RESTORE) {
       // Starting a new controller where a restore was meant would be a surprise: refuse it.
-      errors.push(`write_files ${path} asks for a restore from backup at first boot, which bowtie-setup does not do; restore in the controller after setup, or remove the file`);
+      errors.push(
+        `write_files ${path} asks for a restore from backup at first boot, which bowtie-setup does not do; restore in the controller after setup, or remove the file`,
+      );
       continue;
     }
     if (!known) {

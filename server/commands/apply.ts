@@ -37,7 +37,13 @@ export const applyCommand: Command = {
     if (dryRun) return dryRunReport(ctx, read.value);
     let result: ApplyResult;
     try {
-      result = await applyHeadless({ root: ctx.root, simulate: ctx.simulate, document: read.value, source: 'cli', onStatus: (s) => ctx.stderr(progressLine(s)) });
+      result = await applyHeadless({
+        root: ctx.root,
+        simulate: ctx.simulate,
+        document: read.value,
+        source: 'cli',
+        onStatus: (s) => ctx.stderr(progressLine(s)),
+      });
     } catch (e) {
       if (e instanceof ApplyBusyError) {
         ctx.stderr(`bowtie-setup: ${e.message}; nothing was changed. Try again when it has finished ("bowtie-setup status").\n`);
@@ -63,7 +69,9 @@ async function dryRunReport(ctx: CommandContext, document: unknown): Promise<num
 function report(ctx: CommandContext, r: ApplyResult): number {
   switch (r.outcome) {
     case 'applied':
-      ctx.stdout(`applied: generation ${r.generation ?? '?'} is active and the boot default${r.handedOff ? '; setup is complete and the controller has taken over' : ''}\n`);
+      ctx.stdout(
+        `applied: generation ${r.generation ?? '?'} is active and the boot default${r.handedOff ? '; setup is complete and the controller has taken over' : ''}\n`,
+      );
       return EXIT.ok;
     case 'unchanged':
       ctx.stdout('unchanged: the document is identical to the active configuration; nothing was rebuilt\n');
@@ -102,7 +110,12 @@ async function worker(ctx: CommandContext): Promise<number> {
   try {
     // The wizard's side of a reset (the engine knows nothing of the wizard's files).
     const { resetWizardFiles, scrubAfterHandoff } = await import('../reset/wizard-files.js');
-    const outcome = await runWorker({ root: ctx.root, simulate: ctx.simulate, resetWizardFiles: resetWizardFiles(ctx.root), scrubAfterHandoff: () => scrubAfterHandoff(ctx.root) });
+    const outcome = await runWorker({
+      root: ctx.root,
+      simulate: ctx.simulate,
+      resetWizardFiles: resetWizardFiles(ctx.root),
+      scrubAfterHandoff: () => scrubAfterHandoff(ctx.root),
+    });
     if (!outcome.ran) ctx.stderr('bowtie-setup: another worker holds the apply lock; it takes the queued request\n');
     return EXIT.ok;
   } catch (e) {
@@ -122,7 +135,10 @@ async function workerLog(root: string, message: string): Promise<void> {
   const dir = enginePaths(root).logsDir;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'worker.log');
-  const size = await stat(file).then((s) => s.size, () => 0);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (size > 1024 * 1024) await truncate(file, 0);
   await appendFile(file, message, { mode: 0o600, flag: constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW });
 }

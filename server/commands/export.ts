@@ -14,7 +14,7 @@ export const exportCommand: Command = {
     if (ctx.args.length > 0) throw new UsageError(`export: unknown argument ${JSON.stringify(ctx.args[0])}`);
     const read = await readActiveSite(ctx.root);
     if (read.kind === 'none') {
-      ctx.stderr('bowtie-setup export: no site configuration is active (the image\'s base configuration runs); nothing to export\n');
+      ctx.stderr("bowtie-setup export: no site configuration is active (the image's base configuration runs); nothing to export\n");
       return EXIT.invalid;
     }
     if (read.kind === 'unreadable') {

@@ -158,7 +158,7 @@ export const serveCommand: Command = {
       redirect = createHttpServer((req, res) => {
         const h = hostOf(req.headers.host);
         if (h === null || !allowlist.allows(h)) {
-          res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not one of the appliance\'s names.\n');
+          res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end("Not one of the appliance's names.\n");
           return;
         }
         const target = `https://${isIP(h) === 6 ? `[${h}]` : h}${port === 443 ? '' : `:${port}`}/`;
@@ -168,7 +168,10 @@ export const serveCommand: Command = {
       redirectListening = await listenOn(redirect, listen.host, redirectPort);
     }
 
-    const shown = listen.host === '0.0.0.0' || listen.host === '::' ? localAddresses().filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('fe80')) : [listen.host];
+    const shown =
+      listen.host === '0.0.0.0' || listen.host === '::'
+        ? localAddresses().filter((a) => !a.startsWith('127.') && a !== '::1' && !a.startsWith('fe80'))
+        : [listen.host];
     const urls = shown.map((a) => `https://${isIP(a) === 6 ? `[${a}]` : a}${port === 443 ? '' : `:${port}`}/`);
     const block = formatClaimBlock({
       urls,

@@ -97,8 +97,7 @@ export function parseArgon2Hash(s: string): Argon2Parameters | string {
 
 /** The OWASP minimum for argon2id (limits.ts): memory for the iteration count. */
 function belowOwaspMinimum({ m, t }: Argon2Parameters): boolean {
-  const needed =
-    ARGON2_MIN_MEMORY_FOR_ITERATIONS.find(([i]) => i === t)?.[1] ?? ARGON2_MIN_MEMORY_FOR_ITERATIONS.at(-1)![1];
+  const needed = ARGON2_MIN_MEMORY_FOR_ITERATIONS.find(([i]) => i === t)?.[1] ?? ARGON2_MIN_MEMORY_FOR_ITERATIONS.at(-1)![1];
   return m < needed;
 }
 
@@ -131,7 +130,7 @@ export function checkArgon2Hash(s: string, options: Argon2HashOptions = {}): Arg
     return { ok: false, problem: 'must be argon2 version 1.3, v=19 (our policy: without v= it is version 1.0, whose memory filling 1.3 fixed)' };
   }
   if (belowOwaspMinimum(parsed)) {
-    return { ok: false, problem: 'argon2id parameters are below the minimum (our policy, OWASP\'s: m=19456,t=2,p=1 or an equivalent setting)' };
+    return { ok: false, problem: "argon2id parameters are below the minimum (our policy, OWASP's: m=19456,t=2,p=1 or an equivalent setting)" };
   }
   return { ok: true, warning: null };
 }

@@ -58,7 +58,12 @@ function dates(spec: CalendarSpec): string | null {
 export function spanInWords(seconds: number): string {
   const parts: string[] = [];
   let rest = Math.round(seconds);
-  for (const [unit, size] of [['day', 86_400], ['hour', 3_600], ['minute', 60], ['second', 1]] as const) {
+  for (const [unit, size] of [
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+    ['second', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     rest -= n * size;
     if (n > 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);

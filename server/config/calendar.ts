@@ -10,6 +10,9 @@
  * Where we are stricter on purpose, the message says why (docs/field-policies.md): a one-time
  * `@timestamp` is not a schedule. Where we normalise, the fragment carries the normal form:
  * surrounding blanks are trimmed.
+ *
+ * Longer than ~300 lines on purpose: one file per upstream source file keeps the port readable
+ * side by side with calendarspec.c and time-util.c, function by function.
  */
 import { RANDOMIZED_DELAY_MAX_SECONDS } from './limits.js';
 import { localtime, mktime, type Tm } from './zoned-time.js';
@@ -19,17 +22,43 @@ import { localtime, mktime, type Tm } from './zoned-time.js';
  * break would end it and start another setting, and other control characters are never part
  * of systemd's grammar.
  */
- 
+
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROL_MESSAGE = 'must be one line without control characters (no tabs or line breaks)';
 
 /** calendar_spec_from_string's shorthands, compared without case. */
-const SHORTHANDS = ['minutely', 'hourly', 'daily', 'monthly', 'annually', 'yearly', 'anually', 'weekly', 'quarterly', 'biannually', 'bi-annually', 'semiannually', 'semi-annually'];
+const SHORTHANDS = [
+  'minutely',
+  'hourly',
+  'daily',
+  'monthly',
+  'annually',
+  'yearly',
+  'anually',
+  'weekly',
+  'quarterly',
+  'biannually',
+  'bi-annually',
+  'semiannually',
+  'semi-annually',
+];
 
 /** parse_weekdays' table, in its order (the long name before its prefix). */
 const DAY_NAMES: readonly [string, number][] = [
-  ['monday', 0], ['mon', 0], ['tuesday', 1], ['tue', 1], ['wednesday', 2], ['wed', 2], ['thursday', 3], ['thu', 3],
-  ['friday', 4], ['fri', 4], ['saturday', 5], ['sat', 5], ['sunday', 6], ['sun', 6],
+  ['monday', 0],
+  ['mon', 0],
+  ['tuesday', 1],
+  ['tue', 1],
+  ['wednesday', 2],
+  ['wed', 2],
+  ['thursday', 3],
+  ['thu', 3],
+  ['friday', 4],
+  ['fri', 4],
+  ['saturday', 5],
+  ['sat', 5],
+  ['sunday', 6],
+  ['sun', 6],
 ];
 
 const USEC_PER_SEC = 1_000_000;
@@ -291,7 +320,9 @@ function chainProblem(chain: Component[] | null, what: string, from: number, to:
   let top = to;
   for (const c of normalizeChain(chain) ?? []) {
     if (endOfMonth) top -= 3;
-    const range = endOfMonth ? `1..${top} (days from the end of the month${top < 28 ? ', fewer for each further value in a list' : ''})` : `${show(from)}..${show(top)}`;
+    const range = endOfMonth
+      ? `1..${top} (days from the end of the month${top < 28 ? ', fewer for each further value in a list' : ''})`
+      : `${show(from)}..${show(top)}`;
     if (c.start < from || c.start > top) return `${what} ${show(c.start)} is outside ${range}`;
     if (c.repeat > top - from) return `${what} repetition /${show(c.repeat)} is longer than the ${what}'s whole range`;
     if (c.stop >= 0) {
@@ -337,7 +368,16 @@ const one = (v: number): Component[] => [{ start: v, stop: -1, repeat: 0 }];
 
 /** calendar_spec_from_string's shorthands as the specs they stand for. */
 function shorthand(name: string): Omit<CalendarSpec, 'timezone'> {
-  const at = (month: Component[] | null, day: Component[] | null, hour: Component[] | null, minute: Component[] | null, weekdays = 0) => ({ weekdays, year: null, month, day, endOfMonth: false, hour, minute, second: one(0) });
+  const at = (month: Component[] | null, day: Component[] | null, hour: Component[] | null, minute: Component[] | null, weekdays = 0) => ({
+    weekdays,
+    year: null,
+    month,
+    day,
+    endOfMonth: false,
+    hour,
+    minute,
+    second: one(0),
+  });
   switch (name) {
     case 'minutely':
       return at(null, null, null, null);
@@ -447,15 +487,36 @@ export function normalizeCalendar(s: string): string {
 
 /** extract_multiplier's table, in its order (prefixes match, so the longer name comes first). */
 const SPAN_UNITS: readonly [string, number][] = [
-  ['seconds', 1], ['second', 1], ['sec', 1], ['s', 1],
-  ['minutes', 60], ['minute', 60], ['min', 60],
-  ['months', 2629800], ['month', 2629800], ['M', 2629800],
-  ['msec', 1e-3], ['ms', 1e-3], ['m', 60],
-  ['hours', 3600], ['hour', 3600], ['hr', 3600], ['h', 3600],
-  ['days', 86400], ['day', 86400], ['d', 86400],
-  ['weeks', 604800], ['week', 604800], ['w', 604800],
-  ['years', 31557600], ['year', 31557600], ['y', 31557600],
-  ['usec', 1e-6], ['us', 1e-6], ['µs', 1e-6], ['μs', 1e-6],
+  ['seconds', 1],
+  ['second', 1],
+  ['sec', 1],
+  ['s', 1],
+  ['minutes', 60],
+  ['minute', 60],
+  ['min', 60],
+  ['months', 2629800],
+  ['month', 2629800],
+  ['M', 2629800],
+  ['msec', 1e-3],
+  ['ms', 1e-3],
+  ['m', 60],
+  ['hours', 3600],
+  ['hour', 3600],
+  ['hr', 3600],
+  ['h', 3600],
+  ['days', 86400],
+  ['day', 86400],
+  ['d', 86400],
+  ['weeks', 604800],
+  ['week', 604800],
+  ['w', 604800],
+  ['years', 31557600],
+  ['year', 31557600],
+  ['y', 31557600],
+  ['usec', 1e-6],
+  ['us', 1e-6],
+  ['µs', 1e-6],
+  ['μs', 1e-6],
 ];
 
 const WHITESPACE = /^[ \t\n\r]*/;

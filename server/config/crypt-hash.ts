@@ -56,7 +56,7 @@ function bcryptProblem(s: string): string | null {
   const m = /^\$2([abxy])\$([0-9]{2})\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/.exec(s);
   if (!m) return 'a bcrypt hash is $2b$ and a two-digit cost, then 53 characters of salt and hash';
   const [, variant, cost, salt, hash] = m;
-  if (variant === 'x') return 'bcrypt $2x$ is the variant with the old sign bug; NixOS\'s libxcrypt does not build it';
+  if (variant === 'x') return "bcrypt $2x$ is the variant with the old sign bug; NixOS's libxcrypt does not build it";
   if (Number(cost) < 4 || Number(cost) > 31) return 'bcrypt cost must be 04 to 31';
   if (Number(cost) > CRYPT_CEILING.bcryptCost) {
     return `bcrypt cost may be at most ${CRYPT_CEILING.bcryptCost} (our policy: a console login must take seconds, not hours)`;

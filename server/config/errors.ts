@@ -36,10 +36,7 @@ export function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError
       case 'invalid_type':
         out.push({
           path,
-          message:
-            issue.input === undefined
-              ? 'is required'
-              : `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${describeType(issue.input)}`,
+          message: issue.input === undefined ? 'is required' : `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${describeType(issue.input)}`,
         });
         break;
       case 'unrecognized_keys':
@@ -47,7 +44,11 @@ export function fieldErrors(issues: ReadonlyArray<z.core.$ZodIssue>): FieldError
           // A typo can turn a value into a key (`{password:Secret}`, no space after the colon):
           // only a name that looks like a setting's name is repeated back.
           if (SAFE_KEY.test(key)) out.push({ path: pathText([...issue.path, key]), message: 'is not a known setting' });
-          else out.push({ path: issue.path.length ? pathText(issue.path) : '(top level)', message: 'has an unknown setting whose name is not shown (it looks like it may hold a value: check for a missing space after a colon)' });
+          else
+            out.push({
+              path: issue.path.length ? pathText(issue.path) : '(top level)',
+              message: 'has an unknown setting whose name is not shown (it looks like it may hold a value: check for a missing space after a colon)',
+            });
         }
         break;
       case 'invalid_value':

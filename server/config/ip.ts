@@ -80,16 +80,12 @@ export function ipv4HostProblem(cidr: Cidr<IPv4>): string | null {
 
 export function ipv4UnicastProblem(a: IPv4): string | null {
   const range = a.range();
-  return ['unspecified', 'broadcast', 'multicast', 'loopback', 'linkLocal'].includes(range)
-    ? `is a ${rangeName(range)} address, not a host address`
-    : null;
+  return ['unspecified', 'broadcast', 'multicast', 'loopback', 'linkLocal'].includes(range) ? `is a ${rangeName(range)} address, not a host address` : null;
 }
 
 export function ipv6HostProblem(a: IPv6): string | null {
   const range = a.range();
-  return ['unspecified', 'multicast', 'loopback', 'ipv4Mapped'].includes(range)
-    ? `is a ${rangeName(range)} address, not a host address`
-    : null;
+  return ['unspecified', 'multicast', 'loopback', 'ipv4Mapped'].includes(range) ? `is a ${rangeName(range)} address, not a host address` : null;
 }
 
 function rangeName(range: string): string {

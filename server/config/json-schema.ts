@@ -25,7 +25,8 @@ export function documentJsonSchema(): JsonObject {
     $schema: generated.$schema,
     $id: SCHEMA_ID,
     title: 'bowtie-setup config document',
-    description: 'The site configuration of a Bowtie Controller appliance. `bowtie-setup validate FILE` checks what this schema cannot (names, addresses, keys, certificates, schedules, rules between fields).',
+    description:
+      'The site configuration of a Bowtie Controller appliance. `bowtie-setup validate FILE` checks what this schema cannot (names, addresses, keys, certificates, schedules, rules between fields).',
     ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== '$schema')),
   };
 }

@@ -15,9 +15,15 @@ const run = promisify(execFile);
 
 describe('parseProxyUrl', () => {
   it('splits scheme, host, port and canonical credentials', () => {
-    expect(parseProxyUrl('HTTP://User:p%40ss@Proxy.Example.COM:3128/')).toEqual({ ok: true, value: { scheme: 'http', host: 'proxy.example.com', port: 3128, credentials: 'User:p%40ss' } });
+    expect(parseProxyUrl('HTTP://User:p%40ss@Proxy.Example.COM:3128/')).toEqual({
+      ok: true,
+      value: { scheme: 'http', host: 'proxy.example.com', port: 3128, credentials: 'User:p%40ss' },
+    });
     expect(parseProxyUrl('https://[2001:DB8::1]:8443')).toEqual({ ok: true, value: { scheme: 'https', host: '[2001:db8::1]', port: 8443, credentials: null } });
-    expect(parseProxyUrl("http://u:a$b'c(d)*+,;=!@10.0.0.1:1")).toMatchObject({ ok: true, value: { credentials: 'u:a%24b%27c%28d%29%2A%2B%2C%3B%3D%21', host: '10.0.0.1' } });
+    expect(parseProxyUrl("http://u:a$b'c(d)*+,;=!@10.0.0.1:1")).toMatchObject({
+      ok: true,
+      value: { credentials: 'u:a%24b%27c%28d%29%2A%2B%2C%3B%3D%21', host: '10.0.0.1' },
+    });
     expect(parseProxyUrl('http://only-user@p.example:3128')).toMatchObject({ ok: true, value: { credentials: 'only-user' } });
     expect(proxyUrlText({ scheme: 'http', host: '[::1]', port: 3128 })).toBe('http://[::1]:3128');
   });
@@ -70,12 +76,14 @@ describe('parseProxyUrl', () => {
 
 describe('noProxyProblem', () => {
   it('takes hosts, domains, addresses and ranges; refuses blanks, commas and nonsense', () => {
-    for (const ok of ['*', 'localhost', '.corp.example.com', 'corp.example.com', '10.0.0.1', '::1', '10.0.0.0/8', 'fd00::/8']) expect(noProxyProblem(ok), ok).toBeNull();
-    for (const bad of ['a,b', 'a b', ' a', '', '10.0.0.0/33', '300.0.0.1', '${x}', '"a"', 'a\nb', '*.', 'x'.repeat(300)]) expect(noProxyProblem(bad), JSON.stringify(bad)).not.toBeNull();
+    for (const ok of ['*', 'localhost', '.corp.example.com', 'corp.example.com', '10.0.0.1', '::1', '10.0.0.0/8', 'fd00::/8'])
+      expect(noProxyProblem(ok), ok).toBeNull();
+    for (const bad of ['a,b', 'a b', ' a', '', '10.0.0.0/33', '300.0.0.1', '${x}', '"a"', 'a\nb', '*.', 'x'.repeat(300)])
+      expect(noProxyProblem(bad), JSON.stringify(bad)).not.toBeNull();
   });
 });
 
-describe('what curl (nix\'s downloader) makes of the runtime URL', () => {
+describe("what curl (nix's downloader) makes of the runtime URL", () => {
   let proxy: Server;
   let port: number;
   const seen: string[] = [];

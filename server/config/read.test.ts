@@ -30,11 +30,14 @@ describe('reading config documents', () => {
     expect(merged.ok && (merged.value as { other: Record<string, unknown> }).other).not.toHaveProperty('x');
   });
   it('refuses alias bombs', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => {
-      const p = String.fromCharCode(97 + i);
-      const n = String.fromCharCode(98 + i);
-      return `${n}: &${n} [*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p}]`;
-    })].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from({ length: 8 }, (_, i) => {
+        const p = String.fromCharCode(97 + i);
+        const n = String.fromCharCode(98 + i);
+        return `${n}: &${n} [*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p}]`;
+      }),
+    ].join('\n');
     expect(read(bomb).ok).toBe(false);
   });
   it('does not quote the document in JSON errors', () => {

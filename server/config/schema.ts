@@ -3,20 +3,13 @@
  * Field rules live in their own modules (names, ip, calendar, ssh-key, certificate); this file
  * composes them into sections, adds the cross-field rules, applies the documented defaults and
  * produces a normalized `SiteConfig` in which every optional value is present or null.
+ *
+ * Longer than ~300 lines on purpose: it is the one schema of the design card, and a reader sees
+ * the whole document, its sections and their cross-field rules in one place.
  */
 import { z } from 'zod';
 import { calendarProblem, normalizeCalendar, timespanProblem } from './calendar.js';
-import {
-  ipv4HostProblem,
-  ipv4UnicastProblem,
-  ipv6HostProblem,
-  inSubnet,
-  parseCidr4,
-  parseCidr6,
-  parseIPv4,
-  parseIPv6,
-  subnetText,
-} from './ip.js';
+import { ipv4HostProblem, ipv4UnicastProblem, ipv6HostProblem, inSubnet, parseCidr4, parseCidr6, parseIPv4, parseIPv6, subnetText } from './ip.js';
 import {
   DNS_SERVERS_MAX,
   ENTRYPOINTS_MAX,
@@ -44,13 +37,7 @@ import { argon2HashProblem, cryptHashProblem, legacyArgon2iParams } from './pass
 import { noProxyProblem, parseProxyUrl, proxyUrlText, proxyUrlWithoutCredentials } from './proxy.js';
 import { sshKeyProblem } from './ssh-key.js';
 import { codePointLength, hasControlOrSpace } from './text.js';
-import {
-  certificatePemProblem,
-  checkProvidedCertificate,
-  normalizeCertificatePem,
-  normalizePrivateKeyPem,
-  privateKeyPemProblem,
-} from './certificate.js';
+import { certificatePemProblem, checkProvidedCertificate, normalizeCertificatePem, normalizePrivateKeyPem, privateKeyPemProblem } from './certificate.js';
 import { isPlaceholder, PLACEHOLDER_MESSAGE } from './placeholder.js';
 
 /**
@@ -84,20 +71,14 @@ export const siteNameField = checked((s) =>
 );
 export const emailField = checked(emailProblem);
 export const passwordField = checked((s) =>
-  s.length < PASSWORD_MIN
-    ? `must be at least ${PASSWORD_MIN} characters`
-    : s.length > PASSWORD_MAX
-      ? `must be at most ${PASSWORD_MAX} characters`
-      : null,
+  s.length < PASSWORD_MIN ? `must be at least ${PASSWORD_MIN} characters` : s.length > PASSWORD_MAX ? `must be at most ${PASSWORD_MAX} characters` : null,
 );
 export const passwordHashField = checked(argon2HashProblem);
 export const consolePasswordHashField = checked(cryptHashProblem);
 // Stored as sshd reads it: without the blanks before the key type (a comment keeps its own).
 export const sshKeyField = checked(sshKeyProblem).transform((s) => s.trimStart());
 export const interfaceField = checked((s) =>
-  /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== '.' && s !== '..'
-    ? null
-    : 'must be a network interface name (1-15 letters, digits, "-", "_" or ".")',
+  /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== '.' && s !== '..' ? null : 'must be a network interface name (1-15 letters, digits, "-", "_" or ".")',
 );
 export const ipv4CidrField = checked((s) => {
   const cidr = parseCidr4(s);
@@ -141,10 +122,14 @@ const pemSized = (problem: (s: string) => string | null) => (s: string) => (s.le
 export const certificateField = checked(pemSized(certificatePemProblem)).transform(normalizeCertificatePem);
 export const privateKeyField = checked(pemSized(privateKeyPemProblem)).transform(normalizePrivateKeyPem);
 // The fragment carries the normal form (surrounding blanks trimmed, weekday ranges as Mon..Fri).
-export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(normalizeCalendar);
+export const scheduleField = checked((s) => (s.length > SCHEDULE_MAX ? `must be at most ${SCHEDULE_MAX} characters` : calendarProblem(s))).transform(
+  normalizeCalendar,
+);
 /** Whole numbers in a range; a form's text is turned into a number before it gets here. */
 function integerIn(min: number, max: number, what: string) {
-  return z.number({ error: `must be a whole number (${what})` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: `must be a whole number from ${min} to ${max} (${what})` });
+  return z
+    .number({ error: `must be a whole number (${what})` })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: `must be a whole number from ${min} to ${max} (${what})` });
 }
 export const vlanField = integerIn(VLAN_MIN, VLAN_MAX, '802.1Q VLAN id');
 export const mtuField = integerIn(MTU_MIN, MTU_MAX, 'bytes');
@@ -171,10 +156,22 @@ export const ssoNameField = checked((s) =>
         : null,
 );
 export const ssoClientIdField = checked((s) =>
-  s.length === 0 ? 'must not be empty' : s.length > SSO_CLIENT_ID_MAX ? `must be at most ${SSO_CLIENT_ID_MAX} characters` : hasControlOrSpace(s) ? 'must not contain spaces or control characters' : null,
+  s.length === 0
+    ? 'must not be empty'
+    : s.length > SSO_CLIENT_ID_MAX
+      ? `must be at most ${SSO_CLIENT_ID_MAX} characters`
+      : hasControlOrSpace(s)
+        ? 'must not contain spaces or control characters'
+        : null,
 );
 export const ssoClientSecretField = checked((s) =>
-  s.length === 0 ? 'must not be empty' : s.length > SSO_CLIENT_SECRET_MAX ? `must be at most ${SSO_CLIENT_SECRET_MAX} characters` : hasControlOrSpace(s) ? 'must not contain spaces or control characters' : null,
+  s.length === 0
+    ? 'must not be empty'
+    : s.length > SSO_CLIENT_SECRET_MAX
+      ? `must be at most ${SSO_CLIENT_SECRET_MAX} characters`
+      : hasControlOrSpace(s)
+        ? 'must not contain spaces or control characters'
+        : null,
 );
 /** Dex connector types that sign in through an OAuth client (id and secret). */
 export const SSO_TYPES = ['oidc', 'google', 'microsoft', 'github', 'gitlab'] as const;
@@ -236,7 +233,7 @@ export const networkSection = z
       } else if (!inSubnet(gateway, cidr)) {
         ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: `not in ${subnetText(cidr)}` });
       } else if (gateway.toString() === cidr.address.toString()) {
-        ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: 'must not be the appliance\'s own address' });
+        ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: "must not be the appliance's own address" });
       } else {
         const problem = ipv4HostProblem({ address: gateway, prefix: cidr.prefix });
         if (problem) ctx.addIssue({ code: 'custom', path: ['ipv4', 'gateway'], message: problem });
@@ -247,7 +244,11 @@ export const networkSection = z
     }
     // An MTU out of range is reported by the field itself.
     if (typeof net.mtu === 'number' && net.mtu >= MTU_MIN && net.mtu < IPV6_MIN_MTU && net.ipv6?.method !== 'off') {
-      ctx.addIssue({ code: 'custom', path: ['mtu'], message: `below ${IPV6_MIN_MTU} leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least ${IPV6_MIN_MTU}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mtu'],
+        message: `below ${IPV6_MIN_MTU} leaves no IPv6 on the link: set ipv6 to off, or an MTU of at least ${IPV6_MIN_MTU}`,
+      });
     }
     if (net.ipv6?.method === 'static' && net.ipv6.gateway !== undefined) {
       const cidr = parseCidr6(net.ipv6.address);
@@ -257,7 +258,7 @@ export const networkSection = z
       } else if (gateway.range() !== 'linkLocal' && !inSubnet(gateway, cidr)) {
         ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: `not in ${subnetText(cidr)} and not link-local` });
       } else if (gateway.toNormalizedString() === cidr.address.toNormalizedString()) {
-        ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: 'must not be the appliance\'s own address' });
+        ctx.addIssue({ code: 'custom', path: ['ipv6', 'gateway'], message: "must not be the appliance's own address" });
       }
     }
   });
@@ -300,13 +301,20 @@ export const updatesSection = z.strictObject({
 export const documentSchema = z.strictObject({
   hostname: hostnameField.meta({ title: 'Hostname', description: 'One label: letters, digits and hyphens, e.g. ctl-sfo-01.' }),
   domain: domainField.optional().meta({ title: 'Domain', description: 'DNS domain; the controller is hostname.domain. With a domain, TLS defaults to ACME.' }),
-  site: siteSection.optional().meta({ title: 'Site', description: 'The site\'s display name (default: the hostname).' }),
-  admin: adminSection.optional().meta({ title: 'Admin', description: 'The first controller admin, and the SSH keys and console password of the OS admin account. Give password or password_hash.' }),
+  site: siteSection.optional().meta({ title: 'Site', description: "The site's display name (default: the hostname)." }),
+  admin: adminSection.optional().meta({
+    title: 'Admin',
+    description: 'The first controller admin, and the SSH keys and console password of the OS admin account. Give password or password_hash.',
+  }),
   network: networkSection.optional().meta({ title: 'Network', description: 'Interface, IPv4, IPv6, DNS and NTP (default: DHCP and router advertisements).' }),
-  enrollment: enrollmentSection.optional().meta({ title: 'Enrollment', description: 'Cluster enrollment; without it the document is partial and the wizard finishes setup.' }),
+  enrollment: enrollmentSection
+    .optional()
+    .meta({ title: 'Enrollment', description: 'Cluster enrollment; without it the document is partial and the wizard finishes setup.' }),
   tls: tlsSection.optional().meta({ title: 'TLS certificate', description: 'acme, self-signed or provided (certificate and private_key in PEM).' }),
   updates: updatesSection.optional().meta({ title: 'Updates', description: 'Scheduled updates: systemd calendar schedule, randomized delay, channel.' }),
-  sso: ssoSection.optional().meta({ title: 'Single sign-on', description: 'The OpenID Connect connector of the controller (its client secret is a secret like the others).' }),
+  sso: ssoSection
+    .optional()
+    .meta({ title: 'Single sign-on', description: 'The OpenID Connect connector of the controller (its client secret is a secret like the others).' }),
 });
 
 /**
@@ -403,9 +411,7 @@ export function normalize(doc: Parsed): SiteConfig {
       mtu: doc.network?.mtu ?? null,
       proxy: doc.network?.proxy ? normalizeProxy(doc.network.proxy) : null,
     },
-    enrollment: doc.enrollment
-      ? { site_id: doc.enrollment.site_id, token: doc.enrollment.token, entrypoints: doc.enrollment.entrypoints ?? [] }
-      : null,
+    enrollment: doc.enrollment ? { site_id: doc.enrollment.site_id, token: doc.enrollment.token, entrypoints: doc.enrollment.entrypoints ?? [] } : null,
     tls: {
       mode: doc.tls?.mode ?? (doc.domain ? 'acme' : 'self-signed'),
       certificate: doc.tls?.certificate ?? null,
@@ -456,7 +462,11 @@ export function crossFieldErrors(config: SiteConfig, now: Date): FieldError[] {
     }
     if (admin.password !== null) {
       const lower = admin.password.toLowerCase();
-      const names = [['hostname', config.hostname], ['fully qualified name', fqdn], ['email address', admin.email]] as const;
+      const names = [
+        ['hostname', config.hostname],
+        ['fully qualified name', fqdn],
+        ['email address', admin.email],
+      ] as const;
       for (const [what, value] of names.filter((_, i) => i !== 1 || config.domain)) {
         if (lower === value.toLowerCase()) errors.push({ path: 'admin.password', message: `must not be the ${what}` });
       }
@@ -510,7 +520,8 @@ export function withoutSecrets<T>(document: T): T {
   }
   for (const path of SECRET_URL_DOCUMENT_PATHS) {
     let holder: unknown = copy;
-    for (const k of path.slice(0, -1)) holder = holder && typeof holder === 'object' && !Array.isArray(holder) ? (holder as Record<string, unknown>)[k] : undefined;
+    for (const k of path.slice(0, -1))
+      holder = holder && typeof holder === 'object' && !Array.isArray(holder) ? (holder as Record<string, unknown>)[k] : undefined;
     const key = path[path.length - 1]!;
     if (holder && typeof holder === 'object' && !Array.isArray(holder)) {
       const h = holder as Record<string, unknown>;

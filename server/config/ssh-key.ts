@@ -74,7 +74,21 @@ function blobProblem(type: string, blob: Buffer): string | null {
       const bits = mpintBits(n);
       if (bits > RSA_MAX_BITS) return `RSA keys may have at most ${RSA_MAX_BITS} bits (OpenSSH reads no larger number)`;
       if (bits < RSA_MIN_BITS) return `RSA keys must have at least ${RSA_MIN_BITS} bits (our policy: shorter keys are breakable; OpenSSH itself stops at 1024)`;
-      if (!libcryptoTakes({ kty: 'RSA', n: b64url(n.subarray(n.findIndex((b) => b !== 0))), e: b64url(e.subarray(Math.max(0, e.findIndex((b) => b !== 0)))) })) return 'the RSA key is not a valid public key';
+      if (
+        !libcryptoTakes({
+          kty: 'RSA',
+          n: b64url(n.subarray(n.findIndex((b) => b !== 0))),
+          e: b64url(
+            e.subarray(
+              Math.max(
+                0,
+                e.findIndex((b) => b !== 0),
+              ),
+            ),
+          ),
+        })
+      )
+        return 'the RSA key is not a valid public key';
     } else {
       const curve = KEY_TYPES.get(type)!;
       if (r.string() !== curve) return `the key data does not name curve ${curve}`;
@@ -82,7 +96,8 @@ function blobProblem(type: string, blob: Buffer): string | null {
       const shape = CURVES[curve]!;
       if (point.length !== shape.pointBytes || point[0] !== 4) return `the ECDSA point is not an uncompressed ${curve} point (${shape.pointBytes} bytes)`;
       const half = (shape.pointBytes - 1) / 2;
-      if (!libcryptoTakes({ kty: 'EC', crv: shape.jwk, x: b64url(point.subarray(1, 1 + half)), y: b64url(point.subarray(1 + half)) })) return `the ECDSA point is not on curve ${curve}`;
+      if (!libcryptoTakes({ kty: 'EC', crv: shape.jwk, x: b64url(point.subarray(1, 1 + half)), y: b64url(point.subarray(1 + half)) }))
+        return `the ECDSA point is not on curve ${curve}`;
     }
     if (type.startsWith('sk-')) r.string(); // application, usually "ssh:"
   } catch {

@@ -8,9 +8,7 @@ export interface ValidateOptions {
   legacyPasswordHash?: boolean;
 }
 
-export type ValidationResult =
-  | { ok: true; config: SiteConfig; complete: boolean }
-  | { ok: false; errors: FieldError[] };
+export type ValidationResult = { ok: true; config: SiteConfig; complete: boolean } | { ok: false; errors: FieldError[] };
 
 /**
  * Validates a config document from any source. `complete` is what hand-off needs (admin and

@@ -23,7 +23,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formatters.set(zone, f);
   }
   return f;
@@ -51,8 +60,19 @@ export function localtime(seconds: number, zone: string): Tm {
 }
 
 function wallTime(seconds: number, zone: string): Tm {
-  const parts = Object.fromEntries(formatter(zone).formatToParts(new Date(seconds * 1000)).map((p) => [p.type, p.value]));
-  return { year: Number(parts.year), mon: Number(parts.month) - 1, mday: Number(parts.day), hour: Number(parts.hour), min: Number(parts.minute), sec: Number(parts.second) };
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(new Date(seconds * 1000))
+      .map((p) => [p.type, p.value]),
+  );
+  return {
+    year: Number(parts.year),
+    mon: Number(parts.month) - 1,
+    mday: Number(parts.day),
+    hour: Number(parts.hour),
+    min: Number(parts.minute),
+    sec: Number(parts.second),
+  };
 }
 
 /** The zone's standard and daylight saving offsets in `year` (dst null: it has none that year). */

@@ -20,7 +20,7 @@ export type ApplyLogTail = { kind: 'none' } | { kind: 'refused'; reason: string 
 // CSI (ESC [ ... final, or 8-bit), OSC (ESC ] ... BEL or ST) and the other escapes (ESC, any
 // intermediates, one final): dropped whole, so "ESC[31m" does not leave "[31m" behind.
 // Whatever else remains is replaced below.
- 
+
 const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -/]*[0-~]/g;
 
 /** One log line as the console shows it: printable ASCII only, at most `width` characters. */

@@ -109,14 +109,27 @@ async function readFingerprint(root: string): Promise<string | null> {
 
 export async function readClaimScreen(opts: ClaimOptions): Promise<ClaimScreen> {
   const p = enginePaths(opts.root);
-  const [site, state, interfaces] = await Promise.all([readFragmentSite(p.fragment), readState(p.state).catch(() => null), listInterfaces(opts.root, opts.simulate)]);
+  const [site, state, interfaces] = await Promise.all([
+    readFragmentSite(p.fragment),
+    readState(p.state).catch(() => null),
+    listInterfaces(opts.root, opts.simulate),
+  ]);
   const hostname = site.kind === 'site' ? site.site.hostname : null;
   const fqdn = site.kind === 'site' ? fqdnOf(site.site.hostname, site.site.domain) : null;
   const urls = reachableUrls(interfaces);
   const handedOff = existsSync(p.handoffMarker) || state?.setup === 'complete';
   if (handedOff) {
     const active = await createProbes(opts).unitActive(BOWTIE_SERVER_UNIT);
-    return { phase: 'handed-off', hostname: hostname ?? '', fqdn: fqdn ?? '', urls, setupCode: null, preClaimedBy: null, fingerprint256: null, controllerActive: active };
+    return {
+      phase: 'handed-off',
+      hostname: hostname ?? '',
+      fqdn: fqdn ?? '',
+      urls,
+      setupCode: null,
+      preClaimedBy: null,
+      fingerprint256: null,
+      controllerActive: active,
+    };
   }
   const code = await readSetupCode(opts.root);
   const claim = claimFor(code ?? '', await readCloudInitResult(opts.root));

@@ -56,7 +56,6 @@ export interface ConsoleOptions {
 
 export const DEFAULT_REFRESH_MS = 3000;
 
-
 const MENU = ['', '  1) Network setup (static address, no DHCP)', '  2) Status', '  3) Reset', '  4) Refresh', '  5) Last apply log', ''];
 
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
@@ -85,7 +84,13 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         case '2': {
           print('');
           const { statusCommand } = await import('../commands/status.js');
-          await statusCommand.run({ root: opts.root, simulate: opts.simulate, args: [], stdout: (t) => opts.output.write(t), stderr: (t) => opts.output.write(t) });
+          await statusCommand.run({
+            root: opts.root,
+            simulate: opts.simulate,
+            args: [],
+            stdout: (t) => opts.output.write(t),
+            stderr: (t) => opts.output.write(t),
+          });
           await pause();
           break;
         }
@@ -118,21 +123,24 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
 async function askRefreshing(opts: ConsoleOptions, lines: LineInput, shown: readonly string[], prompt: string): Promise<string | null> {
   let current = shown.join('\n');
   let reading = false;
-  const timer = setInterval(() => {
-    if (reading) return;
-    reading = true;
-    readClaimScreen(opts)
-      .then((s) => {
-        const screen = formatClaimScreen(s);
-        const redrawn = screen.join('\n') !== current && lines.interject([...screen, ...MENU]);
-        if (redrawn) current = screen.join('\n');
-        opts.onRefreshed?.(redrawn);
-      })
-      .catch(() => {})
-      .finally(() => {
-        reading = false;
-      });
-  }, Math.max(10, opts.refreshMs ?? DEFAULT_REFRESH_MS));
+  const timer = setInterval(
+    () => {
+      if (reading) return;
+      reading = true;
+      readClaimScreen(opts)
+        .then((s) => {
+          const screen = formatClaimScreen(s);
+          const redrawn = screen.join('\n') !== current && lines.interject([...screen, ...MENU]);
+          if (redrawn) current = screen.join('\n');
+          opts.onRefreshed?.(redrawn);
+        })
+        .catch(() => {})
+        .finally(() => {
+          reading = false;
+        });
+    },
+    Math.max(10, opts.refreshMs ?? DEFAULT_REFRESH_MS),
+  );
   try {
     return await lines.ask(prompt);
   } finally {
@@ -187,9 +195,13 @@ async function networkSetup(opts: ConsoleOptions, io: Prompter): Promise<void> {
       // rest there would put DHCP back.
       const draft = await readWizardDraft(opts.root);
       await writeWizardDraft(opts.root, { ...draft, document: { ...draft.document, ...withoutSecrets(document) } });
-      await (opts.restartWizard ?? defaultRestartWizard(opts.simulate))().catch((e: Error) => io.print(`warning: the wizard could not be restarted: ${e.message}`));
+      await (opts.restartWizard ?? defaultRestartWizard(opts.simulate))().catch((e: Error) =>
+        io.print(`warning: the wizard could not be restarted: ${e.message}`),
+      );
       const address = document.network?.ipv4?.method === 'static' ? document.network.ipv4.address.split('/')[0] : null;
-      io.print(result.outcome === 'applied' ? `Applied (generation ${result.generation ?? '?'}).` : 'This network was already configured; nothing was rebuilt.');
+      io.print(
+        result.outcome === 'applied' ? `Applied (generation ${result.generation ?? '?'}).` : 'This network was already configured; nothing was rebuilt.',
+      );
       if (address) io.print(`The setup wizard is now at https://${address}/`);
       return;
     }

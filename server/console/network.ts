@@ -13,7 +13,18 @@ import type { z } from 'zod';
 import type { KeptDocument } from '../apply/fragment-value.js';
 import { fieldErrors, formatFieldErrors } from '../config/errors.js';
 import { parseProxyUrl } from '../config/proxy.js';
-import { hostnameField, interfaceField, ipv4CidrField, ipv4Field, mtuField, networkSection, noProxyField, proxyUrlField, vlanField, type FieldError } from '../config/schema.js';
+import {
+  hostnameField,
+  interfaceField,
+  ipv4CidrField,
+  ipv4Field,
+  mtuField,
+  networkSection,
+  noProxyField,
+  proxyUrlField,
+  vlanField,
+  type FieldError,
+} from '../config/schema.js';
 import { validateDocument } from '../config/validate.js';
 import { defaultInterface, type NetworkInterface } from '../system/interfaces.js';
 import { networkLabel } from '../steps/network/fields.js';
@@ -86,7 +97,9 @@ export async function askStaticNetwork(io: Prompter, ctx: NetworkFormContext): P
   });
   if (iface === null) return null;
 
-  const address = await until(`${networkLabel('network.ipv4.address')} (e.g. 10.0.0.5/24): `, (a) => (a === '' ? null : { value: a, errors: problemsOf(ipv4CidrField, a, ['network', 'ipv4', 'address']) }));
+  const address = await until(`${networkLabel('network.ipv4.address')} (e.g. 10.0.0.5/24): `, (a) =>
+    a === '' ? null : { value: a, errors: problemsOf(ipv4CidrField, a, ['network', 'ipv4', 'address']) },
+  );
   if (address === null) return null;
 
   const gateway = await until(`${networkLabel('network.ipv4.gateway')} (e.g. 10.0.0.1): `, (a) => {
@@ -191,7 +204,10 @@ async function askAdvanced(until: Until, io: Prompter, current: Network): Promis
     if (answer === null) return null;
     noProxy = answer;
   }
-  for (const [key, value] of [['vlan', vlan], ['mtu', mtu]] as const) {
+  for (const [key, value] of [
+    ['vlan', vlan],
+    ['mtu', mtu],
+  ] as const) {
     if (value === undefined) removed.push(key);
     else set[key] = value;
   }

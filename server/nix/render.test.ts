@@ -18,7 +18,7 @@ describe('the Nix string encoder', () => {
   it('escapes exactly backslash, quote, dollar, LF, CR and tab', () => {
     expect(nixString('a\\b"c$d\ne\rf\tg${h}')).toBe('"a\\\\b\\"c\\$d\\ne\\rf\\tg\\${h}"');
   });
-  it('leaves other characters as they are', () => expect(nixString("''\u0001\u2028🦀")).toBe("\"''\u0001\u2028🦀\""));
+  it('leaves other characters as they are', () => expect(nixString("''\u0001\u2028🦀")).toBe('"\'\'\u0001\u2028🦀"'));
   it('rejects NUL and lone surrogates', () => {
     expect(() => nixString('a\0b')).toThrow(NixEncodeError);
     expect(() => nixString('\ud800')).toThrow(NixEncodeError);

@@ -6,7 +6,19 @@ import { confirmsReset, describeReset, resetSummary } from './index.js';
 const name = { hostname: 'ctl-sfo-01', fqdn: 'ctl-sfo-01.corp.example.com', configured: true };
 
 function result(outcome: ApplyResult['outcome'], extra: Partial<ApplyResult> = {}): ApplyResult {
-  return { id: 'a1', outcome, source: 'cli', finishedAt: '', reason: 'the health gate did not pass', failedPhase: 'confirm', errors: [], outputTail: ['line'], generation: 12, handedOff: false, ...extra };
+  return {
+    id: 'a1',
+    outcome,
+    source: 'cli',
+    finishedAt: '',
+    reason: 'the health gate did not pass',
+    failedPhase: 'confirm',
+    errors: [],
+    outputTail: ['line'],
+    generation: 12,
+    handedOff: false,
+    ...extra,
+  };
 }
 
 describe('reset texts', () => {
@@ -24,7 +36,9 @@ describe('reset texts', () => {
   it('map outcomes to the CLI exit codes', () => {
     expect(describeReset('config', result('applied')).code).toBe(EXIT.ok);
     expect(describeReset('config', result('unchanged')).code).toBe(EXIT.ok);
-    expect(describeReset('config', result('invalid', { errors: [{ path: '(fragment)', message: 'could not be read' }] })).lines).toContain('(fragment): could not be read');
+    expect(describeReset('config', result('invalid', { errors: [{ path: '(fragment)', message: 'could not be read' }] })).lines).toContain(
+      '(fragment): could not be read',
+    );
     expect(describeReset('config', result('invalid')).code).toBe(EXIT.invalid);
     expect(describeReset('factory', result('rolled-back')).code).toBe(EXIT.applyFailed);
     // A factory reset that failed its DHCP health gate says what to do instead.

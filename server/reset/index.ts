@@ -34,7 +34,15 @@ export interface ResetOptions {
 
 /** Runs the reset to its end. Rejects with ApplyBusyError when another apply runs. */
 export function resetAppliance(opts: ResetOptions): Promise<ApplyResult> {
-  return applyHeadless({ root: opts.root, simulate: opts.simulate, document: undefined, reset: opts.mode, source: opts.source, onStatus: opts.onStatus, env: opts.env });
+  return applyHeadless({
+    root: opts.root,
+    simulate: opts.simulate,
+    document: undefined,
+    reset: opts.mode,
+    source: opts.source,
+    onStatus: opts.onStatus,
+    env: opts.env,
+  });
 }
 
 /** The image's own host name (nix/controller.nix), which runs when no fragment does. */
@@ -87,11 +95,17 @@ export function describeReset(mode: ResetMode, r: ApplyResult): { code: number; 
   switch (r.outcome) {
     case 'applied':
     case 'unchanged': {
-      const head = r.outcome === 'unchanged' ? `${what}: already in this state; nothing was rebuilt` : `${what}: done (generation ${r.generation ?? '?'} is active and the boot default)`;
+      const head =
+        r.outcome === 'unchanged'
+          ? `${what}: already in this state; nothing was rebuilt`
+          : `${what}: done (generation ${r.generation ?? '?'} is active and the boot default)`;
       const tail =
         mode === 'config'
           ? ['The setup wizard runs again with the kept network and a new setup code:', 'it is shown on the VM console and by "bowtie-setup console".']
-          : ["The image's base configuration runs; the next boot is a first boot", '(cloud-init user data applies again, or the wizard shows a new setup code).'];
+          : [
+              "The image's base configuration runs; the next boot is a first boot",
+              '(cloud-init user data applies again, or the wizard shows a new setup code).',
+            ];
       return { code: EXIT.ok, lines: [head, ...tail] };
     }
     case 'invalid':

@@ -40,7 +40,10 @@ export async function planReset(root: string, simulate: boolean, mode: ResetMode
       if (before.site.enrollment) lines.push(`  enrollment (site ${before.site.enrollment.site_id}) and its token`);
       if (before.site.tls.certificate !== null) lines.push('  the provided TLS certificate and its private key');
     }
-    lines.push('  site name, TLS and update settings go back to their defaults (see the fragment below);', '  the controller (bowtie_server) stops when setup was handed off');
+    lines.push(
+      '  site name, TLS and update settings go back to their defaults (see the fragment below);',
+      '  the controller (bowtie_server) stops when setup was handed off',
+    );
     for (const f of [p.handoffMarker, cloudInitResultPath(root)]) if (await exists(f)) outside.push(`  remove   ${shown(f)}`);
     for (const f of await filesUnder(p.rollbackDir)) outside.push(`  remove   ${shown(f)}`);
     outside.push(`  replace  ${shown(draftPath(root))} (the kept values, no secret)`, `  replace  ${shown(setupCodePath(root))} (a new setup code)`);
@@ -48,9 +51,23 @@ export async function planReset(root: string, simulate: boolean, mode: ResetMode
     if (markers.length) outside.push(`  keep     ${markers.map(shown).join(', ')} (cloud-init's once-per-instance markers)`);
   } else {
     plan = await planApply({ root, simulate, document: null, pinInterface: false });
-    lines.push('', 'kept:', "  nothing: the image's base configuration runs (DHCP on the first interface)", '', 'removed:', '  every setting, every secret, the setup state; the next boot is a first boot');
+    lines.push(
+      '',
+      'kept:',
+      "  nothing: the image's base configuration runs (DHCP on the first interface)",
+      '',
+      'removed:',
+      '  every setting, every secret, the setup state; the next boot is a first boot',
+    );
     const removed = new Set<string>();
-    for (const f of [...(await filesUnder(p.stateDir)), draftPath(root), setupCodePath(root), cloudInitResultPath(root), ...(await filesUnder(wizardTlsDir(root))), ...(await filesUnder(join(root, MARKER_DIR)))]) {
+    for (const f of [
+      ...(await filesUnder(p.stateDir)),
+      draftPath(root),
+      setupCodePath(root),
+      cloudInitResultPath(root),
+      ...(await filesUnder(wizardTlsDir(root))),
+      ...(await filesUnder(join(root, MARKER_DIR))),
+    ]) {
       // The lock is the worker's own; the secret files are listed with the plan's.
       if (f !== p.lock && !Object.values(p.secrets).includes(f) && (await exists(f))) removed.add(f);
     }
@@ -78,7 +95,9 @@ function keptLines(d: ConfigDocument): string[] {
   const a = d.admin;
   if (a) {
     const keys = a.ssh_authorized_keys?.length ?? 0;
-    out.push(`  admin ${a.email}: ${keys} SSH key${keys === 1 ? '' : 's'}, ${a.console_password_hash ? 'the console password' : 'no console password'}, and the password hash`);
+    out.push(
+      `  admin ${a.email}: ${keys} SSH key${keys === 1 ? '' : 's'}, ${a.console_password_hash ? 'the console password' : 'no console password'}, and the password hash`,
+    );
   }
   return out;
 }
@@ -93,5 +112,8 @@ async function exists(file: string): Promise<boolean> {
 /** Files (not directories) under `dir`, without following links. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }

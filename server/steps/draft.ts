@@ -70,7 +70,12 @@ const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === '
 /** The draft's shape; its document is checked field by field where it is used (review, apply). */
 const draftSchema = z.object({
   document: z.custom<DraftDocument>(plainObject),
-  entered: z.partialRecord(z.enum(STEP_ORDER.map((s) => s.name) as [StepName, ...StepName[]]), z.object({ values: z.record(z.string(), z.string().max(MAX_DOCUMENT_BYTES)), errors: z.array(z.object({ path: z.string(), message: z.string() })) })).default({}),
+  entered: z
+    .partialRecord(
+      z.enum(STEP_ORDER.map((s) => s.name) as [StepName, ...StepName[]]),
+      z.object({ values: z.record(z.string(), z.string().max(MAX_DOCUMENT_BYTES)), errors: z.array(z.object({ path: z.string(), message: z.string() })) }),
+    )
+    .default({}),
   prefilledFrom: z.string().max(256).nullable().default(null),
 });
 

@@ -66,6 +66,10 @@ export function secretIsSet(def: FieldDef, document: DraftDocument): boolean {
 /** What a value reads as for a person: an option's label, not its internal value. */
 export function displayValue(def: FieldDef, value: string): string {
   if (def.options) return def.options.find((o) => o.value === value)?.label ?? value;
-  if (def.kind === 'lines') return value.split('\n').filter((l) => l.trim() !== '').join(', ');
+  if (def.kind === 'lines')
+    return value
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .join(', ');
   return value;
 }

@@ -29,10 +29,7 @@ export interface BoundaryFileSpec<T> {
   appendOnly?: boolean;
 }
 
-export type BoundaryRead<T> =
-  | { kind: 'absent' }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'ok'; value: T; uid: number; mtimeMs: number };
+export type BoundaryRead<T> = { kind: 'absent' } | { kind: 'refused'; reason: string } | { kind: 'ok'; value: T; uid: number; mtimeMs: number };
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
@@ -107,7 +104,11 @@ export type BoundaryChunk =
  * the caller cuts lines and makes them printable. A file shorter than `offset`, or another
  * file than the caller read before, is a new log; the caller starts again at 0.
  */
-export async function readBoundaryChunk(path: string, spec: { what: string; owners?: readonly number[]; maxBytes: number }, offset: number): Promise<BoundaryChunk> {
+export async function readBoundaryChunk(
+  path: string,
+  spec: { what: string; owners?: readonly number[]; maxBytes: number },
+  offset: number,
+): Promise<BoundaryChunk> {
   let handle: FileHandle;
   try {
     handle = await open(path, OPEN_FLAGS);
@@ -175,7 +176,6 @@ function refused(reason: string): { kind: 'refused'; reason: string } {
  * visible replacement, and the length is capped.
  */
 export function printable(text: string, max = 500): string {
-   
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

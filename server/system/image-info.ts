@@ -16,6 +16,11 @@ const imageInfoSchema = z.object({ updates_available: z.boolean() }).loose();
 
 /** False only when the image says it has no update source; a machine without the file (a sandbox) has one. */
 export async function imageHasUpdateSource(root: string): Promise<boolean> {
-  const read = await readBoundaryFile(join(root, IMAGE_INFO_FILE), { what: 'the image description', maxBytes: 64 * 1024, format: 'json', schema: imageInfoSchema });
+  const read = await readBoundaryFile(join(root, IMAGE_INFO_FILE), {
+    what: 'the image description',
+    maxBytes: 64 * 1024,
+    format: 'json',
+    schema: imageInfoSchema,
+  });
   return read.kind !== 'ok' || read.value.updates_available;
 }

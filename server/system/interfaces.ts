@@ -48,7 +48,14 @@ export async function listInterfaces(root: string, simulate: boolean): Promise<N
       const addresses = simulate
         ? ((await readText(join(base, 'simulated-addresses'))) ?? '').split(/\s+/).filter(Boolean)
         : (kernel[name] ?? []).map((a) => a.cidr ?? a.address);
-      return { name, mac: await readText(join(base, 'address')), physical, carrier: carrier === null ? null : carrier === '1', operstate: await readText(join(base, 'operstate')), addresses };
+      return {
+        name,
+        mac: await readText(join(base, 'address')),
+        physical,
+        carrier: carrier === null ? null : carrier === '1',
+        operstate: await readText(join(base, 'operstate')),
+        addresses,
+      };
     }),
   );
 }

@@ -29,7 +29,7 @@ describe.skipIf(!asRoot)("giveToDirectoryOwner (root hands a file in the wizard'
     expect(statSync(join(web, 'draft.json')).uid).toBe(65534);
   });
 
-  it('refuses a link put in its place: what it names stays root\'s', async () => {
+  it("refuses a link put in its place: what it names stays root's", async () => {
     const { web, outside } = setup();
     symlinkSync(outside, join(web, 'draft.json'));
     await expect(giveToDirectoryOwner(join(web, 'draft.json'))).rejects.toThrow();
@@ -37,7 +37,7 @@ describe.skipIf(!asRoot)("giveToDirectoryOwner (root hands a file in the wizard'
     expect(lstatSync(join(web, 'draft.json')).uid).toBe(0);
   });
 
-  it('refuses a file with a second name (a hard link to someone else\'s file)', async () => {
+  it("refuses a file with a second name (a hard link to someone else's file)", async () => {
     const { web, outside } = setup();
     linkSync(outside, join(web, 'draft.json'));
     await expect(giveToDirectoryOwner(join(web, 'draft.json'))).rejects.toThrow(/not the file bowtie-setup wrote/);

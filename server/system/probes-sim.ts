@@ -24,7 +24,10 @@ async function activeSite(root: string): Promise<SimSite | null> {
 }
 
 function failing(what: string): boolean {
-  return (process.env.BOWTIE_SIM_PROBE_FAIL ?? '').split(',').map((s) => s.trim()).includes(what);
+  return (process.env.BOWTIE_SIM_PROBE_FAIL ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(what);
 }
 
 export function createSimulatedProbes(root: string): SystemProbes {

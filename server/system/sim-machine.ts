@@ -18,7 +18,9 @@ export const SIMULATOR_NAME = 'nixos-rebuild-sim.mjs';
 
 export class SimulatorMissingError extends Error {
   constructor(file: string) {
-    super(`--simulate needs the nixos-rebuild simulator, which this build does not include (looked for ${file}): run from a source checkout, or set BOWTIE_SETUP_SIMULATOR to its sim/nixos-rebuild/${SIMULATOR_NAME}`);
+    super(
+      `--simulate needs the nixos-rebuild simulator, which this build does not include (looked for ${file}): run from a source checkout, or set BOWTIE_SETUP_SIMULATOR to its sim/nixos-rebuild/${SIMULATOR_NAME}`,
+    );
     this.name = 'SimulatorMissingError';
   }
 }
@@ -38,5 +40,9 @@ export function simulatorExecutable(env: NodeJS.ProcessEnv = process.env): strin
 export async function ensureSimulatedMachine(root: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const nics = await readdir(join(root, 'sys/class/net')).catch(() => []);
   if (nics.length > 0) return;
-  await execa(process.execPath, [simulatorExecutable(env), '--simulated-machine'], { env: { PATH: env.PATH ?? '', BOWTIE_SETUP_ROOT: root }, extendEnv: false, stdin: 'ignore' });
+  await execa(process.execPath, [simulatorExecutable(env), '--simulated-machine'], {
+    env: { PATH: env.PATH ?? '', BOWTIE_SETUP_ROOT: root },
+    extendEnv: false,
+    stdin: 'ignore',
+  });
 }

@@ -2,7 +2,18 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLOUD_INIT_RESULT_FILE, DRAFT_FILE, JOURNAL_FILE, LAYOUT_DIRS, LEGACY_PATHS, ROLLBACK_DIR, SETUP_CODE_FILE, SHARED_DIR, STATE_DIR, WIZARD_TLS_DIR } from '../nix/paths.js';
+import {
+  CLOUD_INIT_RESULT_FILE,
+  DRAFT_FILE,
+  JOURNAL_FILE,
+  LAYOUT_DIRS,
+  LEGACY_PATHS,
+  ROLLBACK_DIR,
+  SETUP_CODE_FILE,
+  SHARED_DIR,
+  STATE_DIR,
+  WIZARD_TLS_DIR,
+} from '../nix/paths.js';
 import {
   CLOUD_INIT_LAYOUT,
   migrateLegacyCloudInitResult,
@@ -163,7 +174,7 @@ describe("the web process's directories", () => {
   });
 });
 
-describe("cloud-init.json from an older sandbox", () => {
+describe('cloud-init.json from an older sandbox', () => {
   it('moves to shared/ as 0640; a link in its place is left alone', async () => {
     const root = makeRoot();
     await prepareRootLayout(root, CLOUD_INIT_LAYOUT);

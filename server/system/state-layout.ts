@@ -66,7 +66,8 @@ function problemWith(st: Stats, owner: number | null, kind: 'directory' | 'file'
   if (kind === 'directory' ? !st.isDirectory() : !st.isFile()) return `is not a ${kind === 'directory' ? 'directory' : 'regular file'}`;
   if (owner === null) return null;
   if (st.uid !== owner) return `is owned by uid ${st.uid}, not ${owner}`;
-  if ((st.mode & 0o022) !== 0) return `is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if ((st.mode & 0o022) !== 0)
+    return `is writable by ${(st.mode & 0o020) !== 0 ? 'its group' : 'others'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return null;
 }
 

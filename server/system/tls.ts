@@ -43,7 +43,10 @@ export function wizardTlsDir(root: string): string {
 }
 
 function pem(label: string, der: ArrayBuffer): string {
-  return `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+  return `-----BEGIN ${label}-----\n${Buffer.from(der)
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END ${label}-----\n`;
 }
 
 /** Whether a certificate covers every name and address and stays valid past the renewal margin. */
@@ -79,7 +82,11 @@ export async function createWizardCertificate(commonName: string, names: readonl
     ],
   });
   const certPem = cert.toString('pem') + '\n';
-  return { certPem, keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), fingerprint256: new X509Certificate(certPem).fingerprint256 };
+  return {
+    certPem,
+    keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)),
+    fingerprint256: new X509Certificate(certPem).fingerprint256,
+  };
 }
 
 /** The stored certificate when it still fits, else a new one (written before it is used). */

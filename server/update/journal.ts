@@ -29,7 +29,13 @@ function journalPath(root: string): string {
 
 /** The open journal, null when none; throws when it is there but not one (say so, touch nothing). */
 export async function readUpdateJournal(root: string): Promise<UpdateJournal | null> {
-  const read = await readBoundaryFile(journalPath(root), { what: 'the update journal', maxBytes: 4096, owners: [process.getuid?.() ?? 0], format: 'json', schema: updateJournalSchema });
+  const read = await readBoundaryFile(journalPath(root), {
+    what: 'the update journal',
+    maxBytes: 4096,
+    owners: [process.getuid?.() ?? 0],
+    format: 'json',
+    schema: updateJournalSchema,
+  });
   if (read.kind === 'absent') return null;
   if (read.kind === 'refused') throw new Error(`${read.reason}: remove ${UPDATE_JOURNAL_FILE} once the system runs the generation you want`);
   return read.value;

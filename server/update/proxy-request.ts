@@ -93,7 +93,13 @@ export function getThroughProxy(target: URL, proxy: URL, headers: Record<string,
     const failed = (e: Error & { code?: string }) => fail(`cannot reach it through the proxy ${name} (${e.code ?? e.name})`);
 
     if (target.protocol === 'http:') {
-      const req = send({ ...proxyTarget(proxy), method: 'GET', path: target.href, headers: { ...headers, host: target.host, ...proxyAuthorization(proxy) }, signal });
+      const req = send({
+        ...proxyTarget(proxy),
+        method: 'GET',
+        path: target.href,
+        headers: { ...headers, host: target.host, ...proxyAuthorization(proxy) },
+        signal,
+      });
       requests.push(req);
       req.on('response', done).on('error', failed).end();
       return;

@@ -158,7 +158,9 @@ async function update(options: UpdateOptions, system: UpdateSystem): Promise<num
   stdout(`copying ${metadata.base} from ${config.cache_url}\n`);
   const copy = await system.copyFromCache(config.cache_url, metadata.base, config.trusted_public_keys);
   if (!copy.ok) {
-    stderr(`bowtie-setup update: nix copy ${copy.summary}: the base system is not in the cache or not signed by a trusted key; nothing changed${tailText(copy)}\n`);
+    stderr(
+      `bowtie-setup update: nix copy ${copy.summary}: the base system is not in the cache or not signed by a trusted key; nothing changed${tailText(copy)}\n`,
+    );
     return UPDATE_EXIT.applyFailed;
   }
 
@@ -185,7 +187,14 @@ async function update(options: UpdateOptions, system: UpdateSystem): Promise<num
 }
 
 /** Under the apply lock: switch, check health, roll back when it is not healthy. */
-async function switchAndCheck(options: UpdateOptions, system: UpdateSystem, config: UpdateConfig, current: Release, next: Release, crash: CrashPoint): Promise<number> {
+async function switchAndCheck(
+  options: UpdateOptions,
+  system: UpdateSystem,
+  config: UpdateConfig,
+  current: Release,
+  next: Release,
+  crash: CrashPoint,
+): Promise<number> {
   const { root, stdout, stderr } = options;
   const previous = await system.currentGeneration();
   if (previous === null) {
@@ -272,7 +281,9 @@ async function rollBack(options: UpdateOptions, system: UpdateSystem, journal: U
   await writeUpdateJournal(options.root, { ...journal, step: 'rollback' });
   crash('update:rollback:journaled');
   options.stderr(`bowtie-setup update: ${why}\nrolling back to the previous generation (${previous})\n`);
-  const rolled = await system.rollbackTo(previous).catch((e: Error): CommandOutcome => ({ ok: false, exitCode: null, summary: `could not start (${e.message})`, tail: [] }));
+  const rolled = await system
+    .rollbackTo(previous)
+    .catch((e: Error): CommandOutcome => ({ ok: false, exitCode: null, summary: `could not start (${e.message})`, tail: [] }));
   const now = await system.currentGeneration();
   if (!rolled.ok || now !== previous || !(await system.runs(previous))) {
     options.stderr(

@@ -24,17 +24,20 @@ function isLoopback(host: string): boolean {
 }
 
 /** https, or http to the loopback interface only (a local mirror, and the tests' fake server). */
-const endpointUrl = z.string().max(2048).refine(
-  (s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname))) && u.username === '' && u.password === '';
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an https:// URL (http:// only to the loopback address) without credentials' },
-);
+const endpointUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname))) && u.username === '' && u.password === '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an https:// URL (http:// only to the loopback address) without credentials' },
+  );
 
 export const versionField = z.string().regex(VERSION, 'must be a version such as 1.8.2');
 export const storePathField = z.string().regex(STORE_PATH, 'must be a Nix store path (/nix/store/<hash>-<name>)');

@@ -86,7 +86,11 @@ export function createUpdateSystem(options: UpdateSystemOptions): UpdateSystem {
   const id = newApplyId();
   let log: OutputLog | null = null;
 
-  async function run(label: string, start: (opts: { timeoutMs: number; onLine: (raw: string) => void }) => Promise<CommandResult>, timeoutMs: number): Promise<CommandOutcome> {
+  async function run(
+    label: string,
+    start: (opts: { timeoutMs: number; onLine: (raw: string) => void }) => Promise<CommandResult>,
+    timeoutMs: number,
+  ): Promise<CommandOutcome> {
     // nix may show the proxy it was given: its credentials are taken out of the log.
     log ??= new OutputLog(paths.logsDir, id, null, proxySecretsInEnv(env), 'update');
     const out = log;
@@ -113,12 +117,19 @@ export function createUpdateSystem(options: UpdateSystemOptions): UpdateSystem {
     prepare: () => prepareRoot(paths, options.simulate, env),
     copyFromCache(cacheUrl, storePath, trustedKeys) {
       const args = [
-        '--extra-experimental-features', 'nix-command',
+        '--extra-experimental-features',
+        'nix-command',
         'copy',
-        '--log-format', 'internal-json',
-        '--from', cacheUrl,
-        '--option', 'trusted-public-keys', trustedKeys.join(' '),
-        '--option', 'require-sigs', 'true',
+        '--log-format',
+        'internal-json',
+        '--from',
+        cacheUrl,
+        '--option',
+        'trusted-public-keys',
+        trustedKeys.join(' '),
+        '--option',
+        'require-sigs',
+        'true',
         storePath,
       ];
       return run(`nix copy ${storePath}`, (opts) => adapter.command('nix', args, opts), COPY_TIMEOUT_MS);

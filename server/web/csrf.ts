@@ -18,7 +18,8 @@ export function checkCsrf(req: Request, res: Response, next: NextFunction): void
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') throw new HttpError(403, 'Cross-site requests are refused.');
   const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `https://${String(req.headers.host).toLowerCase()}`) throw new HttpError(403, 'Cross-site requests are refused.');
+  if (origin !== undefined && origin.toLowerCase() !== `https://${String(req.headers.host).toLowerCase()}`)
+    throw new HttpError(403, 'Cross-site requests are refused.');
   const expected = res.locals.csrf as string | null;
   const given = req.form?.text(CSRF_FIELD) || String(req.headers[CSRF_HEADER] ?? '');
   if (!expected || !given || !sameSecret(expected, given)) {

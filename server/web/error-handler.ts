@@ -30,7 +30,11 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     for (const [k, v] of Object.entries(known?.options.headers ?? {})) res.setHeader(k, v);
     if (res.headersSent) return;
     const title = known?.options.title ?? TITLES[status] ?? 'Something went wrong';
-    const message = known?.message ?? (status >= 500 ? 'The wizard hit an unexpected error. Try again; if it persists, run "bowtie-setup status" on the console.' : 'The request could not be handled.');
+    const message =
+      known?.message ??
+      (status >= 500
+        ? 'The wizard hit an unexpected error. Try again; if it persists, run "bowtie-setup status" on the console.'
+        : 'The request could not be handled.');
     sendPage(res, status, {
       title,
       main: errorPage(status, title, message, req.headers.host ?? ''),

@@ -73,7 +73,10 @@ async function readBody(req: Request): Promise<Buffer> {
 
 /** Parses the body of every non-GET request into `req.form` (empty for other content types). */
 export async function parseForm(req: Request, _res: ExpressResponse, next: NextFunction): Promise<void> {
-  if (req.method === 'GET' || req.method === 'HEAD') { next(); return; }
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    next();
+    return;
+  }
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   const body = await readBody(req);
   if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {

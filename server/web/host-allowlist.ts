@@ -55,7 +55,7 @@ export function checkHost(allowlist: HostAllowlist) {
     const host = hostOf(req.headers.host);
     if (host === null) throw new HttpError(400, 'The request has no valid Host header.');
     if (!allowlist.allows(host)) {
-      throw new HttpError(421, 'This address is not one of the appliance\'s names. Open the wizard by the address shown on the appliance\'s console.');
+      throw new HttpError(421, "This address is not one of the appliance's names. Open the wizard by the address shown on the appliance's console.");
     }
     next();
   };

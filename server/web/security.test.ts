@@ -45,7 +45,17 @@ const reads = routes.filter((r) => r.method === 'GET');
 describe('the route table', () => {
   it('has every step and the apply routes', () => {
     const paths = routes.map((r) => `${r.method} ${r.path}`);
-    for (const p of ['POST /unlock', 'POST /admin', 'POST /network/check', 'POST /tls', 'POST /updates', 'GET /review', 'POST /apply', 'POST /apply/confirm', 'GET /apply/status']) {
+    for (const p of [
+      'POST /unlock',
+      'POST /admin',
+      'POST /network/check',
+      'POST /tls',
+      'POST /updates',
+      'GET /review',
+      'POST /apply',
+      'POST /apply/confirm',
+      'GET /apply/status',
+    ]) {
       expect(paths).toContain(p);
     }
     expect(mutating.length).toBeGreaterThanOrEqual(12);
@@ -153,7 +163,10 @@ describe('unlock rate limit', () => {
 class AddressClient {
   private cookies = '';
   private csrf = '';
-  constructor(private readonly port: number, private readonly localAddress: string) {}
+  constructor(
+    private readonly port: number,
+    private readonly localAddress: string,
+  ) {}
   get(path: string) {
     return this.send('GET', path);
   }
@@ -170,7 +183,11 @@ class AddressClient {
           localAddress: this.localAddress,
           method,
           path,
-          headers: { Host: '127.0.0.1', Cookie: this.cookies, ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } : {}) },
+          headers: {
+            Host: '127.0.0.1',
+            Cookie: this.cookies,
+            ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } : {}),
+          },
         },
         (res) => {
           let text = '';

@@ -52,7 +52,12 @@ export const TLS_CIPHERS = [
 ].join(':');
 
 /** The https server options these limits need at creation. */
-export function tlsServerOptions(limits: ServerLimits = SERVER_LIMITS): { minVersion: 'TLSv1.2'; ciphers: string; honorCipherOrder: true; handshakeTimeout: number } {
+export function tlsServerOptions(limits: ServerLimits = SERVER_LIMITS): {
+  minVersion: 'TLSv1.2';
+  ciphers: string;
+  honorCipherOrder: true;
+  handshakeTimeout: number;
+} {
   return { minVersion: 'TLSv1.2', ciphers: TLS_CIPHERS, honorCipherOrder: true, handshakeTimeout: limits.handshakeMs };
 }
 

@@ -8,7 +8,9 @@ describe('server-sent event encoding', () => {
     const text = sseEvent({ event: 'log', id: '1-2.3.build.x-1', data });
     expect(text).toBe('event: log\nid: 1-2.3.build.x-1\ndata: a\ndata: \ndata: event: forged\ndata: id: 1\ndata: \ndata: data: x\u2028y\n\n');
     // A browser reads back one event, named ours, with the data's lines joined by LF.
-    expect(parseEventStream(text + SSE_HEARTBEAT + sseRetry(2000))).toEqual([{ event: 'log', id: '1-2.3.build.x-1', data: 'a\n\nevent: forged\nid: 1\n\ndata: x\u2028y' }]);
+    expect(parseEventStream(text + SSE_HEARTBEAT + sseRetry(2000))).toEqual([
+      { event: 'log', id: '1-2.3.build.x-1', data: 'a\n\nevent: forged\nid: 1\n\ndata: x\u2028y' },
+    ]);
   });
 
   it('refuses names and ids that could break the framing', () => {

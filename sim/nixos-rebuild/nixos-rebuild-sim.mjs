@@ -57,7 +57,10 @@ function die(msg, code = 1) {
 function parseFaults(spec) {
   /** @type {Map<string, string>} */
   const out = new Map();
-  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = part.indexOf('@');
     const colon = part.indexOf(':');
     if (colon > 0) out.set(part.slice(0, colon), part.slice(colon + 1));
@@ -338,10 +341,14 @@ function evaluate(action) {
       for (const line of (parse.stderr || 'error: syntax error').trimEnd().split('\n')) nixMsg(line, 0);
       process.exit(1);
     }
-    const value = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', '{ f }: (import f).bowtie.site or null', '--argstr', 'f', p.fragment], {
-      encoding: 'utf8',
-      env: { PATH: env.PATH ?? '', NIX_PATH: '' },
-    });
+    const value = spawnSync(
+      'nix-instantiate',
+      ['--eval', '--strict', '--json', '--expr', '{ f }: (import f).bowtie.site or null', '--argstr', 'f', p.fragment],
+      {
+        encoding: 'utf8',
+        env: { PATH: env.PATH ?? '', NIX_PATH: '' },
+      },
+    );
     if (value.status !== 0) {
       stopActivity(evalId);
       for (const line of (value.stderr || 'error: evaluation failed').trimEnd().split('\n')) nixMsg(line, 0);
@@ -371,7 +378,12 @@ function build(action, cfg) {
   const out = systemPath(cfg.fragment, cfg.host);
   const cached = fs.existsSync(join(out, 'bin/switch-to-configuration'));
   const seed = nixHash(`${cfg.fragment}`);
-  const fetches = cached ? [] : ['bowtie-server-1.8.2', 'bowtie-update-0.4.0', 'unit-bowtie-server.service', 'etc-bowtie-site.json', 'nixos-configuration'].map((n, i) => ({ name: n, size: 180_000 + i * 1_234_567 }));
+  const fetches = cached
+    ? []
+    : ['bowtie-server-1.8.2', 'bowtie-update-0.4.0', 'unit-bowtie-server.service', 'etc-bowtie-site.json', 'nixos-configuration'].map((n, i) => ({
+        name: n,
+        size: 180_000 + i * 1_234_567,
+      }));
   const drvs = cached ? [] : ['etc', 'unit-bowtie-server.service', 'system-units', `nixos-system-${cfg.host}-25.05.sim`];
   const realise = startActivity(102, '', undefined, 0, 0);
   const builds = startActivity(104, '', undefined, 0, 0);
@@ -458,7 +470,7 @@ function switchToConfiguration(system, verb, faultAction) {
   sleep(300);
   faultPoint(faultAction, 'activate');
   if (code === 2) {
-    plain('Activation script snippet \'bowtie-site\' failed (1)');
+    plain("Activation script snippet 'bowtie-site' failed (1)");
     process.exit(2);
   }
   if (code === 3) {

@@ -73,8 +73,9 @@ describe('nixos-rebuild simulator', () => {
     expect(active()).toBe(realpathSync(join(root, 'nix/var/nix/profiles/system-2-link')));
   });
 
-  it("a new base system on NIX_PATH (bowtie-setup update) gives a new generation; other entries do not", () => {
-    const base = (n: number) => `nixpkgs=/nix/store/${String(n).repeat(32)}-source:nixos-config=/nix/store/${String(n + 1).repeat(32)}-source/configuration.nix`;
+  it('a new base system on NIX_PATH (bowtie-setup update) gives a new generation; other entries do not', () => {
+    const base = (n: number) =>
+      `nixpkgs=/nix/store/${String(n).repeat(32)}-source:nixos-config=/nix/store/${String(n + 1).repeat(32)}-source/configuration.nix`;
     expect(sim(['switch']).code).toBe(0);
     expect(gen()).toBe('system-2-link');
     // The same fragment on another release's nixpkgs and configuration: a new system.
@@ -136,7 +137,10 @@ describe('nixos-rebuild simulator', () => {
 
   it('records each call with its arguments and environment', () => {
     sim(['build', '--log-format', 'internal-json']);
-    const calls = readFileSync(join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> });
+    const calls = readFileSync(join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> });
     expect(calls.at(-1)?.argv).toEqual(['build', '--log-format', 'internal-json']);
     expect(calls.at(-1)?.env.BOWTIE_SETUP_ROOT).toBe(root);
   });
@@ -154,7 +158,10 @@ describe('nixos-rebuild simulator', () => {
     expect(sim(['--simulated-machine']).code).toBe(0);
     expect(readFileSync(join(net, 'ens3/simulated-addresses'), 'utf8')).toBe('10.9.9.9/24\n');
     writeFileSync(join(net, 'ens3/simulated-addresses'), `${MACHINE[0]!.addresses}\n`);
-    writeFileSync(join(root, 'etc/nixos/bowtie/site.nix'), '{\n  bowtie.site = { hostname = "sim-b"; network = { interface = "ens3"; ipv4 = { method = "static"; address = "192.168.122.20/24"; }; }; };\n}\n');
+    writeFileSync(
+      join(root, 'etc/nixos/bowtie/site.nix'),
+      '{\n  bowtie.site = { hostname = "sim-b"; network = { interface = "ens3"; ipv4 = { method = "static"; address = "192.168.122.20/24"; }; }; };\n}\n',
+    );
     expect(sim(['test']).code).toBe(0);
     expect(readFileSync(join(net, 'ens3/simulated-addresses'), 'utf8')).toBe('192.168.122.20/24\n');
     expect(readFileSync(join(net, 'ens3/simulated-dhcp-addresses'), 'utf8')).toBe(`${MACHINE[0]!.addresses}\n`);

@@ -166,13 +166,16 @@ describe('kill -9 of the worker', () => {
   it.concurrent.for(CRASH_POINTS)('at %s: the old configuration, then the next apply works', T, (at, { expect }) => slot(() => runScenario(expect, crash(at))));
 
   it.concurrent('after the commit: the new configuration stays', T, ({ expect }) =>
-    slot(() => runScenario(expect, { env: { BOWTIE_SETUP_TEST_CRASH_AT: 'commit:done' }, outcome: 'applied', ends: 'new' })));
+    slot(() => runScenario(expect, { env: { BOWTIE_SETUP_TEST_CRASH_AT: 'commit:done' }, outcome: 'applied', ends: 'new' })),
+  );
 
   it.concurrent.for(ROLLBACK_CRASH_POINTS)('during the rollback of %s, at %s: the rollback completes', T, ([fail, at], { expect }) =>
-    slot(() => runScenario(expect, crash(at, { BOWTIE_SIM_FAIL: fail }))));
+    slot(() => runScenario(expect, crash(at, { BOWTIE_SIM_FAIL: fail }))),
+  );
 
   it.concurrent.for(HANG_KILLS)('from outside while nixos-rebuild hangs (%s)', T, (hang, { expect }) =>
-    slot(() => runScenario(expect, { env: { BOWTIE_SIM_HANG: hang }, killOnHang: true, outcome: 'rolled-back', ends: 'old' })));
+    slot(() => runScenario(expect, { env: { BOWTIE_SIM_HANG: hang }, killOnHang: true, outcome: 'rolled-back', ends: 'old' })),
+  );
 });
 
 // From a partial configuration (no hand-off yet) to a complete one: the hand-off marker

@@ -125,7 +125,8 @@ export function whichConfig(root: string, old: Snapshot, next: Snapshot): string
     if (!a) problems.push('state.json has no active configuration');
     else {
       if (a.fragment !== (s.fragment === null ? null : sha256(s.fragment))) problems.push('state.json fragment hash differs from the file');
-      for (const n of SECRET_NAMES) if (a.secrets[n] !== (s.secrets[n] === null ? null : sha256(s.secrets[n]))) problems.push(`state.json ${n} hash differs from the file`);
+      for (const n of SECRET_NAMES)
+        if (a.secrets[n] !== (s.secrets[n] === null ? null : sha256(s.secrets[n]))) problems.push(`state.json ${n} hash differs from the file`);
       if (a.generation !== profileGeneration(root)) problems.push(`state.json generation ${a.generation} is not the profile's ${profileGeneration(root)}`);
     }
   }

@@ -47,8 +47,14 @@ const good = () => ({
 });
 
 type Plant = (request: string) => void;
-const json = (value: unknown): Plant => (request) => writeFileSync(request, JSON.stringify(value), { mode: 0o600 });
-const raw = (bytes: string | Buffer): Plant => (request) => writeFileSync(request, bytes, { mode: 0o600 });
+const json =
+  (value: unknown): Plant =>
+  (request) =>
+    writeFileSync(request, JSON.stringify(value), { mode: 0o600 });
+const raw =
+  (bytes: string | Buffer): Plant =>
+  (request) =>
+    writeFileSync(request, bytes, { mode: 0o600 });
 const withTicket = (change: (t: Record<string, unknown>) => void): Plant => {
   const t: Record<string, unknown> = good();
   (t.document as { enrollment: { token: string } }).enrollment.token = SECRET;
@@ -107,10 +113,13 @@ function corpus(): [string, Plant][] {
     ['hard link to a file outside', (r) => linkSync(join(canary, 'victim'), r)],
     ...(isRoot
       ? ([
-          ['file of another owner', (r: string) => {
-            withTicket(() => {})(r);
-            chownSync(r, 4242, 4242);
-          }],
+          [
+            'file of another owner',
+            (r: string) => {
+              withTicket(() => {})(r);
+              chownSync(r, 4242, 4242);
+            },
+          ],
           ['character device', (r: string) => execFileSync('mknod', [r, 'c', '1', '3'])],
         ] as [string, Plant][])
       : []),
@@ -133,7 +142,14 @@ function tree(dir: string): Map<string, string> {
 }
 
 /** What a refused ticket may change: the journal, the published status, the lock, the ticket. */
-const MAY_CHANGE = [/^var\/lib\/bowtie-setup\/state\.json$/, /^var\/lib\/bowtie-setup\/apply\.lock/, /^run\/bowtie-setup\/status(\/|$)/, /^run\/bowtie-setup\/spool\/request\.json/, /^var\/lib\/bowtie-setup\/?$/, /^run\/bowtie-setup\/spool$/];
+const MAY_CHANGE = [
+  /^var\/lib\/bowtie-setup\/state\.json$/,
+  /^var\/lib\/bowtie-setup\/apply\.lock/,
+  /^run\/bowtie-setup\/status(\/|$)/,
+  /^run\/bowtie-setup\/spool\/request\.json/,
+  /^var\/lib\/bowtie-setup\/?$/,
+  /^run\/bowtie-setup\/spool$/,
+];
 
 describe('hostile tickets', () => {
   const cases = corpus();
@@ -149,33 +165,37 @@ describe('hostile tickets', () => {
     root = cloneRoot(template);
   });
 
-  it.each(cases)('%s: refused and published, nothing else touched', async (_name, plant) => {
-    const p = enginePaths(root);
-    const before = tree(root);
-    const canaryBefore = tree(canary);
-    const canaryVictim = readFileSync(join(canary, 'victim'), 'utf8');
-    plant(p.request);
-    const outcome = await runWorker({ root, simulate: true, env: testEnv() });
-    expect(outcome.results).toEqual([]);
-    // Nothing outside the worker's own files changed, in the sandbox or outside it.
-    expect(tree(canary)).toEqual(canaryBefore);
-    expect(readFileSync(join(canary, 'victim'), 'utf8')).toBe(canaryVictim);
-    const after = tree(root);
-    for (const [path, sig] of after) {
-      if (MAY_CHANGE.some((re) => re.test(path))) continue;
-      expect(before.get(path), `${path} appeared or changed`).toBe(sig);
-    }
-    for (const path of before.keys()) if (!MAY_CHANGE.some((re) => re.test(path))) expect(after.has(path), `${path} disappeared`).toBe(true);
-    expect(whichConfig(root, oldSnap, newSnap)).toBe('old');
-    // The refusal is published, in printable words, without the ticket's content.
-    const status = await readPublishedStatus(p.status);
-    expect(status?.refusal?.reason).toMatch(/the apply ticket/);
-    const published = readFileSync(p.status, 'utf8');
-    expect(published).not.toContain(SECRET);
-    expect(published).not.toMatch(/pwned|owned|\\u001b|\\u0007/);
-    expect(status?.next).toMatch(/refused/);
-    expect(lstatSync(p.request, { throwIfNoEntry: false })).toBeUndefined();
-  }, 60_000);
+  it.each(cases)(
+    '%s: refused and published, nothing else touched',
+    async (_name, plant) => {
+      const p = enginePaths(root);
+      const before = tree(root);
+      const canaryBefore = tree(canary);
+      const canaryVictim = readFileSync(join(canary, 'victim'), 'utf8');
+      plant(p.request);
+      const outcome = await runWorker({ root, simulate: true, env: testEnv() });
+      expect(outcome.results).toEqual([]);
+      // Nothing outside the worker's own files changed, in the sandbox or outside it.
+      expect(tree(canary)).toEqual(canaryBefore);
+      expect(readFileSync(join(canary, 'victim'), 'utf8')).toBe(canaryVictim);
+      const after = tree(root);
+      for (const [path, sig] of after) {
+        if (MAY_CHANGE.some((re) => re.test(path))) continue;
+        expect(before.get(path), `${path} appeared or changed`).toBe(sig);
+      }
+      for (const path of before.keys()) if (!MAY_CHANGE.some((re) => re.test(path))) expect(after.has(path), `${path} disappeared`).toBe(true);
+      expect(whichConfig(root, oldSnap, newSnap)).toBe('old');
+      // The refusal is published, in printable words, without the ticket's content.
+      const status = await readPublishedStatus(p.status);
+      expect(status?.refusal?.reason).toMatch(/the apply ticket/);
+      const published = readFileSync(p.status, 'utf8');
+      expect(published).not.toContain(SECRET);
+      expect(published).not.toMatch(/pwned|owned|\\u001b|\\u0007/);
+      expect(status?.next).toMatch(/refused/);
+      expect(lstatSync(p.request, { throwIfNoEntry: false })).toBeUndefined();
+    },
+    60_000,
+  );
 
   it('after all of them, a good ticket applies and the refusal is cleared', async () => {
     const p = enginePaths(root);
@@ -198,11 +218,23 @@ describe('the boundary reader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bowtie-race-'));
     const file = join(dir, 't.json');
     writeFileSync(file, JSON.stringify({ a: 1 }));
-    const writer = execFileSync('sh', ['-c', `(i=0; while [ $i -lt 4000 ]; do printf '{"a":%s}' $i > ${file}; printf '{"a":%s,"pad":"${'y'.repeat(2000)}"}' $i > ${file}; i=$((i+1)); done) >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' }).trim();
+    const writer = execFileSync(
+      'sh',
+      [
+        '-c',
+        `(i=0; while [ $i -lt 4000 ]; do printf '{"a":%s}' $i > ${file}; printf '{"a":%s,"pad":"${'y'.repeat(2000)}"}' $i > ${file}; i=$((i+1)); done) >/dev/null 2>&1 & echo $!`,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     const kinds = new Set<string>();
     try {
       for (let i = 0; i < 300; i++) {
-        const r = await readBoundaryFile(file, { what: 'the file', maxBytes: 1 << 16, format: 'json', schema: z.strictObject({ a: z.number() }).or(z.strictObject({ a: z.number(), pad: z.string() })) });
+        const r = await readBoundaryFile(file, {
+          what: 'the file',
+          maxBytes: 1 << 16,
+          format: 'json',
+          schema: z.strictObject({ a: z.number() }).or(z.strictObject({ a: z.number(), pad: z.string() })),
+        });
         kinds.add(r.kind);
         if (r.kind === 'ok') expect(typeof r.value.a).toBe('number');
         else if (r.kind === 'refused') expect(r.reason).toMatch(/changed while it was read|not valid JSON|not in the expected form/);

@@ -6,7 +6,20 @@
  * owners is exercised too; its logic is tested for any uid in server/system/state-layout.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,12 +45,15 @@ bowtie_setup:
 let root: string;
 let scratch: string;
 
-
 /** `bowtie-setup --simulate serve` until it listens, then stopped: what a wizard start writes. */
 async function startAndStopWizard(): Promise<void> {
   const consoleFile = join(scratch, 'console');
   writeFileSync(consoleFile, '');
-  const child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0', '--redirect-port', 'off', '--console', consoleFile], { cwd: REPO, env: testEnv() });
+  const child = spawn(
+    process.execPath,
+    ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0', '--redirect-port', 'off', '--console', consoleFile],
+    { cwd: REPO, env: testEnv() },
+  );
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const deadline = Date.now() + 20_000;
@@ -56,7 +72,14 @@ beforeAll(async () => {
   root = await makeRoot();
   writeFileSync(join(scratch, 'user-data'), USER_DATA);
   // 1. cloud-init applies the partial user data (its host name) and leaves it as the wizard's prefill.
-  const code = await runCloudInit({ root, simulate: true, userDataFile: join(scratch, 'user-data'), force: false, apply: (o) => applyHeadless({ ...o, env: testEnv() }), print: () => {} });
+  const code = await runCloudInit({
+    root,
+    simulate: true,
+    userDataFile: join(scratch, 'user-data'),
+    force: false,
+    apply: (o) => applyHeadless({ ...o, env: testEnv() }),
+    print: () => {},
+  });
   expect(code).toBe(EXIT.ok);
   // 2. The wizard starts: setup code, certificate, the draft with the prefill.
   await startAndStopWizard();
@@ -135,7 +158,7 @@ describe('the layout after a cloud-init prefill, a wizard start, a confirmed web
     expect(problems, [...entries].map(([p, m]) => `${m} ${p}`).join('\n')).toEqual([]);
   });
 
-  it('keeps the web process to web/ and the spool: nothing of root\'s is there, nothing of its own elsewhere', () => {
+  it("keeps the web process to web/ and the spool: nothing of root's is there, nothing of its own elsewhere", () => {
     const web = [...walk(join(root, WEB_DIR)).keys()];
     expect(web.some((p) => /state\.json|rollback|secrets|apply\.lock/.test(p))).toBe(false);
     expect(existsSync(join(root, 'var/lib/bowtie-setup/setup-code'))).toBe(false);
@@ -152,7 +175,12 @@ const FORGED_FRAGMENT = '{ ... }: { systemd.services.pwned.script = "id > /root/
 
 /** Runs `apply --worker` as the apply unit would; returns its exit code and stderr. */
 function runWorkerProcess(r: string): { status: number | null; stderr: string } {
-  const out = spawnSync(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', r, 'apply', '--worker'], { cwd: REPO, env: testEnv(), encoding: 'utf8', timeout: 60_000 });
+  const out = spawnSync(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', r, 'apply', '--worker'], {
+    cwd: REPO,
+    env: testEnv(),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: out.status, stderr: out.stderr };
 }
 
@@ -169,7 +197,20 @@ function forgedJournal(r: string, fragment: string): EngineState {
     startedAt: now,
     stepStartedAt: now,
     bootId: '',
-    prev: { fragment: sha256(fragment), secrets: { adminPasswordHash: null, consolePasswordHash: null, enrollmentToken: null, tlsPrivateKey: null, proxyCredentials: null, ssoClientSecret: null }, generation: null, system: null, handedOff: true },
+    prev: {
+      fragment: sha256(fragment),
+      secrets: {
+        adminPasswordHash: null,
+        consolePasswordHash: null,
+        enrollmentToken: null,
+        tlsPrivateKey: null,
+        proxyCredentials: null,
+        ssoClientSecret: null,
+      },
+      generation: null,
+      system: null,
+      handedOff: true,
+    },
     next: null,
     confirmDeadline: null,
     confirmedAt: null,
@@ -218,7 +259,10 @@ describe('the worker refuses what the web user could have planted', () => {
     const p = enginePaths(r);
     const before = readFileSync(p.fragment, 'utf8');
     const lastBefore = (JSON.parse(readFileSync(p.state, 'utf8')) as EngineState).last?.id;
-    writeFileSync(join(r, WEB_DIR, 'request.json'), JSON.stringify({ id: 'linked', createdAt: new Date().toISOString(), source: 'web', confirm: 'health-gate', confirmWindowSeconds: 120, document: NEW }));
+    writeFileSync(
+      join(r, WEB_DIR, 'request.json'),
+      JSON.stringify({ id: 'linked', createdAt: new Date().toISOString(), source: 'web', confirm: 'health-gate', confirmWindowSeconds: 120, document: NEW }),
+    );
     symlinkSync(join(r, WEB_DIR, 'request.json'), p.request);
     const out = runWorkerProcess(r);
     expect(out.status).toBe(EXIT.ok);
@@ -229,22 +273,26 @@ describe('the worker refuses what the web user could have planted', () => {
 
   const asRoot = process.getuid?.() === 0;
   if (!asRoot) console.log('layout.test.ts: the owner checks need root to chown; run as root to exercise them (their logic is unit-tested for any uid)');
-  it.skipIf(!asRoot)('as root: a state directory the web user owns (the old layout), or backups others may write, are refused', () => {
-    const r = cloneRoot(root);
-    const p = enginePaths(r);
-    chownSync(p.stateDir, 65534, 65534);
-    let out = runWorkerProcess(r);
-    expect(out.status).toBe(EXIT.applyFailed);
-    expect(out.stderr).toContain('var/lib/bowtie-setup: it is owned by uid 65534, not 0');
-    chownSync(p.stateDir, 0, 0);
-    chmodSync(p.rollbackDir, 0o777);
-    out = runWorkerProcess(r);
-    expect(out.stderr).toMatch(/rollback: it is writable by its group \(mode 0777\)/);
-    chmodSync(p.rollbackDir, 0o700);
-    chownSync(p.state, 65534, 65534);
-    out = runWorkerProcess(r);
-    expect(out.stderr).toContain('state.json: it is owned by uid 65534, not 0');
-    chownSync(p.state, 0, 0);
-    expect(runWorkerProcess(r).status).toBe(EXIT.ok);
-  }, 60_000);
+  it.skipIf(!asRoot)(
+    'as root: a state directory the web user owns (the old layout), or backups others may write, are refused',
+    () => {
+      const r = cloneRoot(root);
+      const p = enginePaths(r);
+      chownSync(p.stateDir, 65534, 65534);
+      let out = runWorkerProcess(r);
+      expect(out.status).toBe(EXIT.applyFailed);
+      expect(out.stderr).toContain('var/lib/bowtie-setup: it is owned by uid 65534, not 0');
+      chownSync(p.stateDir, 0, 0);
+      chmodSync(p.rollbackDir, 0o777);
+      out = runWorkerProcess(r);
+      expect(out.stderr).toMatch(/rollback: it is writable by its group \(mode 0777\)/);
+      chmodSync(p.rollbackDir, 0o700);
+      chownSync(p.state, 65534, 65534);
+      out = runWorkerProcess(r);
+      expect(out.stderr).toContain('state.json: it is owned by uid 65534, not 0');
+      chownSync(p.state, 0, 0);
+      expect(runWorkerProcess(r).status).toBe(EXIT.ok);
+    },
+    60_000,
+  );
 });

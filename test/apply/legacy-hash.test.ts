@@ -38,11 +38,29 @@ async function run(req: Partial<SpoolRequest>, trust: { reset: boolean }) {
   const lock = await acquireLock(paths.lock);
   if (!lock) throw new Error('lock taken');
   try {
-    const engine = new Engine({ paths, rebuild: new RebuildAdapter(paths, INSTANT), probes: healthy, timeouts: { ...DEFAULT_TIMEOUTS, interval: 10 }, lock: lock.owner });
+    const engine = new Engine({
+      paths,
+      rebuild: new RebuildAdapter(paths, INSTANT),
+      probes: healthy,
+      timeouts: { ...DEFAULT_TIMEOUTS, interval: 10 },
+      lock: lock.owner,
+    });
     await engine.load();
     const document = { hostname: 'c3', admin: { email: 'ops@example.com', password_hash: LEGACY } };
-    const result = await engine.run({ id: newApplyId(), createdAt: new Date().toISOString(), source: 'cloud-init', confirm: 'health-gate', confirmWindowSeconds: 120, document, ...req }, trust);
-    return { result, hashFile: (() => { try { return readFileSync(paths.secrets.adminPasswordHash, 'utf8'); } catch { return null; } })() };
+    const result = await engine.run(
+      { id: newApplyId(), createdAt: new Date().toISOString(), source: 'cloud-init', confirm: 'health-gate', confirmWindowSeconds: 120, document, ...req },
+      trust,
+    );
+    return {
+      result,
+      hashFile: (() => {
+        try {
+          return readFileSync(paths.secrets.adminPasswordHash, 'utf8');
+        } catch {
+          return null;
+        }
+      })(),
+    };
   } finally {
     await lock.release();
   }
@@ -56,7 +74,10 @@ describe('a legacy argon2i admin hash in the engine', () => {
   });
 
   it('is refused from a ticket the web process wrote, and without the flag', async () => {
-    for (const [req, trust] of [[{ legacyPasswordHash: true as const }, { reset: false }], [{}, { reset: true }]] as const) {
+    for (const [req, trust] of [
+      [{ legacyPasswordHash: true as const }, { reset: false }],
+      [{}, { reset: true }],
+    ] as const) {
       const { result, hashFile } = await run(req, trust);
       expect(result.outcome).toBe('invalid');
       expect(result.errors).toEqual([expect.objectContaining({ path: 'admin.password_hash' })]);

@@ -29,7 +29,9 @@ const withAdvanced = () => ({
 });
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 describe('network.vlan, network.mtu and network.proxy applied', () => {
@@ -49,8 +51,11 @@ describe('network.vlan, network.mtu and network.proxy applied', () => {
     expect(fragment).toContain('url = "http://proxy.corp.example.com:3128";');
     expect(fragment).toContain(`credentials_file = "${SECRET_FILES.proxyCredentials}";`);
     // Nowhere but the secret file (and its rollback copy): not the fragment, status, journal or logs.
-    const holders = [...filesUnder(join(root, 'var/lib/bowtie-setup')), ...filesUnder(join(root, 'run/bowtie-setup')), p.fragment]
-      .filter((f) => readFileSync(f).toString('latin1').match(/Pr0xy|svc-bowtie:/));
+    const holders = [...filesUnder(join(root, 'var/lib/bowtie-setup')), ...filesUnder(join(root, 'run/bowtie-setup')), p.fragment].filter((f) =>
+      readFileSync(f)
+        .toString('latin1')
+        .match(/Pr0xy|svc-bowtie:/),
+    );
     expect(holders).toEqual([p.secrets.proxyCredentials]);
   }, 120_000);
 
@@ -77,7 +82,14 @@ describe('what reset --config keeps of the network', () => {
     const read = await readFragmentSite(file);
     if (read.kind !== 'site') throw new Error(JSON.stringify(read));
     const kept = keptDocument(read.site);
-    expect(kept.network).toEqual({ interface: 'ens3', ipv4: { method: 'dhcp' }, ipv6: { method: 'auto' }, vlan: 7, mtu: 9000, proxy: { url: 'http://proxy.corp.example.com:3128', no_proxy: ['10.0.0.0/8', '*'] } });
+    expect(kept.network).toEqual({
+      interface: 'ens3',
+      ipv4: { method: 'dhcp' },
+      ipv6: { method: 'auto' },
+      vlan: 7,
+      mtu: 9000,
+      proxy: { url: 'http://proxy.corp.example.com:3128', no_proxy: ['10.0.0.0/8', '*'] },
+    });
     expect(validateDocument(kept, 'any').ok).toBe(true);
     // What export and the draft keep: the URL without its user name and password.
     expect(withoutSecrets(doc).network.proxy.url).toBe('http://proxy.corp.example.com:3128');

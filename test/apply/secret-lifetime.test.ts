@@ -47,10 +47,12 @@ function leaks(root: string, values: string[]): string[] {
 
 async function reset(root: string, args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const output = new Writable({ write: (c, _e, done) => {
-    stderr += String(c);
-    done();
-  } });
+  const output = new Writable({
+    write: (c, _e, done) => {
+      stderr += String(c);
+      done();
+    },
+  });
   const command = createResetCommand(() => ({ input: new PassThrough(), output, env: testEnv() }));
   const ctx: CommandContext = { root, simulate: true, args, stdout: () => {}, stderr: (t) => (stderr += t) };
   return { code: await command.run(ctx), stderr };
@@ -69,7 +71,12 @@ beforeAll(async () => {
   await new DraftStore(draftPath(handedOff)).update((d) => {
     d.document = { ...(doc as object), admin: { ...doc.admin, password: undefined, password_hash: wizardHash } } as never;
   });
-  await writeStatus(handedOff, { instance_id: 'i-1', status: 'prefilled', errors: [], prefill: { hostname: 'ctl-new', admin: { email: 'ops@example.com', password_hash: wizardHash } } });
+  await writeStatus(handedOff, {
+    instance_id: 'i-1',
+    status: 'prefilled',
+    errors: [],
+    prefill: { hostname: 'ctl-new', admin: { email: 'ops@example.com', password_hash: wizardHash } },
+  });
   const r = await apply(handedOff, doc);
   expect(r.outcome, r.reason ?? '').toBe('applied');
   expect(r.handedOff).toBe(true);

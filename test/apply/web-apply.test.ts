@@ -12,7 +12,20 @@ import { readLock } from '../../server/apply/lock.js';
 import { enginePaths } from '../../server/apply/paths.js';
 import type { ApplyClient } from '../../server/apply/types.js';
 import { statusOf } from '../../server/web/http-error.js';
-import { apply, cloneRoot, fixtureDoc, removeRoots, snapshot, testEnv, whichConfig, type Snapshot, until, workerGone, oldAndNewRoots, oneWorkerAtATime } from './harness.js';
+import {
+  apply,
+  cloneRoot,
+  fixtureDoc,
+  removeRoots,
+  snapshot,
+  testEnv,
+  whichConfig,
+  type Snapshot,
+  until,
+  workerGone,
+  oldAndNewRoots,
+  oneWorkerAtATime,
+} from './harness.js';
 
 const OLD = fixtureDoc('old');
 const NEW = fixtureDoc('new');
@@ -24,7 +37,9 @@ beforeAll(async () => {
   ({ template, oldSnap, newSnap } = await oldAndNewRoots());
 }, 240_000);
 
-afterAll(() => { if (!process.env.KEEP_ROOTS) removeRoots(); });
+afterAll(() => {
+  if (!process.env.KEEP_ROOTS) removeRoots();
+});
 
 function client(root: string, env: Record<string, string> = {}): ApplyClient {
   return createApplyClient({
@@ -33,7 +48,6 @@ function client(root: string, env: Record<string, string> = {}): ApplyClient {
     startWorker: oneWorkerAtATime(root, testEnv(env)),
   });
 }
-
 
 describe('interactive confirm', () => {
   it('rolls back when nobody confirms within the window', async () => {
@@ -79,7 +93,8 @@ describe('interactive confirm', () => {
     await until(c, (s) => s.phase === 'confirm');
     const owner = await readLock(enginePaths(root).lock);
     process.kill(owner!.pid, 'SIGKILL');
-    while (existsSync(`/proc/${owner!.pid}/stat`) && !readFileSync(`/proc/${owner!.pid}/stat`, 'utf8').includes(') Z ')) await new Promise((r) => setTimeout(r, 10));
+    while (existsSync(`/proc/${owner!.pid}/stat`) && !readFileSync(`/proc/${owner!.pid}/stat`, 'utf8').includes(') Z '))
+      await new Promise((r) => setTimeout(r, 10));
     // The next status read notices the dead worker and starts another, which resumes.
     const interrupted = await c.status();
     expect(interrupted.interrupted).toBe(true);
@@ -102,7 +117,7 @@ describe('one apply at a time', () => {
       c.start({ document: NEW, source: 'web', confirm: 'interactive' }),
     ]);
     const ok = results.filter((r) => r.status === 'fulfilled');
-    const busy = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as ApplyBusyError);
+    const busy = results.filter((r) => r.status === 'rejected').map((r) => r.reason as ApplyBusyError);
     expect(ok).toHaveLength(1);
     expect(busy).toHaveLength(1);
     expect(busy[0]).toBeInstanceOf(ApplyBusyError);
@@ -190,9 +205,13 @@ describe('secrets', () => {
       for (const s of secrets) expect(text.includes(s), `${s.slice(0, 6)}... found in ${f}`).toBe(false);
     }
     // The simulator saw only the allowlisted environment.
-    const calls = readFileSync(join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { env: Record<string, string> });
+    const calls = readFileSync(join(root, 'nix/var/log/nixos-rebuild-sim/calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { env: Record<string, string> });
     for (const call of calls) {
-      for (const k of Object.keys(call.env)) expect(k).toMatch(/^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|LOCALE_ARCHIVE|NIX_[A-Z_]+|BOWTIE_SIM_[A-Z_]+|BOWTIE_SETUP_ROOT|PWD|SHLVL|_)$/);
+      for (const k of Object.keys(call.env))
+        expect(k).toMatch(/^(PATH|HOME|LANG|LC_[A-Z]+|TZ|TMPDIR|LOCALE_ARCHIVE|NIX_[A-Z_]+|BOWTIE_SIM_[A-Z_]+|BOWTIE_SETUP_ROOT|PWD|SHLVL|_)$/);
     }
     // Secret files are 0600 in a 0700 directory.
     expect(statSync(p.secrets.adminPasswordHash).mode & 0o777).toBe(0o600);

@@ -54,7 +54,11 @@ describe('GET /apply/events over a real apply', () => {
   it('streams the steps in order and every log line once, across a reconnect, then ends', async () => {
     const root = cloneRoot(template);
     // A long window: the test moves on by states (the confirm step, then Confirm), never by the clock.
-    const client = createApplyClient({ root, simulate: true, startWorker: oneWorkerAtATime(root, testEnv({ BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,confirm=600000' })) });
+    const client = createApplyClient({
+      root,
+      simulate: true,
+      startWorker: oneWorkerAtATime(root, testEnv({ BOWTIE_SETUP_APPLY_TIMEOUTS: 'interval=20,confirm=600000' })),
+    });
     w = createWizard({ deps: { apply: client } });
     const c = await w.unlocked();
     const headers = { Cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
@@ -82,7 +86,10 @@ describe('GET /apply/events over a real apply', () => {
       const steps = all.filter((e) => e.event === 'step').map(stepOf);
       // In the engine's order, none twice (a fast step may pass between two looks).
       const positions = steps.map((s) => ORDER.indexOf(s));
-      expect(positions.every((p) => p >= 0), steps.join(', ')).toBe(true);
+      expect(
+        positions.every((p) => p >= 0),
+        steps.join(', '),
+      ).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
       expect(new Set(steps).size).toBe(steps.length);
       expect(steps).toContain('Confirm');

@@ -62,7 +62,13 @@ function send(port: number, path: string, cookie = '', form?: Record<string, str
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () =>
-        ok({ status: res.statusCode!, type: String(res.headers['content-type']), location: res.headers.location, text, cookies: ([] as string[]).concat(res.headers['set-cookie'] ?? []) }),
+        ok({
+          status: res.statusCode!,
+          type: String(res.headers['content-type']),
+          location: res.headers.location,
+          text,
+          cookies: ([] as string[]).concat(res.headers['set-cookie'] ?? []),
+        }),
       );
     });
     req.on('error', fail);
@@ -132,7 +138,10 @@ describe('the bundle npm run build makes', () => {
 
   it('serves the wizard: its certificate, the assets, unlock and a step that hashes a password', async () => {
     const root = newRoot();
-    child = spawn(process.execPath, [join(out, 'server/main.js'), '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0'], { cwd: REPO, env: { ...testEnv(), ...FAST_ENV } });
+    child = spawn(process.execPath, [join(out, 'server/main.js'), '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0'], {
+      cwd: REPO,
+      env: { ...testEnv(), ...FAST_ENV },
+    });
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -161,10 +170,17 @@ describe('the bundle npm run build makes', () => {
     expect(page.status).toBe(200);
     const unlocked = await send(port, '/unlock', cookiesOf(page), { _csrf: csrfOf(page), code });
     expect(unlocked.location).toBe('/admin');
-    const session = cookiesOf(unlocked).split('; ').find((c) => c.startsWith('__Host-bowtie-setup='))!;
+    const session = cookiesOf(unlocked)
+      .split('; ')
+      .find((c) => c.startsWith('__Host-bowtie-setup='))!;
     const admin = await send(port, '/admin', session);
     const password = 'correct-horse-battery-staple';
-    const saved = await send(port, '/admin', session, { _csrf: csrfOf(admin), 'admin.email': 'ops@example.com', 'admin.password': password, 'admin.password_confirm': password });
+    const saved = await send(port, '/admin', session, {
+      _csrf: csrfOf(admin),
+      'admin.email': 'ops@example.com',
+      'admin.password': password,
+      'admin.password_confirm': password,
+    });
     expect(saved.status).toBe(303);
     expect(saved.location).toBe('/network');
     expect(stderr).not.toMatch(/Error/);

@@ -30,7 +30,10 @@ function cycles(): string[] {
   for (const f of files) {
     const src = readFileSync(f, 'utf8');
     const deps = [...src.matchAll(/^(?:import|export)[^'"]*?from\s+'(\.[^']+)'/gm)].map((m) => resolve(dirname(f), m[1]!.replace(/\.js$/, '.ts')));
-    edges.set(f, deps.filter((d) => known.has(d)));
+    edges.set(
+      f,
+      deps.filter((d) => known.has(d)),
+    );
   }
   const found = new Set<string>();
   const stack: string[] = [];
@@ -40,7 +43,13 @@ function cycles(): string[] {
     stack.push(n);
     onStack.add(n);
     for (const m of edges.get(n) ?? []) {
-      if (onStack.has(m)) found.add(stack.slice(stack.indexOf(m)).map((x) => relative(ROOT, x)).join(' -> '));
+      if (onStack.has(m))
+        found.add(
+          stack
+            .slice(stack.indexOf(m))
+            .map((x) => relative(ROOT, x))
+            .join(' -> '),
+        );
       else if (!done.has(m)) visit(m);
     }
     stack.pop();
@@ -99,7 +108,13 @@ describe('imports under server/ and views/', () => {
       "import './side-effect.js';",
       "export const NOT_AN_IMPORT = new URL('../../sim/nixos-rebuild/nixos-rebuild-sim.mjs', import.meta.url);",
     ].join('\n');
-    expect(specifiers(src).sort()).toEqual(['../../scripts/bench/row.js', '../../scripts/bench/web.js', '../../sim/nixos-rebuild/machine.mjs', './b.js', './side-effect.js']);
+    expect(specifiers(src).sort()).toEqual([
+      '../../scripts/bench/row.js',
+      '../../scripts/bench/web.js',
+      '../../sim/nixos-rebuild/machine.mjs',
+      './b.js',
+      './side-effect.js',
+    ]);
   });
 
   it('form no circle', () => {
@@ -117,7 +132,9 @@ describe('views/ at the top level', () => {
   });
 
   it('names each step template after its step', () => {
-    const steps = readdirSync(join(SERVER, 'steps'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const steps = readdirSync(join(SERVER, 'steps'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     const views = new Set(readdirSync(join(VIEWS, 'steps')).map((f) => f.replace(/\.ts$/, '')));
     expect(steps.filter((s) => !views.has(s))).toEqual([]);
   });

@@ -18,7 +18,9 @@ let port: number;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'bowtie-limits-'));
-  child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '0.0.0.0:0'], { cwd: new URL('../..', import.meta.url).pathname });
+  child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '0.0.0.0:0'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();
@@ -37,9 +39,14 @@ afterAll(() => {
 
 function sClient(args: string[]): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    const p = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
-      resolve({ ok: !error && /Cipher is (?!\(NONE\))/.test(stdout), out: `${stdout}\n${stderr}` });
-    });
+    const p = execFile(
+      'openssl',
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...args],
+      { timeout: 20_000 },
+      (error, stdout, stderr) => {
+        resolve({ ok: !error && /Cipher is (?!\(NONE\))/.test(stdout), out: `${stdout}\n${stderr}` });
+      },
+    );
     // openssl may exit before it reads: a closed pipe is not an error of the test.
     p.stdin!.on('error', () => {});
     p.stdin!.end('Q\n');
@@ -47,15 +54,23 @@ function sClient(args: string[]): Promise<{ ok: boolean; out: string }> {
 }
 
 describe('TLS', () => {
-  it.each(['AES128-SHA', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'AES128-GCM-SHA256'])('refuses %s in TLS 1.2 (CBC or no forward secrecy)', async (cipher) => {
-    const r = await sClient(['-tls1_2', '-cipher', cipher]);
-    expect(r.ok, r.out).toBe(false);
-  }, 30_000);
+  it.each(['AES128-SHA', 'ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'AES128-GCM-SHA256'])(
+    'refuses %s in TLS 1.2 (CBC or no forward secrecy)',
+    async (cipher) => {
+      const r = await sClient(['-tls1_2', '-cipher', cipher]);
+      expect(r.ok, r.out).toBe(false);
+    },
+    30_000,
+  );
 
-  it.each(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305'])('offers %s in TLS 1.2', async (cipher) => {
-    const r = await sClient(['-tls1_2', '-cipher', cipher]);
-    expect(r.ok, r.out).toBe(true);
-  }, 30_000);
+  it.each(['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305'])(
+    'offers %s in TLS 1.2',
+    async (cipher) => {
+      const r = await sClient(['-tls1_2', '-cipher', cipher]);
+      expect(r.ok, r.out).toBe(true);
+    },
+    30_000,
+  );
 
   it('refuses TLS 1.1', async () => {
     const r = await sClient(['-tls1_1']);
@@ -66,12 +81,16 @@ describe('TLS', () => {
 /** Opens `count` TCP connections from `localAddress`; resolves when all are connected or closed. */
 async function open(count: number, localAddress: string): Promise<Socket[]> {
   return Promise.all(
-    Array.from({ length: count }, () => new Promise<Socket>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port, localAddress });
-      s.on('error', () => {});
-      s.once('connect', () => resolve(s));
-      s.once('close', () => resolve(s));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = connect({ host: '127.0.0.1', port, localAddress });
+          s.on('error', () => {});
+          s.once('connect', () => resolve(s));
+          s.once('close', () => resolve(s));
+        }),
+    ),
   );
 }
 

@@ -32,7 +32,9 @@ function send(port: number, path: string, cookie: string, form?: Record<string, 
     const req = request({ host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', headers, rejectUnauthorized: false }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, text, cookies: ([] as string[]).concat(res.headers['set-cookie'] ?? []) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, location: res.headers.location, text, cookies: ([] as string[]).concat(res.headers['set-cookie'] ?? []) }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -45,7 +47,9 @@ const csrfOf = (a: Answer) => /name="_csrf" value="([^"]+)"/.exec(a.text)![1]!;
 describe('serve, right after it starts', () => {
   it('unlocks and saves the first step with the very first requests', async () => {
     root = mkdtempSync(join(tmpdir(), 'bowtie-serve-start-'));
-    child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0'], { cwd: new URL('../..', import.meta.url).pathname });
+    child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
     let out = '';
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -64,11 +68,18 @@ describe('serve, right after it starts', () => {
     const unlocked = await send(port, '/unlock', cookiesOf(page), { _csrf: csrfOf(page), code });
     expect(unlocked.status).toBe(303);
     expect(unlocked.location).toBe('/admin');
-    const session = cookiesOf(unlocked).split('; ').find((c) => c.startsWith('__Host-bowtie-setup='))!;
+    const session = cookiesOf(unlocked)
+      .split('; ')
+      .find((c) => c.startsWith('__Host-bowtie-setup='))!;
     const admin = await send(port, '/admin', session);
     expect(admin.status).toBe(200);
     const password = 'correct-horse-battery-staple';
-    const saved = await send(port, '/admin', session, { _csrf: csrfOf(admin), 'admin.email': 'ops@example.com', 'admin.password': password, 'admin.password_confirm': password });
+    const saved = await send(port, '/admin', session, {
+      _csrf: csrfOf(admin),
+      'admin.email': 'ops@example.com',
+      'admin.password': password,
+      'admin.password_confirm': password,
+    });
     expect(saved.status).toBe(303);
     expect(saved.location).toBe('/network');
     expect(err).not.toMatch(/Error/);

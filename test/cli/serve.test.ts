@@ -82,7 +82,9 @@ describe('serve', () => {
     child!.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
     const keep = root;
-    child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', keep, 'serve', '--listen', '127.0.0.1:0'], { cwd: new URL('../..', import.meta.url).pathname });
+    child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', keep, 'serve', '--listen', '127.0.0.1:0'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve) => {

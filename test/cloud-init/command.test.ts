@@ -126,7 +126,9 @@ describe('cloud-init: once per instance', () => {
       },
     ]);
     expect(await status()).toEqual({ instance_id: 'i-aaa', status: 'applied', errors: [], prefill: null });
-    expect(await markers()).toMatchObject([{ instance_id: 'i-aaa', outcome: 'applied', source: 'imds', document_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    expect(await markers()).toMatchObject([
+      { instance_id: 'i-aaa', outcome: 'applied', source: 'imds', document_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
 
     printed = [];
     expect(await boot(instance('i-aaa', COMPLETE))).toBe(EXIT.ok);
@@ -174,7 +176,7 @@ describe('cloud-init: once per instance', () => {
 });
 
 describe('cloud-init: partial documents prefill and pre-claim the wizard', () => {
-  it('writes the prefill with the password hashed, 0640 in root\'s 0750 shared directory, and tells the console who must log in', async () => {
+  it("writes the prefill with the password hashed, 0640 in root's 0750 shared directory, and tells the console who must log in", async () => {
     expect(await boot(instance('i-aaa', PARTIAL))).toBe(EXIT.ok);
     // It sets a host name: that is applied first, with the admin's hash, never the password
     // (docs/decisions/0512; test/cloud-init/partial-apply.test.ts has the details).
@@ -229,7 +231,11 @@ describe('cloud-init: rejected user data changes nothing', () => {
   it('does not mark an instance whose user data could not be read, so the next boot tries again', async () => {
     expect(await boot({ instanceId: { kind: 'ok', body: 'i-aaa' }, userData: { kind: 'status', status: 500, body: COMPLETE } })).toBe(EXIT.invalid);
     expect(applied).toHaveLength(0);
-    expect(await status()).toMatchObject({ instance_id: 'i-aaa', status: 'rejected', errors: [{ path: '(user data)', message: expect.stringContaining('HTTP 500') }] });
+    expect(await status()).toMatchObject({
+      instance_id: 'i-aaa',
+      status: 'rejected',
+      errors: [{ path: '(user data)', message: expect.stringContaining('HTTP 500') }],
+    });
     expect(await markers()).toEqual([]);
     expect(await boot(instance('i-aaa', COMPLETE))).toBe(EXIT.ok);
     expect(applied).toHaveLength(1);
@@ -238,9 +244,19 @@ describe('cloud-init: rejected user data changes nothing', () => {
 
 describe('cloud-init: failed applies', () => {
   it('reports a rolled-back apply (exit 3) and does not retry it by itself; --force does', async () => {
-    applyResult = { ...appliedResult, outcome: 'rolled-back', failedPhase: 'confirm', reason: 'the health gate failed: gateway 10.0.0.1 did not answer', outputTail: ['health: gateway unreachable'], handedOff: false };
+    applyResult = {
+      ...appliedResult,
+      outcome: 'rolled-back',
+      failedPhase: 'confirm',
+      reason: 'the health gate failed: gateway 10.0.0.1 did not answer',
+      outputTail: ['health: gateway unreachable'],
+      handedOff: false,
+    };
     expect(await boot(instance('i-aaa', COMPLETE))).toBe(EXIT.applyFailed);
-    expect(await status()).toMatchObject({ status: 'rejected', errors: [{ path: '(apply)', message: expect.stringContaining('previous configuration was restored') }] });
+    expect(await status()).toMatchObject({
+      status: 'rejected',
+      errors: [{ path: '(apply)', message: expect.stringContaining('previous configuration was restored') }],
+    });
     expect(printed.join('\n')).toContain('health gate failed');
     await boot(instance('i-aaa', COMPLETE));
     expect(applied).toHaveLength(1);

@@ -30,7 +30,10 @@ import { appliedResult } from './apply-results.js';
 
 const DIR = new URL('../fixtures/user-data/', import.meta.url).pathname;
 const CANARY = 'Canary';
-const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.userdata')).map((f) => f.slice(0, -'.userdata'.length)).sort();
+const fixtures = readdirSync(DIR)
+  .filter((f) => f.endsWith('.userdata'))
+  .map((f) => f.slice(0, -'.userdata'.length))
+  .sort();
 
 async function expectationOf(bytes: Uint8Array): Promise<string> {
   const it = await interpretUserData(bytes);
@@ -51,7 +54,6 @@ async function expectationOf(bytes: Uint8Array): Promise<string> {
   }
 }
 
-
 describe('user data corpus', () => {
   it('covers every format with at least 30 fixtures, valid and invalid', async () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(30);
@@ -60,7 +62,10 @@ describe('user data corpus', () => {
       expect(kinds.filter((k) => k === kind).length, kind).toBeGreaterThanOrEqual(3);
     }
     for (const prefix of ['cloud-config-', 'json-', 'gzip-', 'mime-', 'partial-']) {
-      expect(fixtures.some((f) => f.startsWith(prefix)), prefix).toBe(true);
+      expect(
+        fixtures.some((f) => f.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
   });
 
@@ -96,8 +101,18 @@ describe('user data corpus', () => {
         else {
           expect(status, 'a secret reached cloud-init.json').not.toContain(CANARY);
           const written = JSON.parse(status!) as { status: string; activation?: unknown };
-          expect(written.status).toBe({ '==== apply': 'applied', '==== apply-partial': 'prefilled', '==== prefill': 'prefilled', '==== errors': 'rejected' }[kind!]);
-          if (kind === '==== apply-partial') expect(written.activation).toMatchObject({ outcome: 'applied', configures: actual.split('\n').find((l) => l.startsWith('configures: '))!.slice(12).split(', ') });
+          expect(written.status).toBe(
+            { '==== apply': 'applied', '==== apply-partial': 'prefilled', '==== prefill': 'prefilled', '==== errors': 'rejected' }[kind!],
+          );
+          if (kind === '==== apply-partial')
+            expect(written.activation).toMatchObject({
+              outcome: 'applied',
+              configures: actual
+                .split('\n')
+                .find((l) => l.startsWith('configures: '))!
+                .slice(12)
+                .split(', '),
+            });
           if (kind === '==== prefill') expect(written.activation).toBeNull();
           // Root's file for the wizard's group to read (docs/decisions/0501).
           expect((await stat(join(root, STATUS_FILE))).mode & 0o777).toBe(0o640);

@@ -29,23 +29,37 @@ async function boot(files: Record<string, string>): Promise<{ code: number; out:
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   const printed: string[] = [];
-  const code = await runCloudInit({ root, simulate: true, force: false, apply, print: (l) => printed.push(l), imdsUrl: 'http://127.0.0.1:9', imds: { tokenAttempts: 1, totalTimeoutMs: 2000 } });
+  const code = await runCloudInit({
+    root,
+    simulate: true,
+    force: false,
+    apply,
+    print: (l) => printed.push(l),
+    imdsUrl: 'http://127.0.0.1:9',
+    imds: { tokenAttempts: 1, totalTimeoutMs: 2000 },
+  });
   return { code, out: printed.join('\n') };
 }
 
 const addresses = () => readFileSync(join(root, 'sys/class/net/ens3/simulated-addresses'), 'utf8').trim();
-const activeNetwork = () => (JSON.parse(readFileSync(join(realpathSync(join(root, 'run/current-system')), 'site.json'), 'utf8')) as { network: unknown }).network;
+const activeNetwork = () =>
+  (JSON.parse(readFileSync(join(realpathSync(join(root, 'run/current-system')), 'site.json'), 'utf8')) as { network: unknown }).network;
 
 it('a Proxmox-style seed with a static ipconfig0 is applied with that address, not DHCP', async () => {
   const { code, out } = await boot({
-    'user-data': '#cloud-config\nhostname: ctl-pve-09\nmanage_etc_hosts: true\nfqdn: ctl-pve-09\nchpasswd:\n  expire: False\nusers:\n  - default\npackage_upgrade: true\n',
+    'user-data':
+      '#cloud-config\nhostname: ctl-pve-09\nmanage_etc_hosts: true\nfqdn: ctl-pve-09\nchpasswd:\n  expire: False\nusers:\n  - default\npackage_upgrade: true\n',
     'meta-data': 'instance-id: 0d6c6a5e3f1b8a4c2e7d9f0a1b2c3d4e5f6a7b8c\n',
-    'network-config': "version: 1\nconfig:\n    - type: physical\n      name: eth0\n      mac_address: '52:54:00:12:34:56'\n      subnets:\n      - type: static\n        address: '10.0.0.5'\n        netmask: '255.255.255.0'\n        gateway: '10.0.0.1'\n    - type: nameserver\n      address:\n      - '10.0.0.53'\n",
+    'network-config':
+      "version: 1\nconfig:\n    - type: physical\n      name: eth0\n      mac_address: '52:54:00:12:34:56'\n      subnets:\n      - type: static\n        address: '10.0.0.5'\n        netmask: '255.255.255.0'\n        gateway: '10.0.0.1'\n    - type: nameserver\n      address:\n      - '10.0.0.53'\n",
   });
   expect(code, out).toBe(EXIT.ok);
   expect(addresses()).toBe('10.0.0.5/24');
   expect(activeNetwork()).toMatchObject({ interface: 'ens3', ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['10.0.0.53'] });
-  expect(await readCloudInitResult(root)).toMatchObject({ status: 'prefilled', activation: { outcome: 'applied', configures: ['network.interface', 'network.ipv4', 'network.dns'] } });
+  expect(await readCloudInitResult(root)).toMatchObject({
+    status: 'prefilled',
+    activation: { outcome: 'applied', configures: ['network.interface', 'network.ipv4', 'network.dns'] },
+  });
   expect(out).toContain('applied as a partial document (network only)');
 });
 
@@ -53,7 +67,8 @@ it('a Hyper-V-style seed (blank user data and meta-data, v2 network-config) is a
   const { code, out } = await boot({
     'user-data': '\n\r\n',
     'meta-data': '\n\r\n',
-    'network-config': 'network:\r\n  version: 2\r\n  ethernets:\r\n    ens3:\r\n      addresses:\r\n        - 192.168.100.222/24\r\n      gateway4: 192.168.100.1\r\n      nameservers:\r\n        addresses: [8.8.8.8]\r\n',
+    'network-config':
+      'network:\r\n  version: 2\r\n  ethernets:\r\n    ens3:\r\n      addresses:\r\n        - 192.168.100.222/24\r\n      gateway4: 192.168.100.1\r\n      nameservers:\r\n        addresses: [8.8.8.8]\r\n',
   });
   expect(code, out).toBe(EXIT.ok);
   expect(out).not.toContain('no bowtie_setup key; set up in the browser');

@@ -13,11 +13,18 @@ import { describe, expect, it } from 'vitest';
 import { runCase } from './network-config-run.js';
 
 const DIR = new URL('../fixtures/network-config/', import.meta.url).pathname;
-const cases = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = readdirSync(DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 describe('network-config corpus', () => {
   it('has the real tools and the kinds of outcome', () => {
-    for (const prefix of ['hyperv-', 'proxmox-', 'netplan-', 'cloud-init-', 'config-drive-', 'vmware-']) expect(cases.some((c) => c.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of ['hyperv-', 'proxmox-', 'netplan-', 'cloud-init-', 'config-drive-', 'vmware-'])
+      expect(
+        cases.some((c) => c.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     expect(cases.length).toBeGreaterThanOrEqual(15);
   });
 

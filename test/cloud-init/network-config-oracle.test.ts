@@ -45,12 +45,24 @@ function oracle(kind: string, file: string): Oracle {
 }
 
 describe.skipIf(!available)('cloud-init reads what we apply from each network configuration', () => {
-  const cases = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const cases = readdirSync(DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   let compared = 0;
   for (const name of cases) {
     it(name, async () => {
       const { applied } = await runCase(join(DIR, name));
-      const doc = applied[0] as { network?: { interface?: string; ipv4?: { method: string; address?: string; gateway?: string }; ipv6?: { method: string; address?: string; gateway?: string }; dns?: string[] } } | undefined;
+      const doc = applied[0] as
+        | {
+            network?: {
+              interface?: string;
+              ipv4?: { method: string; address?: string; gateway?: string };
+              ipv6?: { method: string; address?: string; gateway?: string };
+              dns?: string[];
+            };
+          }
+        | undefined;
       const net = doc?.network;
       const statik = net?.ipv4?.method === 'static' || net?.ipv6?.method === 'static';
       if (!net || !statik || name === 'user-data-network-wins') return; // refused, DHCP only, or the user data's network
@@ -70,8 +82,12 @@ describe.skipIf(!available)('cloud-init reads what we apply from each network co
       const v4 = iface.static.filter((s) => !s.address.includes(':'));
       const v6 = iface.static.filter((s) => s.address.includes(':'));
       const gw = (s: OracleIface['static'][number] | undefined) => s?.gateway ?? s?.routes[0] ?? undefined;
-      expect(net.ipv4?.method === 'static' ? { address: net.ipv4.address, gateway: net.ipv4.gateway } : undefined).toEqual(v4[0] ? { address: `${v4[0].address}/${v4[0].prefix}`, gateway: gw(v4[0]) } : undefined);
-      expect(net.ipv6?.method === 'static' ? { address: net.ipv6.address, gateway: net.ipv6.gateway } : undefined).toEqual(v6[0] ? { address: `${v6[0].address}/${v6[0].prefix}`, gateway: gw(v6[0]) } : undefined);
+      expect(net.ipv4?.method === 'static' ? { address: net.ipv4.address, gateway: net.ipv4.gateway } : undefined).toEqual(
+        v4[0] ? { address: `${v4[0].address}/${v4[0].prefix}`, gateway: gw(v4[0]) } : undefined,
+      );
+      expect(net.ipv6?.method === 'static' ? { address: net.ipv6.address, gateway: net.ipv6.gateway } : undefined).toEqual(
+        v6[0] ? { address: `${v6[0].address}/${v6[0].prefix}`, gateway: gw(v6[0]) } : undefined,
+      );
       expect(net.dns ?? []).toEqual([...new Set([...iface.static.flatMap((s) => s.dns), ...o.dns])]);
       compared++;
     });

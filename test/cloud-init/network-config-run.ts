@@ -38,7 +38,10 @@ export async function runCase(caseDir: string): Promise<{ text: string; applied:
       imdsUrl: 'http://127.0.0.1:9',
       imds: { tokenAttempts: 1, totalTimeoutMs: 2000 },
     });
-    const status = await readFile(join(root, STATUS_FILE), 'utf8').then((t) => (JSON.parse(t) as { status: string }).status, () => 'none');
+    const status = await readFile(join(root, STATUS_FILE), 'utf8').then(
+      (t) => (JSON.parse(t) as { status: string }).status,
+      () => 'none',
+    );
     let text = `exit: ${code}\nstatus: ${status}\nconsole:\n${printed.map((l) => `  ${l}\n`).join('')}`;
     for (const doc of applied) {
       const v = validateDocument(doc, 'any');

@@ -66,11 +66,16 @@ async function run(networkConfig: string | Buffer, userData = ''): Promise<{ cod
 
 describe('what the document can say', () => {
   it('a v2 config by name: interface, static IPv4 with gateway4, name servers', () => {
-    const t = translate('version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    gateway4: 192.0.2.1\n    nameservers: {addresses: [192.0.2.53, 192.0.2.54]}\n');
-    expect(t).toMatchObject({ ok: true, network: { interface: 'eth0', ipv4: { method: 'static', address: '192.0.2.10/24', gateway: '192.0.2.1' }, dns: ['192.0.2.53', '192.0.2.54'] } });
+    const t = translate(
+      'version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    gateway4: 192.0.2.1\n    nameservers: {addresses: [192.0.2.53, 192.0.2.54]}\n',
+    );
+    expect(t).toMatchObject({
+      ok: true,
+      network: { interface: 'eth0', ipv4: { method: 'static', address: '192.0.2.10/24', gateway: '192.0.2.1' }, dns: ['192.0.2.53', '192.0.2.54'] },
+    });
   });
 
-  it('a MAC match is resolved to the appliance\'s own interface name; set-name is reported, not used', () => {
+  it("a MAC match is resolved to the appliance's own interface name; set-name is reported, not used", () => {
     const t = translate('version: 2\nethernets:\n  lan:\n    match: {macaddress: "BC:24:11:2A:3B:4C"}\n    set-name: lan\n    dhcp4: true\n');
     expect(t).toMatchObject({ ok: true, network: { interface: 'ens18', ipv4: { method: 'dhcp' } } });
     expect(t.notes.join('\n')).toContain('ethernets.lan.set-name: not used');
@@ -89,7 +94,9 @@ describe('what the document can say', () => {
 
   it('a default route in routes (to: default, 0.0.0.0/0, ::/0) is the gateway', () => {
     for (const to of ['default', '0.0.0.0/0']) {
-      const t = translate(`version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    routes: [{to: ${to}, via: 192.0.2.1}]\n    nameservers: {addresses: [192.0.2.53]}\n`);
+      const t = translate(
+        `version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    routes: [{to: ${to}, via: 192.0.2.1}]\n    nameservers: {addresses: [192.0.2.53]}\n`,
+      );
       expect(t).toMatchObject({ ok: true, network: { ipv4: { gateway: '192.0.2.1' } } });
     }
     const t = translate('version: 2\nethernets:\n  eth0:\n    addresses: ["2001:db8::10/64"]\n    routes: [{to: "::/0", via: "fe80::1"}]\n');
@@ -102,7 +109,13 @@ describe('what the document can say', () => {
     );
     expect(t.ok).toBe(true);
     if (!t.ok) return;
-    expect(t.network).toEqual({ interface: 'ens3', vlan: 15, mtu: 9000, ipv4: { method: 'static', address: '10.3.99.5/24', gateway: '10.3.99.1' }, dns: ['10.3.99.53'] });
+    expect(t.network).toEqual({
+      interface: 'ens3',
+      vlan: 15,
+      mtu: 9000,
+      ipv4: { method: 'static', address: '10.3.99.5/24', gateway: '10.3.99.1' },
+      dns: ['10.3.99.53'],
+    });
     expect(t.origin['network.vlan']).toBe('network-config vlans.vlan15.id');
     expect(t.origin['network.mtu']).toBe('network-config ethernets.mainif.mtu');
   });
@@ -111,19 +124,35 @@ describe('what the document can say', () => {
     const t = translate(
       'version: 1\nconfig:\n  - {type: physical, name: eth0, mac_address: "00:11:22:33:44:55", mtu: 1400}\n  - type: vlan\n    name: eth0.100\n    vlan_link: eth0\n    vlan_id: 100\n    subnets:\n      - {type: static, address: 198.51.100.7, netmask: 255.255.255.128, gateway: 198.51.100.1, dns_nameservers: [198.51.100.53]}\n',
     );
-    expect(t.ok && t.network).toEqual({ interface: 'ens4', vlan: 100, mtu: 1400, ipv4: { method: 'static', address: '198.51.100.7/25', gateway: '198.51.100.1' }, dns: ['198.51.100.53'] });
+    expect(t.ok && t.network).toEqual({
+      interface: 'ens4',
+      vlan: 100,
+      mtu: 1400,
+      ipv4: { method: 'static', address: '198.51.100.7/25', gateway: '198.51.100.1' },
+      dns: ['198.51.100.53'],
+    });
   });
 
   it('v1 dhcp6 and SLAAC; v2 dhcp6', () => {
-    expect(translate('version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: dhcp}, {type: dhcp6}]}\n')).toMatchObject({ ok: true, network: { interface: 'eth0', ipv4: { method: 'dhcp' }, ipv6: { method: 'dhcp' } } });
+    expect(translate('version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: dhcp}, {type: dhcp6}]}\n')).toMatchObject({
+      ok: true,
+      network: { interface: 'eth0', ipv4: { method: 'dhcp' }, ipv6: { method: 'dhcp' } },
+    });
     const slaac = translate('version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: dhcp4}, {type: ipv6_slaac}]}\n');
     expect(slaac.ok && slaac.network).toEqual({ interface: 'eth0', ipv4: { method: 'dhcp' } });
   });
 
   it('what is read and not used is reported: a gateway beside DHCP, a link-local address, unknown keys', () => {
-    const t = translate('version: 1\nconfig:\n  - type: physical\n    name: eth0\n    accept-ra: true\n    subnets:\n      - {type: dhcp4}\n      - {type: static6, address: "fe80::5/64"}\n');
+    const t = translate(
+      'version: 1\nconfig:\n  - type: physical\n    name: eth0\n    accept-ra: true\n    subnets:\n      - {type: dhcp4}\n      - {type: static6, address: "fe80::5/64"}\n',
+    );
     expect(t.ok && t.network).toEqual({ interface: 'eth0', ipv4: { method: 'dhcp' } });
-    expect(t.notes).toEqual(expect.arrayContaining(['network-config config[0].accept-ra: not used by bowtie-setup', 'network-config config[0].subnets[1].address: a link-local address; not used (the kernel makes one)']));
+    expect(t.notes).toEqual(
+      expect.arrayContaining([
+        'network-config config[0].accept-ra: not used by bowtie-setup',
+        'network-config config[0].subnets[1].address: a link-local address; not used (the kernel makes one)',
+      ]),
+    );
     const g = translate('version: 2\nethernets:\n  eth0: {dhcp4: true, gateway4: 192.0.2.1}\n');
     expect(g.notes).toContain('network-config ethernets.eth0.gateway4: not used (the gateway comes from DHCP)');
   });
@@ -136,18 +165,46 @@ describe('what the document can say', () => {
 
 describe('what the document cannot say is an error naming the key', () => {
   const cases: Array<[string, string, string]> = [
-    ['a second IPv4 address', 'version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24, 192.0.2.11/24]\n    gateway4: 192.0.2.1\n', 'network-config ethernets.eth0.addresses[1]'],
-    ['DHCP and a static address', 'version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [192.0.2.10/24]\n    gateway4: 192.0.2.1\n', 'network-config ethernets.eth0.dhcp4'],
-    ['a route other than the default', 'version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    routes: [{to: 10.0.0.0/8, via: 192.0.2.1}]\n', 'network-config ethernets.eth0.routes[0]'],
-    ['two default gateways', 'version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    gateway4: 192.0.2.1\n    routes: [{to: default, via: 192.0.2.2}]\n', 'network-config ethernets.eth0.routes[0]'],
-    ['two interfaces with addresses', 'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24], gateway4: 192.0.2.1}\n  ens18: {addresses: [198.51.100.2/24]}\n', 'network-config ethernets.ens18'],
+    [
+      'a second IPv4 address',
+      'version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24, 192.0.2.11/24]\n    gateway4: 192.0.2.1\n',
+      'network-config ethernets.eth0.addresses[1]',
+    ],
+    [
+      'DHCP and a static address',
+      'version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    addresses: [192.0.2.10/24]\n    gateway4: 192.0.2.1\n',
+      'network-config ethernets.eth0.dhcp4',
+    ],
+    [
+      'a route other than the default',
+      'version: 2\nethernets:\n  eth0:\n    dhcp4: true\n    routes: [{to: 10.0.0.0/8, via: 192.0.2.1}]\n',
+      'network-config ethernets.eth0.routes[0]',
+    ],
+    [
+      'two default gateways',
+      'version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    gateway4: 192.0.2.1\n    routes: [{to: default, via: 192.0.2.2}]\n',
+      'network-config ethernets.eth0.routes[0]',
+    ],
+    [
+      'two interfaces with addresses',
+      'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24], gateway4: 192.0.2.1}\n  ens18: {addresses: [198.51.100.2/24]}\n',
+      'network-config ethernets.ens18',
+    ],
     ['a bridge', 'version: 2\nbridges:\n  br0: {interfaces: [eth0], dhcp4: true}\n', 'network-config bridges.br0'],
     ['a v1 bridge', 'version: 1\nconfig:\n  - {type: bridge, name: br0, bridge_interfaces: [eth0]}\n', 'network-config config[0].type'],
     ['a name pattern', 'version: 2\nethernets:\n  all:\n    match: {name: "en*"}\n    dhcp4: true\n', 'network-config ethernets.all.match.name'],
     ['a match by driver', 'version: 2\nethernets:\n  x:\n    match: {driver: virtio_net}\n    dhcp4: true\n', 'network-config ethernets.x.match.driver'],
     ['an interface this appliance lacks', 'version: 2\nethernets:\n  enp9s0: {dhcp4: true}\n', 'network-config ethernets.enp9s0'],
-    ['a non-contiguous netmask', 'version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: static, address: 192.0.2.10, netmask: 255.0.255.0, gateway: 192.0.2.1}]}\n', 'network-config config[0].subnets[0].netmask'],
-    ['a static address without a prefix', 'version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: static, address: 192.0.2.10, gateway: 192.0.2.1}]}\n', 'network-config config[0].subnets[0].address'],
+    [
+      'a non-contiguous netmask',
+      'version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: static, address: 192.0.2.10, netmask: 255.0.255.0, gateway: 192.0.2.1}]}\n',
+      'network-config config[0].subnets[0].netmask',
+    ],
+    [
+      'a static address without a prefix',
+      'version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: static, address: 192.0.2.10, gateway: 192.0.2.1}]}\n',
+      'network-config config[0].subnets[0].address',
+    ],
     ['a static IPv4 address without a gateway', 'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24]}\n', 'network-config ethernets.eth0.addresses[0]'],
     ['an unknown version', 'version: 3\n', 'network-config version'],
   ];
@@ -159,8 +216,10 @@ describe('what the document cannot say is an error naming the key', () => {
     });
   }
 
-  it('the document\'s own rules name the key the value came from', async () => {
-    const { code, out, applied } = await run('version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    gateway4: 198.51.100.1\n    nameservers: {addresses: [192.0.2.53]}\n');
+  it("the document's own rules name the key the value came from", async () => {
+    const { code, out, applied } = await run(
+      'version: 2\nethernets:\n  eth0:\n    addresses: [192.0.2.10/24]\n    gateway4: 198.51.100.1\n    nameservers: {addresses: [192.0.2.53]}\n',
+    );
     expect(code).toBe(EXIT.invalid);
     expect(applied).toEqual([]);
     expect(out).toContain('network-config ethernets.eth0.gateway4: not in 192.0.2.0/24 (network.ipv4.gateway)');
@@ -181,17 +240,49 @@ describe('hostile network configurations are refused, nothing is applied, no val
     ['a duplicate key', 'version: 2\nethernets:\n  eth0: {dhcp4: true}\n  eth0: {dhcp4: false}\n', 'network-config: has a duplicate key'],
     ['a custom tag', 'version: 2\nethernets: !!python/object:os.system {}\n', 'network-config: uses a YAML tag bowtie-setup does not read'],
     ['a list at the top', '- version: 2\n', 'network-config: must be a mapping'],
-    ['dhcp4 that is not a boolean', 'version: 2\nethernets:\n  eth0: {dhcp4: Canary-maybe}\n', 'network-config ethernets.eth0.dhcp4: must be true or false, not text'],
-    ['addresses as text', 'version: 2\nethernets:\n  eth0: {addresses: Canary-192.0.2.10/24}\n', 'network-config ethernets.eth0.addresses: must be a list, not text'],
+    [
+      'dhcp4 that is not a boolean',
+      'version: 2\nethernets:\n  eth0: {dhcp4: Canary-maybe}\n',
+      'network-config ethernets.eth0.dhcp4: must be true or false, not text',
+    ],
+    [
+      'addresses as text',
+      'version: 2\nethernets:\n  eth0: {addresses: Canary-192.0.2.10/24}\n',
+      'network-config ethernets.eth0.addresses: must be a list, not text',
+    ],
     ['mtu as text', 'version: 2\nethernets:\n  eth0: {dhcp4: true, mtu: "Canary"}\n', 'network-config ethernets.eth0.mtu: must be a number, not text'],
     ['version as text', 'version: "2"\n', 'network-config version: must be 1 or 2'],
-    ['a prefix out of range', 'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/33], gateway4: 192.0.2.1, nameservers: {addresses: [192.0.2.53]}}\n', 'network-config ethernets.eth0.addresses[0]: must be an IPv4 address with prefix length'],
-    ['an address with a newline', 'version: 2\nethernets:\n  eth0: {addresses: ["192.0.2.10/24\\nCanary"], gateway4: 192.0.2.1, nameservers: {addresses: [192.0.2.53]}}\n', 'network-config ethernets.eth0.addresses[0]: must be an IPv4 address with prefix length'],
-    ['a gateway with a newline', 'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24], gateway4: "192.0.2.1\\nCanary", nameservers: {addresses: [192.0.2.53]}}\n', 'network-config ethernets.eth0.gateway4: must be an IPv4 address'],
-    ['a key with a newline', 'version: 2\nethernets:\n  "eth0\\nCanary": {dhcp4: true}\n', 'network-config ethernets.<a name with unusual characters>: must be a network interface name'],
-    ['a MAC that is not one', 'version: 2\nethernets:\n  x: {match: {macaddress: "Canary"}, dhcp4: true}\n', 'network-config ethernets.x.match.macaddress: must be a MAC address'],
+    [
+      'a prefix out of range',
+      'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/33], gateway4: 192.0.2.1, nameservers: {addresses: [192.0.2.53]}}\n',
+      'network-config ethernets.eth0.addresses[0]: must be an IPv4 address with prefix length',
+    ],
+    [
+      'an address with a newline',
+      'version: 2\nethernets:\n  eth0: {addresses: ["192.0.2.10/24\\nCanary"], gateway4: 192.0.2.1, nameservers: {addresses: [192.0.2.53]}}\n',
+      'network-config ethernets.eth0.addresses[0]: must be an IPv4 address with prefix length',
+    ],
+    [
+      'a gateway with a newline',
+      'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24], gateway4: "192.0.2.1\\nCanary", nameservers: {addresses: [192.0.2.53]}}\n',
+      'network-config ethernets.eth0.gateway4: must be an IPv4 address',
+    ],
+    [
+      'a key with a newline',
+      'version: 2\nethernets:\n  "eth0\\nCanary": {dhcp4: true}\n',
+      'network-config ethernets.<a name with unusual characters>: must be a network interface name',
+    ],
+    [
+      'a MAC that is not one',
+      'version: 2\nethernets:\n  x: {match: {macaddress: "Canary"}, dhcp4: true}\n',
+      'network-config ethernets.x.match.macaddress: must be a MAC address',
+    ],
     ['a VLAN id out of range', 'version: 2\nethernets:\n  eth0: {}\nvlans:\n  v: {id: 5000, link: eth0, dhcp4: true}\n', 'network-config vlans.v.id'],
-    ['too many interfaces', `version: 2\nethernets:\n${Array.from({ length: 70 }, (_, i) => `  e${i}: {}\n`).join('')}`, 'network-config ethernets: must have at most 64 entries'],
+    [
+      'too many interfaces',
+      `version: 2\nethernets:\n${Array.from({ length: 70 }, (_, i) => `  e${i}: {}\n`).join('')}`,
+      'network-config ethernets: must have at most 64 entries',
+    ],
   ];
   for (const [what, input, expected] of hostile) {
     it(what, async () => {
@@ -239,10 +330,15 @@ describe('meta-data carrying network', () => {
 });
 
 describe('with user data', () => {
-  it('a bowtie_setup document without network gets the network-config\'s', async () => {
-    const { code, applied } = await run('version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24], gateway4: 192.0.2.1, nameservers: {addresses: [192.0.2.53]}}\n', '#cloud-config\nbowtie_setup:\n  hostname: ctl-a\n');
+  it("a bowtie_setup document without network gets the network-config's", async () => {
+    const { code, applied } = await run(
+      'version: 2\nethernets:\n  eth0: {addresses: [192.0.2.10/24], gateway4: 192.0.2.1, nameservers: {addresses: [192.0.2.53]}}\n',
+      '#cloud-config\nbowtie_setup:\n  hostname: ctl-a\n',
+    );
     expect(code).toBe(EXIT.ok);
-    expect(applied).toEqual([{ hostname: 'ctl-a', network: { interface: 'eth0', ipv4: { method: 'static', address: '192.0.2.10/24', gateway: '192.0.2.1' }, dns: ['192.0.2.53'] } }]);
+    expect(applied).toEqual([
+      { hostname: 'ctl-a', network: { interface: 'eth0', ipv4: { method: 'static', address: '192.0.2.10/24', gateway: '192.0.2.1' }, dns: ['192.0.2.53'] } },
+    ]);
   });
   it('an invalid network-config with a valid bowtie_setup document rejects both: nothing applied', async () => {
     const { code, applied, out } = await run('version: 2\nbonds:\n  bond0: {interfaces: [eth0]}\n', '#cloud-config\nbowtie_setup:\n  hostname: ctl-a\n');
@@ -257,7 +353,10 @@ describe('the command line', () => {
     await writeFile(join(root, 'ud'), '');
     await writeFile(join(root, 'nc'), 'version: 2\nbonds:\n  bond0: {interfaces: [eth0]}\n');
     const out: string[] = [];
-    const code = await main(['--root', root, '--simulate', 'cloud-init', '--user-data', join(root, 'ud'), '--network-config', join(root, 'nc')], { stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+    const code = await main(['--root', root, '--simulate', 'cloud-init', '--user-data', join(root, 'ud'), '--network-config', join(root, 'nc')], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => out.push(t),
+    });
     expect(code).toBe(EXIT.invalid);
     expect(out.join('')).toContain('network-config bonds.bond0: bonds are not supported');
   });

@@ -117,7 +117,15 @@ async function viaForm(doc: Doc): Promise<string> {
     const c = await w.unlocked();
     const d = doc as Doc & Partial<(typeof DOCUMENTS)['static network, domain and acme']>;
     const posts: Array<[string, Record<string, string>]> = [
-      ['/admin', { 'admin.email': d.admin.email, 'admin.password': d.admin.password, 'admin.password_confirm': d.admin.password, 'admin.ssh_authorized_keys': (d.admin.ssh_authorized_keys ?? []).join('\n') }],
+      [
+        '/admin',
+        {
+          'admin.email': d.admin.email,
+          'admin.password': d.admin.password,
+          'admin.password_confirm': d.admin.password,
+          'admin.ssh_authorized_keys': (d.admin.ssh_authorized_keys ?? []).join('\n'),
+        },
+      ],
       [
         '/network',
         {
@@ -132,7 +140,15 @@ async function viaForm(doc: Doc): Promise<string> {
           'network.ntp': (d.network?.ntp ?? []).join('\n'),
         },
       ],
-      ['/enrollment', { 'site.name': d.site?.name ?? '', 'enrollment.site_id': d.enrollment.site_id, 'enrollment.token': d.enrollment.token, 'enrollment.entrypoints': (d.enrollment.entrypoints ?? []).join('\n') }],
+      [
+        '/enrollment',
+        {
+          'site.name': d.site?.name ?? '',
+          'enrollment.site_id': d.enrollment.site_id,
+          'enrollment.token': d.enrollment.token,
+          'enrollment.entrypoints': (d.enrollment.entrypoints ?? []).join('\n'),
+        },
+      ],
       ['/tls', { 'tls.mode': d.tls?.mode ?? (d.domain ? 'acme' : 'self-signed') }],
       [
         '/updates',
@@ -147,7 +163,13 @@ async function viaForm(doc: Doc): Promise<string> {
     ];
     for (const [path, fields] of posts) {
       const res = await c.post(path, fields);
-      if (res.status !== 303) throw new Error(`${path}: ${res.status}\n${res.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 2000)}`);
+      if (res.status !== 303)
+        throw new Error(
+          `${path}: ${res.status}\n${res.text
+            .replace(/<[^>]+>/g, ' ')
+            .replace(/\s+/g, ' ')
+            .slice(0, 2000)}`,
+        );
     }
     await c.get('/review');
     const res = await c.post('/apply');

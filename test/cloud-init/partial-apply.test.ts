@@ -166,12 +166,18 @@ describe('when the health gate fails', () => {
     expect((await readState(enginePaths(root).state)).setup).toBe('unconfigured');
 
     const out = printed.join('\n');
-    expect(out).toMatch(/activation failed in confirm: the health gate did not pass: gateway \(10\.0\.0\.1 does not answer\); the previous configuration was restored/);
+    expect(out).toMatch(
+      /activation failed in confirm: the health gate did not pass: gateway \(10\.0\.0\.1 does not answer\); the previous configuration was restored/,
+    );
     expect(out).toContain('The wizard still has the settings from user data');
     expect(out).not.toContain(PASSWORD);
     const result = (await readCloudInitResult(root))!;
     expect(result.status).toBe('prefilled');
-    expect(result.activation).toMatchObject({ outcome: 'rolled-back', configures: ['hostname', 'network.ipv4', 'network.dns'], reason: expect.stringContaining('gateway (10.0.0.1 does not answer)') });
+    expect(result.activation).toMatchObject({
+      outcome: 'rolled-back',
+      configures: ['hostname', 'network.ipv4', 'network.dns'],
+      reason: expect.stringContaining('gateway (10.0.0.1 does not answer)'),
+    });
     expect(await markers()).toMatchObject([{ outcome: 'apply-failed' }]);
 
     // The wizard works: pre-claimed, prefilled, and says what went wrong.
@@ -208,13 +214,18 @@ describe('partial documents that are not applied', () => {
 
   it('never over a completed setup, even on a clone with new user data', async () => {
     // Instance 1 was set up completely from user data.
-    const complete = STATIC.replace('  admin:', '  enrollment:\n    site_id: 6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b\n    token: psk-0123456789abcdef0123456789\n  admin:');
+    const complete = STATIC.replace(
+      '  admin:',
+      '  enrollment:\n    site_id: 6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b\n    token: psk-0123456789abcdef0123456789\n  admin:',
+    );
     expect(await boot('i-0', complete)).toBe(EXIT.ok);
     expect((await readState(enginePaths(root).state)).setup).toBe('complete');
     const runs = engineRuns;
     expect(await boot('i-2', STATIC.replace('ctl-lab-07', 'ctl-lab-08'))).toBe(EXIT.ok);
     expect(engineRuns).toBe(runs);
-    expect(printed.join('\n')).toContain('setup of this appliance is already complete; the partial document (hostname, network.ipv4, network.dns) is not applied over it');
+    expect(printed.join('\n')).toContain(
+      'setup of this appliance is already complete; the partial document (hostname, network.ipv4, network.dns) is not applied over it',
+    );
     expect((await readCloudInitResult(root))!.activation).toBeNull();
   }, 30_000);
 

@@ -117,22 +117,31 @@ const GOOD = {
 /** Templates with something wrong in a secret's neighbourhood, and the secrets they hold. */
 const HOSTILE: Record<string, { userData: string; secrets: string[] }> = {
   'a PSK with blanks': {
-    userData: template({ ...GOOD, '/etc/bowtie-server.d/custom.conf': `SITE_ID=6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b\nBOWTIE_SYNC_PSK=psk Walrus3 with blanks 0123\n` }),
+    userData: template({
+      ...GOOD,
+      '/etc/bowtie-server.d/custom.conf': `SITE_ID=6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b\nBOWTIE_SYNC_PSK=psk Walrus3 with blanks 0123\n`,
+    }),
     secrets: ['Walrus3'],
   },
   'a PSK too short, a secret on a line of its own, a misspelt variable': {
-    userData: template({ ...GOOD, '/etc/bowtie-server.d/custom.conf': `SITE_ID=6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b\nBOWTIE_SYNC_PSK=Ibis5short\nIbex8-secret-on-its-own-line\n` }),
+    userData: template({
+      ...GOOD,
+      '/etc/bowtie-server.d/custom.conf': `SITE_ID=6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b\nBOWTIE_SYNC_PSK=Ibis5short\nIbex8-secret-on-its-own-line\n`,
+    }),
     secrets: ['Ibis5short', 'Ibex8-secret-on-its-own-line'],
   },
   'a client secret with a control character': {
-    userData: template({ ...GOOD, '/etc/dex/sso.yaml': `type: oidc\nid: okta\nname: Okta\nconfig:\n  issuer: https://idp.example.com\n  clientID: abc\n  clientSecret: "Lemur4-secret\\u0007bell"\n` }),
+    userData: template({
+      ...GOOD,
+      '/etc/dex/sso.yaml': `type: oidc\nid: okta\nname: Okta\nconfig:\n  issuer: https://idp.example.com\n  clientID: abc\n  clientSecret: "Lemur4-secret\\u0007bell"\n`,
+    }),
     secrets: ['Lemur4-secret', PSK],
   },
   'a hash that is not argon2': {
     userData: template({ ...GOOD, '/var/lib/bowtie/init-users': 'ops@example.com:$6$Narwhal2salt$Narwhal2-not-argon\n' }),
     secrets: ['Narwhal2', PSK, CLIENT_SECRET],
   },
-  'a broken sso.yaml and a join strategy that is not the vendor\'s': {
+  "a broken sso.yaml and a join strategy that is not the vendor's": {
     userData: template({
       ...GOOD,
       '/etc/dex/sso.yaml': 'type: oidc\nconfig: {clientSecret: "Gecko6-unclosed\n',
@@ -141,7 +150,10 @@ const HOSTILE: Record<string, { userData: string; secrets: string[] }> = {
     secrets: ['Gecko6', 'Tapir1', PSK],
   },
   'the template beside a bowtie_setup key': {
-    userData: template(GOOD, stringify({ bowtie_setup: { hostname: 'c0', enrollment: { site_id: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', token: 'Quokka7-document-token-0123' } } })),
+    userData: template(
+      GOOD,
+      stringify({ bowtie_setup: { hostname: 'c0', enrollment: { site_id: '6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b', token: 'Quokka7-document-token-0123' } } }),
+    ),
     secrets: ['Quokka7', PSK, CLIENT_SECRET],
   },
   'a complete template (applied)': { userData: template(GOOD), secrets: [PSK, CLIENT_SECRET, HASH] },
@@ -218,7 +230,7 @@ describe('a legacy argon2i admin hash', () => {
   });
 });
 
-describe('the template\'s TLS files and encodings', () => {
+describe("the template's TLS files and encodings", () => {
   it('/etc/ssl/controller.pem and controller-key.pem, b64 and gzip+b64, give tls provided (checked like any certificate)', async () => {
     const cert = await readFile(new URL('../fixtures/tls/ctl.pem', import.meta.url), 'utf8');
     const key = await readFile(new URL('../fixtures/tls/ctl.key', import.meta.url), 'utf8');
@@ -259,20 +271,60 @@ describe('the template\'s TLS files and encodings', () => {
 describe('any shape under the template keys', () => {
   it('is answered (translated or refused), never thrown', async () => {
     const fc = await import('fast-check');
-    const scalar = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('{{ X }}', '${y}', '$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA', 'entrypoints = [ "https://a" ]', '[Timer]\nOnCalendar=daily'));
+    const scalar = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constantFrom(
+        '{{ X }}',
+        '${y}',
+        '$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
+        'entrypoints = [ "https://a" ]',
+        '[Timer]\nOnCalendar=daily',
+      ),
+    );
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('path', 'content', 'encoding', 'name', 'ssh_authorized_keys', 'hashed_passwd', 'append', 'type', 'config'), tie('v'), { maxKeys: 4 })),
+      v: fc.oneof(
+        { depthSize: 'small' },
+        scalar,
+        fc.array(tie('v'), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('path', 'content', 'encoding', 'name', 'ssh_authorized_keys', 'hashed_passwd', 'append', 'type', 'config'), tie('v'), {
+          maxKeys: 4,
+        }),
+      ),
     })).v;
-    const path = fc.constantFrom('/etc/bowtie-server.d/custom.conf', '/etc/bowtie-server.d/site.conf', '/var/lib/bowtie/init-users', '/var/lib/bowtie/should-join.conf', '/etc/dex/sso.yaml', '/etc/update-at', '/etc/ssl/controller.pem', '/var/lib/bowtie/skip-gui-init', '/etc/motd');
-    const entry = fc.record({ path, content: fc.oneof(fc.string({ maxLength: 200 }), value), encoding: fc.constantFrom(undefined, 'b64', 'gzip+b64', 'gz', 'text/plain', 7) }, { requiredKeys: ['path'] });
-    const top = fc.record({
-      fqdn: fc.oneof(fc.constant('c0.example.com'), scalar),
-      hostname: scalar,
-      write_files: fc.oneof(fc.array(fc.oneof(entry, value), { maxLength: 6 }), value),
-      users: fc.oneof(fc.array(fc.oneof(fc.constant('default'), fc.record({ name: fc.constantFrom('root', 'ops'), ssh_authorized_keys: value, hashed_passwd: value })), { maxLength: 3 }), value),
-      ssh_authorized_keys: value,
-      password: scalar,
-    }, { requiredKeys: ['write_files'] });
+    const path = fc.constantFrom(
+      '/etc/bowtie-server.d/custom.conf',
+      '/etc/bowtie-server.d/site.conf',
+      '/var/lib/bowtie/init-users',
+      '/var/lib/bowtie/should-join.conf',
+      '/etc/dex/sso.yaml',
+      '/etc/update-at',
+      '/etc/ssl/controller.pem',
+      '/var/lib/bowtie/skip-gui-init',
+      '/etc/motd',
+    );
+    const entry = fc.record(
+      { path, content: fc.oneof(fc.string({ maxLength: 200 }), value), encoding: fc.constantFrom(undefined, 'b64', 'gzip+b64', 'gz', 'text/plain', 7) },
+      { requiredKeys: ['path'] },
+    );
+    const top = fc.record(
+      {
+        fqdn: fc.oneof(fc.constant('c0.example.com'), scalar),
+        hostname: scalar,
+        write_files: fc.oneof(fc.array(fc.oneof(entry, value), { maxLength: 6 }), value),
+        users: fc.oneof(
+          fc.array(fc.oneof(fc.constant('default'), fc.record({ name: fc.constantFrom('root', 'ops'), ssh_authorized_keys: value, hashed_passwd: value })), {
+            maxLength: 3,
+          }),
+          value,
+        ),
+        ssh_authorized_keys: value,
+        password: scalar,
+      },
+      { requiredKeys: ['write_files'] },
+    );
     await fc.assert(
       fc.asyncProperty(top, async (t) => {
         const it = await interpretUserData(Buffer.from(`#cloud-config\n${stringify(t)}`), NOW);

@@ -29,7 +29,7 @@ async function verifier(hash: string, password: string): Promise<boolean | 'thro
   }
 }
 
-describe('argon2 PHC strings: our verdict and the verifier\'s', () => {
+describe("argon2 PHC strings: our verdict and the verifier's", () => {
   it('every corpus case agrees with argon2.verify or is a policy whose message says why', async () => {
     expect(rows.length).toBeGreaterThanOrEqual(40);
     const wrong: string[] = [];
@@ -54,7 +54,7 @@ describe('argon2 PHC strings: our verdict and the verifier\'s', () => {
     }
   }, 60_000);
 
-  it('the legacy variant takes the vendor tool\'s argon2i hashes with a warning, and nothing the verifier cannot run', async () => {
+  it("the legacy variant takes the vendor tool's argon2i hashes with a warning, and nothing the verifier cannot run", async () => {
     const legacy = rows.filter((r) => r.hash.startsWith('$argon2i$'));
     expect(legacy.length).toBeGreaterThanOrEqual(10);
     for (const { hash, verdict } of legacy) {
@@ -74,7 +74,7 @@ describe('argon2 PHC strings: our verdict and the verifier\'s', () => {
     expect(checkArgon2Hash(vendor.replace('$argon2i$', '$argon2d$'), { allowLegacyArgon2i: true }).ok).toBe(false);
   }, 60_000);
 
-  it('libargon2\'s limits near their edges (m against 8p, t and p at 0): we take what the verifier can run', async () => {
+  it("libargon2's limits near their edges (m against 8p, t and p at 0): we take what the verifier can run", async () => {
     const wrong: string[] = [];
     let runnable = 0;
     for (let m = 0; m <= 40; m++) {

@@ -23,7 +23,10 @@ const valid = readFileSync(join(CORPORA, 'calendar.tsv'), 'utf8')
 
 let haveSystemd = false;
 beforeAll(async () => {
-  haveSystemd = await run('systemd-analyze', ['--version']).then(() => true, () => false);
+  haveSystemd = await run('systemd-analyze', ['--version']).then(
+    () => true,
+    () => false,
+  );
   if (!haveSystemd && process.env.CI) throw new Error('systemd-analyze is missing (Debian package systemd): the oracle tests cannot run');
 });
 
@@ -56,7 +59,8 @@ function elapses(block: string): string[] {
  * calculation"): a batch with such an expression fails, so it is asked one by one.
  */
 async function systemdNext(expressions: string[], base: string, tz: string): Promise<(string[] | null)[]> {
-  const ask = (batch: string[]) => run('systemd-analyze', ['calendar', '--iterations=3', `--base-time=${base}`, ...batch], { env: { ...process.env, TZ: tz, LC_ALL: 'C' } });
+  const ask = (batch: string[]) =>
+    run('systemd-analyze', ['calendar', '--iterations=3', `--base-time=${base}`, ...batch], { env: { ...process.env, TZ: tz, LC_ALL: 'C' } });
   const out: (string[] | null)[] = [];
   for (let i = 0; i < expressions.length; i += 40) {
     const batch = expressions.slice(i, i + 40);
@@ -66,7 +70,13 @@ async function systemdNext(expressions: string[], base: string, tz: string): Pro
       expect(blocks).toHaveLength(batch.length);
       out.push(...blocks.map(elapses));
     } else {
-      for (const e of batch) out.push(await ask([e]).then((a) => elapses(a.stdout), () => null));
+      for (const e of batch)
+        out.push(
+          await ask([e]).then(
+            (a) => elapses(a.stdout),
+            () => null,
+          ),
+        );
     }
   }
   return out;
@@ -117,14 +127,18 @@ const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York'];
 describe('nextElapses against systemd-analyze calendar --iterations=3', () => {
   it('agrees on the schedules the wizard offers, without an oracle', () => {
     const base = new Date('2026-06-01T00:00:00Z'); // a Monday
-    expect(nextElapses('Sun *-*-* 03:00:00', base, 3).map((d) => d.toISOString())).toEqual(['2026-06-07T03:00:00.000Z', '2026-06-14T03:00:00.000Z', '2026-06-21T03:00:00.000Z']);
+    expect(nextElapses('Sun *-*-* 03:00:00', base, 3).map((d) => d.toISOString())).toEqual([
+      '2026-06-07T03:00:00.000Z',
+      '2026-06-14T03:00:00.000Z',
+      '2026-06-21T03:00:00.000Z',
+    ]);
     expect(nextElapses('daily Europe/Berlin', base, 1).map((d) => d.toISOString())).toEqual(['2026-06-01T22:00:00.000Z']);
     expect(nextElapses('*-*-* 03:00:00', base, 1, 'America/New_York').map((d) => d.toISOString())).toEqual(['2026-06-01T07:00:00.000Z']);
     expect(nextElapses('2020-01-01', base, 3)).toEqual([]);
     expect(nextElapses('not a schedule', base, 3)).toEqual([]);
   });
 
-  it('an event that never or rarely comes ends where systemd\'s does (bounded: year 2199, 1000 passes)', async () => {
+  it("an event that never or rarely comes ends where systemd's does (bounded: year 2199, 1000 passes)", async () => {
     const base = new Date('2026-06-01T00:00:00Z');
     const cases = ['*-02-30 03:00', '2199-12-31 23:59:59', '*-*-31 *:*:59.999999', 'Mon *-02-29 12:00', '*-02~30'].filter((e) => calendarProblem(e) === null);
     expect(cases.length).toBeGreaterThanOrEqual(4);

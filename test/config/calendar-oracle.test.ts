@@ -26,21 +26,33 @@ function corpus(name: string): [string, string][] {
 async function systemd(kind: 'calendar' | 'timespan', expressions: string[]): Promise<boolean[]> {
   const out: boolean[] = [];
   for (let i = 0; i < expressions.length; i += 16) {
-    out.push(...(await Promise.all(expressions.slice(i, i + 16).map((e) => run('systemd-analyze', [kind, e]).then(() => true, () => false)))));
+    out.push(
+      ...(await Promise.all(
+        expressions.slice(i, i + 16).map((e) =>
+          run('systemd-analyze', [kind, e]).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      )),
+    );
   }
   return out;
 }
 
 let haveSystemd = false;
 beforeAll(async () => {
-  haveSystemd = await run('systemd-analyze', ['--version']).then(() => true, () => false);
+  haveSystemd = await run('systemd-analyze', ['--version']).then(
+    () => true,
+    () => false,
+  );
   if (!haveSystemd && process.env.CI) throw new Error('systemd-analyze is missing (Debian package systemd): the oracle tests cannot run');
 });
 
 /** A small seeded generator of calendar expressions, close to what people write and past it. */
 function generated(count: number): string[] {
   let seed = 20261204;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pad = (n: number) => (rnd() < 0.5 ? String(n).padStart(2, '0') : String(n));
   const comp = (lo: number, hi: number, dec = false): string => {
@@ -75,7 +87,9 @@ describe('calendar events (OnCalendar=)', () => {
 
   it('the corpus agrees with our parser, case by case', () => {
     expect(cases.length).toBeGreaterThan(140);
-    const wrong = cases.filter(([v, e]) => v !== 'policy' && (calendarProblem(e) === null) !== (v === 'valid')).map(([v, e]) => `${v}: ${JSON.stringify(e)} -> ${calendarProblem(e)}`);
+    const wrong = cases
+      .filter(([v, e]) => v !== 'policy' && (calendarProblem(e) === null) !== (v === 'valid'))
+      .map(([v, e]) => `${v}: ${JSON.stringify(e)} -> ${calendarProblem(e)}`);
     expect(wrong).toEqual([]);
   });
 
@@ -87,16 +101,21 @@ describe('calendar events (OnCalendar=)', () => {
   it('systemd-analyze gives every recorded verdict (the corpus cannot drift)', async () => {
     if (!haveSystemd) return;
     const checked = cases.filter(([v]) => v !== 'policy');
-    const verdicts = await systemd('calendar', checked.map(([, e]) => e));
+    const verdicts = await systemd(
+      'calendar',
+      checked.map(([, e]) => e),
+    );
     const drift = checked.filter(([v], i) => (v === 'valid') !== verdicts[i]).map(([v, e]) => `${v}: ${JSON.stringify(e)}`);
     expect(drift).toEqual([]);
   }, 60_000);
 
-  it('300 generated expressions: our verdict is systemd-analyze\'s', async () => {
+  it("300 generated expressions: our verdict is systemd-analyze's", async () => {
     if (!haveSystemd) return;
     const exprs = generated(300);
     const verdicts = await systemd('calendar', exprs);
-    const wrong = exprs.filter((e, i) => (calendarProblem(e) === null) !== verdicts[i]).map((e, i) => `${verdicts[i] ? 'systemd accepts' : 'systemd refuses'}: ${JSON.stringify(e)} -> ${calendarProblem(e)}`);
+    const wrong = exprs
+      .filter((e, i) => (calendarProblem(e) === null) !== verdicts[i])
+      .map((e, i) => `${verdicts[i] ? 'systemd accepts' : 'systemd refuses'}: ${JSON.stringify(e)} -> ${calendarProblem(e)}`);
     expect(wrong).toEqual([]);
     // Both kinds are well represented.
     expect(verdicts.filter(Boolean).length).toBeGreaterThan(60);
@@ -112,7 +131,10 @@ describe('time spans (RandomizedDelaySec=)', () => {
     const wrong = cases.filter(([v, e]) => (parseTimespan(e) !== null) !== (v === 'valid')).map(([v, e]) => `${v}: ${JSON.stringify(e)}`);
     expect(wrong).toEqual([]);
     if (!haveSystemd) return;
-    const verdicts = await systemd('timespan', cases.map(([, e]) => e));
+    const verdicts = await systemd(
+      'timespan',
+      cases.map(([, e]) => e),
+    );
     expect(cases.filter(([v], i) => (v === 'valid') !== verdicts[i]).map(([, e]) => e)).toEqual([]);
   }, 60_000);
 });

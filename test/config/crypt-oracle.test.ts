@@ -43,11 +43,14 @@ function crypt3(pairs: [string, string][]): Promise<(string | null)[]> {
 
 let haveCrypt = false;
 beforeAll(async () => {
-  haveCrypt = await crypt3([['x', '$6$ab$']]).then((r) => typeof r[0] === 'string' && r[0].startsWith('$6$ab$'), () => false);
+  haveCrypt = await crypt3([['x', '$6$ab$']]).then(
+    (r) => typeof r[0] === 'string' && r[0].startsWith('$6$ab$'),
+    () => false,
+  );
   if (!haveCrypt && process.env.CI) throw new Error('perl is missing (Debian package perl-base): the crypt(3) oracle cannot run');
 });
 
-describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
+describe("crypt(3) hashes: our verdict and libxcrypt's", () => {
   it('every corpus case agrees with crypt(3) or is a policy whose message says why', async () => {
     if (!haveCrypt) return;
     expect(rows.length).toBeGreaterThanOrEqual(45);
@@ -71,7 +74,7 @@ describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
   it('sha512crypt salts of any printable character: we take exactly what crypt(3) gives back', async () => {
     if (!haveCrypt) return;
     let seed = 20261204;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     const settings = new Set<string>();
     while (settings.size < 300) {
       let salt = '';
@@ -121,7 +124,7 @@ describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
     expect(wrong).toEqual([]);
   }, 60_000);
 
-  it('bcrypt: the salt\'s last character is one crypt(3) writes back, for each of the 64', async () => {
+  it("bcrypt: the salt's last character is one crypt(3) writes back, for each of the 64", async () => {
     if (!haveCrypt) return;
     const A = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     const settings = Array.from(A, (c) => c).map((c) => `$2b$04$${'C'.repeat(21)}${c}`);
@@ -136,7 +139,7 @@ describe('crypt(3) hashes: our verdict and libxcrypt\'s', () => {
     expect(wrong).toEqual([]);
   }, 60_000);
 
-  it('OpenSSL\'s own sha512crypt (openssl passwd -6) writes the same hashes for the salts we take', async () => {
+  it("OpenSSL's own sha512crypt (openssl passwd -6) writes the same hashes for the salts we take", async () => {
     const plain = rows.filter((r) => r.verdict === 'valid' && /^\$6\$[^$]+\$[^$]+$/.test(r.hash));
     expect(plain.length).toBeGreaterThanOrEqual(3);
     for (const { password, hash } of plain) {

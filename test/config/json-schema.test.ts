@@ -107,11 +107,13 @@ describe('bowtie-setup schema', () => {
     }
   });
 
-  it('--user-data: the document under bowtie_setup, cloud-init\'s other keys left open', async () => {
+  it("--user-data: the document under bowtie_setup, cloud-init's other keys left open", async () => {
     const r = await cli('schema', '--user-data');
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as Record<string, any>;
-    const userData = parse(`#cloud-config\npackages: [htop]\nruncmd: [[echo, hi]]\nbowtie_setup:\n  hostname: edge-01\n  network: { ipv4: { method: dhcp } }\n`);
+    const userData = parse(
+      `#cloud-config\npackages: [htop]\nruncmd: [[echo, hi]]\nbowtie_setup:\n  hostname: edge-01\n  network: { ipv4: { method: dhcp } }\n`,
+    );
     expect(jsonSchemaProblems(schema, userData)).toEqual([]);
     expect(jsonSchemaProblems(schema, { bowtie_setup: { hostname: 'edge-01', extra: true } })).toContain('bowtie_setup.extra: not allowed');
     expect(schema.properties.bowtie_setup.properties).toEqual(printed.properties);

@@ -15,12 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  certificatePemProblem,
-  normalizeCertificatePem,
-  normalizePrivateKeyPem,
-  privateKeyPemProblem,
-} from '../../server/config/certificate.js';
+import { certificatePemProblem, normalizeCertificatePem, normalizePrivateKeyPem, privateKeyPemProblem } from '../../server/config/certificate.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'bowtie-pem-'));
@@ -73,15 +68,36 @@ function cases(): Case[] {
     ['chain: server certificate then its CA', 'certificate', pem.chain!, 'valid'],
     ['certificates of openssl pkcs12 -nokeys (Bag Attributes, subject=, issuer=)', 'certificate', pem.p12Certs!, 'valid'],
     ['an openssl x509 -text dump before the block', 'certificate', pem.textDump!, 'valid'],
-    ['RFC 7468 section 5.2 explanatory text', 'certificate', `Subject: CN=Atlantis\nIssuer: CN=Atlantis\nValidity: from 7/9/2012 3:10:38 AM UTC to 7/9/2013 3:10:37 AM UTC\n${cert}`, 'valid'],
+    [
+      'RFC 7468 section 5.2 explanatory text',
+      'certificate',
+      `Subject: CN=Atlantis\nIssuer: CN=Atlantis\nValidity: from 7/9/2012 3:10:38 AM UTC to 7/9/2013 3:10:37 AM UTC\n${cert}`,
+      'valid',
+    ],
     ['CRLF line ends', 'certificate', cert.replace(/\n/g, '\r\n'), 'valid'],
     ['trailing blanks on every line', 'certificate', cert.replace(/\n/g, ' \t\n'), 'valid'],
     ['no final line end', 'certificate', cert.trimEnd(), 'valid'],
     ['base64 in one long line', 'certificate', block('CERTIFICATE', [joined]), 'valid'],
     ['base64 in 76-column lines', 'certificate', block('CERTIFICATE', joined.match(/.{1,76}/g)!), 'valid'],
-    ['blanks inside a base64 line', 'certificate', block('CERTIFICATE', b.map((l) => `${l.slice(0, 8)} ${l.slice(8)}`)), 'valid'],
+    [
+      'blanks inside a base64 line',
+      'certificate',
+      block(
+        'CERTIFICATE',
+        b.map((l) => `${l.slice(0, 8)} ${l.slice(8)}`),
+      ),
+      'valid',
+    ],
     ['the old label X509 CERTIFICATE', 'certificate', block('X509 CERTIFICATE', b), 'valid'],
-    ['base64 lines indented, boundaries not', 'certificate', block('CERTIFICATE', b.map((l) => `  ${l}`)), 'valid'],
+    [
+      'base64 lines indented, boundaries not',
+      'certificate',
+      block(
+        'CERTIFICATE',
+        b.map((l) => `  ${l}`),
+      ),
+      'valid',
+    ],
     ['the whole block indented (a YAML paste)', 'certificate', cert.replace(/^/gm, '    '), 'normalized'],
     ['END names another label', 'certificate', block('CERTIFICATE', b, 'X509 CRL'), 'invalid'],
     ['no END line', 'certificate', `-----BEGIN CERTIFICATE-----\n${b.join('\n')}\n`, 'invalid'],
@@ -103,7 +119,15 @@ function cases(): Case[] {
     ['key with CRLF and blanks after lines', 'key', pem.rsaKey!.replace(/\n/g, ' \r\n'), 'valid'],
     ['key indented (a YAML paste)', 'key', pem.ecparamKey!.replace(/^/gm, '  '), 'normalized'],
     ['key whose END names another label', 'key', block('PRIVATE KEY', body(pem.rsaKey!), 'RSA PRIVATE KEY'), 'invalid'],
-    ['key with bad base64', 'key', block('PRIVATE KEY', body(pem.rsaKey!).map((l, i) => (i === 2 ? `${l.slice(0, 10)}!${l.slice(11)}` : l))), 'invalid'],
+    [
+      'key with bad base64',
+      'key',
+      block(
+        'PRIVATE KEY',
+        body(pem.rsaKey!).map((l, i) => (i === 2 ? `${l.slice(0, 10)}!${l.slice(11)}` : l)),
+      ),
+      'invalid',
+    ],
     ['key cut short', 'key', block('PRIVATE KEY', body(pem.rsaKey!).slice(0, 4)), 'invalid'],
     ['EC PARAMETERS alone', 'key', pem.ecparamKey!.slice(0, pem.ecparamKey!.indexOf('-----BEGIN EC PRIVATE KEY')), 'invalid'],
     ['encrypted PKCS#8 key', 'key', pem.encrypted!, 'policy'],
@@ -117,10 +141,17 @@ function cases(): Case[] {
 async function openssl(field: 'certificate' | 'key', text: string, name: string): Promise<boolean> {
   const file = join(dir, `${name}.pem`);
   writeFileSync(file, text);
-  if (field === 'key') return run('openssl', ['pkey', '-noout', '-in', file, '-passin', 'pass:x']).then(() => true, () => false);
+  if (field === 'key')
+    return run('openssl', ['pkey', '-noout', '-in', file, '-passin', 'pass:x']).then(
+      () => true,
+      () => false,
+    );
   // The chain reader: every block must be readable, and at least one certificate found.
   const p7 = join(dir, `${name}.p7`);
-  const read = await run('openssl', ['crl2pkcs7', '-nocrl', '-certfile', file, '-out', p7]).then(() => true, () => false);
+  const read = await run('openssl', ['crl2pkcs7', '-nocrl', '-certfile', file, '-out', p7]).then(
+    () => true,
+    () => false,
+  );
   if (!read) return false;
   const { stdout } = await run('openssl', ['pkcs7', '-in', p7, '-print_certs']);
   return stdout.includes('-----BEGIN CERTIFICATE-----');
@@ -134,12 +165,18 @@ async function opensslReadsEachBlock(field: 'certificate' | 'key', canonical: st
     const file = join(dir, `${name}-${i}.pem`);
     writeFileSync(file, b);
     const args = field === 'key' ? ['pkey', '-noout', '-in', file] : ['x509', '-noout', '-in', file];
-    if (!(await run('openssl', args).then(() => true, () => false))) return false;
+    if (
+      !(await run('openssl', args).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return false;
   }
   return true;
 }
 
-describe('PEM: our verdict is OpenSSL\'s', () => {
+describe("PEM: our verdict is OpenSSL's", () => {
   it('for what openssl makes, what operators paste, and what OpenSSL refuses', async () => {
     if (!haveOpenssl) return;
     const all = cases();
@@ -173,7 +210,7 @@ describe('PEM: our verdict is OpenSSL\'s', () => {
     }
   });
 
-  it('hostile input is refused with a short message, within the field\'s size', () => {
+  it("hostile input is refused with a short message, within the field's size", () => {
     const b64 = 'QUFB'.repeat(16);
     const hostile = [
       `-----BEGIN CERTIFICATE-----\n${'-'.repeat(60_000)}\n`,

@@ -22,7 +22,7 @@ function wire(...parts: Buffer[]): Buffer {
 }
 function fields(blob: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let i = 0; i < blob.length; ) {
+  for (let i = 0; i < blob.length;) {
     const len = blob.readUInt32BE(i);
     out.push(blob.subarray(i + 4, i + 4 + len));
     i += 4 + len;
@@ -43,7 +43,14 @@ beforeAll(() => {
     if (process.env.CI) throw new Error('ssh-keygen is missing (Debian package openssh-client): the oracle tests cannot run');
     return;
   }
-  for (const [name, args] of Object.entries({ ed25519: ['-t', 'ed25519'], rsa2048: ['-t', 'rsa', '-b', '2048'], rsa1024: ['-t', 'rsa', '-b', '1024'], p256: ['-t', 'ecdsa', '-b', '256'], p384: ['-t', 'ecdsa', '-b', '384'], p521: ['-t', 'ecdsa', '-b', '521'] })) {
+  for (const [name, args] of Object.entries({
+    ed25519: ['-t', 'ed25519'],
+    rsa2048: ['-t', 'rsa', '-b', '2048'],
+    rsa1024: ['-t', 'rsa', '-b', '1024'],
+    p256: ['-t', 'ecdsa', '-b', '256'],
+    p384: ['-t', 'ecdsa', '-b', '384'],
+    p521: ['-t', 'ecdsa', '-b', '521'],
+  })) {
     execFileSync('ssh-keygen', ['-q', ...args, '-N', '', '-C', name, '-f', join(dir, name)]);
     keys[name] = readFileSync(join(dir, `${name}.pub`), 'utf8').trim();
   }
@@ -59,7 +66,9 @@ function cases(): [string, string, boolean][] {
   offCurve[offCurve.length - 1]! ^= 1;
   const nStripped = n![0] === 0 ? n!.subarray(1) : n!;
   return [
-    ...Object.keys(keys).filter((k) => k !== 'rsa1024').map((k) => [`${k} as made by ssh-keygen`, keys[k]!, false] as [string, string, boolean]),
+    ...Object.keys(keys)
+      .filter((k) => k !== 'rsa1024')
+      .map((k) => [`${k} as made by ssh-keygen`, keys[k]!, false] as [string, string, boolean]),
     ['rsa1024 (OpenSSH takes 1024; our policy is 2048)', keys.rsa1024!, true],
     ['a leading blank', `  ${keys.ed25519!}`, false],
     ['ed25519 key of 31 bytes', line('ssh-ed25519', wire(edType!, edKey!.subarray(1))), false],
@@ -75,7 +84,7 @@ function cases(): [string, string, boolean][] {
   ];
 }
 
-describe('SSH public keys: our verdict is OpenSSH\'s', () => {
+describe("SSH public keys: our verdict is OpenSSH's", () => {
   it('for keys from ssh-keygen and for every variant sshd would refuse', async () => {
     if (!haveSshKeygen) return;
     const all = cases();
@@ -84,10 +93,14 @@ describe('SSH public keys: our verdict is OpenSSH\'s', () => {
     for (const [name, text, policy] of all) {
       const file = join(dir, 'case.pub');
       writeFileSync(file, `${text}\n`);
-      const openssh = await run('ssh-keygen', ['-l', '-f', file]).then(() => true, () => false);
+      const openssh = await run('ssh-keygen', ['-l', '-f', file]).then(
+        () => true,
+        () => false,
+      );
       const ours = sshKeyProblem(text);
       if (policy) {
-        if (!openssh || ours === null || !/policy/.test(ours)) wrong.push(`${name}: a policy case (OpenSSH ${openssh ? 'takes' : 'refuses'} it; ours: ${ours})`);
+        if (!openssh || ours === null || !/policy/.test(ours))
+          wrong.push(`${name}: a policy case (OpenSSH ${openssh ? 'takes' : 'refuses'} it; ours: ${ours})`);
       } else if (openssh !== (ours === null)) wrong.push(`${name}: OpenSSH ${openssh ? 'takes' : 'refuses'} it, ours: ${ours ?? 'valid'}`);
     }
     expect(wrong).toEqual([]);

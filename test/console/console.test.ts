@@ -77,7 +77,7 @@ describe('claim block', () => {
     expectConsoleSafe(out);
   });
 
-  it('reads the wizard\'s files without following links: a planted link shows nothing', async () => {
+  it("reads the wizard's files without following links: a planted link shows nothing", async () => {
     const root = await makeRoot();
     await loadOrCreateSetupCode(root);
     const target = `${root}/elsewhere`;
@@ -92,7 +92,12 @@ describe('claim block', () => {
   it('pre-claimed by cloud-init: names the admin instead of showing the code', async () => {
     const root = await makeRoot();
     const { code } = await loadOrCreateSetupCode(root);
-    await writeStatus(root, { instance_id: 'i-1', status: 'prefilled', errors: [], prefill: { hostname: 'lab', admin: { email: 'lab@example.com', password_hash: '$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHQ$aGFzaA' } } });
+    await writeStatus(root, {
+      instance_id: 'i-1',
+      status: 'prefilled',
+      errors: [],
+      prefill: { hostname: 'lab', admin: { email: 'lab@example.com', password_hash: '$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHQ$aGFzaA' } },
+    });
     const out = await session(root, []);
     expect(out).toContain('  Sign in as:   lab@example.com\n');
     expect(out).not.toContain(formatSetupCode(code));
@@ -115,7 +120,7 @@ describe('claim block', () => {
 });
 
 describe('network setup', () => {
-  it('re-asks a field after a mistake, with the CLI\'s error line, then applies it through the engine', async () => {
+  it("re-asks a field after a mistake, with the CLI's error line, then applies it through the engine", async () => {
     const root = await makeRoot();
     const restarts: string[] = [];
     const out = await session(
@@ -137,7 +142,9 @@ describe('network setup', () => {
       restarts,
     );
     const base = { hostname: 'ctl-console', network: { ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['10.0.0.1'] } };
-    expect(out).toContain(`\n${cliError({ ...base, network: { ...base.network, ipv4: { ...base.network.ipv4, address: '10.0.0.300/24' } } }, 'network.ipv4.address')}\n`);
+    expect(out).toContain(
+      `\n${cliError({ ...base, network: { ...base.network, ipv4: { ...base.network.ipv4, address: '10.0.0.300/24' } } }, 'network.ipv4.address')}\n`,
+    );
     expect(out).toContain('\nnetwork.ipv4.gateway: not in 10.0.0.0/24\n');
     expect(out).toContain(`\n${cliError({ ...base, network: { ipv4: base.network.ipv4 } }, 'network.dns')}\n`);
     expect(out).toContain('Applied (generation 2).');
@@ -198,7 +205,12 @@ describe('network setup', () => {
     expectConsoleSafe(out);
     const site = await readFragmentSite(enginePaths(root).fragment);
     if (site.kind !== 'site') throw new Error('no fragment');
-    expect(site.site.network).toMatchObject({ interface: 'ens3', vlan: 120, mtu: 1400, proxy: { url: 'http://proxy.corp.example.com:3128', no_proxy: ['.corp.example.com', 'localhost'] } });
+    expect(site.site.network).toMatchObject({
+      interface: 'ens3',
+      vlan: 120,
+      mtu: 1400,
+      proxy: { url: 'http://proxy.corp.example.com:3128', no_proxy: ['.corp.example.com', 'localhost'] },
+    });
   });
 
   it('an empty address backs out; nothing is applied', async () => {
@@ -253,7 +265,9 @@ describe('menu', () => {
     expect(existsSync(p.handoffMarker)).toBe(false);
     const site = await readFragmentSite(p.fragment);
     // The admin's access stays (docs/decisions/0523); the enrollment goes.
-    expect(site.kind === 'site' && site.site.admin?.email === 'ops@example.com' && site.site.enrollment === null && site.site.hostname === 'ctl-old').toBe(true);
+    expect(site.kind === 'site' && site.site.admin?.email === 'ops@example.com' && site.site.enrollment === null && site.site.hostname === 'ctl-old').toBe(
+      true,
+    );
     // Back in setup: the claim block shows the new setup code.
     expect(out.slice(out.lastIndexOf('==== Bowtie'))).toMatch(/Setup code: +[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}\n/);
     expectConsoleSafe(out);
@@ -295,7 +309,7 @@ describe('menu', () => {
     expect(shown).not.toContain('retitled');
     expect(shown).not.toContain('[2J');
     // Nothing a terminal acts on reaches the console.
-     
+
     expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expectConsoleSafe(out);
   });

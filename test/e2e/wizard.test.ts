@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const OUT = new URL('../../test-results/e2e/', import.meta.url).pathname;
 const PASSWORD = 'correct-horse-battery-staple';
@@ -76,7 +85,10 @@ async function check(page: Page, mode: string, name: string): Promise<void> {
   }
   try {
     const violations = await axeViolations(target);
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), `${mode} ${name}`).toEqual([]);
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+      `${mode} ${name}`,
+    ).toEqual([]);
   } finally {
     await scripted?.close();
   }
@@ -203,7 +215,10 @@ describe.each([
 
     if (javaScriptEnabled) {
       expect(htmxRequests).toEqual(expect.arrayContaining(['POST /unlock', 'POST /admin', 'POST /network', 'POST /apply']));
-      expect(consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e)), consoleErrors.join('\n')).toEqual([]);
+      expect(
+        consoleErrors.filter((e) => /Content Security Policy|Refused/.test(e)),
+        consoleErrors.join('\n'),
+      ).toEqual([]);
     } else {
       expect(htmxRequests).toEqual([]);
     }

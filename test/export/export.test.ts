@@ -43,10 +43,12 @@ function fill(text: string, c: SiteConfig): string {
   let out = text;
   const a = c.admin;
   if (a) {
-    out = a.password !== null
-      ? out.replace(JSON.stringify(placeholder('admin.password')), JSON.stringify(a.password))
-      : out.replace(`password: ${JSON.stringify(placeholder('admin.password'))}`, `password_hash: ${JSON.stringify(a.password_hash)}`);
-    if (a.console_password_hash !== null) out = out.replace(JSON.stringify(placeholder('admin.console_password_hash')), JSON.stringify(a.console_password_hash));
+    out =
+      a.password !== null
+        ? out.replace(JSON.stringify(placeholder('admin.password')), JSON.stringify(a.password))
+        : out.replace(`password: ${JSON.stringify(placeholder('admin.password'))}`, `password_hash: ${JSON.stringify(a.password_hash)}`);
+    if (a.console_password_hash !== null)
+      out = out.replace(JSON.stringify(placeholder('admin.console_password_hash')), JSON.stringify(a.console_password_hash));
   }
   const proxy = c.network.proxy;
   if (proxy?.credentials) {
@@ -100,7 +102,10 @@ describe('export: fragment -> user data -> fragment, over every valid golden doc
       expect(text.startsWith('#cloud-config\n'), g.name).toBe(true);
       for (const secret of secretValues(g.input)) expect(text, `${g.name}: a secret was exported`).not.toContain(secret);
       const paths = secretPathsOf(g.config);
-      expect(secrets.map((s) => s.path), g.name).toEqual(paths);
+      expect(
+        secrets.map((s) => s.path),
+        g.name,
+      ).toEqual(paths);
       // Each secret keeps its key with the placeholder naming its path, and a comment says what belongs there.
       for (const p of paths) expect(text, g.name).toContain(`<FILL IN: ${p}>`);
       expect(text.split('# FILL IN: ').length - 1, g.name).toBe(paths.length);
@@ -183,7 +188,8 @@ describe('bowtie-setup export on a sandbox', () => {
     const s = enginePaths(next).secrets;
     const readOrNull = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : null);
     // Filled with the same values, the secret files are the same too (the password is hashed again).
-    for (const n of ['enrollmentToken', 'consolePasswordHash', 'tlsPrivateKey'] as const) expect(readOrNull(s[n]), n).toBe(readOrNull(enginePaths(handRoot).secrets[n]));
+    for (const n of ['enrollmentToken', 'consolePasswordHash', 'tlsPrivateKey'] as const)
+      expect(readOrNull(s[n]), n).toBe(readOrNull(enginePaths(handRoot).secrets[n]));
     expect(await verifyPassword(readFileSync(s.adminPasswordHash, 'utf8').trim(), PASSWORD)).toBe(true);
   });
 

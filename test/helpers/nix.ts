@@ -22,11 +22,11 @@ export function evalFragments(fragments: string[], selector = 'm: m.bowtie.site'
   try {
     const file = join(dir, 'fragments.nix');
     writeFileSync(file, `[\n${fragments.map((f) => `(\n${f})\n`).join('')}]\n`);
-    const out = execFileSync(
-      'nix-instantiate',
-      ['--eval', '--strict', '--json', '--expr', `map (${selector}) (import ${file})`],
-      { maxBuffer: 1 << 30, encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } },
-    );
+    const out = execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', `map (${selector}) (import ${file})`], {
+      maxBuffer: 1 << 30,
+      encoding: 'utf8',
+      env: { ...process.env, NIX_PATH: '' },
+    });
     return JSON.parse(out) as unknown[];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -105,7 +105,12 @@ export class Client {
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    return this.keep(await request(this.app).get(path).set({ Cookie: this.cookieHeader(), ...headers }).redirects(0));
+    return this.keep(
+      await request(this.app)
+        .get(path)
+        .set({ Cookie: this.cookieHeader(), ...headers })
+        .redirects(0),
+    );
   }
 
   /** Posts a urlencoded form with this client's CSRF token (unless the fields set `_csrf`). */
@@ -156,7 +161,10 @@ export function createWizard(options: { cloudInit?: CloudInitResult | null; deps
     now: () => new Date('2026-06-01T00:00:00Z'),
     claim: claimFor(code, cloudInit),
     cloudInit,
-    allowlist: hostAllowlist(() => ['ctl-sfo-01'], () => ['127.0.0.1', '::1']),
+    allowlist: hostAllowlist(
+      () => ['ctl-sfo-01'],
+      () => ['127.0.0.1', '::1'],
+    ),
     activeSite: () => readActiveSite(root),
     log: () => {},
     ...options.deps,

@@ -26,7 +26,11 @@ const withLib = it.skipIf(!nixpkgsLib.dir);
 function evalJson(expr: string): unknown {
   requireNix();
   return JSON.parse(
-    execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NIX_PATH: '' } }),
+    execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      env: { ...process.env, NIX_PATH: '' },
+    }),
   );
 }
 
@@ -60,20 +64,27 @@ describe('the flake', () => {
     expect(flake).not.toMatch(/nixos-generators/);
   });
 
-  it('builds the images with nixpkgs\' own image.modules and system.build.images', () => {
+  it("builds the images with nixpkgs' own image.modules and system.build.images", () => {
     const flake = readFileSync(join(REPO, 'flake.nix'), 'utf8');
     expect(flake).toMatch(/image\.modules = lib\.mapAttrs \(_: lib\.mkForce\) imageModules;/);
     expect(flake).toMatch(/controller\.config\.system\.build\.images\.\$\{format\}/);
     const listed = [...flake.matchAll(/^\s+([a-z-]+) = \.\/nix\/images\/\1\.nix;$/gm)].map((x) => x[1]);
-    const files = readdirSync(join(REPO, 'nix/images')).filter((f) => f.endsWith('.nix')).map((f) => f.slice(0, -4));
+    const files = readdirSync(join(REPO, 'nix/images'))
+      .filter((f) => f.endsWith('.nix'))
+      .map((f) => f.slice(0, -4));
     expect(listed.sort()).toEqual(files.sort());
     expect(files.sort()).toEqual(Object.keys(VARIANTS).sort());
     expect(readdirSync(join(REPO, 'nix'), { recursive: true }).join('\n')).not.toMatch(/nixos-generators/);
   });
 
   withLib('each variant imports the nixpkgs module nixpkgs names for it and lists itself for rebuilds', () => {
-    const files = Object.keys(VARIANTS).map((v) => `{ name = ${JSON.stringify(v)}; m = import ${join(REPO, 'nix/images', `${v}.nix`)} { modulesPath = "/M"; }; }`);
-    const out = evalJson(`builtins.listToAttrs (map (v: { inherit (v) name; value = v.m; }) [ ${files.join(' ')} ])`) as Record<string, Record<string, unknown>>;
+    const files = Object.keys(VARIANTS).map(
+      (v) => `{ name = ${JSON.stringify(v)}; m = import ${join(REPO, 'nix/images', `${v}.nix`)} { modulesPath = "/M"; }; }`,
+    );
+    const out = evalJson(`builtins.listToAttrs (map (v: { inherit (v) name; value = v.m; }) [ ${files.join(' ')} ])`) as Record<
+      string,
+      Record<string, unknown>
+    >;
     for (const [variant, want] of Object.entries(VARIANTS)) {
       const { imports, services, ...settings } = out[variant]!;
       expect(imports, variant).toEqual(want.imports.map((p) => `/M${p}`));
@@ -100,7 +111,12 @@ describe('the modules', () => {
       setup = pkg e.options.services.bowtie-setup.package;
       update = pkg e.options.services.bowtie-update.package;
     }`;
-    const out = evalJson(expr) as { maintainers: Record<string, string>[]; team: Record<string, Record<string, string>>; setup: { description: string; defaultText: string }; update: { description: string; defaultText: string } };
+    const out = evalJson(expr) as {
+      maintainers: Record<string, string>[];
+      team: Record<string, Record<string, string>>;
+      setup: { description: string; defaultText: string };
+      update: { description: string; defaultText: string };
+    };
     const team = out.team['bowtie-appliance-team']!;
     // A placeholder for the team, not a person's handle.
     expect(Object.keys(team).sort()).toEqual(['email', 'name']);
@@ -145,11 +161,23 @@ function evaluateVmTests() {
   const dir = mkdtempSync(join(tmpdir(), 'bowtie-vm-tests-'));
   try {
     // Two that must not evaluate: an option of ours misspelt, and one of the test driver's.
-    writeFileSync(join(dir, 'typo-ours.nix'), 'common: { name = "typo"; nodes.appliance = { imports = [ common.appliance ]; services.bowtie-setup.listn = "0.0.0.0:443"; }; testScript = ""; }');
-    writeFileSync(join(dir, 'typo-driver.nix'), 'common: { name = "typo"; nodes.appliance = { imports = [ common.appliance ]; virtualisation.vlan = [ 1 ]; }; testScript = ""; }');
-    const entries = [...listedTests().map((n) => ({ n, f: join(TESTS_DIR, `${n}.nix`) })), { n: 'typo-ours', f: join(dir, 'typo-ours.nix') }, { n: 'typo-driver', f: join(dir, 'typo-driver.nix') }];
+    writeFileSync(
+      join(dir, 'typo-ours.nix'),
+      'common: { name = "typo"; nodes.appliance = { imports = [ common.appliance ]; services.bowtie-setup.listn = "0.0.0.0:443"; }; testScript = ""; }',
+    );
+    writeFileSync(
+      join(dir, 'typo-driver.nix'),
+      'common: { name = "typo"; nodes.appliance = { imports = [ common.appliance ]; virtualisation.vlan = [ 1 ]; }; testScript = ""; }',
+    );
+    const entries = [
+      ...listedTests().map((n) => ({ n, f: join(TESTS_DIR, `${n}.nix`) })),
+      { n: 'typo-ours', f: join(dir, 'typo-ours.nix') },
+      { n: 'typo-driver', f: join(dir, 'typo-driver.nix') },
+    ];
     const list = entries.map((e) => `{ name = ${JSON.stringify(e.n)}; file = ${e.f}; }`).join(' ');
-    vmResult = evalJson(`import ${join(REPO, 'test/nix/eval-vm-tests.nix')} { lib = import ${nixpkgsLib.dir}; repo = ${REPO.replace(/\/$/, '')}; tests = [ ${list} ]; }`) as { addresses: Record<string, string>; tests: TestResult[] };
+    vmResult = evalJson(
+      `import ${join(REPO, 'test/nix/eval-vm-tests.nix')} { lib = import ${nixpkgsLib.dir}; repo = ${REPO.replace(/\/$/, '')}; tests = [ ${list} ]; }`,
+    ) as { addresses: Record<string, string>; tests: TestResult[] };
     return vmResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -181,20 +209,24 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
   withLib('every test script is Python that Python parses (one python3 run for all)', () => {
     const scripts = listedTests().map((name) => ({ name, script: vmTest(name).testScript }));
     // A script whose Nix string lost its indentation or quoting would fail here, not on KVM.
-    const check = 'import ast, json, sys\nfor t in json.load(sys.stdin):\n    try:\n        ast.parse(t["script"], t["name"])\n    except SyntaxError as e:\n        print(t["name"], e)\n';
+    const check =
+      'import ast, json, sys\nfor t in json.load(sys.stdin):\n    try:\n        ast.parse(t["script"], t["name"])\n    except SyntaxError as e:\n        print(t["name"], e)\n';
     const out = execFileSync('python3', ['-c', check], { input: JSON.stringify(scripts), encoding: 'utf8' });
     expect(out).toBe('');
     // The check itself catches a broken script.
-    const broken = execFileSync('python3', ['-c', check], { input: JSON.stringify([{ name: 'broken', script: 'start_all()\n  machine.succeed("x")\n' }]), encoding: 'utf8' });
+    const broken = execFileSync('python3', ['-c', check], {
+      input: JSON.stringify([{ name: 'broken', script: 'start_all()\n  machine.succeed("x")\n' }]),
+      encoding: 'utf8',
+    });
     expect(broken).toMatch(/^broken /);
   });
 
-  withLib('a misspelt option, ours or the test driver\'s, does not evaluate', () => {
+  withLib("a misspelt option, ours or the test driver's, does not evaluate", () => {
     expect(vmTest('typo-ours').nodes.appliance!.ok).toBe(false);
     expect(vmTest('typo-driver').nodes.appliance!.ok).toBe(false);
   });
 
-  withLib('the addresses the scenarios configure are the test driver\'s for those nodes', () => {
+  withLib("the addresses the scenarios configure are the test driver's for those nodes", () => {
     const { addresses } = evaluateVmTests();
     for (const name of ['static-ipv4', 'provided-tls', 'imds', 'store-secret-scan']) {
       const t = vmTest(name);
@@ -208,12 +240,15 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
     // The static test's appliance has no address until the apply gives it the one it configures.
     expect(vmTest('static-ipv4').nodes.appliance!.interfaces!.eth1).toEqual([]);
     expect(readFileSync(join(TESTS_DIR, 'static-ipv4.nix'), 'utf8')).toContain('ipv4: { method: static, address: ${a.appliance}/24, gateway: ${a.cloud} }');
-    expect(readFileSync(join(TESTS_DIR, 'common.nix'), 'utf8')).toContain(`APPLIANCE_IP, CLIENT_IP, CLOUD_IP = "${addresses.appliance}", "${addresses.client}", "${addresses.cloud}"`);
+    expect(readFileSync(join(TESTS_DIR, 'common.nix'), 'utf8')).toContain(
+      `APPLIANCE_IP, CLIENT_IP, CLOUD_IP = "${addresses.appliance}", "${addresses.client}", "${addresses.cloud}"`,
+    );
   });
 
   withLib('the store scan looks for secrets made at run time, so none is in this repository', () => {
     const script = readFileSync(join(TESTS_DIR, 'store-secret-scan.nix'), 'utf8');
-    for (const s of ['password = secrets.token_urlsafe', 'token = secrets.token_hex', 'openssl passwd -6', 'make_certificate(cloud']) expect(script).toContain(s);
+    for (const s of ['password = secrets.token_urlsafe', 'token = secrets.token_hex', 'openssl passwd -6', 'make_certificate(cloud'])
+      expect(script).toContain(s);
     expect(script).toContain('nix-command path-info --all');
     expect(script).toContain('the canary');
   });

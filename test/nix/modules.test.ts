@@ -136,7 +136,13 @@ type Evaluated = {
   users: { users?: Record<string, any> };
   security: Record<string, any>;
   environment: { etc?: Record<string, { text: string }> };
-  systemd: { services?: Record<string, any>; timers?: Record<string, any>; paths?: Record<string, any>; tmpfiles: { rules: string[] }; network?: { networks: Record<string, any>; netdevs: Record<string, any> } };
+  systemd: {
+    services?: Record<string, any>;
+    timers?: Record<string, any>;
+    paths?: Record<string, any>;
+    tmpfiles: { rules: string[] };
+    network?: { networks: Record<string, any>; netdevs: Record<string, any> };
+  };
   nix: Record<string, any>;
   services: Record<string, any>;
 };
@@ -161,7 +167,12 @@ function evaluate(): Map<string, Evaluated> {
     const design = goldenFragments().find((c) => c.name === 'design-example')!.fragment;
     const noSource = `{ lib, ... }: { imports = [ (${JSON.stringify('DESIGN')}) ]; services.bowtie-update = { metadataUrl = lib.mkForce null; cacheUrl = lib.mkForce null; trustedPublicKeys = lib.mkForce [ ]; }; }`;
     const completeAmazon = `{ imports = [ (${JSON.stringify('DESIGN')}) ]; boot.kernelParams = [ "console=ttyS0,115200n8" ]; }`;
-    for (const [name, source] of Object.entries({ ...SETUP, 'setup-complete': design, 'setup-no-update-source': noSource, 'setup-complete-amazon': completeAmazon })) {
+    for (const [name, source] of Object.entries({
+      ...SETUP,
+      'setup-complete': design,
+      'setup-no-update-source': noSource,
+      'setup-complete-amazon': completeAmazon,
+    })) {
       const file = join(dir, `${name}.nix`);
       writeFileSync(join(dir, 'design.nix'), design);
       writeFileSync(file, source.replace('"DESIGN"', join(dir, 'design.nix')));
@@ -296,7 +307,9 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       },
     });
     expect(e.systemd.services!.bowtie_server.serviceConfig.ExecStartPre).toEqual([
-      expect.stringMatching(/^\+\/nix\/store\/\S+-bowtie-server-psk-env \/var\/lib\/bowtie-setup\/secrets\/enrollment-token \/var\/lib\/bowtie-setup\/secrets\/sso-client-secret$/),
+      expect.stringMatching(
+        /^\+\/nix\/store\/\S+-bowtie-server-psk-env \/var\/lib\/bowtie-setup\/secrets\/enrollment-token \/var\/lib\/bowtie-setup\/secrets\/sso-client-secret$/,
+      ),
     ]);
     // Without single sign-on there is no connector file and the start script gets the PSK only.
     expect(get('design-example').environment.etc?.['dex/sso.yaml']).toBeUndefined();
@@ -330,7 +343,9 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       // What NixOS writes: the keys joined by newlines, one line per key.
       expect(keys.join('\n').split('\n'), name).toHaveLength(keys.length);
     }
-    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(/^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker {2}command="sh" x {2}$/);
+    expect(get('ssh-key-injection').users.users!.admin.openssh.authorizedKeys.keys[0]).toMatch(
+      /^ssh-ed25519 \S+ ops ssh-ed25519 \S+ attacker {2}command="sh" x {2}$/,
+    );
   });
 
   withLib('a secret given as a Nix path literal is refused (it would be copied into the store)', () => {
@@ -382,7 +397,7 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(e.environment.etc!['bowtie-setup/update.json']).toBeDefined();
   });
 
-  withLib('the update health check is this controller\'s, whatever the cluster entrypoints', () => {
+  withLib("the update health check is this controller's, whatever the cluster entrypoints", () => {
     const settings = JSON.parse(get('entrypoints-with-paths').environment.etc!['bowtie-setup/update.json']!.text);
     expect(settings.health.urls).toEqual(['https://127.0.0.1/']);
     expect(settings.health.units).toEqual(['bowtie_server.service']);
@@ -396,7 +411,10 @@ describe(`network.vlan, network.mtu and network.proxy through lib.evalModules${s
   withLib('a VLAN: the netdev with its id and MTU, the parent carries it with the same MTU, the site addresses go on the VLAN', () => {
     const e = get('network-vlan-mtu-static');
     expect(e.failedAssertions).toEqual([]);
-    expect(e.systemd.network!.netdevs['40-bowtie-vlan']).toEqual({ netdevConfig: { Name: 'vlan120', Kind: 'vlan', MTUBytes: '1400' }, vlanConfig: { Id: 120 } });
+    expect(e.systemd.network!.netdevs['40-bowtie-vlan']).toEqual({
+      netdevConfig: { Name: 'vlan120', Kind: 'vlan', MTUBytes: '1400' },
+      vlanConfig: { Id: 120 },
+    });
     expect(e.systemd.network!.networks['30-bowtie-vlan-parent']).toEqual({
       matchConfig: { Name: 'ens5' },
       vlan: ['vlan120'],
@@ -415,7 +433,7 @@ describe(`network.vlan, network.mtu and network.proxy through lib.evalModules${s
     expect(siteNetwork(jumbo).networkConfig.DHCP).toBe('ipv4');
   });
 
-  withLib('an MTU without a VLAN is the site link\'s; no VLAN means no netdev and no parent unit', () => {
+  withLib("an MTU without a VLAN is the site link's; no VLAN means no netdev and no parent unit", () => {
     const e = get('network-mtu-only');
     expect(siteNetwork(e).linkConfig).toEqual({ RequiredForOnline: 'routable', MTUBytes: '576' });
     expect(siteNetwork(e).matchConfig).toEqual({ Type: 'ether', Kind: '!*' });
@@ -440,7 +458,10 @@ describe(`network.vlan, network.mtu and network.proxy through lib.evalModules${s
   });
 
   withLib('a proxy with credentials: no URL in the environment; a root ExecStartPre writes it from the secret file at start', () => {
-    for (const [name, unit] of [['bowtie_server', daemon('network-proxy-credentials')], ['bowtie-update', update('network-proxy-credentials')]] as const) {
+    for (const [name, unit] of [
+      ['bowtie_server', daemon('network-proxy-credentials')],
+      ['bowtie-update', update('network-proxy-credentials')],
+    ] as const) {
       const noProxy = '.corp.example.com,10.0.0.0/8,fd00::/8,localhost,127.0.0.1,::1,*';
       expect(unit.environment).toMatchObject({ NO_PROXY: noProxy, no_proxy: noProxy });
       for (const v of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) expect(unit.environment[v], `${name} ${v}`).toBeUndefined();
@@ -549,7 +570,7 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
     });
   });
 
-  withLib('a rebuilt generation writes the same configuration.nix: the image modules again, once, and the image\'s package', () => {
+  withLib("a rebuilt generation writes the same configuration.nix: the image modules again, once, and the image's package", () => {
     const e = get('setup-factory');
     const text = e.configurationText!;
     // Evaluated as the appliance does, with builtins.storePath taking the path as given (the
@@ -559,7 +580,9 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
       const file = join(dir, 'configuration.nix');
       writeFileSync(file, `(builtins:\n${text}\n) (builtins // { storePath = p: p; pathExists = _: false; })\n`);
       const expr = `let m = import ${file} { lib = import ${nixpkgsLib.dir}; }; in { imports = m.imports; listed = m.services.bowtie-setup.configurationImports; package = m.services.bowtie-setup.package; release = m.services.bowtie-setup.releaseVersion; update = m.services.bowtie-update; }`;
-      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { imports: string[]; listed: string[]; package: string; release: string; update: Record<string, unknown> };
+      const out = JSON.parse(
+        execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }),
+      ) as { imports: string[]; listed: string[]; package: string; release: string; update: Record<string, unknown> };
       // The flake sets the package inline (not re-imported): the next generation keeps the image's build.
       expect(out.package).toBe('/nix/store/00000000000000000000000000000000-bowtie-setup-image-0.1.0');
       // A store path has no .version: the release stays the image's.
@@ -571,7 +594,10 @@ describe(`nix/modules/setup.nix through lib.evalModules${skipNote}`, () => {
         cacheUrl: pinned('https://cache.example.com'),
         trustedPublicKeys: pinned(['bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']),
       });
-      const image = ['/nix/store/22222222222222222222222222222222-source/nix/controller.nix', '/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix'];
+      const image = [
+        '/nix/store/22222222222222222222222222222222-source/nix/controller.nix',
+        '/nix/store/33333333333333333333333333333333-source/nix/images/qemu.nix',
+      ];
       expect(out.imports).toEqual(image);
       expect(out.listed).toEqual(image);
     } finally {
@@ -608,7 +634,8 @@ describe(`the console menus: tty1 and the format's serial console (docs/decision
   const MARKER = '/var/lib/bowtie-setup/handed-off';
   const ttysOf = (name: string): string[] => get(name).services['bowtie-setup'].console.ttys;
   /** Every console name any unit (name or value) mentions. */
-  const consolesIn = (e: Evaluated): Set<string> => new Set(JSON.stringify({ services: e.systemd.services, paths: e.systemd.paths }).match(/\btty(?:S|AMA)?\d+/g) ?? []);
+  const consolesIn = (e: Evaluated): Set<string> =>
+    new Set(JSON.stringify({ services: e.systemd.services, paths: e.systemd.paths }).match(/\btty(?:S|AMA)?\d+/g) ?? []);
 
   withLib('the serial console comes from the format: ttyS0 on amazon, gce and proxmox; tty1 alone elsewhere', () => {
     expect(ttysOf('setup-amazon')).toEqual(['tty1', 'ttyS0']);
@@ -629,7 +656,10 @@ describe(`the console menus: tty1 and the format's serial console (docs/decision
       restartIfChanged: false,
       serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
     });
-    for (const [tty, vt] of [['tty1', true], ['ttyS0', false]] as const) {
+    for (const [tty, vt] of [
+      ['tty1', true],
+      ['ttyS0', false],
+    ] as const) {
       const menu = units[`bowtie-setup-console@${tty}`];
       expect(menu, tty).toMatchObject({
         partOf: ['bowtie-setup-console.service'],
@@ -665,7 +695,10 @@ describe(`the console menus: tty1 and the format's serial console (docs/decision
       serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
     });
     expect(units['bowtie-setup-login'].wantedBy).toBeUndefined();
-    expect(e.systemd.paths!['bowtie-setup-login']).toMatchObject({ wantedBy: ['multi-user.target'], pathConfig: { PathExists: MARKER, Unit: 'bowtie-setup-login.service' } });
+    expect(e.systemd.paths!['bowtie-setup-login']).toMatchObject({
+      wantedBy: ['multi-user.target'],
+      pathConfig: { PathExists: MARKER, Unit: 'bowtie-setup-login.service' },
+    });
     // After a reset the worker starts the menus' unit: that stops the login service, so the
     // next hand-off's marker triggers it again.
     expect(units['bowtie-setup-console'].conflicts).toEqual(['bowtie-setup-login.service']);
@@ -685,7 +718,8 @@ describe(`the console menus: tty1 and the format's serial console (docs/decision
   withLib('no unit names a console the format lacks', () => {
     expect([...consolesIn(get('setup-factory'))].sort()).toEqual(['tty1']);
     expect([...consolesIn(get('setup-vt-console'))].sort()).toEqual(['tty1']);
-    for (const name of ['setup-amazon', 'setup-gce', 'setup-proxmox', 'setup-complete-amazon']) expect([...consolesIn(get(name))].sort(), name).toEqual(['tty1', 'ttyS0']);
+    for (const name of ['setup-amazon', 'setup-gce', 'setup-proxmox', 'setup-complete-amazon'])
+      expect([...consolesIn(get(name))].sort(), name).toEqual(['tty1', 'ttyS0']);
     // With the menu off, no prompt waits for a marker and nothing takes a console.
     const off = get('setup-console-off');
     expect(consolesIn(off).size).toBe(0);
@@ -722,7 +756,7 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
     expect(e.services['cloud-init'].enable).toBe(false);
   });
 
-  withLib('the update unit runs services.bowtie-setup.package, the appliance\'s own', () => {
+  withLib("the update unit runs services.bowtie-setup.package, the appliance's own", () => {
     const e = get('setup-complete');
     expect(e.systemd.services!['bowtie-update'].serviceConfig.ExecStart).toMatch(/^\/nix\/store\/0{32}-bowtie-setup-image-0\.1\.0\/bin\/bowtie-setup update /);
   });
@@ -746,7 +780,9 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
   withLib('after the hand-off, every boot removes what the wizard held', () => {
     const unit = get('setup-complete').systemd.services!['bowtie-setup-scrub'];
     expect(unit.unitConfig.ConditionPathExists).toBe('/var/lib/bowtie-setup/handed-off');
-    expect(unit.serviceConfig.ExecStart).toMatch(/\/bin\/rm -f \/var\/lib\/bowtie-setup\/web\/draft\.json \/var\/lib\/bowtie-setup\/web\/setup-code \/var\/lib\/bowtie-setup\/shared\/cloud-init\.json$/);
+    expect(unit.serviceConfig.ExecStart).toMatch(
+      /\/bin\/rm -f \/var\/lib\/bowtie-setup\/web\/draft\.json \/var\/lib\/bowtie-setup\/web\/setup-code \/var\/lib\/bowtie-setup\/shared\/cloud-init\.json$/,
+    );
     expect(get('setup-factory').systemd.services!['bowtie-setup-scrub']).toBeUndefined();
   });
 
@@ -761,7 +797,11 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
       e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} { options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; meta = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything; }; } { _module.check = false; } ]; };
       c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; };
     in [ e.config.services.bowtie-setup.enable e.config.services.bowtie-update.enable c.services.bowtie-setup.enable ]`;
-    expect(JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }))).toEqual([false, false, true]);
+    expect(
+      JSON.parse(
+        execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }),
+      ),
+    ).toEqual([false, false, true]);
   });
 
   withLib('every option of ours has a description', () => {
@@ -779,7 +819,9 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
       e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} nixos { _module.check = false; } ]; };
       docs = lib.concatMap lib.optionAttrSetToDocList [ e.options.bowtie e.options.services.bowtie-setup e.options.services.bowtie-update ];
     in { all = builtins.length docs; missing = map (d: d.name) (lib.filter (d: d.visible && (d.description == null || d.description == "")) docs); }`;
-    const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { all: number; missing: string[] };
+    const out = JSON.parse(
+      execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }),
+    ) as { all: number; missing: string[] };
     expect(out.all).toBeGreaterThan(40);
     expect(out.missing).toEqual([]);
   });
@@ -793,7 +835,17 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
 
   withLib('exactly this unfree package is allowed, in the image and in the flake', () => {
     const lib = nixpkgsLib.dir!;
-    const out = execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', `let lib = import ${lib}; c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; }; p = c.nixpkgs.config.allowUnfreePredicate; in [ (p { pname = "bowtie-setup"; version = "0.1.0"; name = "bowtie-setup-0.1.0"; }) (p { pname = "some-other-unfree"; version = "1"; name = "some-other-unfree-1"; }) ]`], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } });
+    const out = execFileSync(
+      'nix-instantiate',
+      [
+        '--eval',
+        '--strict',
+        '--json',
+        '--expr',
+        `let lib = import ${lib}; c = import ${join(REPO, 'nix/controller.nix')} { inherit lib; }; p = c.nixpkgs.config.allowUnfreePredicate; in [ (p { pname = "bowtie-setup"; version = "0.1.0"; name = "bowtie-setup-0.1.0"; }) (p { pname = "some-other-unfree"; version = "1"; name = "some-other-unfree-1"; }) ]`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } },
+    );
     expect(JSON.parse(out)).toEqual([true, false]);
     expect(readFileSync(join(REPO, 'nix/package.nix'), 'utf8')).toMatch(/license = lib\.licenses\.unfree/);
     expect(readFileSync(join(REPO, 'flake.nix'), 'utf8')).toMatch(/allowUnfreePredicate = pkg: builtins\.elem \(lib\.getName pkg\) \[ "bowtie-setup" \]/);
@@ -820,7 +872,9 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
         };
         c = (lib.evalModules { modules = [ ${join(REPO, 'nix/modules/site.nix')} nixos ${fragment} ]; }).config;
       in { update = c.services.bowtie-update.enable; warnings = c.warnings; }`;
-      const out = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } })) as { update: boolean; warnings: string[] };
+      const out = JSON.parse(
+        execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }),
+      ) as { update: boolean; warnings: string[] };
       expect(out.update).toBe(true);
       expect(out.warnings.join('\n')).toMatch(/services\.bowtie_server is not declared/);
     } finally {

@@ -46,7 +46,13 @@ describe('nix/npm-lock.nix', () => {
     const lib = findNixpkgsLib();
     if (!lib.dir) throw new Error(`nixpkgs lib not found: ${lib.reason}`);
     const expr = `(import ${join(REPO, 'nix/npm-lock.nix')} { lib = import ${lib.dir}; }).fetchList { lock = builtins.fromJSON (builtins.readFile ${join(REPO, 'package-lock.json')}); registry = "${REGISTRY}"; }`;
-    const list = JSON.parse(execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NIX_PATH: '' } })) as { path: string; url: string; hash: string }[];
+    const list = JSON.parse(
+      execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+        env: { ...process.env, NIX_PATH: '' },
+      }),
+    ) as { path: string; url: string; hash: string }[];
     const want = expected();
     expect(want.size).toBeGreaterThan(100);
     expect(new Map(list.map((e) => [e.path, { url: e.url, hash: e.hash }]))).toEqual(want);
@@ -59,6 +65,12 @@ describe('nix/npm-lock.nix', () => {
   it('refuses a registry that is not a URL', () => {
     const lib = findNixpkgsLib();
     const expr = `(import ${join(REPO, 'nix/npm-lock.nix')} { lib = import ${lib.dir}; }).fetchList { lock = { packages = { }; }; registry = "registry.example"; }`;
-    expect(() => execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, NIX_PATH: '' } })).toThrow(/npmRegistry must be your npm registry's base URL/);
+    expect(() =>
+      execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+        env: { ...process.env, NIX_PATH: '' },
+      }),
+    ).toThrow(/npmRegistry must be your npm registry's base URL/);
   });
 });

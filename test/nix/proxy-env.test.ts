@@ -27,7 +27,12 @@ function run(credentials: string, url: string) {
 
 /** An environment file of plain KEY=value lines, as systemd reads one without quotes. */
 function envLines(file: string): Record<string, string> {
-  return Object.fromEntries(readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 describe('proxy-env.sh', () => {

@@ -15,9 +15,40 @@ const NOW = new Date('2026-06-01T00:00:00Z');
 
 /** Pieces that break naive encoders: interpolation, both string kinds, escapes, controls. */
 const HOSTILE = [
-  '${', '}', '$', '$$', "''", "'''", "''${", "''\\", '\\', '\\\\', '"', '\\"', '\r', '\n', '\r\n', '\t',
-  '\u0001', '\u001b[31m', '\u007f', '\u0085', '\u2028', '\u2029', '\ufeff', '🦀', '👩‍👩‍👧', 'Zürich', '東京',
-  '${builtins.readFile /etc/shadow}', '"; }; x = {', '#', '/*', '*/', ' ', '',
+  '${',
+  '}',
+  '$',
+  '$$',
+  "''",
+  "'''",
+  "''${",
+  "''\\",
+  '\\',
+  '\\\\',
+  '"',
+  '\\"',
+  '\r',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u0001',
+  '\u001b[31m',
+  '\u007f',
+  '\u0085',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '🦀',
+  '👩‍👩‍👧',
+  'Zürich',
+  '東京',
+  '${builtins.readFile /etc/shadow}',
+  '"; }; x = {',
+  '#',
+  '/*',
+  '*/',
+  ' ',
+  '',
 ];
 const hostile = (opts: { minLength: number; maxLength: number }) =>
   fc
@@ -25,7 +56,12 @@ const hostile = (opts: { minLength: number; maxLength: number }) =>
       minLength: opts.minLength,
       maxLength: opts.maxLength,
     })
-    .map((parts) => parts.join('').replaceAll('\0', '').replace(/[\ud800-\udfff]/g, ''));
+    .map((parts) =>
+      parts
+        .join('')
+        .replaceAll('\0', '')
+        .replace(/[\ud800-\udfff]/g, ''),
+    );
 
 const siteName = hostile({ minLength: 1, maxLength: 12 })
   .map((s) => [...s].slice(0, 128).join(''))
@@ -33,17 +69,56 @@ const siteName = hostile({ minLength: 1, maxLength: 12 })
 const longName = fc.constantFrom('x'.repeat(128), '${'.repeat(64), '\\'.repeat(128), '🦀'.repeat(128));
 
 // Email local parts: RFC 5322 dot-atom (which allows $ { } ' | ~) or a quoted string.
-const atext = fc.constantFrom(...'abcXYZ019!#$%&\'*+/=?^_`{|}~-'.split(''), '${', "''", 'é', '🦀');
-const dotAtom = fc.array(fc.array(atext, { minLength: 1, maxLength: 6 }).map((a) => a.join('')), { minLength: 1, maxLength: 3 }).map((a) => a.join('.'));
+const atext = fc.constantFrom(..."abcXYZ019!#$%&'*+/=?^_`{|}~-".split(''), '${', "''", 'é', '🦀');
+const dotAtom = fc
+  .array(
+    fc.array(atext, { minLength: 1, maxLength: 6 }).map((a) => a.join('')),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((a) => a.join('.'));
 const qtext = fc.constantFrom('a', ' ', '${', "''", '\\"', '\\\\', '(', ')', ',', ';', '@', '[', ']', 'ü');
 const quoted = fc.array(qtext, { maxLength: 8 }).map((a) => `"${a.join('')}"`);
-const email = fc.oneof(dotAtom, quoted).filter((l) => l.length <= 64).map((l) => `${l}@example.com`);
+const email = fc
+  .oneof(dotAtom, quoted)
+  .filter((l) => l.length <= 64)
+  .map((l) => `${l}@example.com`);
 
 const comment = hostile({ minLength: 0, maxLength: 10 });
 const SSH_BLOB = 'AAAAC3NzaC1lZDI1NTE5AAAAIBcwCHmfonosD9uU5lAXh1O8btwR2vJZqKYgq/jEX4Z2';
 const sshKey = comment.map((c) => (c === '' ? `ssh-ed25519 ${SSH_BLOB}` : `ssh-ed25519 ${SSH_BLOB} ${c}`));
 
-const pathChar = fc.constantFrom('a', 'Z', '9', '${', "''", '\\', '"', '%20', '~', '!', '$', '&', "'", '(', ')', '*', '+', ',', ';', '=', ':', '@', '/', '{', '}', '|', '^', '`', 'é', '🦀');
+const pathChar = fc.constantFrom(
+  'a',
+  'Z',
+  '9',
+  '${',
+  "''",
+  '\\',
+  '"',
+  '%20',
+  '~',
+  '!',
+  '$',
+  '&',
+  "'",
+  '(',
+  ')',
+  '*',
+  '+',
+  ',',
+  ';',
+  '=',
+  ':',
+  '@',
+  '/',
+  '{',
+  '}',
+  '|',
+  '^',
+  '`',
+  'é',
+  '🦀',
+);
 const url = fc
   .tuple(fc.constantFrom('ctl-1.corp.example.com', '10.0.0.7:8443', '[2001:db8::7]'), fc.array(pathChar, { maxLength: 12 }))
   .map(([host, path]) => `https://${host}/${path.join('')}`);
@@ -58,7 +133,12 @@ const proxy = fc
     scheme: fc.constantFrom('http', 'https', 'HTTP'),
     host: proxyHost,
     port: fc.integer({ min: 1, max: 65535 }),
-    user: fc.option(hostile({ minLength: 1, maxLength: 6 }).map(noControls).filter((u) => u !== ''), { nil: undefined }),
+    user: fc.option(
+      hostile({ minLength: 1, maxLength: 6 })
+        .map(noControls)
+        .filter((u) => u !== ''),
+      { nil: undefined },
+    ),
     password: hostile({ minLength: 0, maxLength: 6 }).map((p) => PASSWORD_MARK + noControls(p)),
     no_proxy: fc.array(fc.constantFrom('.corp.example.com', 'localhost', '10.0.0.0/8', 'fd00::/8', '*', '::1', 'a-b.example'), { maxLength: 4 }),
   })
@@ -70,12 +150,14 @@ const proxy = fc
       no_proxy: p.no_proxy,
     },
   }));
-const network = fc.record({
-  interface: fc.constant('ens5'),
-  vlan: fc.option(fc.integer({ min: 1, max: 4094 }), { nil: undefined }),
-  mtu: fc.option(fc.integer({ min: 576, max: 9000 }), { nil: undefined }),
-  proxy: fc.option(proxy, { nil: undefined }),
-}).map((n) => (n.mtu !== undefined && n.mtu < 1280 ? { ...n, ipv6: { method: 'off' as const } } : n));
+const network = fc
+  .record({
+    interface: fc.constant('ens5'),
+    vlan: fc.option(fc.integer({ min: 1, max: 4094 }), { nil: undefined }),
+    mtu: fc.option(fc.integer({ min: 576, max: 9000 }), { nil: undefined }),
+    proxy: fc.option(proxy, { nil: undefined }),
+  })
+  .map((n) => (n.mtu !== undefined && n.mtu < 1280 ? { ...n, ipv6: { method: 'off' as const } } : n));
 
 const document = fc.record({
   hostname: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/),

@@ -37,7 +37,13 @@ function tree(root: string): Record<string, string> {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const f = join(dir, e.name);
       const st = lstatSync(f, { bigint: true });
-      const what = e.isSymbolicLink() ? `link ${readlinkSync(f)}` : e.isFile() ? `file ${createHash('sha256').update(readFileSync(f)).digest('hex')}` : e.isDirectory() ? 'dir' : 'other';
+      const what = e.isSymbolicLink()
+        ? `link ${readlinkSync(f)}`
+        : e.isFile()
+          ? `file ${createHash('sha256').update(readFileSync(f)).digest('hex')}`
+          : e.isDirectory()
+            ? 'dir'
+            : 'other';
       out[f.slice(root.length)] = `${what} mode=${st.mode.toString(8)} uid=${st.uid} size=${st.size} mtime=${st.mtimeNs}`;
       if (e.isDirectory()) walk(f);
     }
@@ -96,8 +102,10 @@ describe('reset --dry-run', () => {
     expect(tree(root)).toEqual(before);
     expect(r.stdout).toMatch(/^reset --factory --dry-run: nothing is changed\n/);
     expect(r.stdout).toContain('+++ /dev/null');
-    for (const name of ['admin-password-hash', 'console-password-hash', 'enrollment-token']) expect(r.stdout).toMatch(new RegExp(`^ {2}remove /var/lib/bowtie-setup/secrets/${name}$`, 'm'));
-    for (const f of ['/var/lib/bowtie-setup/state.json', '/var/lib/bowtie-setup/handed-off', '/var/lib/bowtie-setup/web/setup-code']) expect(r.stdout).toContain(`  remove   ${f}\n`);
+    for (const name of ['admin-password-hash', 'console-password-hash', 'enrollment-token'])
+      expect(r.stdout).toMatch(new RegExp(`^ {2}remove /var/lib/bowtie-setup/secrets/${name}$`, 'm'));
+    for (const f of ['/var/lib/bowtie-setup/state.json', '/var/lib/bowtie-setup/handed-off', '/var/lib/bowtie-setup/web/setup-code'])
+      expect(r.stdout).toContain(`  remove   ${f}\n`);
     for (const secret of [OLD_ADMIN.password_hash, OLD_ADMIN.console_password_hash, TOKEN]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 

@@ -52,8 +52,20 @@ beforeAll(async () => {
     d.entered = { admin: { values: { 'admin.email': 'x' }, errors: [] } };
     d.prefilledFrom = 'i-0123';
   });
-  await writeStatus(configured, { instance_id: 'i-0123', status: 'prefilled', errors: [], prefill: { hostname: 'ctl-old', admin: { email: 'ops@example.com', password_hash: '$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHQ$aGFzaA' } } });
-  await writeMarker(configured, { instance_id: 'i-0123', outcome: 'prefilled', source: 'file', user_data_sha256: 'a'.repeat(64), document_sha256: null, processed_at: new Date().toISOString() });
+  await writeStatus(configured, {
+    instance_id: 'i-0123',
+    status: 'prefilled',
+    errors: [],
+    prefill: { hostname: 'ctl-old', admin: { email: 'ops@example.com', password_hash: '$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHQ$aGFzaA' } },
+  });
+  await writeMarker(configured, {
+    instance_id: 'i-0123',
+    outcome: 'prefilled',
+    source: 'file',
+    user_data_sha256: 'a'.repeat(64),
+    document_sha256: null,
+    processed_at: new Date().toISOString(),
+  });
   await writeFileAtomic(join(wizardTlsDir(configured), 'wizard.pem'), 'not checked here\n', { mode: 0o644, dirMode: 0o700 });
 }, 60_000);
 
@@ -109,7 +121,12 @@ describe('reset --config', () => {
 
     // The fragment is what the kept partial document renders, nothing more.
     // The static address was applied to the probed interface (decision 0641): it is kept too.
-    const network = { interface: 'ens3', ipv4: { method: 'static', address: '192.168.122.10/24', gateway: '192.168.122.1' }, ipv6: { method: 'auto' }, dns: ['192.168.122.1'] };
+    const network = {
+      interface: 'ens3',
+      ipv4: { method: 'static', address: '192.168.122.10/24', gateway: '192.168.122.1' },
+      ipv6: { method: 'auto' },
+      dns: ['192.168.122.1'],
+    };
     // The admin section stays with its hashes: the OS admin account keeps its SSH keys and
     // console password (docs/decisions/0523).
     const kept = { hostname: 'ctl-old', domain: 'corp.example.com', admin: { ...OLD_ADMIN, ssh_authorized_keys: [KEY] }, network };
@@ -122,7 +139,11 @@ describe('reset --config', () => {
     expect(after.site.domain).toBe(before.site.domain);
     expect(after.site.network).toEqual(before.site.network);
     expect(after.site.admin).toEqual(before.site.admin);
-    expect(after.site.admin).toEqual({ email: 'ops@example.com', ssh_authorized_keys: [KEY], console_password_hash_file: '/var/lib/bowtie-setup/secrets/console-password-hash' });
+    expect(after.site.admin).toEqual({
+      email: 'ops@example.com',
+      ssh_authorized_keys: [KEY],
+      console_password_hash_file: '/var/lib/bowtie-setup/secrets/console-password-hash',
+    });
     expect(after.site.enrollment).toBeNull();
     expect(after.site.tls.private_key_file).toBeNull();
     // What the simulated system activated: the admin account with its key and console password.
@@ -279,13 +300,23 @@ describe('reset safety', () => {
     expect(existsSync(setupCodePath(root))).toBe(true);
   });
 
-  it('the engine refuses a reset from a ticket the worker\'s user did not write (the web process)', async () => {
+  it("the engine refuses a reset from a ticket the worker's user did not write (the web process)", async () => {
     const root = cloneRoot(configured);
     const paths = enginePaths(root);
     const before = snapshot(root);
-    const engine = new Engine({ paths, rebuild: new RebuildAdapter(paths, CHECKOUT_SIMULATOR), probes: createProbes({ root, simulate: true }), timeouts: DEFAULT_TIMEOUTS, lock: null, resetWizardFiles: resetWizardFiles(root) });
+    const engine = new Engine({
+      paths,
+      rebuild: new RebuildAdapter(paths, CHECKOUT_SIMULATOR),
+      probes: createProbes({ root, simulate: true }),
+      timeouts: DEFAULT_TIMEOUTS,
+      lock: null,
+      resetWizardFiles: resetWizardFiles(root),
+    });
     await engine.load();
-    const result = await engine.run({ id: newApplyId(), createdAt: new Date().toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, reset: 'factory' }, { reset: false });
+    const result = await engine.run(
+      { id: newApplyId(), createdAt: new Date().toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, reset: 'factory' },
+      { reset: false },
+    );
     expect(result.outcome).toBe('invalid');
     expect(result.errors[0]?.path).toBe('(request)');
     expect({ ...snapshot(root), state: null }).toEqual({ ...before, state: null });

@@ -19,7 +19,19 @@ import { EXIT } from '../../server/exit-codes.js';
 import { resetWizardFiles } from '../../server/reset/wizard-files.js';
 import { DraftStore, draftPath } from '../../server/steps/draft.js';
 import { PassThrough } from 'node:stream';
-import { cloneRoot, fixtureDoc, apply, makeRoot, oneWorkerAtATime, removeRoots, snapshot, testEnv, until, workerGone, type Snapshot } from '../apply/harness.js';
+import {
+  cloneRoot,
+  fixtureDoc,
+  apply,
+  makeRoot,
+  oneWorkerAtATime,
+  removeRoots,
+  snapshot,
+  testEnv,
+  until,
+  workerGone,
+  type Snapshot,
+} from '../apply/harness.js';
 import { createWizard, type Wizard } from '../helpers/wizard.js';
 import { secretValues } from '../helpers/secrets.js';
 
@@ -70,7 +82,16 @@ function configuration(root: string) {
   const s: Snapshot = snapshot(root);
   // The active record less the request's own id and time (two resets never share them).
   const { id: _id, appliedAt: _at, ...activeRecord } = s.state?.active ?? { id: '', appliedAt: '' };
-  return { fragment: s.fragment, secrets: s.secrets, active: s.active, profile: s.profile, boot: s.boot, handedOff: s.handedOff, activeRecord, setup: s.state?.setup ?? null };
+  return {
+    fragment: s.fragment,
+    secrets: s.secrets,
+    active: s.active,
+    profile: s.profile,
+    boot: s.boot,
+    handedOff: s.handedOff,
+    activeRecord,
+    setup: s.state?.setup ?? null,
+  };
 }
 
 function readOrNull(file: string): string | null {

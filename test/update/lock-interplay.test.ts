@@ -51,7 +51,11 @@ beforeEach(() => {
   mkdirSync(join(root, 'etc/bowtie-setup'), { recursive: true });
   writeFileSync(
     join(root, 'etc/bowtie-setup/release.json'),
-    JSON.stringify({ version: '1.8.2', nixpkgs: '/nix/store/0a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source', configuration: '/nix/store/4a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source/nix/configuration.nix' }),
+    JSON.stringify({
+      version: '1.8.2',
+      nixpkgs: '/nix/store/0a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source',
+      configuration: '/nix/store/4a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-source/nix/configuration.nix',
+    }),
   );
   writeFileSync(
     join(root, 'etc/bowtie-setup/update.json'),
@@ -120,7 +124,12 @@ async function cliInProcess(...args: string[]): Promise<{ code: number; out: str
   return { code, out: out.join(''), err: err.join('') };
 }
 
-const nixCopies = () => (existsSync(join(root, 'calls.log')) ? readFileSync(join(root, 'calls.log'), 'utf8').split('\n').filter((l) => l.startsWith('nix ')) : []);
+const nixCopies = () =>
+  existsSync(join(root, 'calls.log'))
+    ? readFileSync(join(root, 'calls.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('nix '))
+    : [];
 
 describe('an apply running or pending: update refuses (exit 3) and changes nothing', () => {
   it('while an apply worker holds the lock', async () => {
@@ -138,14 +147,37 @@ describe('an apply running or pending: update refuses (exit 3) and changes nothi
 
   it('while an apply is queued, or interrupted with its journal open', async () => {
     const p = enginePaths(root);
-    expect(await createTicket(p, { id: 'queued-1', createdAt: new Date().toISOString(), source: 'web', confirm: 'interactive', confirmWindowSeconds: 120, document: DOCUMENT })).toBe(true);
+    expect(
+      await createTicket(p, {
+        id: 'queued-1',
+        createdAt: new Date().toISOString(),
+        source: 'web',
+        confirm: 'interactive',
+        confirmWindowSeconds: 120,
+        document: DOCUMENT,
+      }),
+    ).toBe(true);
     const queued = await updateInProcess();
     expect(queued.code).toBe(UPDATE_EXIT.busy);
     expect(queued.err).toContain('an apply is queued');
     rmSync(p.request);
 
     const state = emptyState();
-    state.apply = { id: 'crashed-1', source: 'cli', confirmMode: 'health-gate', confirmWindowSeconds: 120, step: 'build', startedAt: '', stepStartedAt: '', bootId: '', prev: null, next: null, confirmDeadline: null, confirmedAt: null, rollback: null };
+    state.apply = {
+      id: 'crashed-1',
+      source: 'cli',
+      confirmMode: 'health-gate',
+      confirmWindowSeconds: 120,
+      step: 'build',
+      startedAt: '',
+      stepStartedAt: '',
+      bootId: '',
+      prev: null,
+      next: null,
+      confirmDeadline: null,
+      confirmedAt: null,
+      rollback: null,
+    };
     await writeState(p.state, state);
     const interrupted = await updateInProcess();
     expect(interrupted.code).toBe(UPDATE_EXIT.busy);

@@ -31,7 +31,10 @@ const track = (s: Socket) => (sockets.add(s), s.on('close', () => sockets.delete
 
 beforeAll(async () => {
   metadata = await startFakeMetadataServer();
-  tlsServer = createTlsServer({ key: readFileSync(new URL('ctl.key', TLS)), cert: readFileSync(new URL('ctl.pem', TLS)), SNICallback: (name, cb) => {
+  tlsServer = createTlsServer({
+    key: readFileSync(new URL('ctl.key', TLS)),
+    cert: readFileSync(new URL('ctl.pem', TLS)),
+    SNICallback: (name, cb) => {
       sni.push(name);
       cb(null, undefined);
     },
@@ -92,7 +95,9 @@ describe('metadata through the proxy', () => {
     expect(sni, (error as Error).message).toEqual(['ctl-sfo-01.corp.example.com']);
     // The test's certificate is signed by a CA this process does not trust: refused, not ignored.
     expect(error).toBeInstanceOf(MetadataUnavailableError);
-    expect((error as Error).message).toMatch(/through the proxy 127\.0\.0\.1:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/);
+    expect((error as Error).message).toMatch(
+      /through the proxy 127\.0\.0\.1:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+    );
     expect((error as Error).message).not.toContain('Secret');
     expect((error as Error).message).not.toContain('svc-bowtie');
   });
@@ -106,7 +111,9 @@ describe('metadata through the proxy', () => {
   });
 
   it('NO_PROXY sends the host direct; no proxy variable, no proxy', async () => {
-    expect(await fetchMetadata(`${metadata.url}/stable.json`, 5000, { http_proxy: proxyUrl, no_proxy: 'localhost,127.0.0.0/8' })).toMatchObject({ version: '1.9.0' });
+    expect(await fetchMetadata(`${metadata.url}/stable.json`, 5000, { http_proxy: proxyUrl, no_proxy: 'localhost,127.0.0.0/8' })).toMatchObject({
+      version: '1.9.0',
+    });
     expect(await fetchMetadata(`${metadata.url}/stable.json`, 5000, {})).toMatchObject({ version: '1.9.0' });
     expect(seen).toEqual([]);
   });
@@ -115,10 +122,18 @@ describe('metadata through the proxy', () => {
     const env = { http_proxy: 'http://p:1', HTTPS_PROXY: 'http://q:2', NO_PROXY: '.corp.example.com, 10.0.0.0/8,fd00::/8,::1, exact.example' };
     expect(proxyFor(new URL('http://a.example.com/'), env)?.host).toBe('p:1');
     expect(proxyFor(new URL('https://a.example.com/'), env)?.host).toBe('q:2');
-    for (const direct of ['https://x.corp.example.com/', 'https://corp.example.com/', 'https://10.2.3.4/', 'https://[fd00::5]/', 'https://[::1]:8443/', 'https://exact.example/']) {
+    for (const direct of [
+      'https://x.corp.example.com/',
+      'https://corp.example.com/',
+      'https://10.2.3.4/',
+      'https://[fd00::5]/',
+      'https://[::1]:8443/',
+      'https://exact.example/',
+    ]) {
       expect(proxyFor(new URL(direct), env), direct).toBeNull();
     }
-    for (const proxied of ['https://notcorp.example.com/', 'https://11.0.0.1/', 'https://sub.exact.example.org/']) expect(proxyFor(new URL(proxied), env), proxied).not.toBeNull();
+    for (const proxied of ['https://notcorp.example.com/', 'https://11.0.0.1/', 'https://sub.exact.example.org/'])
+      expect(proxyFor(new URL(proxied), env), proxied).not.toBeNull();
     expect(bypassed('anything.example', '*')).toBe(true);
     expect(proxyFor(new URL('https://a.example/'), { https_proxy: 'socks5://p:1' })).toBeNull();
   });

@@ -112,7 +112,12 @@ function simCalls(): SimCall[] {
     .map((l) => JSON.parse(l) as SimCall)
     .filter((c) => c.argv[0] !== 'list-generations');
 }
-const rebuilds = () => simCalls().map((c) => (c.argv[0] === '--switch-to-configuration' ? `switch-to-configuration ${c.argv[2]} ${c.argv[1]!.split('-').slice(-3).join('-')}` : `nixos-rebuild ${c.argv.join(' ')}`));
+const rebuilds = () =>
+  simCalls().map((c) =>
+    c.argv[0] === '--switch-to-configuration'
+      ? `switch-to-configuration ${c.argv[2]} ${c.argv[1]!.split('-').slice(-3).join('-')}`
+      : `nixos-rebuild ${c.argv.join(' ')}`,
+  );
 const profile = () => readlinkSync(join(root, 'nix/var/nix/profiles/system'));
 const active = () => realpathSync(join(root, 'run/current-system'));
 const generationSystem = (n: number) => realpathSync(join(root, `nix/var/nix/profiles/system-${n}-link`));
@@ -145,14 +150,21 @@ describe('bowtie-setup update', () => {
     expect(readFileSync(join(active(), 'nix-path'), 'utf8')).toContain(`nixpkgs=${NIXPKGS_3}`);
   });
 
-  it('nix copy gets the site proxy from the unit\'s environment; its credentials are kept out of the log', async () => {
+  it("nix copy gets the site proxy from the unit's environment; its credentials are kept out of the log", async () => {
     const proxy = 'http://svc-bowtie:Pr0xy%40Secret-pw@proxy.corp.example.com:3128';
-    const env = { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+    const env = {
+      HTTP_PROXY: proxy,
+      HTTPS_PROXY: proxy,
+      http_proxy: proxy,
+      https_proxy: proxy,
+      NO_PROXY: '127.0.0.1,localhost',
+      no_proxy: '127.0.0.1,localhost',
+    };
     expect(await update(env)).toBe(UPDATE_EXIT.ok);
     expect(calls()).toContain(`proxy ${proxy} no_proxy 127.0.0.1,localhost`);
     const logs = readdirSync(enginePaths(root).logsDir).filter((f) => f.startsWith('update-'));
     const log = readFileSync(join(enginePaths(root).logsDir, logs[0]!), 'utf8');
-    expect(log).toContain("through proxy http://[redacted]@proxy.corp.example.com:3128");
+    expect(log).toContain('through proxy http://[redacted]@proxy.corp.example.com:3128');
     for (const secret of ['Pr0xy%40Secret-pw', 'Pr0xy@Secret-pw']) {
       expect(log).not.toContain(secret);
       expect(out.join('') + err.join('')).not.toContain(secret);
@@ -361,20 +373,24 @@ describe('bowtie-setup update killed at each step (docs/decisions/0621)', () => 
     ['update:health:done', {}],
     ['update:rollback:journaled', { BOWTIE_SIM_UNIT_STATE: 'failed' }],
     ['update:rollback:done', { BOWTIE_SIM_UNIT_STATE: 'failed' }],
-  ] as [string, Record<string, string>][])('kill -9 at %s: old or new, then the next start rolls back, then the update applies', async (at, env) => {
-    await expect(cli({ ...env, BOWTIE_SETUP_TEST_CRASH_AT: at })).rejects.toMatchObject({ signal: 'SIGKILL' });
-    expect([1, 2]).toContain(whole());
-    expect(journal()).toBe(true);
-    // The next start finds the journal and brings back the generation that ran before.
-    const next = await cli().catch((e: { code: number; stderr: string }) => e);
-    expect((next as { code?: number }).code).toBe(UPDATE_EXIT.applyFailed);
-    expect((next as { stderr: string }).stderr).toMatch(/was interrupted/);
-    expect(whole()).toBe(1);
-    expect(journal()).toBe(false);
-    // And the one after that updates as usual.
-    const { stdout } = await cli();
-    expect(stdout).toContain('updated to 1.9.0');
-    expect(whole()).toBeGreaterThan(1);
-    expect(journal()).toBe(false);
-  }, 60_000);
+  ] as [string, Record<string, string>][])(
+    'kill -9 at %s: old or new, then the next start rolls back, then the update applies',
+    async (at, env) => {
+      await expect(cli({ ...env, BOWTIE_SETUP_TEST_CRASH_AT: at })).rejects.toMatchObject({ signal: 'SIGKILL' });
+      expect([1, 2]).toContain(whole());
+      expect(journal()).toBe(true);
+      // The next start finds the journal and brings back the generation that ran before.
+      const next = await cli().catch((e: { code: number; stderr: string }) => e);
+      expect((next as { code?: number }).code).toBe(UPDATE_EXIT.applyFailed);
+      expect((next as { stderr: string }).stderr).toMatch(/was interrupted/);
+      expect(whole()).toBe(1);
+      expect(journal()).toBe(false);
+      // And the one after that updates as usual.
+      const { stdout } = await cli();
+      expect(stdout).toContain('updated to 1.9.0');
+      expect(whole()).toBeGreaterThan(1);
+      expect(journal()).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -47,7 +47,8 @@ export function withNetworkConfig(parsed: UserDataParse, net: NetworkInput | nul
     return { ...parsed, ignored, origin: {}, networkOnly: false };
   }
   if (parsed.kind === 'document' && !isRecord(parsed.value)) return plain();
-  if (source.parse.kind === 'invalid') return { kind: 'invalid', errors: source.parse.errors, ignored: [...ignored, ...source.parse.ignored], notes: parsed.notes };
+  if (source.parse.kind === 'invalid')
+    return { kind: 'invalid', errors: source.parse.errors, ignored: [...ignored, ...source.parse.ignored], notes: parsed.notes };
   const t = translateNetwork(source.parse.model, net.interfaces, source.label);
   ignored.push(...t.notes);
   if (!t.ok) return { kind: 'invalid', errors: t.errors, ignored, notes: parsed.notes };
@@ -55,5 +56,13 @@ export function withNetworkConfig(parsed: UserDataParse, net: NetworkInput | nul
     ignored.push(`the network comes from ${named}`);
     return { ...parsed, value: { ...(parsed.value as Record<string, unknown>), network: t.network }, ignored, origin: t.origin, networkOnly: false };
   }
-  return { kind: 'document', value: { hostname: FACTORY_HOSTNAME, network: t.network }, where: named, ignored, notes: parsed.notes, origin: t.origin, networkOnly: true };
+  return {
+    kind: 'document',
+    value: { hostname: FACTORY_HOSTNAME, network: t.network },
+    where: named,
+    ignored,
+    notes: parsed.notes,
+    origin: t.origin,
+    networkOnly: true,
+  };
 }

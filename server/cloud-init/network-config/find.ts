@@ -11,7 +11,16 @@
  */
 import { join } from 'node:path';
 import { gunzipCapped } from '../gzip.js';
-import { CIDATA_MOUNT, CONFIG_DRIVE_META, CONFIG_DRIVE_MOUNT, configDriveInstanceId, NOCLOUD_SEED_DIRS, nocloudInstanceId, ReadFailed, readCapped } from '../sources.js';
+import {
+  CIDATA_MOUNT,
+  CONFIG_DRIVE_META,
+  CONFIG_DRIVE_MOUNT,
+  configDriveInstanceId,
+  NOCLOUD_SEED_DIRS,
+  nocloudInstanceId,
+  ReadFailed,
+  readCapped,
+} from '../sources.js';
 import { parseNetworkConfig, networkConfigOf, type NetworkConfigParse } from './parse.js';
 import { MAX_NETWORK_CONFIG_BYTES, readNetworkText } from './read.js';
 
@@ -91,13 +100,28 @@ export async function fromMetaData(meta: Uint8Array): Promise<{ label: string; p
   const read = readNetworkText(meta, 'meta-data');
   // Unreadable meta-data is the user data reader's business (instance id "nocloud"); a
   // network key in it cannot be told apart, so it is reported here only when it mentions one.
-  if (!read.ok) return /^["']?network["']?\s*:/m.test(Buffer.from(meta).toString('utf8')) ? { label: 'meta-data', parse: { kind: 'invalid', errors: read.errors, ignored: [] } } : null;
+  if (!read.ok)
+    return /^["']?network["']?\s*:/m.test(Buffer.from(meta).toString('utf8'))
+      ? { label: 'meta-data', parse: { kind: 'invalid', errors: read.errors, ignored: [] } }
+      : null;
   const value = read.value;
   if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
   const record = value as Record<string, unknown>;
   const label = 'meta-data network';
   if (record['network-interfaces'] !== undefined && record.network === undefined) {
-    return { label: 'meta-data network-interfaces', parse: { kind: 'invalid', errors: [{ path: 'meta-data network-interfaces', message: 'is the Debian interfaces format, which bowtie-setup does not read: give the network as network-config version 1 or 2' }], ignored: [] } };
+    return {
+      label: 'meta-data network-interfaces',
+      parse: {
+        kind: 'invalid',
+        errors: [
+          {
+            path: 'meta-data network-interfaces',
+            message: 'is the Debian interfaces format, which bowtie-setup does not read: give the network as network-config version 1 or 2',
+          },
+        ],
+        ignored: [],
+      },
+    };
   }
   if (record.network === undefined) return null;
   const encoding = record['network.encoding'];
@@ -105,7 +129,8 @@ export async function fromMetaData(meta: Uint8Array): Promise<{ label: string; p
   const fail = (message: string) => ({ label, parse: { kind: 'invalid' as const, errors: [{ path: label, message }], ignored: [] } });
   if (typeof record.network !== 'string') return fail('must be text when network.encoding is given');
   const encodings = ['base64', 'b64', 'gzip+base64', 'gz+b64'];
-  if (typeof encoding !== 'string' || !encodings.includes(encoding)) return fail(`has network.encoding that bowtie-setup does not read (${encodings.join(', ')} are)`);
+  if (typeof encoding !== 'string' || !encodings.includes(encoding))
+    return fail(`has network.encoding that bowtie-setup does not read (${encodings.join(', ')} are)`);
   const text = record.network.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1) return fail('is not valid base64');
   let bytes: Uint8Array = Buffer.from(text, 'base64');
@@ -127,7 +152,22 @@ async function fromConfigDrive(root: string): Promise<NetworkConfigSource | null
       // Proxmox's configdrive2 format points meta_data.json at Debian interfaces text instead.
       if (meta && /"network_config"\s*:/.test(meta.toString('utf8'))) {
         const where = `${CONFIG_DRIVE_MOUNT}/${CONFIG_DRIVE_META}`;
-        return { label: 'meta_data.json', location: where, instanceId: configDriveInstanceId(meta), parse: { kind: 'invalid', errors: [{ path: 'meta_data.json network_config', message: 'points at a network configuration in the Debian interfaces format, which bowtie-setup does not read: give network_data.json, or use the NoCloud format (Proxmox: citype nocloud)' }], ignored: [] } };
+        return {
+          label: 'meta_data.json',
+          location: where,
+          instanceId: configDriveInstanceId(meta),
+          parse: {
+            kind: 'invalid',
+            errors: [
+              {
+                path: 'meta_data.json network_config',
+                message:
+                  'points at a network configuration in the Debian interfaces format, which bowtie-setup does not read: give network_data.json, or use the NoCloud format (Proxmox: citype nocloud)',
+              },
+            ],
+            ignored: [],
+          },
+        };
       }
       return null;
     }

@@ -49,7 +49,22 @@ export interface NetModel {
 export type ModelResult = { ok: true; model: NetModel } | { ok: false; errors: FieldError[]; ignored: string[] };
 
 export function emptyDevice(path: string, id: string, kind: NetDevice['kind']): NetDevice {
-  return { path, id, kind, name: null, mac: null, vlan: null, mtu: null, dhcp4: null, dhcp6: null, addresses: [], gateway4: null, gateway6: null, nameservers: [], search: [] };
+  return {
+    path,
+    id,
+    kind,
+    name: null,
+    mac: null,
+    vlan: null,
+    mtu: null,
+    dhcp4: null,
+    dhcp6: null,
+    addresses: [],
+    gateway4: null,
+    gateway6: null,
+    nameservers: [],
+    search: [],
+  };
 }
 
 export function emptyModel(): NetModel {

@@ -29,7 +29,10 @@ const network = z.looseObject({
   link: shortText,
   ip_address: shortText.optional(),
   netmask: shortText.optional(),
-  routes: z.array(z.looseObject({ network: shortText, netmask: shortText.optional(), gateway: shortText })).max(MAX_LIST).optional(),
+  routes: z
+    .array(z.looseObject({ network: shortText, netmask: shortText.optional(), gateway: shortText }))
+    .max(MAX_LIST)
+    .optional(),
   services: z.array(service).max(MAX_LIST).optional(),
 });
 export const networkDataSchema = z.looseObject({
@@ -62,7 +65,12 @@ export function fromNetworkData(value: unknown, label: string): ModelResult {
       if (l.mtu != null) device.mtu = { value: l.mtu, path: `${base}.mtu` };
       model.devices.push(device);
     } else {
-      fail(`${base}.type`, type === 'bond' ? 'bond links are not supported: bowtie-setup configures one Ethernet interface, optionally with one VLAN' : 'is not a link type bowtie-setup reads');
+      fail(
+        `${base}.type`,
+        type === 'bond'
+          ? 'bond links are not supported: bowtie-setup configures one Ethernet interface, optionally with one VLAN'
+          : 'is not a link type bowtie-setup reads',
+      );
     }
   });
 

@@ -11,9 +11,7 @@ import { fromV2 } from './v2.js';
 
 export type NetworkConfigParse =
   /** Empty, or `config: disabled`: nothing to apply. */
-  | { kind: 'none'; why: string; ignored: string[] }
-  | { kind: 'model'; model: NetModel }
-  | { kind: 'invalid'; errors: FieldError[]; ignored: string[] };
+  { kind: 'none'; why: string; ignored: string[] } | { kind: 'model'; model: NetModel } | { kind: 'invalid'; errors: FieldError[]; ignored: string[] };
 
 export type NetworkFormat = 'cloud-init' | 'openstack';
 
@@ -26,13 +24,15 @@ export function parseNetworkConfig(bytes: Uint8Array, label: string, format: Net
 export function networkConfigOf(value: unknown, label: string, format: NetworkFormat = 'cloud-init'): NetworkConfigParse {
   if (value === null || value === undefined || value === '') return { kind: 'none', why: 'is empty', ignored: [] };
   if (typeof value !== 'object' || Array.isArray(value)) return { kind: 'invalid', errors: [{ path: label, message: 'must be a mapping' }], ignored: [] };
-  const done = (r: ReturnType<typeof fromV1>): NetworkConfigParse => (r.ok ? { kind: 'model', model: r.model } : { kind: 'invalid', errors: r.errors, ignored: r.ignored });
+  const done = (r: ReturnType<typeof fromV1>): NetworkConfigParse =>
+    r.ok ? { kind: 'model', model: r.model } : { kind: 'invalid', errors: r.errors, ignored: r.ignored };
   if (format === 'openstack') return done(fromNetworkData(value, label));
   let config = value as Record<string, unknown>;
   // cloud-init takes the configuration under a top-level `network:` key or without it.
   if (!('version' in config) && 'network' in config) {
     const inner = config.network;
-    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return { kind: 'invalid', errors: [{ path: `${label} network`, message: 'must be a mapping' }], ignored: [] };
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner))
+      return { kind: 'invalid', errors: [{ path: `${label} network`, message: 'must be a mapping' }], ignored: [] };
     config = inner as Record<string, unknown>;
   }
   if (config.config === 'disabled') return { kind: 'none', why: 'says config: disabled', ignored: [] };

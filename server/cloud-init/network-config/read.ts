@@ -54,7 +54,12 @@ function readYaml(source: string, label: string): TextRead {
       ok: false,
       errors: problems.slice(0, 5).map((p) => {
         const where = p.linePos ? ` at line ${p.linePos[0].line}, column ${p.linePos[0].col}` : '';
-        const what = p.code === 'DUPLICATE_KEY' ? 'has a duplicate key' : p.code === 'TAG_RESOLVE_FAILED' ? 'uses a YAML tag bowtie-setup does not read' : `is not valid YAML (${p.code.toLowerCase().replaceAll('_', ' ')})`;
+        const what =
+          p.code === 'DUPLICATE_KEY'
+            ? 'has a duplicate key'
+            : p.code === 'TAG_RESOLVE_FAILED'
+              ? 'uses a YAML tag bowtie-setup does not read'
+              : `is not valid YAML (${p.code.toLowerCase().replaceAll('_', ' ')})`;
         return { path: label, message: `${what}${where}` };
       }),
     };

@@ -14,8 +14,7 @@ import type { Located, NetDevice, NetModel } from './model.js';
 import { at } from './paths.js';
 
 export type Translation =
-  | { ok: true; network: Record<string, unknown>; origin: Record<string, string>; notes: string[] }
-  | { ok: false; errors: FieldError[]; notes: string[] };
+  { ok: true; network: Record<string, unknown>; origin: Record<string, string>; notes: string[] } | { ok: false; errors: FieldError[]; notes: string[] };
 
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
@@ -48,7 +47,9 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
     if (!physical) fail(vlan.vlan!.link.path, 'names no Ethernet interface in this configuration');
     else if (configured(physical)) fail(physical.path, 'has addresses or DHCP as well as the VLAN on it: bowtie-setup configures addresses on one of them');
     target = vlan;
-    for (const d of model.devices) if (d.kind !== 'vlan' && d !== physical && configured(d)) fail(d.path, 'a second configured interface: bowtie-setup configures one interface (with its VLAN)');
+    for (const d of model.devices)
+      if (d.kind !== 'vlan' && d !== physical && configured(d))
+        fail(d.path, 'a second configured interface: bowtie-setup configures one interface (with its VLAN)');
   } else {
     const active = model.devices.filter(configured);
     if (active.length > 1 && active.some(hasStatic)) {
@@ -77,14 +78,22 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
   // The interface: by MAC through the appliance's interfaces, else by name.
   if (physical.mac) {
     const found = interfaces.find((i) => i.mac?.toLowerCase() === physical.mac!.value);
-    if (!found) fail(physical.mac.path, `no network interface of this appliance has MAC address ${physical.mac.value}${interfaces.length === 0 ? ' (no interfaces were found)' : ''}`);
+    if (!found)
+      fail(
+        physical.mac.path,
+        `no network interface of this appliance has MAC address ${physical.mac.value}${interfaces.length === 0 ? ' (no interfaces were found)' : ''}`,
+      );
     else set('interface', found.name, physical.mac.path);
-    if (found && physical.name && physical.name.value !== found.name) notes.push(`${label} ${physical.name.path}: the interface with that MAC address is ${found.name} here; the name given is not used`);
+    if (found && physical.name && physical.name.value !== found.name)
+      notes.push(`${label} ${physical.name.path}: the interface with that MAC address is ${found.name} here; the name given is not used`);
   } else if (physical.name) {
     const name = physical.name;
     if (!INTERFACE_NAME.test(name.value)) fail(name.path, 'must be a network interface name (1-15 letters, digits, "-", "_" or ".")');
     else if (interfaces.length > 0 && !interfaces.some((i) => i.name === name.value)) {
-      fail(name.path, `no network interface of this appliance is named ${name.value} (it has ${interfaces.map((i) => i.name).join(', ')}); match it by macaddress instead`);
+      fail(
+        name.path,
+        `no network interface of this appliance is named ${name.value} (it has ${interfaces.map((i) => i.name).join(', ')}); match it by macaddress instead`,
+      );
     } else set('interface', name.value, name.path);
   }
   if (vlan) set('vlan', vlan.vlan!.id.value, vlan.vlan!.id.path);
@@ -93,7 +102,8 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
 
   const v4 = target.addresses.filter((a) => !a.value.includes(':'));
   const v6 = target.addresses.filter((a) => a.value.includes(':') && !/^fe[89ab]/i.test(a.value));
-  for (const a of target.addresses) if (a.value.includes(':') && /^fe[89ab]/i.test(a.value)) notes.push(`${label} ${a.path}: a link-local address; not used (the kernel makes one)`);
+  for (const a of target.addresses)
+    if (a.value.includes(':') && /^fe[89ab]/i.test(a.value)) notes.push(`${label} ${a.path}: a link-local address; not used (the kernel makes one)`);
   for (const extra of [v4[1], v6[1]]) if (extra) fail(extra.path, `a second ${extra === v4[1] ? 'IPv4' : 'IPv6'} address: bowtie-setup configures one of each`);
   const gateway4 = target.gateway4 ?? model.gateway4;
   const gateway6 = target.gateway6 ?? model.gateway6;
@@ -119,7 +129,11 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
     if (!servers.some((t) => t.value === s.value)) servers.push(s);
   }
   if (servers.length > 0) {
-    set('dns', servers.map((s) => s.value), servers[0]!.path);
+    set(
+      'dns',
+      servers.map((s) => s.value),
+      servers[0]!.path,
+    );
     servers.forEach((s, i) => (origin[`network.dns.${i}`] = `${label} ${s.path}`));
   } else {
     origin['network.dns'] = `${label} ${target.path}`;

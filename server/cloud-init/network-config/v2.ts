@@ -30,7 +30,8 @@ const ethernet = z.looseObject({
   ...common,
 });
 const vlan = z.looseObject({ id: z.number().int(), link: shortText, ...common });
-const deviceMap = <T extends z.ZodType>(t: T) => z.record(z.string(), t).refine((m) => Object.keys(m).length <= MAX_LIST, { error: `must have at most ${MAX_LIST} entries` });
+const deviceMap = <T extends z.ZodType>(t: T) =>
+  z.record(z.string(), t).refine((m) => Object.keys(m).length <= MAX_LIST, { error: `must have at most ${MAX_LIST} entries` });
 
 export const v2Schema = z.looseObject({
   version: z.literal(2),
@@ -43,7 +44,23 @@ type Common = z.output<z.ZodObject<typeof common>>;
 /** Device kinds netplan has and the document cannot express. */
 const UNSUPPORTED = ['bonds', 'bridges', 'tunnels', 'wifis', 'modems', 'vrfs', 'dummy-devices', 'virtual-ethernets', 'nm-devices'] as const;
 const KNOWN_TOP = new Set(['version', 'renderer', 'ethernets', 'vlans', ...UNSUPPORTED]);
-const KNOWN_DEVICE = new Set(['match', 'set-name', 'dhcp4', 'dhcp6', 'addresses', 'gateway4', 'gateway6', 'routes', 'nameservers', 'mtu', 'id', 'link', 'renderer', 'optional', 'critical']);
+const KNOWN_DEVICE = new Set([
+  'match',
+  'set-name',
+  'dhcp4',
+  'dhcp6',
+  'addresses',
+  'gateway4',
+  'gateway6',
+  'routes',
+  'nameservers',
+  'mtu',
+  'id',
+  'link',
+  'renderer',
+  'optional',
+  'critical',
+]);
 
 export function fromV2(value: unknown, label: string): ModelResult {
   const parsed = v2Schema.safeParse(value, { reportInput: true });
@@ -56,7 +73,10 @@ export function fromV2(value: unknown, label: string): ModelResult {
     const section = raw[kind];
     if (section && typeof section === 'object' && Object.keys(section).length > 0) {
       const first = Object.keys(section)[0]!;
-      errors.push({ path: at(label, keyPath([kind, first])), message: `${kind} are not supported: bowtie-setup configures one Ethernet interface, optionally with one VLAN` });
+      errors.push({
+        path: at(label, keyPath([kind, first])),
+        message: `${kind} are not supported: bowtie-setup configures one Ethernet interface, optionally with one VLAN`,
+      });
     }
   }
   for (const key of extraKeys(raw, KNOWN_TOP)) model.ignored.push(`${label} ${keyPath([key])}: not used by bowtie-setup`);
@@ -70,14 +90,17 @@ export function fromV2(value: unknown, label: string): ModelResult {
       if (extra.length > 0) errors.push({ path: at(label, keyPath([...base, 'match', extra[0]!])), message: 'only macaddress and name can be matched' });
       if (eth.match.macaddress) device.mac = { value: eth.match.macaddress, path: keyPath([...base, 'match', 'macaddress']) };
       if (eth.match.name !== undefined) {
-        if (/[*?[\]]/.test(eth.match.name)) errors.push({ path: at(label, keyPath([...base, 'match', 'name'])), message: 'must be one interface name, not a pattern' });
+        if (/[*?[\]]/.test(eth.match.name))
+          errors.push({ path: at(label, keyPath([...base, 'match', 'name'])), message: 'must be one interface name, not a pattern' });
         else device.name = { value: eth.match.name, path: keyPath([...base, 'match', 'name']) };
       }
-      if (!eth.match.macaddress && eth.match.name === undefined && extra.length === 0) errors.push({ path: at(label, keyPath([...base, 'match'])), message: 'must give macaddress or name' });
+      if (!eth.match.macaddress && eth.match.name === undefined && extra.length === 0)
+        errors.push({ path: at(label, keyPath([...base, 'match'])), message: 'must give macaddress or name' });
     } else {
       device.name = { value: key, path: keyPath(base) };
     }
-    if (eth['set-name'] !== undefined) model.ignored.push(`${label} ${keyPath([...base, 'set-name'])}: not used (the interface keeps the name the appliance gives it)`);
+    if (eth['set-name'] !== undefined)
+      model.ignored.push(`${label} ${keyPath([...base, 'set-name'])}: not used (the interface keeps the name the appliance gives it)`);
     readCommon(eth, base, device, model, errors, label);
     model.devices.push(device);
   }
@@ -108,7 +131,8 @@ function readCommon(dev: Common, base: string[], device: NetDevice, model: NetMo
     }
     const slot = family === 'ipv4' ? 'gateway4' : 'gateway6';
     const existing = device[slot];
-    if (existing && existing.value !== r.via) errors.push({ path: at(label, where), message: `a second default ${family === 'ipv4' ? 'IPv4' : 'IPv6'} gateway (${existing.path} gives one)` });
+    if (existing && existing.value !== r.via)
+      errors.push({ path: at(label, where), message: `a second default ${family === 'ipv4' ? 'IPv4' : 'IPv6'} gateway (${existing.path} gives one)` });
     else device[slot] = { value: r.via, path: `${where}.via` };
     for (const key of extraKeys(r, new Set(['to', 'via']))) model.ignored.push(`${label} ${keyPath([...base, 'routes', i, key])}: not used`);
   });

@@ -15,7 +15,12 @@ describe('admin step', () => {
   it('hashes an accepted password at once, keeps only the hash and never sends it back', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    const res = await c.post('/admin', { 'admin.email': 'ops@example.com', 'admin.password': PASSWORD, 'admin.password_confirm': PASSWORD, 'admin.ssh_authorized_keys': `${KEY}\n\n` });
+    const res = await c.post('/admin', {
+      'admin.email': 'ops@example.com',
+      'admin.password': PASSWORD,
+      'admin.password_confirm': PASSWORD,
+      'admin.ssh_authorized_keys': `${KEY}\n\n`,
+    });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/network');
     const stored = readFileSync(draftPath(w.root), 'utf8');
@@ -47,7 +52,12 @@ describe('admin step', () => {
   it('answers 422 with each error beside its field, in the words of the CLI, without echoing the password', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    const res = await c.post('/admin', { 'admin.email': 'not-an-email', 'admin.password': 'short', 'admin.password_confirm': 'other', 'admin.ssh_authorized_keys': 'ssh-rsa nonsense' });
+    const res = await c.post('/admin', {
+      'admin.email': 'not-an-email',
+      'admin.password': 'short',
+      'admin.password_confirm': 'other',
+      'admin.ssh_authorized_keys': 'ssh-rsa nonsense',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toContain('<a href="#f-admin-email">Email address: must be an email address (name@example.com)');
     expect(res.text).toContain('<a href="#f-admin-password">Password: must be at least 12 characters');

@@ -25,7 +25,16 @@ export const adminStep: FormStep = {
       autocomplete: 'new-password',
       hint: `At least ${PASSWORD_MIN} characters. Several random words make a strong password that is easy to type.`,
     },
-    { name: PASSWORD_CONFIRM, label: 'Password again', kind: 'password', secret: true, storedAs: 'admin.password_hash', required: true, autocomplete: 'new-password', review: false },
+    {
+      name: PASSWORD_CONFIRM,
+      label: 'Password again',
+      kind: 'password',
+      secret: true,
+      storedAs: 'admin.password_hash',
+      required: true,
+      autocomplete: 'new-password',
+      review: false,
+    },
     {
       name: 'admin.ssh_authorized_keys',
       label: 'SSH public keys (optional)',

@@ -22,7 +22,15 @@ describe('apply step', () => {
       phase: 'build',
       id: 'apply-1',
       confirmMode: 'interactive',
-      progress: { activity: 'building nixos-system-ctl-sfo-01', buildsDone: 3, buildsTotal: 7, pathsDone: 12, pathsTotal: 40, bytesDone: 5 * 1024 * 1024, bytesTotal: 0 },
+      progress: {
+        activity: 'building nixos-system-ctl-sfo-01',
+        buildsDone: 3,
+        buildsTotal: 7,
+        pathsDone: 12,
+        pathsTotal: 40,
+        bytesDone: 5 * 1024 * 1024,
+        bytesTotal: 0,
+      },
       newUrl: 'https://10.0.0.5/',
     });
     w.apply.log = ['building /nix/store/abc-foo.drv', 'copying path'];
@@ -42,7 +50,13 @@ describe('apply step', () => {
   it('shows the confirm countdown and confirms the running apply', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    w.apply.current = idleStatus({ phase: 'confirm', id: 'apply-9', confirmMode: 'interactive', confirmSecondsLeft: 87, confirmDeadline: '2026-06-01T00:02:00Z' });
+    w.apply.current = idleStatus({
+      phase: 'confirm',
+      id: 'apply-9',
+      confirmMode: 'interactive',
+      confirmSecondsLeft: 87,
+      confirmDeadline: '2026-06-01T00:02:00Z',
+    });
     const page = await c.get('/apply');
     expect(page.text).toContain('87 seconds');
     expect(page.text).toContain('name="id" value="apply-9"');
@@ -81,7 +95,18 @@ describe('apply step', () => {
     w = createWizard();
     const c = await w.unlocked();
     w.apply.current = idleStatus({
-      last: { id: 'apply-1', outcome: 'rolled-back', source: 'web', finishedAt: '2026-06-01T00:00:00Z', reason: 'nixos-rebuild build failed', failedPhase: 'build', errors: [], outputTail: ['error: attribute missing'], generation: 1, handedOff: false },
+      last: {
+        id: 'apply-1',
+        outcome: 'rolled-back',
+        source: 'web',
+        finishedAt: '2026-06-01T00:00:00Z',
+        reason: 'nixos-rebuild build failed',
+        failedPhase: 'build',
+        errors: [],
+        outputTail: ['error: attribute missing'],
+        generation: 1,
+        handedOff: false,
+      },
     });
     const page = await c.get('/apply');
     expect(page.text).toContain('The change was rolled back');

@@ -43,12 +43,23 @@ function applied(wizard: Wizard, tls: Record<string, unknown>): void {
   writeFileSync(fragment, renderFragment(checked.config));
   wizard.apply.current = idleStatus({
     setupComplete: true,
-    last: { id: 'apply-1', outcome: 'applied', source: 'web', finishedAt: '2026-06-01T00:00:00Z', reason: null, failedPhase: null, errors: [], outputTail: [], generation: 2, handedOff: true },
+    last: {
+      id: 'apply-1',
+      outcome: 'applied',
+      source: 'web',
+      finishedAt: '2026-06-01T00:00:00Z',
+      reason: null,
+      failedPhase: null,
+      errors: [],
+      outputTail: [],
+      generation: 2,
+      handedOff: true,
+    },
   });
 }
 
 describe('completion page', () => {
-  it('says where to sign in and as whom, the served certificate\'s fingerprint, the next update window and how to reset', async () => {
+  it("says where to sign in and as whom, the served certificate's fingerprint, the next update window and how to reset", async () => {
     w = createWizard({ deps: { timeZone: () => 'UTC' } });
     const c = await w.unlocked();
     applied(w, { mode: 'provided', certificate: CERT, private_key: KEY });
@@ -63,7 +74,9 @@ describe('completion page', () => {
     expect(page.text).toContain(`<span class="mono">${fp}</span>`);
     expect(page.text).toContain('/etc/bowtie-setup/tls/certificate.pem');
     // Now is Monday 2026-06-01 00:00 UTC.
-    expect(page.text).toContain('<time datetime="2026-06-07T03:00:00.000Z">Sun, 7 June 2026 at 03:00</time>, starting within 1 hour of it (the appliance\'s time zone, UTC)');
+    expect(page.text).toContain(
+      '<time datetime="2026-06-07T03:00:00.000Z">Sun, 7 June 2026 at 03:00</time>, starting within 1 hour of it (the appliance\'s time zone, UTC)',
+    );
     expect(page.text).toContain('<code>sudo bowtie-setup reset --config</code>');
     expect(page.text).toContain('choose <strong>Reset</strong> from the menu');
     expect(page.text).toContain('<a class="button" href="/export" download>');
@@ -82,7 +95,7 @@ describe('completion page', () => {
 });
 
 describe('GET /export', () => {
-  it('downloads what bowtie-setup export prints, secrets left out, with the app\'s headers', async () => {
+  it("downloads what bowtie-setup export prints, secrets left out, with the app's headers", async () => {
     w = createWizard();
     const c = await w.unlocked();
     applied(w, { mode: 'provided', certificate: CERT, private_key: KEY });

@@ -26,7 +26,10 @@ function cookie(c: Client): Record<string, string> {
 }
 
 const logs = (events: ParsedEvent[]) => events.filter((e) => e.event === 'log').map((e) => e.data);
-const steps = (events: ParsedEvent[]) => events.filter((e) => e.event === 'step').map((e) => /Working: ([^<]+)|(Setup is complete|Applied)/.exec(e.data)?.slice(1).find(Boolean) ?? e.data.slice(0, 40));
+const steps = (events: ParsedEvent[]) =>
+  events
+    .filter((e) => e.event === 'step')
+    .map((e) => /Working: ([^<]+)|(Setup is complete|Applied)/.exec(e.data)?.slice(1).find(Boolean) ?? e.data.slice(0, 40));
 
 describe('GET /apply/events', () => {
   it('sends each step and each log line in order, then ends with the apply', async () => {
@@ -43,15 +46,40 @@ describe('GET /apply/events', () => {
     w.apply.log.push('== test', 'activating the configuration...');
     w.apply.current = idleStatus({ phase: 'test', id: 'a1-00', confirmMode: 'interactive' });
     await s.until((e) => steps(e).length === 2 && logs(e).length === 4);
-    w.apply.current = idleStatus({ phase: 'switch', id: 'a1-00', confirmMode: 'interactive', progress: { activity: 'switching', buildsDone: 0, buildsTotal: 0, pathsDone: 0, pathsTotal: 0, bytesDone: 0, bytesTotal: 0 } });
+    w.apply.current = idleStatus({
+      phase: 'switch',
+      id: 'a1-00',
+      confirmMode: 'interactive',
+      progress: { activity: 'switching', buildsDone: 0, buildsTotal: 0, pathsDone: 0, pathsTotal: 0, bytesDone: 0, bytesTotal: 0 },
+    });
     await s.until((e) => steps(e).length === 3);
     w.apply.log.push('-- nixos-rebuild switch: succeeded');
-    w.apply.current = idleStatus({ setupComplete: true, last: { id: 'a1-00', outcome: 'applied', source: 'web', finishedAt: '2026-06-01T00:00:00Z', reason: null, failedPhase: null, errors: [], outputTail: [], generation: 2, handedOff: true } });
+    w.apply.current = idleStatus({
+      setupComplete: true,
+      last: {
+        id: 'a1-00',
+        outcome: 'applied',
+        source: 'web',
+        finishedAt: '2026-06-01T00:00:00Z',
+        reason: null,
+        failedPhase: null,
+        errors: [],
+        outputTail: [],
+        generation: 2,
+        handedOff: true,
+      },
+    });
     await s.ended;
     const events = s.events();
     expect(events.every((e) => KNOWN.has(e.event))).toBe(true);
     expect(events[0]!.event).toBe('log-start');
-    expect(logs(events)).toEqual(['== build', 'building /nix/store/aaa-x.drv', '== test', 'activating the configuration...', '-- nixos-rebuild switch: succeeded']);
+    expect(logs(events)).toEqual([
+      '== build',
+      'building /nix/store/aaa-x.drv',
+      '== test',
+      'activating the configuration...',
+      '-- nixos-rebuild switch: succeeded',
+    ]);
     expect(steps(events)).toEqual(['Build', 'Activate for a trial', 'Make permanent', 'Setup is complete']);
     expect(events.at(-1)!.event).toBe('end');
     // Every event says where it stands, and the stream's blocks never poll (the stream replaces them).
@@ -117,7 +145,7 @@ describe('GET /apply/events', () => {
     const script = await c.get('/assets/apply-events.js');
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toMatch(/javascript/);
-    expect(script.text).toContain("new EventSource(src)");
+    expect(script.text).toContain('new EventSource(src)');
     w.apply.current = idleStatus();
     expect((await c.get('/apply')).text).not.toContain('apply-events');
   });
@@ -156,7 +184,6 @@ describe('GET /apply/events', () => {
     expect(events.filter((e) => e.event === 'step')).toHaveLength(1);
     const lines = logs(events);
     for (const line of lines) {
-       
       expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/);
       expect(line.length).toBeLessThanOrEqual(4001 + ' [line cut]'.length);
     }

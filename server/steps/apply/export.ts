@@ -12,8 +12,12 @@ export function exportRoutes(deps: WizardDeps): Router {
   const router = Router();
   router.get('/export', async (_req, res) => {
     const read = deps.activeSite ? await deps.activeSite() : null;
-    if (!read || read.kind === 'none') throw new HttpError(404, 'No configuration has been applied yet: there is nothing to download.', { title: 'Nothing to download' });
-    if (read.kind === 'unreadable') throw new HttpError(503, `The applied configuration could not be read (${read.reason}). "bowtie-setup export" on the appliance says more.`, { title: 'Cannot read the configuration' });
+    if (!read || read.kind === 'none')
+      throw new HttpError(404, 'No configuration has been applied yet: there is nothing to download.', { title: 'Nothing to download' });
+    if (read.kind === 'unreadable')
+      throw new HttpError(503, `The applied configuration could not be read (${read.reason}). "bowtie-setup export" on the appliance says more.`, {
+        title: 'Cannot read the configuration',
+      });
     // The hostname is an RFC 1123 label (schema and fragment): safe in a header as it is.
     const name = /^[A-Za-z0-9-]{1,63}$/.test(read.site.hostname) ? read.site.hostname : 'appliance';
     res

@@ -48,7 +48,10 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
     csrf: res.locals.csrf as string,
     controllerUrl: controllerUrl(req),
     newUrlLink: s.newUrl && req.session ? `${s.newUrl.replace(/\/?$/, '/')}resume?token=${encodeURIComponent(sessions.handoffToken(req.session))}` : null,
-    completion: s.setupComplete && s.phase === 'idle' ? completionBlock(await completion(), controllerUrl(req), deps.now(), deps.timeZone?.() ?? applianceTimeZone()) : null,
+    completion:
+      s.setupComplete && s.phase === 'idle'
+        ? completionBlock(await completion(), controllerUrl(req), deps.now(), deps.timeZone?.() ?? applianceTimeZone())
+        : null,
   });
 
   router.get('/apply', async (req, res) => {
@@ -66,13 +69,19 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
   router.get('/apply/events', applyEventsRoute(deps.apply, sessions, continuation, streamLimits));
 
   router.get('/apply/status', async (req, res) => {
-    if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
+    if (req.headers['hx-request'] !== 'true') {
+      res.redirect(303, '/apply');
+      return;
+    }
     const status = await deps.apply.status();
     sendHtml(res, 200, statusBlock(status, await continuation(req, res, status)));
   });
 
   router.get('/apply/log', async (req, res) => {
-    if (req.headers['hx-request'] !== 'true') { res.redirect(303, '/apply'); return; }
+    if (req.headers['hx-request'] !== 'true') {
+      res.redirect(303, '/apply');
+      return;
+    }
     const [status, log] = await Promise.all([deps.apply.status(), deps.apply.logTail(LOG_LINES)]);
     sendHtml(res, 200, logBlock(log, isRunning(status)));
   });
@@ -81,13 +90,23 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
     const draft = await deps.drafts.get();
     const csrf = res.locals.csrf as string;
     const checked = validateDocument(draft.document, 'complete', deps.now());
-    if (!checked.ok) { sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps)); return; }
+    if (!checked.ok) {
+      sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps));
+      return;
+    }
     try {
       await deps.apply.start({ document: draft.document, source: 'web', confirm: 'interactive' });
     } catch (e) {
-      if (e instanceof ApplyInvalidError) { sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors)); return; }
-      if (e instanceof ApplyBusyError && e.update) throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Apply again when the update has finished.`, { title: 'Update in progress' });
-      if (e instanceof ApplyBusyError) throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
+      if (e instanceof ApplyInvalidError) {
+        sendPage(res, 422, await reviewPage(draft.document, csrf, steps, deps, e.errors));
+        return;
+      }
+      if (e instanceof ApplyBusyError && e.update)
+        throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Apply again when the update has finished.`, {
+          title: 'Update in progress',
+        });
+      if (e instanceof ApplyBusyError)
+        throw new HttpError(409, 'Another apply is already running. Its progress is on the apply page.', { title: 'Apply in progress' });
       throw e;
     }
     // The ticket carries the secrets to the worker; the draft keeps none of them (should the
@@ -103,7 +122,10 @@ export function applyRoutes(steps: readonly FormStep[], deps: WizardDeps, sessio
     try {
       await deps.apply.confirm(id);
     } catch (e) {
-      if (e instanceof ApplyConfirmError) throw new HttpError(409, 'There is nothing to confirm: the trial has ended or was rolled back. The apply page shows what happened.', { title: 'Nothing to confirm' });
+      if (e instanceof ApplyConfirmError)
+        throw new HttpError(409, 'There is nothing to confirm: the trial has ended or was rolled back. The apply page shows what happened.', {
+          title: 'Nothing to confirm',
+        });
       throw e;
     }
     res.redirect(303, '/apply');

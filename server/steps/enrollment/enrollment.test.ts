@@ -13,10 +13,18 @@ describe('enrollment step', () => {
   it('stores the token but shows only "set" from then on', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    const res = await c.post('/enrollment', { 'site.name': 'SF office', 'enrollment.site_id': SITE_ID, 'enrollment.token': TOKEN, 'enrollment.entrypoints': 'https://ctl-1.corp.example.com' });
+    const res = await c.post('/enrollment', {
+      'site.name': 'SF office',
+      'enrollment.site_id': SITE_ID,
+      'enrollment.token': TOKEN,
+      'enrollment.entrypoints': 'https://ctl-1.corp.example.com',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/tls');
-    expect((await w.drafts.get()).document).toMatchObject({ site: { name: 'SF office' }, enrollment: { site_id: SITE_ID, token: TOKEN, entrypoints: ['https://ctl-1.corp.example.com'] } });
+    expect((await w.drafts.get()).document).toMatchObject({
+      site: { name: 'SF office' },
+      enrollment: { site_id: SITE_ID, token: TOKEN, entrypoints: ['https://ctl-1.corp.example.com'] },
+    });
     const page = await c.get('/enrollment');
     expect(page.text).not.toContain(TOKEN);
     expect(page.text).toContain('<span class="set">set</span>');
@@ -30,7 +38,11 @@ describe('enrollment step', () => {
   it('422 with errors; an invalid token is neither echoed nor stored', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    const res = await c.post('/enrollment', { 'enrollment.site_id': 'not-a-uuid', 'enrollment.token': 'has space secret-value', 'enrollment.entrypoints': 'http://plain.example.com' });
+    const res = await c.post('/enrollment', {
+      'enrollment.site_id': 'not-a-uuid',
+      'enrollment.token': 'has space secret-value',
+      'enrollment.entrypoints': 'http://plain.example.com',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toContain('<a href="#f-enrollment-site_id">Site id: must be a UUID');
     expect(res.text).toContain('<a href="#f-enrollment-token">Token: must not contain spaces or control characters');
@@ -52,10 +64,24 @@ describe('enrollment step', () => {
     const c = await w.unlocked();
     const SECRET = 'sso-client-Secret-Pangolin-0123';
     const base = { 'enrollment.site_id': SITE_ID, 'enrollment.token': TOKEN };
-    const sso = { 'sso.type': 'oidc', 'sso.id': 'okta', 'sso.name': 'Okta', 'sso.issuer': 'https://idp.example.com', 'sso.client_id': 'abc123', 'sso.client_secret': SECRET };
+    const sso = {
+      'sso.type': 'oidc',
+      'sso.id': 'okta',
+      'sso.name': 'Okta',
+      'sso.issuer': 'https://idp.example.com',
+      'sso.client_id': 'abc123',
+      'sso.client_secret': SECRET,
+    };
     expect((await c.get('/enrollment')).text).toMatch(/<details class="advanced"><summary>Single sign-on \(optional\)<\/summary>/);
     expect((await c.post('/enrollment', { ...base, ...sso })).status).toBe(303);
-    expect((await w.drafts.get()).document.sso).toEqual({ type: 'oidc', id: 'okta', name: 'Okta', issuer: 'https://idp.example.com', client_id: 'abc123', client_secret: SECRET });
+    expect((await w.drafts.get()).document.sso).toEqual({
+      type: 'oidc',
+      id: 'okta',
+      name: 'Okta',
+      issuer: 'https://idp.example.com',
+      client_id: 'abc123',
+      client_secret: SECRET,
+    });
     const page = await c.get('/enrollment');
     expect(page.text).not.toContain('Pangolin');
     expect(page.text).toMatch(/<details class="advanced" open>/);
@@ -70,7 +96,15 @@ describe('enrollment step', () => {
   it('single sign-on errors name the field and never echo the secret', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    const res = await c.post('/enrollment', { 'enrollment.site_id': SITE_ID, 'enrollment.token': TOKEN, 'sso.type': 'oidc', 'sso.id': 'Okta Corp', 'sso.name': 'Okta', 'sso.client_id': 'abc', 'sso.client_secret': 'has space Armadillo-secret' });
+    const res = await c.post('/enrollment', {
+      'enrollment.site_id': SITE_ID,
+      'enrollment.token': TOKEN,
+      'sso.type': 'oidc',
+      'sso.id': 'Okta Corp',
+      'sso.name': 'Okta',
+      'sso.client_id': 'abc',
+      'sso.client_secret': 'has space Armadillo-secret',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toContain('<a href="#f-sso-issuer">Issuer URL (oidc): is required when type is oidc');
     expect(res.text).toContain('<a href="#f-sso-id">Connector id: must be 1-63 lower-case letters');

@@ -27,8 +27,22 @@ export const enrollmentStep: FormStep = {
       emptyText: 'none: a new cluster',
     },
     // Behind "Single sign-on (optional)" (views/steps/enrollment.ts).
-    { name: 'sso.type', label: 'Provider type', kind: 'select', options: [{ value: '', label: 'none' }, ...SSO_TYPES.map((t) => ({ value: t, label: t }))], emptyText: 'none' },
-    { name: 'sso.id', label: 'Connector id', kind: 'text', placeholder: 'okta', autocomplete: 'off', hint: 'Lower-case letters, digits, "-" and "_".', shownWhen: sso },
+    {
+      name: 'sso.type',
+      label: 'Provider type',
+      kind: 'select',
+      options: [{ value: '', label: 'none' }, ...SSO_TYPES.map((t) => ({ value: t, label: t }))],
+      emptyText: 'none',
+    },
+    {
+      name: 'sso.id',
+      label: 'Connector id',
+      kind: 'text',
+      placeholder: 'okta',
+      autocomplete: 'off',
+      hint: 'Lower-case letters, digits, "-" and "_".',
+      shownWhen: sso,
+    },
     { name: 'sso.name', label: 'Name on the sign-in page', kind: 'text', placeholder: 'Okta', shownWhen: sso },
     { name: 'sso.issuer', label: 'Issuer URL (oidc)', kind: 'url', placeholder: 'https://idp.example.com', autocomplete: 'off', shownWhen: sso },
     { name: 'sso.client_id', label: 'Client id', kind: 'text', autocomplete: 'off', shownWhen: sso },
@@ -64,7 +78,10 @@ export const enrollmentStep: FormStep = {
     // Every field empty: no single sign-on (a stored secret alone does not keep it).
     const wantsSso = SSO_FIELDS.some((f) => typed[f] !== '');
     const sso = wantsSso
-      ? compact({ ...Object.fromEntries(SSO_FIELDS.map((f) => [f, typed[f] === '' ? undefined : typed[f]])), client_secret: typed.client_secret === '' ? doc.sso?.client_secret : typed.client_secret })
+      ? compact({
+          ...Object.fromEntries(SSO_FIELDS.map((f) => [f, typed[f] === '' ? undefined : typed[f]])),
+          client_secret: typed.client_secret === '' ? doc.sso?.client_secret : typed.client_secret,
+        })
       : undefined;
     const { site: _site, sso: _sso, ...rest } = doc;
     // Unvalidated until stepErrors has run: a missing token is what it reports.

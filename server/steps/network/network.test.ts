@@ -36,7 +36,13 @@ describe('network step', () => {
     expect(doc).toMatchObject({
       hostname: 'ctl-sfo-01',
       domain: 'corp.example.com',
-      network: { interface: 'ens3', ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, ipv6: { method: 'off' }, dns: ['1.1.1.1', '9.9.9.9'], ntp: ['time.cloudflare.com'] },
+      network: {
+        interface: 'ens3',
+        ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' },
+        ipv6: { method: 'off' },
+        dns: ['1.1.1.1', '9.9.9.9'],
+        ntp: ['time.cloudflare.com'],
+      },
     });
     const page = await c.get('/network');
     expect(page.text).toContain('value="10.0.0.5/24"');
@@ -62,7 +68,7 @@ describe('network step', () => {
     expect((await c.post('/admin', { 'admin.email': 'ops@example.com', 'admin.password': password, 'admin.password_confirm': password })).status).toBe(303);
     const res = await c.post('/network', { ...STATIC, hostname: 'Correct-Horse-Battery' });
     expect(res.status).toBe(422);
-    expect(res.text).toContain("<a href=\"#f-hostname\">Hostname: must not be the admin password (change the host name or the admin&#39;s password)");
+    expect(res.text).toContain('<a href="#f-hostname">Hostname: must not be the admin password (change the host name or the admin&#39;s password)');
     expect((await w.drafts.get()).document.hostname).toBeUndefined();
     expect((await c.post('/network', { ...STATIC, hostname: 'ctl-sfo-01' })).status).toBe(303);
   });
@@ -113,9 +119,19 @@ describe('network step', () => {
     it('stores VLAN, MTU and proxy; shows the URL back without its credentials, which are kept', async () => {
       w = createWizard();
       const c = await w.unlocked();
-      const res = await c.post('/network', { ...STATIC, 'network.vlan': '120', 'network.mtu': '1400', 'network.proxy.url': WITH_CREDENTIALS, 'network.proxy.no_proxy': '.corp.example.com, 10.0.0.0/8\nlocalhost' });
+      const res = await c.post('/network', {
+        ...STATIC,
+        'network.vlan': '120',
+        'network.mtu': '1400',
+        'network.proxy.url': WITH_CREDENTIALS,
+        'network.proxy.no_proxy': '.corp.example.com, 10.0.0.0/8\nlocalhost',
+      });
       expect(res.status, res.text).toBe(303);
-      expect((await w.drafts.get()).document.network).toMatchObject({ vlan: 120, mtu: 1400, proxy: { url: WITH_CREDENTIALS, no_proxy: ['.corp.example.com', '10.0.0.0/8', 'localhost'] } });
+      expect((await w.drafts.get()).document.network).toMatchObject({
+        vlan: 120,
+        mtu: 1400,
+        proxy: { url: WITH_CREDENTIALS, no_proxy: ['.corp.example.com', '10.0.0.0/8', 'localhost'] },
+      });
       const page = await c.get('/network');
       expect(page.text).toMatch(/<details class="group advanced" open>/);
       expect(page.text).toContain('value="http://proxy.corp.example.com:3128"');
@@ -154,7 +170,11 @@ describe('network step', () => {
       expect(res.text).toContain('<a href="#f-network-proxy-url">Outbound proxy (optional): must be an http:// or https:// URL');
       expect(res.text).not.toContain('Sup3r');
       expect(res.text).toMatch(/<details class="group advanced" open>/);
-      const hostile = await c.post('/network', { ...STATIC, 'network.proxy.url': 'http://svc:p%0A${x}"@proxy.corp.example.com:3128', 'network.proxy.no_proxy': '"><script>x</script>' });
+      const hostile = await c.post('/network', {
+        ...STATIC,
+        'network.proxy.url': 'http://svc:p%0A${x}"@proxy.corp.example.com:3128',
+        'network.proxy.no_proxy': '"><script>x</script>',
+      });
       expect(hostile.status).toBe(422);
       expect(hostile.text).toContain('Outbound proxy (optional): the user name and password before');
       expect(hostile.text).not.toContain('<script>x');

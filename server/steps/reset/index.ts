@@ -23,7 +23,12 @@ export function resetRoutes(deps: WizardDeps): Router {
   router.post('/reset', ...unlockRateLimit(), async (req, res) => {
     const csrf = res.locals.csrf as string;
     const password = req.form?.text(RESET_PASSWORD_FIELD) ?? '';
-    const malformed = password === '' ? 'enter the admin password' : password.length > PASSWORD_MAX ? `is longer than ${PASSWORD_MAX} characters: it is not the admin password` : null;
+    const malformed =
+      password === ''
+        ? 'enter the admin password'
+        : password.length > PASSWORD_MAX
+          ? `is longer than ${PASSWORD_MAX} characters: it is not the admin password`
+          : null;
     if (malformed !== null) {
       sendPage(res, 422, resetPage(csrf, [{ path: 'admin.password', message: malformed }]));
       return;
@@ -32,8 +37,12 @@ export function resetRoutes(deps: WizardDeps): Router {
     try {
       decided = await deps.apply.resetConfig(password);
     } catch (e) {
-      if (e instanceof ApplyBusyError && e.update) throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Reset when the update has finished.`, { title: 'Update in progress' });
-      if (statusOf(e) === 409) throw new HttpError(409, 'An apply is running. Its progress is on the apply page; reset when it has finished.', { title: 'Apply in progress' });
+      if (e instanceof ApplyBusyError && e.update)
+        throw new HttpError(409, `The appliance is being updated (${e.update.from} to ${e.update.to}). Reset when the update has finished.`, {
+          title: 'Update in progress',
+        });
+      if (statusOf(e) === 409)
+        throw new HttpError(409, 'An apply is running. Its progress is on the apply page; reset when it has finished.', { title: 'Apply in progress' });
       throw e;
     }
     if (decided.refused) {

@@ -56,7 +56,9 @@ export async function reviewPage(doc: DraftDocument, csrf: string, steps: readon
     plan: plan?.ok ? plan : null,
     fragmentPath: FRAGMENT_PATH,
     certificate: config ? certificateBlock(config.tls, fqdnOf(config.hostname, config.domain), deps.now()) : null,
-    schedule: config ? scheduleBlock({ enable: config.updates.enable, schedule: config.updates.schedule, randomizedDelay: config.updates.randomized_delay }, deps.now(), zone) : null,
+    schedule: config
+      ? scheduleBlock({ enable: config.updates.enable, schedule: config.updates.schedule, randomizedDelay: config.updates.randomized_delay }, deps.now(), zone)
+      : null,
     dhcp: config?.network.ipv4.method === 'dhcp',
     csrf,
   });

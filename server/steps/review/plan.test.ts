@@ -24,7 +24,10 @@ afterEach(() => w?.close());
 /** An active configuration on the wizard's root: the draft with another hostname, on DHCP, without enrollment. */
 function activate(root: string, doc: Record<string, unknown>): void {
   const admin = doc.admin as { email: string; password_hash: string };
-  const active = validateDocument({ hostname: 'ctl-old', admin: { email: admin.email, password_hash: admin.password_hash }, network: { ipv4: { method: 'dhcp' } } }, 'any');
+  const active = validateDocument(
+    { hostname: 'ctl-old', admin: { email: admin.email, password_hash: admin.password_hash }, network: { ipv4: { method: 'dhcp' } } },
+    'any',
+  );
   if (!active.ok) throw new Error(JSON.stringify(active.errors));
   const p = enginePaths(root);
   mkdirSync(dirname(p.fragment), { recursive: true });
@@ -70,7 +73,11 @@ describe('review page: the engine plans it', () => {
     ]);
     expect(page.text).toContain('<li><code>/var/lib/bowtie-setup/secrets/admin-password-hash</code> kept as it is</li>');
     expect(page.text).toContain('<li><code>/var/lib/bowtie-setup/secrets/enrollment-token</code> written</li>');
-    expect(plan.services.map((s) => `${s.unit} ${s.action}`)).toEqual(['systemd-networkd.service restarts', 'bowtie_server.service starts', 'bowtie-update.timer starts']);
+    expect(plan.services.map((s) => `${s.unit} ${s.action}`)).toEqual([
+      'systemd-networkd.service restarts',
+      'bowtie_server.service starts',
+      'bowtie-update.timer starts',
+    ]);
     for (const s of plan.services) expect(page.text).toContain(`<li><code>${s.unit}</code> ${s.action}: ${escapeHtml(s.because)}.</li>`);
     expect(cli.stdout).toContain('  restarts systemd-networkd.service: the network settings change\n');
     expect(plan.newUrl).not.toBeNull();
@@ -79,7 +86,7 @@ describe('review page: the engine plans it', () => {
     for (const secret of [SECRETS.token, SECRETS.password]) expect(page.text + cli.stdout).not.toContain(secret);
   }, 60_000);
 
-  it('says the certificate that will be made and when updates run, in the appliance\'s time zone', async () => {
+  it("says the certificate that will be made and when updates run, in the appliance's time zone", async () => {
     w = createWizard({ deps: { timeZone: () => 'Europe/Berlin' } });
     const c = await w.unlocked();
     await fillEveryStep(c);
@@ -93,7 +100,7 @@ describe('review page: the engine plans it', () => {
     expect(page.text).toContain('<time datetime="2026-06-21T01:00:00.000Z">Sun, 21 June 2026 at 03:00</time>');
   }, 60_000);
 
-  it('shows a provided certificate\'s subject, names, issuer, expiry and fingerprint (openssl\'s)', async () => {
+  it("shows a provided certificate's subject, names, issuer, expiry and fingerprint (openssl's)", async () => {
     w = createWizard();
     const c = await w.unlocked();
     await fillEveryStep(c);
@@ -104,7 +111,10 @@ describe('review page: the engine plans it', () => {
     expect(saved.status, saved.text).toBe(303);
     const page = await c.get('/review');
     const section = /<section class="review-section" aria-labelledby="review-certificate">[\s\S]*?<\/section>/.exec(page.text)?.[0] ?? '';
-    const x509 = (...args: string[]) => execFileSync('openssl', ['x509', '-noout', ...args], { input: cert }).toString().trim();
+    const x509 = (...args: string[]) =>
+      execFileSync('openssl', ['x509', '-noout', ...args], { input: cert })
+        .toString()
+        .trim();
     expect(section).toContain(`<dd class="mono">${x509('-fingerprint', '-sha256').split('=')[1]}</dd>`);
     expect(section).toContain('<dt>Names (SAN)</dt><dd>DNS:ctl-sfo-01.corp.example.com</dd>');
     expect(section).toContain(`<dt>Subject</dt><dd>CN=ctl-sfo-01.corp.example.com</dd>`);

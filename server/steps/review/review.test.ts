@@ -24,9 +24,25 @@ describe('review step', () => {
     w = createWizard();
     const c = await w.unlocked();
     await fillEveryStep(c);
-    const network = { hostname: 'ctl-sfo-01', domain: 'corp.example.com', 'network.interface': 'ens3', 'network.ipv4.method': 'dhcp', 'network.ipv6.method': 'auto' };
+    const network = {
+      hostname: 'ctl-sfo-01',
+      domain: 'corp.example.com',
+      'network.interface': 'ens3',
+      'network.ipv4.method': 'dhcp',
+      'network.ipv6.method': 'auto',
+    };
     const proxy = 'http://svc-bowtie:Sup3r%24ecretPw@proxy.corp.example.com:3128';
-    expect((await c.post('/network', { ...network, 'network.vlan': '120', 'network.mtu': '1400', 'network.proxy.url': proxy, 'network.proxy.no_proxy': '.corp.example.com' })).status).toBe(303);
+    expect(
+      (
+        await c.post('/network', {
+          ...network,
+          'network.vlan': '120',
+          'network.mtu': '1400',
+          'network.proxy.url': proxy,
+          'network.proxy.no_proxy': '.corp.example.com',
+        })
+      ).status,
+    ).toBe(303);
     const page = await c.get('/review');
     expect(page.text).toContain('<th scope="row">VLAN id (optional)</th><td>120</td>');
     expect(page.text).toContain('<th scope="row">MTU (optional)</th><td>1400</td>');

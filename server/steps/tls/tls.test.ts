@@ -30,7 +30,11 @@ describe('tls step', () => {
   it('takes an uploaded PEM pair, shows subject, names and expiry, and never the key', async () => {
     w = createWizard();
     const c = await named();
-    const res = await c.postMultipart('/tls', { 'tls.mode': 'provided' }, { 'tls.certificate_file': ['ctl.pem', CERT], 'tls.private_key_file': ['ctl.key', KEY] });
+    const res = await c.postMultipart(
+      '/tls',
+      { 'tls.mode': 'provided' },
+      { 'tls.certificate_file': ['ctl.pem', CERT], 'tls.private_key_file': ['ctl.key', KEY] },
+    );
     expect(res.status).toBe(303);
     const tls = (await w.drafts.get()).document.tls!;
     expect(tls.mode).toBe('provided');

@@ -29,7 +29,10 @@ export function unlockRoutes(u: UnlockDeps): Router {
 
   // What was wrong with the user data, for an unlocked session only.
   router.get('/user-data', async (req, res) => {
-    if (!req.session) { res.redirect(303, '/unlock'); return; }
+    if (!req.session) {
+      res.redirect(303, '/unlock');
+      return;
+    }
     sendPage(res, 200, {
       title: 'Cloud-init user data',
       main: userDataPage(u.cloudInit, stepPath(await u.firstOpenStep())),
@@ -37,7 +40,10 @@ export function unlockRoutes(u: UnlockDeps): Router {
   });
 
   router.get('/unlock', async (req, res) => {
-    if (req.session) { res.redirect(303, stepPath(await u.firstOpenStep())); return; }
+    if (req.session) {
+      res.redirect(303, stepPath(await u.firstOpenStep()));
+      return;
+    }
     sendPage(res, 200, unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, false));
   });
 
@@ -50,7 +56,8 @@ export function unlockRoutes(u: UnlockDeps): Router {
   router.post('/unlock', ...u.rateLimit, async (req, res) => {
     if (await claimMatches(u.claim, req.form!)) {
       u.sessions.create(res);
-      res.redirect(303, hasUserDataProblem(u.cloudInit) ? '/user-data' : stepPath(await u.firstOpenStep())); return;
+      res.redirect(303, hasUserDataProblem(u.cloudInit) ? '/user-data' : stepPath(await u.firstOpenStep()));
+      return;
     }
     const page = unlockPage(u.claim, u.cloudInit, res.locals.csrf as string, true, req.form!.text('email'));
     sendPage(res, 401, page);

@@ -87,7 +87,12 @@ describe('unlock', () => {
         status: 'prefilled',
         errors: [],
         prefill: { hostname: 'ctl-1', admin: { email: 'ops@example.com', password_hash: await hashPassword('correct-horse-battery') } },
-        activation: { outcome: 'rolled-back', configures: ['hostname', 'network.ipv4'], generation: 1, reason: 'activation failed in confirm: the health gate did not pass: gateway (10.0.0.1 does not answer)' },
+        activation: {
+          outcome: 'rolled-back',
+          configures: ['hostname', 'network.ipv4'],
+          generation: 1,
+          reason: 'activation failed in confirm: the health gate did not pass: gateway (10.0.0.1 does not answer)',
+        },
       },
     });
     const c = w.client();

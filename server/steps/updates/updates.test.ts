@@ -11,7 +11,12 @@ describe('updates step', () => {
     const page = await c.get('/updates');
     expect(page.text).toMatch(/<option value="Sun \*-\*-\* 03:00:00" selected>Sundays 03:00<\/option>/);
     expect(page.text).toContain('value="1h"');
-    const res = await c.post('/updates', { 'updates.enable': 'true', 'updates.schedule_preset': '*-*-* 03:00:00', 'updates.randomized_delay': '30min', 'updates.channel': 'beta' });
+    const res = await c.post('/updates', {
+      'updates.enable': 'true',
+      'updates.schedule_preset': '*-*-* 03:00:00',
+      'updates.randomized_delay': '30min',
+      'updates.channel': 'beta',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/review');
     expect((await w.drafts.get()).document.updates).toEqual({ enable: true, schedule: '*-*-* 03:00:00', randomized_delay: '30min', channel: 'beta' });
@@ -20,7 +25,13 @@ describe('updates step', () => {
   it('takes a custom OnCalendar expression and shows it back as custom', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    await c.post('/updates', { 'updates.enable': 'false', 'updates.schedule_preset': 'custom', 'updates.schedule': 'Tue,Thu *-*-* 04:30:00', 'updates.randomized_delay': '0', 'updates.channel': 'stable' });
+    await c.post('/updates', {
+      'updates.enable': 'false',
+      'updates.schedule_preset': 'custom',
+      'updates.schedule': 'Tue,Thu *-*-* 04:30:00',
+      'updates.randomized_delay': '0',
+      'updates.channel': 'stable',
+    });
     expect((await w.drafts.get()).document.updates).toMatchObject({ enable: false, schedule: 'Tue,Thu *-*-* 04:30:00' });
     const page = await c.get('/updates');
     expect(page.text).toMatch(/<option value="custom" selected>/);
@@ -31,7 +42,13 @@ describe('updates step', () => {
   it('422 for a bad schedule, delay or channel, beside each field', async () => {
     w = createWizard();
     const c = await w.unlocked();
-    const res = await c.post('/updates', { 'updates.enable': 'true', 'updates.schedule_preset': 'custom', 'updates.schedule': 'Funday 25:00', 'updates.randomized_delay': 'soon', 'updates.channel': 'nightly' });
+    const res = await c.post('/updates', {
+      'updates.enable': 'true',
+      'updates.schedule_preset': 'custom',
+      'updates.schedule': 'Funday 25:00',
+      'updates.randomized_delay': 'soon',
+      'updates.channel': 'nightly',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toMatch(/id="f-updates-schedule"[^>]*aria-invalid="true"/);
     expect(res.text).toMatch(/id="f-updates-randomized_delay"[^>]*aria-invalid="true"/);
