@@ -5,68 +5,17 @@
  * apply with the nixos-rebuild simulator and its confirm, to the wizard standing down. Every step is screenshotted into test-results/ and checked with axe-core:
  * no serious or critical violations.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, CHROMIUM_ARGS, startWizard, stopWizard, type ServedWizard } from '../helpers/browser.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const OUT = new URL('../../test-results/e2e/', import.meta.url).pathname;
 const PASSWORD = 'correct-horse-battery-staple';
-
 let browser: Browser;
 
-interface Wizard {
-  url: string;
-  code: string;
-  root: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
-/** Starts the wizard as `npm start` does (on a fresh sandbox root and a free port) and reads its claim block. */
-async function startWizard(): Promise<Wizard> {
-  const root = mkdtempSync(join(tmpdir(), 'bowtie-e2e-'));
-  const child = spawn(process.execPath, ['bin/bowtie-setup.js', '--simulate', '--root', root, 'serve', '--listen', '127.0.0.1:0'], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!/Setup code:\s+(\S+)/.test(out) || !/Open:\s+(https:\/\/\S+)/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the wizard did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url: /Open:\s+(https:\/\/\S+)/.exec(out)![1]!, code: /Setup code:\s+(\S+)/.exec(out)![1]!, root, child, output: () => out };
-}
-
-function stopWizard(w: Wizard): void {
-  w.child.kill('SIGTERM');
-  rmSync(w.root, { recursive: true, force: true });
-}
-
-type Violation = { id: string; impact: string; nodes: string };
-
-async function axeViolations(page: Page): Promise<Violation[]> {
-  await page.evaluate(AXE);
-  // A string: this runs in the page, and the project's types have no DOM.
-  return page.evaluate<Violation[]>(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).join(', ') })))`);
-}
+type Wizard = ServedWizard;
 
 /**
  * Screenshot, then axe. axe needs scripts (it awaits timers), so without JavaScript the same
