@@ -19,15 +19,13 @@ export function errorSummary(errors: ReadonlyArray<FieldError>, fields: readonly
   });
   entries.sort((a, b) => a.order - b.order);
   return html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
-    <h2 id="error-summary-title">${title}</h2>
-    <ul>
-      ${entries.map(({ e, placed }) => {
-        if (placed.field === null) return html`<li>${e.path}: ${e.message}</li>`;
-        const def = fields.find((f) => f.name === placed.field)!;
-        // A group has no control of its own: its first field takes the focus.
-        const target = def.kind === 'group' ? (fields.find((f) => f.name.startsWith(`${def.name}.`) && f.kind !== 'group')?.name ?? def.name) : def.name;
-        return html`<li><a href="#${fieldId(target)}">${def.label}: ${placed.message}</a></li>`;
-      })}
-    </ul>
-  </div>`;
+<h2 id="error-summary-title">${title}</h2>
+<ul>${entries.map(({ e, placed }) => {
+    if (placed.field === null) return html`<li>${e.path}: ${e.message}</li>`;
+    const def = fields.find((f) => f.name === placed.field)!;
+    // A group has no control of its own: its first field takes the focus.
+    const target = def.kind === 'group' ? (fields.find((f) => f.name.startsWith(`${def.name}.`) && f.kind !== 'group')?.name ?? def.name) : def.name;
+    return html`<li><a href="#${fieldId(target)}">${def.label}: ${placed.message}</a></li>`;
+  })}</ul>
+</div>`;
 }

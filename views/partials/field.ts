@@ -38,26 +38,24 @@ export function field(f: FieldSpec): SafeHtml {
   const id = fieldId(f.name);
   const invalid = (f.errors?.length ?? 0) > 0;
   const described = [f.hint || f.secret?.set ? `${id}-hint` : null, invalid ? `${id}-error` : null].filter(Boolean).join(' ');
-  const common = html`id="${id}"
-  name="${f.name}"${attr('required', f.required)}${attr('aria-invalid', invalid ? 'true' : null)}${attr(
+  const common = html`id="${id}" name="${f.name}"${attr('required', f.required)}${attr('aria-invalid', invalid ? 'true' : null)}${attr(
     'aria-describedby',
     described || null,
   )}${attr('autocomplete', f.autocomplete)}${attr('inputmode', f.inputmode)}${attr('placeholder', f.placeholder)}${
     f.check ? html` hx-post="${f.check}" hx-trigger="change" hx-target="closest .field" hx-select="#${id}-field" hx-swap="outerMorph"` : ''
   }`;
   const control = f.options
-    ? html`<select ${common}>
-        ${f.options.map((o) => html`<option value="${o.value}" ${attr('selected', o.value === f.value)}>${o.label}</option>`)}
-      </select>`
+    ? html`<select ${common}>${f.options.map((o) => html`<option value="${o.value}"${attr('selected', o.value === f.value)}>${o.label}</option>`)}</select>`
     : f.lines
       ? html`<textarea ${common} rows="${f.lines}" spellcheck="false">${f.secret ? '' : (f.value ?? '')}</textarea>`
-      : html`<input ${common} type="${f.type ?? 'text'}" ${attr('value', f.secret ? null : (f.value ?? null))} spellcheck="false" />`;
+      : html`<input ${common} type="${f.type ?? 'text'}"${attr('value', f.secret ? null : (f.value ?? null))} spellcheck="false">`;
   const hint = f.secret?.set ? html`<span class="set">set</span> (leave empty to keep it)${f.hint ? html` ${f.hint}` : ''}` : f.hint;
   return html`<div class="field${invalid ? ' invalid' : ''}" id="${id}-field">
-    <label for="${id}">${f.label}${f.required ? html`<span class="req" aria-hidden="true"> *</span>` : ''}</label>
-    ${control}${f.after ?? ''} ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
-    ${invalid ? html`<p class="error" id="${id}-error">${f.errors!.map((e, i) => html`${i > 0 ? html`<br />` : ''}${e}`)}</p>` : ''}
-  </div>`;
+<label for="${id}">${f.label}${f.required ? html`<span class="req" aria-hidden="true"> *</span>` : ''}</label>
+${control}${f.after ?? ''}
+${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
+${invalid ? html`<p class="error" id="${id}-error">${f.errors!.map((e, i) => html`${i > 0 ? html`<br>` : ''}${e}`)}</p>` : ''}
+</div>`;
 }
 
 /** A group of radio buttons in a fieldset (ipv4 method, tls mode). */
@@ -70,20 +68,15 @@ export function radios(f: {
 }): SafeHtml {
   const id = fieldId(f.name);
   const invalid = (f.errors?.length ?? 0) > 0;
-  return html`<fieldset class="field radios${invalid ? ' invalid' : ''}" id="${id}-field" ${attr('aria-describedby', invalid ? `${id}-error` : null)}>
-    <legend>${f.legend}</legend>
-    ${f.options.map(
-      (o, i) =>
-        html`<label class="radio"
-          ><input
-            type="radio"
-            name="${f.name}"
-            value="${o.value}"
-            ${attr('id', i === 0 ? id : null)}${attr('checked', o.value === f.value)}${attr('aria-invalid', invalid ? 'true' : null)}
-          />
-          ${o.label}${o.hint ? html` <span class="hint">${o.hint}</span>` : ''}</label
-        >`,
-    )}
-    ${invalid ? html`<p class="error" id="${id}-error">${f.errors!.map((e, i) => html`${i > 0 ? html`<br />` : ''}${e}`)}</p>` : ''}
-  </fieldset>`;
+  return html`<fieldset class="field radios${invalid ? ' invalid' : ''}" id="${id}-field"${attr('aria-describedby', invalid ? `${id}-error` : null)}>
+<legend>${f.legend}</legend>
+${f.options.map(
+  (o, i) =>
+    html`<label class="radio"><input type="radio" name="${f.name}" value="${o.value}"${attr('id', i === 0 ? id : null)}${attr(
+      'checked',
+      o.value === f.value,
+    )}${attr('aria-invalid', invalid ? 'true' : null)}> ${o.label}${o.hint ? html` <span class="hint">${o.hint}</span>` : ''}</label>`,
+)}
+${invalid ? html`<p class="error" id="${id}-error">${f.errors!.map((e, i) => html`${i > 0 ? html`<br>` : ''}${e}`)}</p>` : ''}
+</fieldset>`;
 }

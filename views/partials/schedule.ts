@@ -30,14 +30,12 @@ export function scheduleBlock(u: UpdateSchedule, now: Date, zone: string, runs =
   if (!u.enable) return html`<p>Scheduled updates are off: the appliance is updated only when you run <code>bowtie-setup update</code>.</p>`;
   const next = nextElapses(u.schedule, now, runs, zone);
   return html`<p class="schedule-words">${describeSchedule(u.schedule, u.randomizedDelay)}.</p>
-    ${
-      next.length > 0
-        ? html`<p>${next.length === 1 ? 'Next run' : `Next ${next.length} runs`} (the appliance's time zone, ${zone}):</p>
-            <ul class="next-runs">
-              ${next.map((d) => html`<li><time datetime="${d.toISOString()}">${formatRun(d, zone)}</time></li>`)}
-            </ul>`
-        : html`<p>This schedule runs no more after ${formatRun(now, zone)}.</p>`
-    }`;
+${
+  next.length > 0
+    ? html`<p>${next.length === 1 ? 'Next run' : `Next ${next.length} runs`} (the appliance's time zone, ${zone}):</p>
+<ul class="next-runs">${next.map((d) => html`<li><time datetime="${d.toISOString()}">${formatRun(d, zone)}</time></li>`)}</ul>`
+    : html`<p>This schedule runs no more after ${formatRun(now, zone)}.</p>`
+}`;
 }
 
 /** The time zone the appliance runs in (its TZ; UTC on a NixOS image unless time.timeZone says otherwise). */

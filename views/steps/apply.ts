@@ -30,33 +30,20 @@ export function isRunning(s: ApplyStatus): boolean {
 
 function phaseList(s: ApplyStatus): SafeHtml {
   const current = PHASES.findIndex((p) => p.phase === s.phase);
-  return html`<ol class="phases">
-    ${PHASES.map((p, i) => {
-      const state = s.phase === 'rollback' ? '' : i < current ? 'done' : i === current ? 'current' : '';
-      return html`<li class="${state}" ${state === 'current' ? html` aria-current="step"` : ''}>
-        ${p.label}${state === 'done' ? html`<span class="visually-hidden"> (done)</span>` : ''}
-      </li>`;
-    })}
-  </ol>`;
+  return html`<ol class="phases">${PHASES.map((p, i) => {
+    const state = s.phase === 'rollback' ? '' : i < current ? 'done' : i === current ? 'current' : '';
+    return html`<li class="${state}"${state === 'current' ? html` aria-current="step"` : ''}>${p.label}${state === 'done' ? html`<span class="visually-hidden"> (done)</span>` : ''}</li>`;
+  })}</ol>`;
 }
 
 function progressFigures(s: ApplyStatus): SafeHtml {
   const p = s.progress;
   return html`<dl class="figures">
-      ${
-        p.activity
-          ? html`<dt>Now</dt>
-              <dd>${p.activity}</dd>`
-          : ''
-      }
-      <dt>Builds</dt>
-      <dd>${p.buildsDone} of ${p.buildsTotal}</dd>
-      <dt>Paths fetched</dt>
-      <dd>${p.pathsDone} of ${p.pathsTotal}</dd>
-      <dt>Downloaded</dt>
-      <dd>${formatBytes(p.bytesDone)}${p.bytesTotal > 0 ? ` of ${formatBytes(p.bytesTotal)}` : ''}</dd>
-    </dl>
-    ${p.buildsTotal > 0 ? html`<progress max="${p.buildsTotal}" value="${p.buildsDone}" aria-label="Builds done">${p.buildsDone} of ${p.buildsTotal}</progress>` : ''}`;
+${p.activity ? html`<dt>Now</dt><dd>${p.activity}</dd>` : ''}
+<dt>Builds</dt><dd>${p.buildsDone} of ${p.buildsTotal}</dd>
+<dt>Paths fetched</dt><dd>${p.pathsDone} of ${p.pathsTotal}</dd>
+<dt>Downloaded</dt><dd>${formatBytes(p.bytesDone)}${p.bytesTotal > 0 ? ` of ${formatBytes(p.bytesTotal)}` : ''}</dd>
+</dl>${p.buildsTotal > 0 ? html`<progress max="${p.buildsTotal}" value="${p.buildsDone}" aria-label="Builds done">${p.buildsDone} of ${p.buildsTotal}</progress>` : ''}`;
 }
 
 /**
@@ -80,23 +67,17 @@ export interface Continuation {
 function confirmBox(s: ApplyStatus, c: Continuation): SafeHtml {
   const left = s.confirmSecondsLeft ?? 0;
   return html`<div class="confirm-box" role="status">
-    <p>
-      <strong>The new configuration is active for a trial.</strong> Confirm within <span class="countdown">${left} seconds</span> to keep it; otherwise the
-      previous configuration comes back by itself.
-    </p>
-    ${
-      s.newUrl
-        ? html`<p>
-            The appliance has a new address. Open <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a> and confirm there; this page may stop answering.
-          </p>`
-        : ''
-    }
-    <form method="post" action="/apply/confirm">
-      <input type="hidden" name="${CSRF_FIELD}" value="${c.csrf}" />
-      <input type="hidden" name="id" value="${s.id ?? ''}" />
-      <button type="submit" class="primary">Confirm and keep</button>
-    </form>
-  </div>`;
+<p><strong>The new configuration is active for a trial.</strong> Confirm within <span class="countdown">${left} seconds</span> to keep it; otherwise the previous configuration comes back by itself.</p>
+${
+  s.newUrl
+    ? html`<p>The appliance has a new address. Open <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a> and confirm there; this page may stop answering.</p>`
+    : ''
+}
+<form method="post" action="/apply/confirm">
+<input type="hidden" name="${CSRF_FIELD}" value="${c.csrf}">
+<input type="hidden" name="id" value="${s.id ?? ''}">
+<button type="submit" class="primary">Confirm and keep</button>
+</form></div>`;
 }
 
 function outcome(s: ApplyStatus, controllerUrl: string, completion: SafeHtml | null = null): SafeHtml {
@@ -106,30 +87,15 @@ function outcome(s: ApplyStatus, controllerUrl: string, completion: SafeHtml | n
     case 'applied':
     case 'unchanged':
       return s.setupComplete
-        ? html`<div class="success" role="status">
-            <h2>Setup is complete</h2>
-            <p>The controller is starting. Continue at <a href="${controllerUrl}">${controllerUrl}</a>.</p>
-            ${completion ?? ''}
-          </div>`
-        : html`<div class="success" role="status">
-            <h2>Applied</h2>
-            <p>The configuration is active${last.generation !== null ? ` (generation ${last.generation})` : ''}.</p>
-          </div>`;
+        ? html`<div class="success" role="status"><h2>Setup is complete</h2><p>The controller is starting. Continue at <a href="${controllerUrl}">${controllerUrl}</a>.</p>${completion ?? ''}</div>`
+        : html`<div class="success" role="status"><h2>Applied</h2><p>The configuration is active${last.generation !== null ? ` (generation ${last.generation})` : ''}.</p></div>`;
     case 'invalid':
-      return html`<div class="error-summary" role="alert">
-        <h2>The configuration was not applied</h2>
-        <ul>
-          ${last.errors.map((e) => html`<li>${e.path}: ${e.message}</li>`)}
-        </ul>
-        <p><a href="/review">Back to review</a></p>
-      </div>`;
+      return html`<div class="error-summary" role="alert"><h2>The configuration was not applied</h2><ul>${last.errors.map((e) => html`<li>${e.path}: ${e.message}</li>`)}</ul><p><a href="/review">Back to review</a></p></div>`;
     case 'rolled-back':
-      return html`<div class="error-summary" role="alert">
-        <h2>The change was rolled back</h2>
-        <p>${last.reason ?? 'The apply failed.'}${last.failedPhase ? ` (during ${last.failedPhase})` : ''} The previous configuration is running again.</p>
-        ${last.outputTail.length > 0 ? html`<pre class="output">${last.outputTail.join('\n')}</pre>` : ''}
-        <p><a href="/review">Back to review</a> to change the settings and try again.</p>
-      </div>`;
+      return html`<div class="error-summary" role="alert"><h2>The change was rolled back</h2>
+<p>${last.reason ?? 'The apply failed.'}${last.failedPhase ? ` (during ${last.failedPhase})` : ''} The previous configuration is running again.</p>
+${last.outputTail.length > 0 ? html`<pre class="output">${last.outputTail.join('\n')}</pre>` : ''}
+<p><a href="/review">Back to review</a> to change the settings and try again.</p></div>`;
   }
 }
 
@@ -143,25 +109,23 @@ function outcome(s: ApplyStatus, controllerUrl: string, completion: SafeHtml | n
 export function statusBlock(s: ApplyStatus, c: Continuation, opts: { poll?: boolean } = {}): SafeHtml {
   const running = isRunning(s);
   const poll = running && opts.poll !== false;
-  return html`<div id="apply-status" aria-live="polite" ${poll ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
-    ${
-      running
-        ? html`<p class="phase">
-              ${s.phase === 'rollback' ? 'Rolling back to the previous configuration...' : s.phase === 'queued' ? 'Starting...' : `Working: ${PHASES.find((p) => p.phase === s.phase)?.label ?? s.phase}`}
-            </p>
-            ${phaseList(s)} ${s.phase === 'confirm' && s.confirmMode === 'interactive' ? confirmBox(s, c) : progressFigures(s)}
-            ${s.newUrl && s.phase !== 'confirm' ? html`<p>After activation the appliance is reached at <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a>.</p>` : ''}
-            <noscript
-              ><p><a href="/apply">Reload</a> to update this page (it also reloads by itself).</p></noscript
-            >`
-        : outcome(s, c.controllerUrl, c.completion)
-    }
-  </div>`;
+  return html`<div id="apply-status" aria-live="polite"${poll ? html` hx-get="/apply/status" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
+${
+  running
+    ? html`<p class="phase">${s.phase === 'rollback' ? 'Rolling back to the previous configuration...' : s.phase === 'queued' ? 'Starting...' : `Working: ${PHASES.find((p) => p.phase === s.phase)?.label ?? s.phase}`}</p>
+${phaseList(s)}
+${s.phase === 'confirm' && s.confirmMode === 'interactive' ? confirmBox(s, c) : progressFigures(s)}
+${s.newUrl && s.phase !== 'confirm' ? html`<p>After activation the appliance is reached at <a href="${c.newUrlLink ?? s.newUrl}">${s.newUrl}</a>.</p>` : ''}
+<noscript><p><a href="/apply">Reload</a> to update this page (it also reloads by itself).</p></noscript>`
+    : outcome(s, c.controllerUrl, c.completion)
+}
+</div>`;
 }
 
 export function logBlock(lines: readonly string[], running: boolean): SafeHtml {
-  return html`<pre id="apply-log" class="output" tabindex="0" ${running ? html` hx-get="/apply/log" hx-trigger="every 2s" hx-swap="outerHTML"` : ''}>
-${lines.length > 0 ? lines.join('\n') : 'No output yet.'}</pre>`;
+  return html`<pre id="apply-log" class="output" tabindex="0"${running ? html` hx-get="/apply/log" hx-trigger="every 2s" hx-swap="outerHTML"` : ''}>${
+    lines.length > 0 ? lines.join('\n') : 'No output yet.'
+  }</pre>`;
 }
 
 /**
@@ -171,15 +135,12 @@ ${lines.length > 0 ? lines.join('\n') : 'No output yet.'}</pre>`;
  */
 export function applyPage(stepCount: number, status: SafeHtml, log: SafeHtml, events: string | null = null): SafeHtml {
   return html`<h1><span class="step-no">Step ${stepCount} of ${stepCount}:</span> Apply</h1>
-    ${status}
-    <details class="details">
-      <summary>Details</summary>
-      ${log}
-    </details>
-    ${
-      events
-        ? html` <div id="apply-events" data-src="${events}" hidden></div>
-            <script src="/assets/apply-events.js" defer></script>`
-        : ''
-    }`;
+${status}
+<details class="details"><summary>Details</summary>${log}</details>${
+    events
+      ? html`
+<div id="apply-events" data-src="${events}" hidden></div>
+<script src="/assets/apply-events.js" defer></script>`
+      : ''
+  }`;
 }

@@ -18,12 +18,7 @@ function row(def: FieldDef, values: Readonly<Record<string, string>>, document: 
   if (def.review === false) return null;
   if (def.kind === 'group') {
     // A group is shown only when it stands for a stored secret (the console password).
-    return def.secret && secretIsSet(def, document)
-      ? html`<tr>
-          <th scope="row">${def.label}</th>
-          <td>${SET}</td>
-        </tr>`
-      : null;
+    return def.secret && secretIsSet(def, document) ? html`<tr><th scope="row">${def.label}</th><td>${SET}</td></tr>` : null;
   }
   if (def.shownWhen && !def.shownWhen(values)) return null;
   const raw = values[def.name] ?? '';
@@ -39,12 +34,9 @@ function row(def: FieldDef, values: Readonly<Record<string, string>>, document: 
         ? html`${raw
             .split('\n')
             .filter((l) => l.trim() !== '')
-            .map((l) => html`<code class="wrap">${l}</code><br />`)}`
+            .map((l) => html`<code class="wrap">${l}</code><br>`)}`
         : displayValue(def, raw);
-  return html`<tr>
-    <th scope="row">${def.label}</th>
-    <td>${value}</td>
-  </tr>`;
+  return html`<tr><th scope="row">${def.label}</th><td>${value}</td></tr>`;
 }
 
 /** Every step's values under its title, from the steps' field tables, secrets masked. */
@@ -52,54 +44,36 @@ export function reviewSections(document: DraftDocument, steps: readonly FormStep
   return html`${steps.map((step) => {
     const values = step.valuesOf(document);
     return html`<section class="review-section" aria-labelledby="review-${step.name}">
-      <h2 id="review-${step.name}">
-        ${step.title} <a class="change" href="${stepPath(step.name)}">Change<span class="visually-hidden"> ${step.title}</span></a>
-      </h2>
-      <table class="values">
-        ${step.fields.map((def) => row(def, values, document))}
-      </table>
-    </section>`;
+<h2 id="review-${step.name}">${step.title} <a class="change" href="${stepPath(step.name)}">Change<span class="visually-hidden"> ${step.title}</span></a></h2>
+<table class="values">${step.fields.map((def) => row(def, values, document))}</table></section>`;
   })}`;
 }
 
 /** The problems that stand between the draft and an apply, each named by its label and linked to its field. */
 export function missingList(errors: readonly FieldError[], steps: readonly FormStep[]): SafeHtml {
   return html`<div class="error-summary" role="alert" aria-labelledby="missing-title" tabindex="-1">
-    <h2 id="missing-title">Not ready to apply yet</h2>
-    <ul>
-      ${errors.map((e) => {
-        for (const step of steps) {
-          const placed = placeError(step.fields, e);
-          if (placed.field === null) continue;
-          const label = step.fields.find((f) => f.name === placed.field)!.label;
-          return html`<li><a href="${stepPath(step.name)}#${fieldId(placed.field)}">${step.title}: ${label}: ${placed.message}</a></li>`;
-        }
-        const step = steps.find((s) => s.name === e.path);
-        return step ? html`<li><a href="${stepPath(step.name)}">${step.title}: ${e.message}</a></li>` : html`<li>${e.path}: ${e.message}</li>`;
-      })}
-    </ul>
-  </div>`;
+<h2 id="missing-title">Not ready to apply yet</h2>
+<ul>${errors.map((e) => {
+    for (const step of steps) {
+      const placed = placeError(step.fields, e);
+      if (placed.field === null) continue;
+      const label = step.fields.find((f) => f.name === placed.field)!.label;
+      return html`<li><a href="${stepPath(step.name)}#${fieldId(placed.field)}">${step.title}: ${label}: ${placed.message}</a></li>`;
+    }
+    const step = steps.find((s) => s.name === e.path);
+    return step ? html`<li><a href="${stepPath(step.name)}">${step.title}: ${e.message}</a></li>` : html`<li>${e.path}: ${e.message}</li>`;
+  })}</ul></div>`;
 }
 
 /** What the controller's certificate will be: a provided one's details, or what will be made. */
 export function certificateBlock(tls: { mode: string; certificate: string | null }, fqdn: string, now: Date): SafeHtml {
   const body =
     tls.mode === 'provided' && tls.certificate
-      ? html`<p>The controller presents the certificate you provided:</p>
-          ${certificateSummary(tls.certificate, now)}`
+      ? html`<p>The controller presents the certificate you provided:</p>${certificateSummary(tls.certificate, now)}`
       : tls.mode === 'acme'
-        ? html`<p>
-            When it starts, the controller asks Let's Encrypt (ACME) for a certificate for <strong>${fqdn}</strong>. That name must resolve in public DNS to
-            this appliance and reach it on port 80; until the certificate is issued, browsers warn.
-          </p>`
-        : html`<p>
-            When it starts, the controller makes its own self-signed certificate for <strong>${fqdn}</strong>. Browsers warn until you trust it; the last page
-            of this wizard shows how to check its fingerprint.
-          </p>`;
-  return html`<section class="review-section" aria-labelledby="review-certificate">
-    <h2 id="review-certificate">The controller's certificate</h2>
-    ${body}
-  </section>`;
+        ? html`<p>When it starts, the controller asks Let's Encrypt (ACME) for a certificate for <strong>${fqdn}</strong>. That name must resolve in public DNS to this appliance and reach it on port 80; until the certificate is issued, browsers warn.</p>`
+        : html`<p>When it starts, the controller makes its own self-signed certificate for <strong>${fqdn}</strong>. Browsers warn until you trust it; the last page of this wizard shows how to check its fingerprint.</p>`;
+  return html`<section class="review-section" aria-labelledby="review-certificate"><h2 id="review-certificate">The controller's certificate</h2>${body}</section>`;
 }
 
 export interface ReviewPageModel {
@@ -121,30 +95,20 @@ export interface ReviewPageModel {
 
 export function reviewView(m: ReviewPageModel): SafeHtml {
   return html`<h1><span class="step-no">Step ${m.index} of ${m.count}:</span> Review</h1>
-    ${m.errors.length > 0 ? missingList(m.errors, m.steps) : html`<p>Check the settings below. Applying builds the new system, activates it for a trial, and keeps it only when you confirm.</p>`}
-    ${reviewSections(m.document, m.steps)} ${m.certificate ?? ''}
-    ${
-      m.schedule
-        ? html`<section class="review-section" aria-labelledby="review-schedule">
-            <h2 id="review-schedule">When updates run</h2>
-            ${m.schedule}
-          </section>`
-        : ''
-    }
-    ${
-      m.plan
-        ? html`${planBlock(m.plan, { dhcp: m.dhcp })}
-            <details class="fragment">
-              <summary>The Nix fragment that will be written</summary>
-              <p>Written to <code>${m.fragmentPath}</code>. Secrets are written to separate files readable only by root; the fragment names their paths.</p>
-              <pre class="fragment" tabindex="0"><code>${m.plan.fragment}</code></pre>
-            </details>
-            <form method="post" action="/apply">
-              <input type="hidden" name="${CSRF_FIELD}" value="${m.csrf}" />
-              <div class="actions">
-                <button type="submit" class="primary">Apply configuration</button><a class="button" href="${stepPath('updates')}">Back</a>
-              </div>
-            </form>`
-        : html`<div class="actions"><a class="button" href="${stepPath('updates')}">Back</a></div>`
-    }`;
+${m.errors.length > 0 ? missingList(m.errors, m.steps) : html`<p>Check the settings below. Applying builds the new system, activates it for a trial, and keeps it only when you confirm.</p>`}
+${reviewSections(m.document, m.steps)}
+${m.certificate ?? ''}
+${m.schedule ? html`<section class="review-section" aria-labelledby="review-schedule"><h2 id="review-schedule">When updates run</h2>${m.schedule}</section>` : ''}
+${
+  m.plan
+    ? html`${planBlock(m.plan, { dhcp: m.dhcp })}
+<details class="fragment"><summary>The Nix fragment that will be written</summary>
+<p>Written to <code>${m.fragmentPath}</code>. Secrets are written to separate files readable only by root; the fragment names their paths.</p>
+<pre class="fragment" tabindex="0"><code>${m.plan.fragment}</code></pre></details>
+<form method="post" action="/apply">
+<input type="hidden" name="${CSRF_FIELD}" value="${m.csrf}">
+<div class="actions"><button type="submit" class="primary">Apply configuration</button><a class="button" href="${stepPath('updates')}">Back</a></div>
+</form>`
+    : html`<div class="actions"><a class="button" href="${stepPath('updates')}">Back</a></div>`
+}`;
 }
