@@ -14,7 +14,8 @@ export const FACTORY_HOSTNAME = 'bowtie';
  * The fields of a partial document that set something on the appliance beyond the image's
  * defaults, in document order; empty when applying it would change nothing.
  *
- * Not counted: `site.name`, `tls` and `sso` (only the controller uses them, after hand-off), and the
+ * Not counted: `site.name`, `tls`, `sso` and `network.proxy` (only the controller and its updates
+ * use them, after hand-off), and the
  * admin's email and password (only the wizard does: the pre-claim). `updates` is counted when
  * it differs from the defaults: the fragment records it, and the module schedules updates
  * from it once setup is complete.
@@ -32,6 +33,9 @@ export function partialConfigures(config: SiteConfig): string[] {
   if (net.ipv6.method !== 'auto') out.push('network.ipv6');
   if (net.dns.length > 0) out.push('network.dns');
   if (net.ntp.length > 0) out.push('network.ntp');
+  // A site whose network is a tagged VLAN (or needs a small MTU) reaches the wizard only once the link is set up.
+  if (net.vlan !== null) out.push('network.vlan');
+  if (net.mtu !== null) out.push('network.mtu');
   const u = config.updates;
   if (!u.enable || u.schedule !== DEFAULT_SCHEDULE || u.randomized_delay !== DEFAULT_RANDOMIZED_DELAY || u.channel !== 'stable') out.push('updates');
   return out;

@@ -201,6 +201,16 @@ describe('when the health gate fails', () => {
   });
 });
 
+describe('what a partial document applies before the wizard', () => {
+  it('counts a VLAN and an MTU (the wizard is reached over that link), not the proxy (used after hand-off)', () => {
+    const checked = validateDocument(
+      { hostname: 'bowtie', network: { interface: 'ens3', vlan: 120, mtu: 1400, proxy: { url: 'http://proxy.example.com:3128' } } },
+      'any',
+    );
+    expect(checked.ok && partialConfigures(checked.config)).toEqual(['network.interface', 'network.vlan', 'network.mtu']);
+  });
+});
+
 describe('partial documents that are not applied', () => {
   it('only defaults (the admin is for the wizard): prefill only, no engine run', async () => {
     const doc = STATIC.replace('ctl-lab-07', 'bowtie').replace(/ {2}network:\n.*\n.*\n/, '');
