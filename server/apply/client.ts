@@ -3,9 +3,8 @@
  * starts the worker, reads the published status and marks confirmations. It never touches
  * the state directory, the fragment or the secrets.
  */
-import { z } from 'zod';
-import { readBoundaryChunk, readBoundaryFile, printable, rootOrSelf } from '../system/boundary-file.js';
-import { MAX_LOG_BYTES } from './output-log.js';
+import { readBoundaryChunk, printable, rootOrSelf } from '../system/boundary-file.js';
+import { readOutputLog } from './output-log.js';
 import { validateDocument } from '../config/validate.js';
 import { ApplyBusyError, ApplyConfirmError, ApplyInvalidError } from './errors.js';
 import { planApply } from './plan.js';
@@ -109,14 +108,7 @@ export function createApplyClient(opts: ClientOptions): ApplyClient {
     },
 
     async logTail(lines: number) {
-      const read = await readBoundaryFile(p.output, {
-        what: 'the apply output log',
-        maxBytes: 4 * MAX_LOG_BYTES,
-        owners: rootOrSelf(),
-        format: 'text',
-        schema: z.string(),
-        appendOnly: true,
-      });
+      const read = await readOutputLog(p.output);
       const text = read.kind === 'ok' ? read.value : '';
       const all = text.split('\n');
       if (all[all.length - 1] === '') all.pop();

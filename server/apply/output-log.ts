@@ -8,10 +8,27 @@
  */
 import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { printable } from '../system/boundary-file.js';
+import { z } from 'zod';
+import { printable, readBoundaryFile, rootOrSelf, type BoundaryRead } from '../system/boundary-file.js';
 import { assertApplyId } from './ids.js';
 
 export const MAX_LOG_BYTES = 1024 * 1024;
+
+/**
+ * The published output log (`file`: enginePaths().output) as the readers outside the worker see
+ * it, the wizard and the console: through the boundary reader, owned by root (or this user in
+ * a sandbox), append-only, at most four times what one apply writes.
+ */
+export function readOutputLog(file: string): Promise<BoundaryRead<string>> {
+  return readBoundaryFile(file, {
+    what: 'the apply output log',
+    maxBytes: 4 * MAX_LOG_BYTES,
+    owners: rootOrSelf(),
+    format: 'text',
+    schema: z.string(),
+    appendOnly: true,
+  });
+}
 export const MAX_LOG_FILES = 10;
 export const TAIL_KEEP = 200;
 

@@ -6,10 +6,9 @@
  * line is cut to fit 80 columns. The log holds what nix and the engine printed, which a hostile
  * document or store path can steer; none of it may move the cursor or retitle a terminal.
  */
-import { z } from 'zod';
-import { MAX_LOG_BYTES } from '../apply/output-log.js';
+import { readOutputLog } from '../apply/output-log.js';
 import { enginePaths } from '../apply/paths.js';
-import { printable, readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
+import { printable } from '../system/boundary-file.js';
 
 export const LOG_TAIL_LINES = 20;
 /** "  | " and 76 characters: 80 columns. */
@@ -30,14 +29,7 @@ export function consoleLine(line: string, width = WIDTH): string {
 }
 
 export async function readApplyLogTail(root: string, count = LOG_TAIL_LINES): Promise<ApplyLogTail> {
-  const read = await readBoundaryFile(enginePaths(root).output, {
-    what: 'the apply output log',
-    maxBytes: 4 * MAX_LOG_BYTES,
-    owners: rootOrSelf(),
-    format: 'text',
-    schema: z.string(),
-    appendOnly: true,
-  });
+  const read = await readOutputLog(enginePaths(root).output);
   if (read.kind === 'absent') return { kind: 'none' };
   if (read.kind === 'refused') return { kind: 'refused', reason: read.reason };
   const all = read.value.split(/\r?\n/);
