@@ -17,13 +17,8 @@ import { sendPage } from '../../web/render.js';
 import type { DraftDocument } from '../draft.js';
 import type { WizardDeps } from '../deps.js';
 import { STEP_ORDER } from '../order.js';
-import { placeError, type FormStep } from '../step.js';
+import type { FormStep } from '../step.js';
 import { doneSteps } from '../wizard.js';
-
-/** The step that asks for a document path. */
-export function stepOfPath(path: string, steps: readonly FormStep[]): FormStep | null {
-  return steps.find((s) => placeError(s.fields, { path, message: '' }).field !== null) ?? steps.find((s) => path === s.name) ?? null;
-}
 
 /**
  * Everything that stands between the draft and an apply. The schema stops at the first layer
