@@ -1,10 +1,12 @@
 {
   description = "bowtie-setup: the first-boot setup wizard of the Bowtie Controller NixOS appliance";
 
-  # Pinned by revision, not by branch: a commit of release-26.05 (the nixos-26.05-small channel
-  # of 2026-06-14). `nix flake lock` writes flake.lock (its narHash) from this; moving to a newer
-  # commit is a change to this line (README "Pinning nixpkgs").
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/c9172fa5143fc64dc6a499f75f57def6b7e26794";
+  # nixpkgs from the nixos-26.05-small channel: a channel moves only after Hydra built and
+  # tested the commit (the NixOS tests of the release), which a branch of the repository does
+  # not promise. flake.lock pins the exact tarball (its revision and narHash); `nix flake update`
+  # moves it to the channel's newest commit, a reviewed change (README "Pinning nixpkgs",
+  # docs/decisions/0673).
+  inputs.nixpkgs.url = "https://channels.nixos.org/nixos-26.05-small/nixexprs.tar.zst";
 
   outputs =
     { self, nixpkgs }:
@@ -133,7 +135,7 @@
 
       devShells.${system}.default = pkgs.mkShell {
         packages = [
-          pkgs.nodejs_20
+          pkgs.nodejs_24
           pkgs.nix
           pkgs.chromium
           pkgs.python3

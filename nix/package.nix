@@ -1,5 +1,5 @@
 # The wizard as a Nix package: the TypeScript compiled ahead of time (npm run build -> dist/),
-# the production dependencies only, and a wrapper running the compiled CLI with Node 20.
+# the production dependencies only, and a wrapper running the compiled CLI with Node 24 (docs/decisions/0673).
 # npm dependencies come from package-lock.json through importNpmLock (each tarball by its
 # integrity hash), so there is no npmDepsHash to keep in step with the lock file. The lock names
 # no registry: `npmRegistry` is your npm registry's base URL (README: building images), and
@@ -9,7 +9,7 @@
   npmRegistry ? null,
   buildNpmPackage,
   importNpmLock,
-  nodejs_20,
+  nodejs_24,
   python3,
   makeWrapper,
 }:
@@ -34,7 +34,7 @@ buildNpmPackage {
   pname = "bowtie-setup";
   version = (lib.importJSON ../package.json).version;
   inherit src;
-  nodejs = nodejs_20;
+  nodejs = nodejs_24;
 
   npmDeps = importNpmLock {
     npmRoot = src;
@@ -63,7 +63,7 @@ buildNpmPackage {
     mkdir -p $out/lib/bowtie-setup $out/bin
     cp -r dist/. $out/lib/bowtie-setup/
     cp -r node_modules $out/lib/bowtie-setup/
-    makeWrapper ${lib.getExe nodejs_20} $out/bin/bowtie-setup \
+    makeWrapper ${lib.getExe nodejs_24} $out/bin/bowtie-setup \
       --add-flags $out/lib/bowtie-setup/server/main.js \
       --set NODE_ENV production
     runHook postInstall

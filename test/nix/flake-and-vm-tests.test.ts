@@ -8,11 +8,12 @@
  * tests, one for the rest.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { findNixpkgsLib, requireNix } from '../helpers/nix.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,20 +49,63 @@ const VARIANTS: Record<string, { imports: string[]; settings: Record<string, unk
 };
 
 describe('the flake', () => {
-  it('pins nixpkgs by a full revision, has no other input, and a lock, if any, locks that revision', () => {
+  it('takes nixpkgs from a release channel, and flake.lock pins it to one immutable tarball that modern Nix reads', () => {
     const flake = readFileSync(join(REPO, 'flake.nix'), 'utf8');
-    const m = /^\s*inputs\.nixpkgs\.url = "github:NixOS\/nixpkgs\/([0-9a-f]{40})";$/m.exec(flake);
-    expect(m, 'inputs.nixpkgs.url must name a 40-hex revision').not.toBeNull();
     const inputs = evalJson(`(import ${join(REPO, 'flake.nix')}).inputs`) as Record<string, { url?: string; follows?: string }>;
     expect(Object.keys(inputs)).toEqual(['nixpkgs']);
-    expect(inputs.nixpkgs!.url).toBe(`github:NixOS/nixpkgs/${m![1]}`);
-    const lockFile = join(REPO, 'flake.lock');
-    if (existsSync(lockFile)) {
-      const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { nodes: Record<string, { locked?: { rev?: string; narHash?: string } }> };
-      expect(lock.nodes.nixpkgs?.locked?.rev).toBe(m![1]);
-      expect(lock.nodes.nixpkgs?.locked?.narHash).toMatch(/^sha256-[A-Za-z0-9+/]{43}=$/);
-    }
+    // A release channel (nixos-YY.MM or its -small twin): it only moves after Hydra tested the commit.
+    const channel = /^https:\/\/channels\.nixos\.org\/nixos-(\d\d\.\d\d)(?:-small)?\/nixexprs\.tar\.(?:zst|xz)$/.exec(inputs.nixpkgs!.url ?? '');
+    expect(channel, `inputs.nixpkgs.url is not a NixOS release channel: ${inputs.nixpkgs!.url}`).not.toBeNull();
+    const release = channel![1]!;
+
+    // flake.lock as Nix writes it (version 7): read with a schema, no field assumed.
+    const sri = z.string().regex(/^sha256-[A-Za-z0-9+/]{43}=$/);
+    const lock = z
+      .strictObject({
+        nodes: z.strictObject({
+          nixpkgs: z.strictObject({
+            locked: z.strictObject({
+              lastModified: z.number().int().positive(),
+              narHash: sri,
+              rev: z.string().regex(/^[0-9a-f]{40}$/),
+              type: z.literal('tarball'),
+              url: z.string(),
+            }),
+            original: z.strictObject({ type: z.literal('tarball'), url: z.string() }),
+          }),
+          root: z.strictObject({ inputs: z.strictObject({ nixpkgs: z.literal('nixpkgs') }) }),
+        }),
+        root: z.literal('root'),
+        version: z.literal(7),
+      })
+      .parse(JSON.parse(readFileSync(join(REPO, 'flake.lock'), 'utf8')));
+    const { locked, original } = lock.nodes.nixpkgs;
+    expect(original.url).toBe(inputs.nixpkgs!.url);
+    // The channel's immutable URL names the same release and the locked revision.
+    const immutable = /^https:\/\/releases\.nixos\.org\/nixos\/(\d\d\.\d\d)\/nixos-(\d\d\.\d\d)\.(\d+)\.([0-9a-f]{12})\/nixexprs\.tar\.(?:zst|xz)$/.exec(
+      locked.url,
+    );
+    expect(immutable, `locked url is not a release's immutable tarball: ${locked.url}`).not.toBeNull();
+    expect([immutable![1], immutable![2]]).toEqual([release, release]);
+    expect(locked.rev.startsWith(immutable![4]!)).toBe(true);
+    // The lock and nix/controller.nix agree on nothing newer than the release (stateVersion is the
+    // first install's release and never moves ahead of the system it runs).
+    const stateVersion = /system\.stateVersion = "(\d\d\.\d\d)";/.exec(readFileSync(join(REPO, 'nix/controller.nix'), 'utf8'));
+    expect(stateVersion).not.toBeNull();
+    expect(Number(stateVersion![1]) <= Number(release)).toBe(true);
     expect(flake).not.toMatch(/nixos-generators/);
+  });
+
+  it('runs the appliance on a Node.js release its nixpkgs still maintains, the same in the package and the dev shell', () => {
+    // nixpkgs marks a Node.js major insecure when it reaches its end of life and then drops it
+    // (nodejs_20: insecure before the 26.05 freeze, removed in July 2026): the package must not name one.
+    const pkg = readFileSync(join(REPO, 'nix/package.nix'), 'utf8');
+    const flake = readFileSync(join(REPO, 'flake.nix'), 'utf8');
+    const majors = new Set([...`${pkg}\n${flake}`.matchAll(/\bnodejs_(\d+)\b/g)].map((m) => Number(m[1])));
+    expect(majors.size, `one Node.js major, not ${[...majors].join(', ')}`).toBe(1);
+    const [major] = [...majors];
+    // Odd majors are never LTS; 22 is the oldest LTS line nixpkgs 26.05 keeps.
+    expect(major! % 2 === 0 && major! >= 22, `nodejs_${major} is not a maintained LTS line`).toBe(true);
   });
 
   it("builds the images with nixpkgs' own image.modules and system.build.images", () => {
