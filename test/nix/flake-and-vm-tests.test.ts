@@ -213,10 +213,7 @@ function evaluateVmTests() {
       join(dir, 'inline-setting.nix'),
       'common: { name = "inline"; nodes = { inherit (common) client cloud; appliance = { imports = [ common.appliance ]; networking.interfaces.eth1.ipv4.routes = [ { address = "169.254.169.254"; prefixLength = 32; } ]; }; }; testScript = ""; }',
     );
-    writeFileSync(
-      join(dir, 'no-dhcp-server.nix'),
-      'common: { name = "no-dhcp"; nodes = { inherit (common) appliance client cloud; }; testScript = ""; }',
-    );
+    writeFileSync(join(dir, 'no-dhcp-server.nix'), 'common: { name = "no-dhcp"; nodes = { inherit (common) appliance client cloud; }; testScript = ""; }');
     writeFileSync(
       join(dir, 'nixpkgs-by-path.nix'),
       'common: { name = "by-path"; nodes.appliance = { lib, pkgs, ... }: { imports = [ common.appliance ]; services.bowtie-setup.nixpkgs = lib.mkForce pkgs.path; }; testScript = ""; }',
@@ -329,7 +326,11 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
 
 describe('the system each VM test switches the appliance to (issue 11)', () => {
   withLib('every test but the console one applies its document, and its script applies that one', () => {
-    expect(documented().sort()).toEqual(listedTests().filter((t) => t !== 'serial-console').sort());
+    expect(documented().sort()).toEqual(
+      listedTests()
+        .filter((t) => t !== 'serial-console')
+        .sort(),
+    );
     for (const t of documented()) {
       // The document applied is the one rendered here: the script names it (a store path named
       // after it), or the appliance's own module seeds it as cloud-init user data.
@@ -396,7 +397,10 @@ describe('the system each VM test switches the appliance to (issue 11)', () => {
       const after = rebuiltOf(t);
       expect(before.includeBuildDependencies, t).toBe(true);
       const present = new Set([...before.packages!, ...before.extraDependencies!]);
-      expect(after.packages!.filter((p) => !present.has(p)), t).toEqual([]);
+      expect(
+        after.packages!.filter((p) => !present.has(p)),
+        t,
+      ).toEqual([]);
       // The nixpkgs configuration.nix evaluates keeps its store context (it is in the closure).
       expect(before.nixpkgsHasContext, t).toBe(true);
     }
