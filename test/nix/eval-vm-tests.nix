@@ -92,6 +92,8 @@ let
     interfaces = lib.mapAttrs (_: i: map (a: a.address) i.ipv4.addresses) c.networking.interfaces;
     routes = lib.mapAttrs (_: i: map (r: r.address) i.ipv4.routes) c.networking.interfaces;
     extraHosts = c.networking.extraHosts;
+    nameservers = c.networking.nameservers;
+    firewall = { inherit (c.networking.firewall) allowedTCPPorts allowedUDPPorts; };
     eth1 = linkUnit c "eth1";
     units = builtins.attrNames (c.systemd.services or { });
     etc = builtins.attrNames (c.environment.etc or { });

@@ -5,8 +5,9 @@
 # Declared with NixOS's own types where a module depends on how they check or merge: a host name
 # two modules set at different priorities, an interface's addresses and routes (which the test
 # driver, the tests and the site each define, and which the VM-test harness reads to tell which
-# networkd unit configures a link), lists that concatenate, a specialisation's module. Free-form
-# where our modules only write values for NixOS to read. The test driver's own modules are the
+# networkd unit configures a link), lists that concatenate (a free-form value's list must be the
+# same in every definition), a specialisation's module. Free-form where our modules only write
+# values for NixOS to read. The test driver's own modules are the
 # stand-ins beside this file (virtualisation/qemu-vm.nix, testing/test-instrumentation.nix),
 # reached through modulesPath as vm.nix reaches nixpkgs' own.
 { lib, ... }:
@@ -58,6 +59,13 @@ in
         interfaces = opt (types.attrsOf interface) { };
         useDHCP = opt types.bool true;
         extraHosts = opt types.lines "";
+        nameservers = opt (types.listOf types.str) [ ];
+        # nixos/modules/services/networking/firewall.nix: the ports each module opens, together.
+        firewall = opt (types.submodule {
+          freeformType = types.attrsOf types.anything;
+          options.allowedTCPPorts = opt (types.listOf types.port) [ ];
+          options.allowedUDPPorts = opt (types.listOf types.port) [ ];
+        }) { };
       };
     }) { };
 
@@ -83,7 +91,11 @@ in
     systemd = anything;
     nix = anything;
     nixpkgs = anything;
-    meta = anything;
+    meta = opt (types.submodule {
+      freeformType = types.attrsOf types.anything;
+      # nixos/modules/misc/meta.nix: each module's maintainers, listed together.
+      options.maintainers = opt (types.listOf types.attrs) [ ];
+    }) { };
     documentation = anything;
     services.timesyncd = anything;
     services.openssh = anything;
