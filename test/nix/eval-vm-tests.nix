@@ -134,7 +134,7 @@ let
         fragments.${t.name}
         {
           services.bowtie-setup = {
-            inherit (appliance.services.bowtie-setup) package nixpkgs releaseVersion;
+            inherit (appliance.services.bowtie-setup) configurationImports package nixpkgs releaseVersion;
           };
         }
       ]);

@@ -353,6 +353,9 @@ describe('the system each VM test switches the appliance to (issue 11)', () => {
       expect(after.routes, t).toEqual(before.routes);
       expect(after.extraHosts, t).toBe(before.extraHosts);
       expect(assertionsHere(after), t).toEqual([]);
+      // The next generation lists the same files again, the driver's addressing among them.
+      expect(after.configurationImports, t).toEqual(before.configurationImports);
+      expect(before.configurationImports!.filter((f) => f.endsWith('-vm-driver-network.nix')), t).toHaveLength(1);
     }
     expect(rebuiltOf('update-rollback').specialisations).toEqual(['broken']);
     expect(rebuiltOf('imds').routes!.eth1).toEqual(['169.254.169.254']);
