@@ -102,6 +102,8 @@ let
     packages = lib.unique (refs (c.systemd.services or { }) ++ refs (c.environment.systemPackages or [ ]));
     extraDependencies = map (p: p.outPath) c.system.extraDependencies;
     includeBuildDependencies = c.system.includeBuildDependencies;
+    storeOnDisk = !(c.virtualisation.writableStoreUseTmpfs or true);
+    grubForceInstall = c.boot.loader.grub.forceInstall or false;
     dhcpRange = c.services.dnsmasq.settings.dhcp-range or [ ];
     failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
   } // lib.optionalAttrs (c.services ? bowtie-setup) {

@@ -152,6 +152,8 @@ interface NodeSummary {
   packages?: string[];
   extraDependencies?: string[];
   includeBuildDependencies?: boolean;
+  storeOnDisk?: boolean;
+  grubForceInstall?: boolean;
   dhcpRange?: string[];
   failedAssertions?: string[];
   configurationImports?: string[];
@@ -355,7 +357,10 @@ describe('the system each VM test switches the appliance to (issue 11)', () => {
       expect(assertionsHere(after), t).toEqual([]);
       // The next generation lists the same files again, the driver's addressing among them.
       expect(after.configurationImports, t).toEqual(before.configurationImports);
-      expect(before.configurationImports!.filter((f) => f.endsWith('-vm-driver-network.nix')), t).toHaveLength(1);
+      expect(
+        before.configurationImports!.filter((f) => f.endsWith('-vm-driver-network.nix')),
+        t,
+      ).toHaveLength(1);
     }
     expect(rebuiltOf('update-rollback').specialisations).toEqual(['broken']);
     expect(rebuiltOf('imds').routes!.eth1).toEqual(['169.254.169.254']);
@@ -415,6 +420,24 @@ describe('the system each VM test switches the appliance to (issue 11)', () => {
     expect(rebuiltOf('first-boot-browser').packages).toContain('/nix/store/00000000000000000000000000000000-python3');
     // nixpkgs by pkgs.path, as the tests had it: a string without context.
     expect(vmTest('nixpkgs-by-path').nodes.appliance!.nixpkgsHasContext).toBe(false);
+  });
+
+  withLib('a switch installs the boot loader, and what it built survives a reboot or crash() of the VM', () => {
+    for (const t of documented()) {
+      const before = vmTest(t).nodes.appliance!;
+      const after = rebuiltOf(t);
+      // GRUB on the VM's disk, which has no partition table: blocklists, in both generations.
+      expect([before.grubForceInstall, after.grubForceInstall], t).toEqual([true, true]);
+      // The store's writable layer on the VM's disk, as its database is.
+      expect(before.storeOnDisk, t).toBe(true);
+    }
+    // The VM boots its image's generation directly: after a reboot no test expects the site's.
+    for (const t of ['first-boot-browser', 'headless-user-data']) {
+      const script = vmTest(t).testScript;
+      const reboot = script.indexOf('appliance.shutdown()');
+      if (reboot >= 0) expect(script.slice(reboot), t).not.toMatch(/bowtie_server|hostname \| grep -x ctl-/);
+    }
+    expect(vmTest('first-boot-browser').testScript).toContain('/boot/grub/grub.cfg');
   });
 
   withLib('confirm-timeout and crash-during-apply wait for states the appliance reports, never for a time', () => {
