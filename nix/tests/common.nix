@@ -72,8 +72,8 @@ rec {
     services.dnsmasq = {
       enable = true;
       resolveLocalQueries = false;
-      # Every name resolves (to the cloud itself): the health gate's DNS probe gets an answer
-      # rather than the SERVFAIL of a server without upstreams, which counts as none.
+      # Every name resolves (to the cloud itself): the health gate's DNS probe gets a definite
+      # answer, whatever a server without upstreams would say (a SERVFAIL counts as none).
       settings = { interface = "eth1"; bind-interfaces = true; no-resolv = true; address = "/#/${a.cloud}"; };
     };
     systemd.tmpfiles.rules = [ "d /srv/imds 0700 root root -" ];
