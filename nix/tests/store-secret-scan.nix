@@ -1,11 +1,12 @@
 # No secret of the document reaches the Nix store. The document, with every kind of secret it
 # has (admin password, console password hash, enrollment token, TLS private key), gets them at
 # run time (the rest is ./documents/store-secret-scan.json) and is served by the metadata
-# service, so none of its secrets is in any store before the apply, nor in this repository (whose source is in the appliance's closure). After a complete
-# apply and hand-off, every store path valid in the appliance's Nix database and everything the
-# appliance wrote under the store (the overlay's upper layer; the lower one is the host's store,
-# shared read-only) are searched for each secret. A canary added to the store on purpose must be
-# found, so the search is shown to look where it claims to.
+# service, so none of its secrets is in any store before the apply, nor in this repository
+# (whose source is in the appliance's closure). After a complete apply and hand-off, every store
+# path valid in the appliance's Nix database and everything the appliance wrote under the store
+# (the overlay's upper layer, on the VM's disk; the lower one is the host's store, shared
+# read-only) are searched for each secret. A canary added to the store on purpose must be found,
+# so the search is shown to look where it claims to.
 common:
 {
   name = "bowtie-store-secret-scan";
