@@ -10,7 +10,10 @@
 #   imds                 the document from the EC2 metadata service, IMDSv2 only
 #   store-secret-scan    after a complete apply no secret of the document is in the Nix store
 # The tests with a cloud node follow the test driver's addressing: vlan 1 (eth1), 192.168.1.<n>
-# with n the node's place among the node names (common.nix: addresses).
+# with n the node's place among the node names (./addresses.nix). Each test but the console one
+# applies its document (./documents/<test>.json) and so rebuilds the appliance inside the VM,
+# offline, from the files common.applianceWith lists (docs/decisions/0642); test/nix evaluates
+# the system it switches to.
 { pkgs, self }:
 let
   common = import ./common.nix { inherit pkgs self; };

@@ -8,18 +8,24 @@
 
   options.bowtie-test.brokenDaemon = lib.mkEnableOption "a daemon that fails to start (the update test's bad release)";
 
-  config = lib.mkIf config.services.bowtie_server.enable {
-    systemd.services.bowtie_server = {
-      wantedBy = [ "multi-user.target" ];
-      script = ''
-        ${lib.optionalString config.bowtie-test.brokenDaemon ''echo "broken release" >&2; exit 1''}
-        test -n "$BOWTIE_SYNC_PSK"
-        test -r "$CREDENTIALS_DIRECTORY/admin-password-hash"
-        if [ "$BOWTIE_TLS_MODE" = provided ]; then
-          exec ${pkgs.python3}/bin/python3 ${./fake-daemon-tls.py}
-        fi
-        exec ${pkgs.python3}/bin/python3 -m http.server 8443
-      '';
-    };
-  };
+  # The daemon starts only once a site is applied, in a generation built inside the VM without
+  # network: its interpreter must already be in the image's store.
+  config = lib.mkMerge [
+    { system.extraDependencies = [ pkgs.python3 ]; }
+
+    (lib.mkIf config.services.bowtie_server.enable {
+      systemd.services.bowtie_server = {
+        wantedBy = [ "multi-user.target" ];
+        script = ''
+          ${lib.optionalString config.bowtie-test.brokenDaemon ''echo "broken release" >&2; exit 1''}
+          test -n "$BOWTIE_SYNC_PSK"
+          test -r "$CREDENTIALS_DIRECTORY/admin-password-hash"
+          if [ "$BOWTIE_TLS_MODE" = provided ]; then
+            exec ${pkgs.python3}/bin/python3 ${./fake-daemon-tls.py}
+          fi
+          exec ${pkgs.python3}/bin/python3 -m http.server 8443
+        '';
+      };
+    })
+  ];
 }

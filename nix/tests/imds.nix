@@ -7,18 +7,15 @@ common:
   nodes = {
     # The client is idle here; it keeps the addresses those of common.addresses.
     inherit (common) client cloud;
-    appliance = { ... }: { imports = [ common.appliance common.imdsRoute ]; };
+    appliance = common.applianceWith [ "nodes/imds-route.nix" ];
   };
   testScript = ''
     ${common.cloudHelpers}
     cloud.start()
-    serve_user_data(cloud, {
-        "hostname": "ctl-imds-01",
-        "admin": {"email": "ops@example.com", "password": secrets.token_urlsafe(18)},
-        "network": static_network(),
-        "enrollment": {"site_id": "6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b", "token": secrets.token_hex(24)},
-        "updates": {"enable": False},
-    }, instance_id="i-0fedcba9876543210")
+    doc = load_document("${common.documentFile "imds"}")
+    doc["admin"]["password"] = secrets.token_urlsafe(18)
+    doc["enrollment"]["token"] = secrets.token_hex(24)
+    serve_user_data(cloud, doc, instance_id="i-0fedcba9876543210")
 
     with subtest("the fake is IMDSv2 only: a plain GET is refused"):
         cloud.succeed("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1/latest/user-data | grep -x 401")

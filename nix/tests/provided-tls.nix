@@ -9,22 +9,18 @@ in
   name = "bowtie-provided-tls";
   nodes = {
     inherit (common) client cloud;
-    appliance = { ... }: { imports = [ common.appliance common.imdsRoute ]; };
+    appliance = common.applianceWith [ "nodes/imds-route.nix" ];
   };
   testScript = ''
     ${common.cloudHelpers}
     cloud.start()
     fqdn = "ctl-tls-01.example.com"
     cert, key = make_certificate(cloud, fqdn)
-    serve_user_data(cloud, {
-        "hostname": "ctl-tls-01",
-        "domain": "example.com",
-        "admin": {"email": "ops@example.com", "password": secrets.token_urlsafe(18)},
-        "network": static_network(),
-        "enrollment": {"site_id": "6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b", "token": secrets.token_hex(24)},
-        "tls": {"mode": "provided", "certificate": cert, "private_key": key},
-        "updates": {"enable": False},
-    })
+    doc = load_document("${common.documentFile "provided-tls"}")
+    doc["admin"]["password"] = secrets.token_urlsafe(18)
+    doc["enrollment"]["token"] = secrets.token_hex(24)
+    doc["tls"] = {"mode": "provided", "certificate": cert, "private_key": key}
+    serve_user_data(cloud, doc)
     appliance.start()
     client.start()
     appliance.wait_for_unit("bowtie_server.service", timeout=1500)

@@ -5,36 +5,14 @@
 common:
 let
   a = common.addresses;
-  userData = ''
-    #cloud-config
-    bowtie_setup:
-      hostname: ctl-static-01
-      admin: { email: ops@example.com, password: correct-horse-battery-staple }
-      network:
-        interface: eth1
-        ipv4: { method: static, address: ${a.appliance}/24, gateway: ${a.cloud} }
-        ipv6: { method: "off" }
-        dns: [ ${a.cloud} ]
-      enrollment: { site_id: 6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b, token: vm-static-sync-psk-0123456789 }
-      updates: { enable: false }
-  '';
 in
 {
   name = "bowtie-static-ipv4";
   nodes = {
     inherit (common) client cloud;
-    appliance = { ... }: {
-      imports = [ common.appliance ];
-      # On vlan 1 as eth1, but without the driver's automatic 192.168.1.1: only the site gives it.
-      virtualisation.vlans = [ ];
-      virtualisation.interfaces.eth1.vlan = 1;
-      environment.etc."bowtie-test/user-data".text = userData;
-      systemd.tmpfiles.rules = [
-        "d /var/lib/cloud/seed/nocloud 0700 root root -"
-        "C /var/lib/cloud/seed/nocloud/user-data 0600 root root - /etc/bowtie-test/user-data"
-        "f /var/lib/cloud/seed/nocloud/meta-data 0600 root root - instance-id: iid-vm-static"
-      ];
-    };
+    # Its document (./documents/static-ipv4.json) as a NoCloud seed, on vlan 1 without the
+    # driver's address (nix/tests/nodes/static-ipv4.nix).
+    appliance = common.applianceWith [ "nodes/static-ipv4.nix" ];
   };
   testScript = ''
     # The image gives eth1 no address (test/nix checks the evaluated node): the one it has

@@ -1,18 +1,19 @@
 # No secret of the document reaches the Nix store. The document, with every kind of secret it
-# has (admin password, console password hash, enrollment token, TLS private key), is made at run
-# time and served by the metadata service, so none of its values is in any store before the
-# apply, nor in this repository (whose source is in the appliance's closure). After a complete
-# apply and hand-off, every store path valid in the appliance's Nix database and everything the
-# appliance wrote under the store (the overlay's upper layer; the lower one is the host's store,
-# shared read-only) are searched for each secret. A canary added to the store on purpose must be
-# found, so the search is shown to look where it claims to.
+# has (admin password, console password hash, enrollment token, TLS private key), gets them at
+# run time (the rest is ./documents/store-secret-scan.json) and is served by the metadata
+# service, so none of its secrets is in any store before the apply, nor in this repository
+# (whose source is in the appliance's closure). After a complete apply and hand-off, every store
+# path valid in the appliance's Nix database and everything the appliance wrote under the store
+# (the overlay's upper layer, on the VM's disk; the lower one is the host's store, shared
+# read-only) are searched for each secret. A canary added to the store on purpose must be found,
+# so the search is shown to look where it claims to.
 common:
 {
   name = "bowtie-store-secret-scan";
   nodes = {
     # The client is idle here; it keeps the addresses those of common.addresses.
     inherit (common) client cloud;
-    appliance = { ... }: { imports = [ common.appliance common.imdsRoute ]; };
+    appliance = common.applianceWith [ "nodes/imds-route.nix" ];
   };
   testScript = ''
     ${common.cloudHelpers}
@@ -22,15 +23,11 @@ common:
     password = secrets.token_urlsafe(18)
     token = secrets.token_hex(24)
     console_hash = cloud.succeed(f"openssl passwd -6 {secrets.token_urlsafe(12)}").strip()
-    serve_user_data(cloud, {
-        "hostname": "ctl-scan-01",
-        "domain": "example.com",
-        "admin": {"email": "ops@example.com", "password": password, "console_password_hash": console_hash},
-        "network": static_network(),
-        "enrollment": {"site_id": "6f1c0a6e-2d7b-4f0e-9a63-1c2d3e4f5a6b", "token": token},
-        "tls": {"mode": "provided", "certificate": cert, "private_key": key},
-        "updates": {"enable": False},
-    })
+    doc = load_document("${common.documentFile "store-secret-scan"}")
+    doc["admin"].update({"password": password, "console_password_hash": console_hash})
+    doc["enrollment"]["token"] = token
+    doc["tls"] = {"mode": "provided", "certificate": cert, "private_key": key}
+    serve_user_data(cloud, doc)
     # Each base64 line of the key body is distinctive on its own.
     key_lines = [l for l in key.splitlines() if l and not l.startswith("-----")]
     needles = [password, token, console_hash] + key_lines

@@ -1,6 +1,7 @@
 # The VM the tests run in, as a module the appliance can re-import when it rebuilds itself
 # (services.bowtie-setup.configurationImports): the test driver's own VM and instrumentation
-# modules, plus offline rebuilds.
+# modules (its 9p store, the backdoor shell the test script talks through), plus what a rebuild
+# inside the VM needs. The driver's addressing of the node is carried by common.nix.
 { lib, modulesPath, ... }:
 {
   imports = [
@@ -10,12 +11,30 @@
   # The test driver names each node by its node name with mkDefault, as controller.nix names the
   # appliance "bowtie": one of them must win. A site fragment's host name still wins over this.
   networking.hostName = lib.mkOverride 900 "appliance";
+
+  # Offline rebuilds (nixpkgs' nixos-rebuild tests do the same): the VM has no network to a
+  # cache, so everything a rebuild builds from must be in its store. The build closure of this
+  # system has what a new generation with changed units and files is built with; a package only
+  # the site's configuration uses is listed in system.extraDependencies by the module that adds
+  # it (fake-daemon.nix; test/nix checks that none is missing).
   system.includeBuildDependencies = true;
   nix.settings.substituters = lib.mkForce [ ];
+
+  # `switch` installs the boot loader: GRUB on the VM's disk, which has no partition table and
+  # so needs blocklists (as nixpkgs' nixos/tests/nixos-rebuild-target-host.nix configures the
+  # systems it switches to). The VM still boots directly into the image's own generation
+  # (qemu-vm.nix directBoot: "will not (re-)boot correctly into a system that has switched"),
+  # so the tests check the boot default in GRUB's configuration instead of by rebooting.
+  boot.loader.grub.forceInstall = true;
+
   virtualisation = {
     memorySize = 3072;
     cores = 2;
     diskSize = 8192;
     writableStore = true;
+    # What a rebuild adds to the store stays across a reboot or crash() of the VM, like the
+    # store database on its disk that lists it (the default, a tmpfs, would lose the paths and
+    # keep them registered).
+    writableStoreUseTmpfs = false;
   };
 }

@@ -1,65 +1,23 @@
 # Evaluates nix/modules/site.nix and update.nix with nixpkgs' lib.evalModules, without the rest
-# of NixOS: the NixOS options these modules set are stubbed as free-form values, so the result
-# shows exactly what the modules define. One call evaluates many fragments (test/nix/*.test.ts).
+# of NixOS: the NixOS options these modules set are stubbed (./nixos-stubs/nixos.nix, the stubs
+# the VM-test harness uses too), free-form where our modules only write them, so the result
+# shows what the modules define. One call evaluates many fragments (test/nix/*.test.ts).
 #   lib:       nixpkgs lib (NIXPKGS_LIB)
 #   fragments: list of { name; module; setup ? false; } (a fragment file or an inline module;
 #              setup: also evaluate setup.nix, with the image settings a flake would give)
 { lib, fragments }:
 let
-  fakeStorePath = name: "/nix/store/00000000000000000000000000000000-${name}";
+  stubs = import ./nixos-stubs/pkgs.nix { nixpkgsSource = "/nix/store/11111111111111111111111111111111-source"; };
+  inherit (stubs) fakeStorePath;
 
-  stubs = { lib, ... }:
-    let
-      anything = lib.mkOption { type = lib.types.anything; default = { }; };
-    in
-    {
-      options = {
-        assertions = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
-        warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
-        boot = anything;
-        networking = anything;
-        users = anything;
-        security = anything;
-        environment = anything;
-        systemd = anything;
-        nix = anything;
-        system = anything;
-        services.timesyncd = anything;
-        services.openssh = anything;
-        services.udev = anything;
-        services.cloud-init = anything;
-        virtualisation = anything;
-        nixpkgs = anything;
-        meta = anything;
-      };
-      config = {
-        _module.args.pkgs = {
-          writeShellScript = name: _text: fakeStorePath name;
-          writeText = name: _text: fakeStorePath name;
-          callPackage = _: _: throw "the package is not built in these tests";
-          path = /nonexistent/nixpkgs;
-          coreutils = fakeStorePath "coreutils";
-          gnutar = fakeStorePath "gnutar";
-          xz.bin = fakeStorePath "xz-bin";
-          gzip = fakeStorePath "gzip";
-          stdenv = fakeStorePath "stdenv";
-          stdenvNoCC = fakeStorePath "stdenv-nocc";
-          xorg.lndir = fakeStorePath "lndir";
-          libxslt.bin = fakeStorePath "libxslt-bin";
-        };
-        nix.package = fakeStorePath "nix";
-        system.build.nixos-rebuild = fakeStorePath "nixos-rebuild";
-        systemd.package = fakeStorePath "systemd";
-        system.nixos = { versionSuffix = ".20260601.abcdef0"; revision = "abcdef0123456789"; };
-        environment.sessionVariables.NIX_PATH = "nixpkgs=/nix/store/11111111111111111111111111111111-source";
-        nixpkgs.flake.source = "/nix/store/11111111111111111111111111111111-source";
-        services.bowtie-update = {
-          metadataUrl = "https://updates.example.com/controller/{channel}.json";
-          cacheUrl = "https://cache.example.com";
-          trustedPublicKeys = [ "bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
-        };
-      };
+  # An image's update endpoints, as the flake gives them.
+  updateSource = {
+    services.bowtie-update = {
+      metadataUrl = "https://updates.example.com/controller/{channel}.json";
+      cacheUrl = "https://cache.example.com";
+      trustedPublicKeys = [ "bowtie-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
     };
+  };
 
   evalOne = fragment:
     let
@@ -68,7 +26,9 @@ let
           ../../nix/modules/site.nix
           ../../nix/modules/update.nix
           ../../nix/modules/bowtie-server-interface.nix
-          stubs
+          ./nixos-stubs/nixos.nix
+          stubs.module
+          updateSource
           fragment.module
         ] ++ lib.optional (!(fragment.setup or false)) {
           # Without setup.nix the update module has no appliance package to default to.

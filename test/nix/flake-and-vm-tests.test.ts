@@ -3,17 +3,22 @@
  * input is pinned by revision; every image variant is a file that imports the nixpkgs image
  * module nixpkgs' own image.modules names and lists itself for rebuilds; the modules name their
  * maintainers and take their package with mkPackageOption; and every VM test under nix/tests/
- * evaluates (test/nix/eval-vm-tests.nix): its script, and each node's modules with every option
- * they set declared, the test driver's addressing included. One nix-instantiate run for the VM
- * tests, one for the rest.
+ * evaluates (test/nix/eval-vm-tests.nix): its script, each node's modules with every option they
+ * set declared, the test driver's addressing included, and the system the appliance rebuilds
+ * into when the test applies its document: the driver's and the test's own settings survive
+ * the switch, the link the client uses keeps the address it knows, and nothing the new
+ * generation needs is missing from an offline VM. One nix-instantiate run for the VM tests,
+ * one for the rest.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { validateDocument } from '../../server/config/validate.js';
+import { renderFragment } from '../../server/nix/render.js';
 import { findNixpkgsLib, requireNix } from '../helpers/nix.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,10 +29,10 @@ if (!nixpkgsLib.dir) {
 }
 const withLib = it.skipIf(!nixpkgsLib.dir);
 
-function evalJson(expr: string): unknown {
+function evalJson(expr: string, readWrite = false): unknown {
   requireNix();
   return JSON.parse(
-    execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], {
+    execFileSync('nix-instantiate', ['--eval', '--strict', '--json', ...(readWrite ? ['--read-write-mode'] : []), '--expr', expr], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
       env: { ...process.env, NIX_PATH: '' },
@@ -140,14 +145,9 @@ describe('the flake', () => {
 
 describe('the modules', () => {
   withLib('name the team as maintainer, take the package with mkPackageOption, and describe it', () => {
-    const anything = 'lib.mkOption { type = lib.types.anything; default = { }; }';
     const expr = `let
       lib = import ${nixpkgsLib.dir};
-      anything = ${anything};
-      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} {
-        options = { assertions = anything; warnings = anything; networking = anything; users = anything; security = anything; environment = anything; systemd = anything; nix = anything; system = anything; virtualisation = anything; nixpkgs = anything; services.timesyncd = anything; services.openssh = anything; services.udev = anything; services.cloud-init = anything;
-          meta.maintainers = lib.mkOption { type = lib.types.listOf lib.types.attrs; default = [ ]; }; };
-      } { _module.check = false; } ]; };
+      e = lib.evalModules { modules = [ ${join(REPO, 'nix/modules')} ${join(REPO, 'test/nix/nixos-stubs/nixos.nix')} { _module.check = false; } ]; };
       pkg = o: { inherit (o) description; defaultText = o.defaultText.text; };
     in {
       maintainers = e.config.meta.maintainers;
@@ -179,11 +179,29 @@ describe('the modules', () => {
 
 // ---- the VM tests ------------------------------------------------------------------------------
 
-interface NodeResult {
+interface NodeSummary {
   ok: boolean;
   hostName?: string;
   interfaces?: Record<string, string[]>;
+  routes?: Record<string, string[]>;
+  extraHosts?: string;
+  nameservers?: string[];
+  firewall?: { allowedTCPPorts: number[]; allowedUDPPorts: number[] };
+  /** The networkd unit that configures eth1, or null when none matches it. */
+  eth1?: { unit: string; dhcp: boolean; addresses: string[] } | null;
   units?: string[];
+  etc?: string[];
+  specialisations?: string[];
+  bowtie?: boolean;
+  packages?: string[];
+  extraDependencies?: string[];
+  includeBuildDependencies?: boolean;
+  storeOnDisk?: boolean;
+  grubForceInstall?: boolean;
+  dhcpRange?: string[];
+  failedAssertions?: string[];
+  configurationImports?: string[];
+  nixpkgsHasContext?: boolean;
 }
 interface TestResult {
   name: string;
@@ -191,12 +209,31 @@ interface TestResult {
   testName: string;
   testScript: string;
   names: string[];
-  nodes: Record<string, NodeResult>;
+  nodes: Record<string, NodeSummary>;
+  rebuilt?: NodeSummary;
 }
 
 const TESTS_DIR = join(REPO, 'nix/tests');
 function listedTests(): string[] {
   return [...readFileSync(join(TESTS_DIR, 'default.nix'), 'utf8').matchAll(/= test \.\/([a-z0-9-]+)\.nix;/g)].map((m) => m[1]!);
+}
+/** The tests that apply a document (nix/tests/documents/<test>.json) and so rebuild the appliance. */
+const documented = (): string[] => listedTests().filter((t) => existsSync(join(TESTS_DIR, 'documents', `${t}.json`)));
+
+// The secrets the scripts add at run time: the fragment names secret files, never values, so
+// any valid stand-in renders the same fragment.
+const RUN_TIME_SECRETS = { password: 'stand-in-admin-password-0123456789', token: 'stand-in-sync-psk-0123456789abcdef' };
+
+/** The fragment a test's document renders to, as bowtie-setup renders it. */
+function testFragment(test: string): string {
+  const doc = JSON.parse(readFileSync(join(TESTS_DIR, 'documents', `${test}.json`), 'utf8')) as {
+    admin?: Record<string, unknown>;
+    enrollment?: Record<string, unknown>;
+  };
+  const full = { ...doc, admin: { password: RUN_TIME_SECRETS.password, ...doc.admin }, enrollment: { token: RUN_TIME_SECRETS.token, ...doc.enrollment } };
+  const result = validateDocument(full, 'complete');
+  if (!result.ok) throw new Error(`nix/tests/documents/${test}.json: ${JSON.stringify(result.errors)}`);
+  return renderFragment(result.config);
 }
 
 let vmResult: { addresses: Record<string, string>; tests: TestResult[] } | null = null;
@@ -213,14 +250,33 @@ function evaluateVmTests() {
       join(dir, 'typo-driver.nix'),
       'common: { name = "typo"; nodes.appliance = { imports = [ common.appliance ]; virtualisation.vlan = [ 1 ]; }; testScript = ""; }',
     );
+    // How the tests were before: an appliance setting given inline (not a file the rebuild
+    // imports), a DHCP document on eth1 with no DHCP server, and nixpkgs by pkgs.path.
+    writeFileSync(
+      join(dir, 'inline-setting.nix'),
+      'common: { name = "inline"; nodes = { inherit (common) client cloud; appliance = { imports = [ common.appliance ]; networking.interfaces.eth1.ipv4.routes = [ { address = "169.254.169.254"; prefixLength = 32; } ]; }; }; testScript = ""; }',
+    );
+    writeFileSync(join(dir, 'no-dhcp-server.nix'), 'common: { name = "no-dhcp"; nodes = { inherit (common) appliance client cloud; }; testScript = ""; }');
+    writeFileSync(
+      join(dir, 'nixpkgs-by-path.nix'),
+      'common: { name = "by-path"; nodes.appliance = { lib, pkgs, ... }: { imports = [ common.appliance ]; services.bowtie-setup.nixpkgs = lib.mkForce pkgs.path; }; testScript = ""; }',
+    );
     const entries = [
       ...listedTests().map((n) => ({ n, f: join(TESTS_DIR, `${n}.nix`) })),
-      { n: 'typo-ours', f: join(dir, 'typo-ours.nix') },
-      { n: 'typo-driver', f: join(dir, 'typo-driver.nix') },
+      ...['typo-ours', 'typo-driver', 'inline-setting', 'no-dhcp-server', 'nixpkgs-by-path'].map((n) => ({ n, f: join(dir, `${n}.nix`) })),
     ];
+    const fragments: Record<string, string> = {};
+    for (const t of documented()) fragments[t] = testFragment(t);
+    // The counter-examples apply first-boot-browser's document (DHCP on eth1).
+    for (const t of ['inline-setting', 'no-dhcp-server', 'nixpkgs-by-path']) fragments[t] = testFragment('first-boot-browser');
+    const fragmentAttrs = Object.entries(fragments).map(([t, text]) => {
+      writeFileSync(join(dir, `${t}.site.nix`), text);
+      return `${JSON.stringify(t)} = ${join(dir, `${t}.site.nix`)};`;
+    });
     const list = entries.map((e) => `{ name = ${JSON.stringify(e.n)}; file = ${e.f}; }`).join(' ');
     vmResult = evalJson(
-      `import ${join(REPO, 'test/nix/eval-vm-tests.nix')} { lib = import ${nixpkgsLib.dir}; repo = ${REPO.replace(/\/$/, '')}; tests = [ ${list} ]; }`,
+      `import ${join(REPO, 'test/nix/eval-vm-tests.nix')} { lib = import ${nixpkgsLib.dir}; repo = ${REPO.replace(/\/$/, '')}; tests = [ ${list} ]; fragments = { ${fragmentAttrs.join(' ')} }; }`,
+      true,
     ) as { addresses: Record<string, string>; tests: TestResult[] };
     return vmResult;
   } finally {
@@ -232,6 +288,13 @@ const vmTest = (name: string) => {
   if (!t) throw new Error(`no evaluation of ${name}`);
   return t;
 };
+const rebuiltOf = (name: string): NodeSummary => {
+  const r = vmTest(name).rebuilt;
+  if (!r?.ok) throw new Error(`${name}: the rebuilt system does not evaluate`);
+  return r;
+};
+/** setup.nix asserts the listed modules are in the store; the harness imports them from the checkout. */
+const assertionsHere = (n: NodeSummary) => (n.failedAssertions ?? []).filter((m) => !m.startsWith('services.bowtie-setup.configurationImports:'));
 
 describe('the VM tests (nix/tests/) evaluate without KVM', () => {
   withLib('every listed test evaluates: its attributes, its script, every node with every option it sets', () => {
@@ -246,6 +309,7 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
       expect(t.testScript.length, name).toBeGreaterThan(100);
       for (const [node, r] of Object.entries(t.nodes)) expect(r.ok, `${name}: node ${node} does not evaluate`).toBe(true);
       expect(t.nodes.appliance?.units, name).toEqual(expect.arrayContaining(['bowtie-setup', 'bowtie-setup-apply']));
+      expect(assertionsHere(t.nodes.appliance!), name).toEqual([]);
     }
     expect(testNames.size).toBe(names.length);
   });
@@ -272,9 +336,10 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
 
   withLib("the addresses the scenarios configure are the test driver's for those nodes", () => {
     const { addresses } = evaluateVmTests();
-    for (const name of ['static-ipv4', 'provided-tls', 'imds', 'store-secret-scan']) {
+    for (const name of listedTests().filter((t) => vmTest(t).names.includes('cloud'))) {
       const t = vmTest(name);
       // The driver numbers the nodes by name, in order, from 1: 192.168.1.<n> on vlan 1 (eth1).
+      expect(t.names, name).toEqual(['appliance', 'client', 'cloud']);
       for (const [node, address] of Object.entries(addresses)) {
         expect(t.names.indexOf(node) + 1, `${name}: ${node}`).toBe(Number(address.split('.')[3]));
         if (node !== 'appliance' || name !== 'static-ipv4') expect(t.nodes[node]!.interfaces!.eth1, `${name}: ${node}`).toContain(address);
@@ -282,11 +347,13 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
       expect(t.nodes.cloud!.interfaces!.eth1).toContain('169.254.169.254');
     }
     // The static test's appliance has no address until the apply gives it the one it configures.
-    expect(vmTest('static-ipv4').nodes.appliance!.interfaces!.eth1).toEqual([]);
-    expect(readFileSync(join(TESTS_DIR, 'static-ipv4.nix'), 'utf8')).toContain('ipv4: { method: static, address: ${a.appliance}/24, gateway: ${a.cloud} }');
-    expect(readFileSync(join(TESTS_DIR, 'common.nix'), 'utf8')).toContain(
-      `APPLIANCE_IP, CLIENT_IP, CLOUD_IP = "${addresses.appliance}", "${addresses.client}", "${addresses.cloud}"`,
-    );
+    expect(vmTest('static-ipv4').nodes.appliance!.interfaces!.eth1 ?? []).toEqual([]);
+    expect(readFileSync(join(TESTS_DIR, 'addresses.nix'), 'utf8')).toContain(`appliance = "${addresses.appliance}";`);
+    // Every address a document names is one of the test network's.
+    for (const t of documented()) {
+      const text = readFileSync(join(TESTS_DIR, 'documents', `${t}.json`), 'utf8');
+      for (const ip of text.match(/\d+\.\d+\.\d+\.\d+/g) ?? []) expect(Object.values(addresses), `${t}: ${ip}`).toContain(ip);
+    }
   });
 
   withLib('the store scan looks for secrets made at run time, so none is in this repository', () => {
@@ -295,5 +362,137 @@ describe('the VM tests (nix/tests/) evaluate without KVM', () => {
       expect(script).toContain(s);
     expect(script).toContain('nix-command path-info --all');
     expect(script).toContain('the canary');
+    const doc = readFileSync(join(TESTS_DIR, 'documents', 'store-secret-scan.json'), 'utf8');
+    for (const key of ['password', 'token', 'console_password_hash', 'private_key']) expect(doc).not.toContain(`"${key}"`);
+  });
+});
+
+describe('the system each VM test switches the appliance to (issue 11)', () => {
+  withLib('every test but the console one applies its document, and its script applies that one', () => {
+    expect(documented().sort()).toEqual(
+      listedTests()
+        .filter((t) => t !== 'serial-console')
+        .sort(),
+    );
+    for (const t of documented()) {
+      // The document applied is the one rendered here: the script names it (a store path named
+      // after it), or the appliance's own module seeds it as cloud-init user data.
+      const node = join(TESTS_DIR, 'nodes', `${t}.nix`);
+      const seeded = existsSync(node) && readFileSync(node, 'utf8').includes(`bowtie-test.seed = "${t}";`);
+      if (seeded) expect(vmTest(t).nodes.appliance!.configurationImports, t).toContain(node);
+      else expect(vmTest(t).testScript, t).toMatch(new RegExp(`/nix/store/[0-9a-z]{32}-${t}\\.json`));
+      expect(rebuiltOf(t).ok, t).toBe(true);
+    }
+  });
+
+  withLib("the driver's backdoor, its addressing and the test's own settings survive the switch", () => {
+    for (const t of documented()) {
+      const before = vmTest(t).nodes.appliance!;
+      const after = rebuiltOf(t);
+      expect(after.units, t).toContain('backdoor');
+      // Nothing the VM ran is gone; the site adds its own.
+      expect(after.units, t).toEqual(expect.arrayContaining(before.units!));
+      expect(after.etc, t).toEqual(expect.arrayContaining(before.etc!));
+      expect(after.specialisations, t).toEqual(before.specialisations);
+      // The driver's addresses and routes and /etc/hosts, as the VM had them.
+      expect(after.interfaces, t).toEqual(before.interfaces);
+      expect(after.routes, t).toEqual(before.routes);
+      expect(after.extraHosts, t).toBe(before.extraHosts);
+      expect(assertionsHere(after), t).toEqual([]);
+      // The next generation lists the same files again, the driver's addressing among them.
+      expect(after.configurationImports, t).toEqual(before.configurationImports);
+      expect(
+        before.configurationImports!.filter((f) => f.endsWith('-vm-driver-network.nix')),
+        t,
+      ).toHaveLength(1);
+    }
+    expect(rebuiltOf('update-rollback').specialisations).toEqual(['broken']);
+    expect(rebuiltOf('imds').routes!.eth1).toEqual(['169.254.169.254']);
+    // A setting given inline is not in configuration.nix: the switched system would lose it.
+    const inline = vmTest('inline-setting');
+    expect(inline.nodes.appliance!.routes!.eth1).toEqual(['169.254.169.254']);
+    expect(inline.rebuilt!.routes!.eth1 ?? []).toEqual([]);
+  });
+
+  withLib('after the switch eth1 has the address the client knows the appliance by', () => {
+    const { addresses } = evaluateVmTests();
+    for (const t of documented()) {
+      const test = vmTest(t);
+      const before = test.nodes.appliance!.eth1;
+      const after = rebuiltOf(t).eth1!;
+      // Before: the driver's static address (NixOS's unit), except where the test withholds it.
+      if (t === 'static-ipv4') expect(before, t).toMatchObject({ unit: '99-ethernet-default-dhcp', addresses: [] });
+      else expect(before, t).toEqual({ unit: '40-eth1', dhcp: false, addresses: [`${addresses.appliance}/24`] });
+      // After: the site's unit takes eth1 over (it sorts first), the driver's unit is ignored.
+      expect(after.unit, t).toBe('40-bowtie-site');
+      // The health gate's DNS probe asks the cloud directly, whose dnsmasq answers every name.
+      // Through the system resolver it could ask the user-mode NIC's DHCP name server first,
+      // which has no upstream in a build sandbox.
+      expect(rebuiltOf(t).nameservers, t).toEqual([addresses.cloud]);
+      if (after.dhcp) {
+        // Then a DHCP server on the test network hands out exactly that address.
+        expect(test.nodes.cloud?.dhcpRange, t).toEqual([`${addresses.appliance},${addresses.appliance},255.255.255.0,1h`]);
+        expect(test.nodes.cloud?.firewall?.allowedUDPPorts, t).toEqual(expect.arrayContaining([53, 67]));
+        expect(after.addresses, t).toEqual([]);
+      } else {
+        expect(after.addresses, t).toEqual([`${addresses.appliance}/24`]);
+        expect(test.nodes.cloud?.dhcpRange ?? [], `${t}: a DHCP server would give eth1 an address before the apply`).toEqual([]);
+      }
+    }
+    // The tests as they were: DHCP on eth1 with no server to answer.
+    const bare = vmTest('no-dhcp-server');
+    expect(bare.rebuilt!.eth1).toMatchObject({ unit: '40-bowtie-site', dhcp: true });
+    expect(bare.nodes.cloud!.dhcpRange).toEqual([]);
+  });
+
+  withLib('an offline rebuild has what it builds from: the build closure, and each package only the site uses', () => {
+    for (const t of documented()) {
+      const before = vmTest(t).nodes.appliance!;
+      const after = rebuiltOf(t);
+      expect(before.includeBuildDependencies, t).toBe(true);
+      const present = new Set([...before.packages!, ...before.extraDependencies!]);
+      expect(
+        after.packages!.filter((p) => !present.has(p)),
+        t,
+      ).toEqual([]);
+      // The nixpkgs configuration.nix evaluates keeps its store context (it is in the closure).
+      expect(before.nixpkgsHasContext, t).toBe(true);
+    }
+    // The daemon's interpreter is one such package: kept by fake-daemon.nix, not by the factory image's units.
+    const first = vmTest('first-boot-browser').nodes.appliance!;
+    expect(first.packages).not.toContain('/nix/store/00000000000000000000000000000000-python3');
+    expect(first.extraDependencies).toContain('/nix/store/00000000000000000000000000000000-python3');
+    expect(rebuiltOf('first-boot-browser').packages).toContain('/nix/store/00000000000000000000000000000000-python3');
+    // nixpkgs by pkgs.path, as the tests had it: a string without context.
+    expect(vmTest('nixpkgs-by-path').nodes.appliance!.nixpkgsHasContext).toBe(false);
+  });
+
+  withLib('a switch installs the boot loader, and what it built survives a reboot or crash() of the VM', () => {
+    for (const t of documented()) {
+      const before = vmTest(t).nodes.appliance!;
+      const after = rebuiltOf(t);
+      // GRUB on the VM's disk, which has no partition table: blocklists, in both generations.
+      expect([before.grubForceInstall, after.grubForceInstall], t).toEqual([true, true]);
+      // The store's writable layer on the VM's disk, as its database is.
+      expect(before.storeOnDisk, t).toBe(true);
+    }
+    // The VM boots its image's generation directly: after a reboot no test expects the site's.
+    for (const t of ['first-boot-browser', 'headless-user-data']) {
+      const script = vmTest(t).testScript;
+      const reboot = script.indexOf('appliance.shutdown()');
+      if (reboot >= 0) expect(script.slice(reboot), t).not.toMatch(/bowtie_server|hostname \| grep -x ctl-/);
+    }
+    expect(vmTest('first-boot-browser').testScript).toContain('/boot/grub/grub.cfg');
+  });
+
+  withLib('confirm-timeout and crash-during-apply wait for states the appliance reports, never for a time', () => {
+    for (const t of listedTests()) expect(vmTest(t).testScript, t).not.toMatch(/\bsleep\b|time\.sleep/);
+    const confirm = vmTest('confirm-timeout').testScript;
+    expect(confirm).toContain('"phase": "confirm"');
+    expect(confirm).toContain('"outcome": "rolled-back"');
+    expect(confirm).toContain('"failedPhase": "confirm"');
+    // The step is published as "phase" in the status; state.json journals it as "step".
+    expect(vmTest('crash-during-apply').testScript).toContain('bowtie-setup status --json');
+    expect(vmTest('crash-during-apply').testScript).not.toMatch(/grep[^\n]*state\.json/);
   });
 });
