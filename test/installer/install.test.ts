@@ -1,0 +1,327 @@
+/**
+ * The installer ISO's install program (nix/installer/bowtie-install.sh), run for real with bash
+ * against files standing in for disks: a small GPT image made here with sfdisk (its partitions
+ * filled with random bytes) is the Controller image, and the device list is
+ * test/fixtures/installer/lsblk.json (real `lsblk --json --bytes` output of this machine, with
+ * the boot medium, removable, small, mounted, read-only and LVM disks added by hand). The oracle
+ * for what lands on a disk is util-linux itself: `sfdisk --json`, `--dump` and `--verify`.
+ * Every refusal leaves every stand-in disk byte for byte as it was.
+ *
+ * Needs bash, jq, zstd, sfdisk, wipefs, flock and sha256sum (scripts/test.sh installs the
+ * Debian packages); without them these tests skip on a developer's machine and fail under CI.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const SCRIPT = join(REPO, 'nix/installer/bowtie-install.sh');
+const FIXTURE = join(REPO, 'test/fixtures/installer/lsblk.json');
+const LABEL = 'bowtie-controller-installer';
+const MiB = 1024 * 1024;
+const IMAGE_SIZE = 6 * MiB;
+
+const TOOLS = ['bash', 'jq', 'zstd', 'sfdisk', 'wipefs', 'flock', 'sha256sum', 'realpath'];
+const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+if (missing.length > 0 && process.env.CI) throw new Error(`test/installer/install.test.ts: missing under CI: ${missing.join(', ')}`);
+if (missing.length > 0) console.log(`test/installer/install.test.ts: skipped, missing ${missing.join(', ')}`);
+const withTools = it.skipIf(missing.length > 0);
+
+const dir = mkdtempSync(join(tmpdir(), 'bowtie-install-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const image = join(dir, 'controller.img');
+const payload = join(dir, 'payload');
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** The stand-in Controller image: GPT with an ESP and a root partition, both holding random bytes. */
+function makeImage(): void {
+  truncateSync(writeAndReturn(image, Buffer.alloc(0)), IMAGE_SIZE);
+  execFileSync('sfdisk', ['--quiet', image], {
+    input: 'label: gpt\nstart=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP\nstart=4096, type=0FC63DAF-8483-4772-8E79-3D69E4C7D8E4\n',
+  });
+  const bytes = readFileSync(image);
+  randomBytes(MiB).copy(bytes, MiB);
+  randomBytes(3 * MiB).copy(bytes, 2 * MiB);
+  writeFileSync(image, bytes);
+  makePayload(payload, bytes);
+}
+function writeAndReturn(file: string, data: Buffer): string {
+  writeFileSync(file, data);
+  return file;
+}
+function makePayload(to: string, bytes: Buffer, zstdArgs: string[] = []): void {
+  mkdirSync(to, { recursive: true });
+  execFileSync('zstd', ['--quiet', '--force', ...zstdArgs, '-o', join(to, 'controller.img.zst'), image]);
+  writeFileSync(join(to, 'controller.img.sha256'), `${sha256(bytes)}\n`);
+  writeFileSync(join(to, 'controller.img.size'), `${bytes.length}\n`);
+}
+
+interface Fixture {
+  blockdevices: { name: string; size: number; children?: { name: string }[] }[];
+}
+const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Fixture;
+const DISKS = ['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg'];
+
+/** A fresh device directory: one sparse file per fixture disk (its size), a partition, by-id links. */
+function makeDevRoot(name: string): string {
+  const dev = join(dir, name);
+  mkdirSync(join(dev, 'disk/by-id'), { recursive: true });
+  for (const d of DISKS) {
+    const size = fixture.blockdevices.find((b) => b.name === d)!.size;
+    const file = join(dev, d);
+    // A recognisable first and last MiB, so that "nothing written" means something.
+    writeFileSync(file, Buffer.alloc(MiB, d));
+    truncateSync(file, size);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(MiB, `end-of-${d}`), 0, MiB, size - MiB);
+    closeSync(fd);
+  }
+  writeFileSync(join(dev, 'sda1'), Buffer.alloc(MiB, 'sda1'));
+  symlinkSync('../../sda', join(dev, 'disk/by-id/ata-Samsung_SSD_870_EVO_250GB_S6PENL0T123456A'));
+  symlinkSync('../../sdc', join(dev, 'disk/by-id/usb-USB_SSD_0123-0:0'));
+  symlinkSync('../../sdb', join(dev, 'disk/by-id/usb-Ultra_USB_3.0_4C530001230517102341-0:0'));
+  symlinkSync('../../sda1', join(dev, 'disk/by-id/ata-Samsung_SSD_870_EVO_250GB_S6PENL0T123456A-part1'));
+  return dev;
+}
+function snapshot(dev: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dev, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [e.name, sha256(readFileSync(join(dev, e.name)))]),
+  );
+}
+
+interface Run {
+  status: number | null;
+  out: string;
+  dev: string;
+}
+let runs = 0;
+function run(opts: { input?: string; cmdline?: string; payloadDir?: string; devicesJson?: string; dev?: string }): Run {
+  const dev = opts.dev ?? makeDevRoot(`dev-${++runs}`);
+  const cmdline = join(dir, `kernel-cmdline-${++runs}`);
+  writeFileSync(
+    cmdline,
+    `${opts.cmdline ?? 'BOOT_IMAGE=/boot/bzImage init=/nix/store/x/init root=LABEL=bowtie-controller-installer console=ttyS0,115200n8 console=tty0'}\n`,
+  );
+  const args = ['--payload', opts.payloadDir ?? payload, '--boot-label', LABEL, '--cmdline', cmdline, '--devices-json', opts.devicesJson ?? FIXTURE];
+  args.push('--dev-root', dev, '--lock', join(dir, 'lock'));
+  const r = spawnSync('bash', [SCRIPT, ...args], { input: opts.input ?? '', encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}`, dev };
+}
+
+interface Table {
+  partitiontable: {
+    id: string;
+    lastlba: number;
+    firstlba: number;
+    partitions: { node: string; start: number; size: number; type: string; uuid: string; name?: string }[];
+  };
+}
+const table = (file: string): Table => JSON.parse(execFileSync('sfdisk', ['--json', file], { encoding: 'utf8' })) as Table;
+const partitions = (t: Table) => t.partitiontable.partitions.map(({ node: _node, ...p }) => p);
+
+beforeAll(() => {
+  if (missing.length === 0) makeImage();
+});
+
+describe('the install program writes the image', () => {
+  withTools('interactively: lists, confirms, writes, verifies, moves the backup GPT to the end of the larger disk', () => {
+    const r = run({ input: 'sda\nsda\n\n' });
+    expect(r.status, r.out).toBe(0);
+    // The listing: the two candidates, and every other disk with its reason.
+    expect(r.out).toMatch(/^ {2}sda +16\.0 MiB {2}Samsung SSD 870 EVO 250GB, serial S6PENL0T123456A$/m);
+    expect(r.out).toMatch(/^ {2}sdc +12\.0 MiB .*, removable$/m);
+    for (const [name, why] of Object.entries({
+      zram0: 'too small: 0.0 MiB, the image needs 6.0 MiB',
+      vda: 'in use: mounted at /',
+      sdb: "the installer's own boot medium",
+      sr0: "the installer's own boot medium",
+      sdd: 'too small: 4.0 MiB, the image needs 6.0 MiB',
+      sde: 'in use: mounted at /mnt/data',
+      sdf: 'read-only',
+      sdg: 'in use by lvm vg0-data',
+      loop0: 'a loop device',
+    }))
+      expect(r.out).toMatch(new RegExp(`^ {2}${name} +${why.replace(/[.()]/g, '\\$&')}$`, 'm'));
+    // What the confirmation shows: the partitions now on the disk.
+    expect(r.out).toMatch(/sda1 +4\.0 MiB {2}vfat, label OLD-ESP/);
+    expect(r.out).toMatch(/sda2 +10\.0 MiB {2}ext4, label data/);
+    // A device's model and serial reach the terminal without its control or shell characters.
+    expect(r.out).not.toMatch(/\u001b/);
+    expect(r.out).toContain('USB??2J??31mSSD?EVIL, serial 0123?(reboot)');
+
+    const disk = join(r.dev, 'sda');
+    expect(statSync(disk).size).toBe(16 * MiB);
+    const got = table(disk);
+    const want = table(image);
+    expect(partitions(got)).toEqual(partitions(want));
+    expect(got.partitiontable.id).toBe(want.partitiontable.id);
+    // The backup header at the disk's end: the last usable LBA is the disk's, not the image's.
+    expect(want.partitiontable.lastlba).toBe(IMAGE_SIZE / 512 - 34);
+    expect(got.partitiontable.lastlba).toBe((16 * MiB) / 512 - 34);
+    const verify = spawnSync('sfdisk', ['--verify', disk], { encoding: 'utf8' });
+    expect(verify.stdout + verify.stderr).toMatch(/No errors detected/);
+    expect(verify.stdout + verify.stderr).not.toMatch(/backup GPT table is not on the end/);
+    // The partitions' bytes are the image's; the old disk's last MiB is gone (wipefs, backup GPT).
+    const bytes = readFileSync(disk);
+    const img = readFileSync(image);
+    expect(sha256(bytes.subarray(MiB, IMAGE_SIZE - MiB))).toBe(sha256(img.subarray(MiB, IMAGE_SIZE - MiB)));
+    expect(bytes.subarray(16 * MiB - 512).toString('latin1')).not.toContain('end-of-sda');
+    // The other disks are untouched.
+    const other = makeDevRoot(`clean-${runs}`);
+    const before = snapshot(other);
+    const after = snapshot(r.dev);
+    for (const d of DISKS.filter((x) => x !== 'sda')) expect(after[d], d).toBe(before[d]);
+  });
+
+  withTools('unattended, from the kernel command line: a by-id name and erase=yes, no question asked', () => {
+    const r = run({ cmdline: 'quiet bowtie.install.disk=/dev/disk/by-id/usb-USB_SSD_0123-0:0 bowtie.install.erase=yes console=tty0' });
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('Unattended install');
+    expect(r.out).toContain('Installed on sdc.');
+    expect(r.out).not.toMatch(/Type sdc/);
+    const got = table(join(r.dev, 'sdc'));
+    expect(partitions(got)).toEqual(partitions(table(image)));
+    expect(got.partitiontable.lastlba).toBe((12 * MiB) / 512 - 34);
+  });
+
+  withTools('a write that comes out corrupted is caught by the verify step (exit 1, no reboot)', () => {
+    // A zstd frame without its checksum, with one byte flipped inside a block of random data:
+    // zstd decompresses it without complaint, so only the sha256 of the written bytes can tell.
+    const bad = join(dir, 'payload-corrupt');
+    const img = readFileSync(image);
+    makePayload(bad, img, ['--no-check', '-1']);
+    const zst = readFileSync(join(bad, 'controller.img.zst'));
+    const at = zst.indexOf(img.subarray(3 * MiB, 3 * MiB + 32));
+    expect(at).toBeGreaterThan(0);
+    zst.writeUInt8(zst.readUInt8(at + 7) ^ 0xff, at + 7);
+    writeFileSync(join(bad, 'controller.img.zst'), zst);
+    const r = run({ cmdline: 'bowtie.install.disk=/dev/sda bowtie.install.erase=yes', payloadDir: bad });
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/verification failed: sda does not hold the image \(sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\)/);
+    expect(r.out).not.toContain('Installed on');
+    // Interactively, the failure goes back to the list instead of ending the program.
+    const i = run({ input: 'sda\nsda\n\n', payloadDir: bad });
+    expect(i.out).toContain('verification failed');
+    expect(i.out).toContain('Press Enter to choose a disk again.');
+    expect(i.out.match(/Disks this installer can write:/g)).toHaveLength(2);
+    expect(i.status).toBe(1);
+  });
+});
+
+describe('the install program refuses, and writes nothing', () => {
+  const refusedInteractively: [string, RegExp][] = [
+    ['sdz', /sdz: no such device/],
+    ['sdb', /sdb cannot be written: the installer's own boot medium/],
+    ['/dev/disk/by-id/usb-Ultra_USB_3.0_4C530001230517102341-0:0', /sdb cannot be written: the installer's own boot medium/],
+    ['sde', /sde cannot be written: in use: mounted at \/mnt\/data/],
+    ['sdd', /sdd cannot be written: too small: 4\.0 MiB, the image needs 6\.0 MiB/],
+    ['sdf', /sdf cannot be written: read-only/],
+    ['sdg', /sdg cannot be written: in use by lvm vg0-data/],
+    ['sda1', /sda1 is a partition \(or volume\) on sda, not a whole disk/],
+    ['/dev/disk/by-id/ata-Samsung_SSD_870_EVO_250GB_S6PENL0T123456A-part1', /is a partition \(or volume\) on sda, not a whole disk/],
+    ['sda; touch pwned', /sda\? touch pwned is not a disk name/],
+    ['$(touch pwned)', /\?\(touch pwned\) is not a disk name/],
+    ['`touch pwned`', /\?touch pwned\? is not a disk name/],
+    ['sda\u001b[2J', /sda\?\?2J is not a disk name/],
+    ['../sda', /\.\.\/sda is not a plain device path/],
+    ['/dev/../etc/passwd', /is not a plain device path/],
+    ['/etc/passwd', /\/etc\/passwd is not under \/dev/],
+    ['*', /: \? is not a disk name/],
+    ['a'.repeat(300), /is not a disk name/],
+  ];
+  withTools.each(refusedInteractively)('typed %s', (answer, message) => {
+    const dev = makeDevRoot(`hostile-${++runs}`);
+    const before = snapshot(dev);
+    const r = run({ input: `${answer}\n`, dev });
+    expect(r.out).toMatch(message);
+    expect(r.out).toContain('Nothing written.');
+    // Back at the prompt, then the end of input ends the program.
+    expect(r.out).toContain('no answer (end of input); nothing written');
+    expect(r.status).toBe(1);
+    expect(snapshot(dev)).toEqual(before);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  withTools.each(['SDA', 'yes', 'sda ', '/dev/sda', ''])('a confirmation that is not the exact name (%j)', (confirm) => {
+    const dev = makeDevRoot(`confirm-${++runs}`);
+    const before = snapshot(dev);
+    const r = run({ input: `sda\n${confirm}\n`, dev });
+    expect(r.out).toContain('Everything on this disk will be erased:');
+    expect(r.out).toContain('Not confirmed: nothing written.');
+    expect(r.status).toBe(1);
+    expect(snapshot(dev)).toEqual(before);
+  });
+
+  const refusedUnattended: [string, RegExp][] = [
+    ['bowtie.install.disk=/dev/sda', /bowtie\.install\.disk needs bowtie\.install\.erase=yes beside it; nothing written/],
+    ['bowtie.install.erase=yes', /bowtie\.install\.erase=yes without bowtie\.install\.disk; nothing written/],
+    ['bowtie.install.disk=/dev/sda bowtie.install.erase=YES', /bowtie\.install\.erase must be yes, not YES; nothing written/],
+    ['bowtie.install.disk=/dev/sda bowtie.install.erase=no', /bowtie\.install\.erase must be yes, not no/],
+    ['bowtie.install.disk=/dev/sda bowtie.install.erase=yes bowtie.install.reboot=no', /unknown parameter bowtie\.install\.reboot/],
+    ['bowtie.install.disk=/dev/sda bowtie.install.disk=/dev/sdc bowtie.install.erase=yes', /bowtie\.install\.disk is given twice/],
+    ['bowtie.install.disk bowtie.install.erase=yes', /bowtie\.install\.disk is not bowtie\.install\.<name>=<value>/],
+    ['bowtie.install.disk= bowtie.install.erase=yes', /bowtie\.install\.disk is empty/],
+    ['"bowtie.install.disk=/dev/sda" bowtie.install.erase=yes', /is not bowtie\.install\.<name>=<value>/],
+    ['bowtie.install.disk=/dev/sdb bowtie.install.erase=yes', /sdb cannot be written: the installer's own boot medium/],
+    ['bowtie.install.disk=/dev/sr0 bowtie.install.erase=yes', /sr0: no such device|sr0 cannot be written/],
+    ['bowtie.install.disk=/dev/sda1 bowtie.install.erase=yes', /sda1 is a partition \(or volume\) on sda, not a whole disk/],
+    ['bowtie.install.disk=/dev/sde bowtie.install.erase=yes', /sde cannot be written: in use: mounted at \/mnt\/data/],
+    ['bowtie.install.disk=/dev/sdd bowtie.install.erase=yes', /sdd cannot be written: too small/],
+    ['bowtie.install.disk=/dev/sda;reboot bowtie.install.erase=yes', /\/dev\/sda\?reboot is not a disk name/],
+    ['bowtie.install.disk=/dev/sda$(reboot) bowtie.install.erase=yes', /is not a disk name/],
+    ['bowtie.install.disk=/dev/../dev/sda bowtie.install.erase=yes', /is not a plain device path/],
+    ['bowtie.install.disk=/dev/* bowtie.install.erase=yes', /\/dev\/\? is not a disk name/],
+  ];
+  withTools.each(refusedUnattended)('kernel command line %s', (cmdline, message) => {
+    const dev = makeDevRoot(`cmdline-${++runs}`);
+    const before = snapshot(dev);
+    const r = run({ cmdline: `BOOT_IMAGE=/boot/bzImage ${cmdline} console=tty0`, dev });
+    expect(r.out).toMatch(message);
+    expect(r.out).toMatch(/nothing written/);
+    expect(r.status).toBe(1);
+    expect(snapshot(dev)).toEqual(before);
+  });
+
+  withTools('a device list it cannot read, or a medium without the image or its hash', () => {
+    const dev = makeDevRoot(`bad-${++runs}`);
+    const before = snapshot(dev);
+    const hostile = join(dir, 'lsblk-hostile.json');
+    writeFileSync(hostile, JSON.stringify({ blockdevices: [{ name: 'sda;reboot', type: 'disk', size: 16 * MiB, ro: false, rm: false }] }));
+    let r = run({ input: 'sda\nsda\n', devicesJson: hostile, dev });
+    expect(r.out).toContain('the device list (lsblk --json --bytes) is not what this program reads; nothing written');
+    expect(r.status).toBe(1);
+    writeFileSync(hostile, '{"blockdevices": "x"}');
+    r = run({ input: 'sda\nsda\n', devicesJson: hostile, dev });
+    expect(r.status).toBe(1);
+    const noHash = join(dir, 'payload-no-hash');
+    makePayload(noHash, readFileSync(image));
+    writeFileSync(join(noHash, 'controller.img.sha256'), 'not a hash\n');
+    r = run({ input: 'sda\nsda\n', payloadDir: noHash, dev });
+    expect(r.out).toContain("the image's recorded sha256 on the installer medium is not a sha256");
+    expect(r.status).toBe(1);
+    r = run({ input: 'sda\nsda\n', payloadDir: join(dir, 'nowhere'), dev });
+    expect(r.out).toContain('the image is missing from the installer medium');
+    expect(snapshot(dev)).toEqual(before);
+  });
+});
