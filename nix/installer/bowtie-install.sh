@@ -12,7 +12,8 @@
 #
 # Options (the installer's unit sets the first two; the others exist so that the tests can
 # hand it files standing in for disks):
-#   --payload DIR        controller.img.zst, controller.img.sha256, controller.img.size
+#   --payload DIR        controller.img.zst, controller.img.sha256, controller.img.size,
+#                        controller.img.disk-id (the image's GPT disk identifier)
 #   --boot-label LABEL   the installer medium's volume ID (never offered as a target)
 #   --cmdline FILE       the kernel command line (default /proc/cmdline)
 #   --devices-json FILE  `lsblk --json --bytes` output to read instead of running lsblk
@@ -71,6 +72,9 @@ image_sha256=${image_sha256%%[[:space:]]*}
 image_size=$(head -c 40 -- "$payload/controller.img.size" 2>/dev/null || true)
 image_size=${image_size%%[[:space:]]*}
 [[ $image_size =~ ^[1-9][0-9]{0,15}$ ]] || fail "the image's recorded size on the installer medium is not a size in bytes"
+image_disk_id=$(head -c 100 -- "$payload/controller.img.disk-id" 2>/dev/null || true)
+image_disk_id=${image_disk_id%%[[:space:]]*}
+[[ $image_disk_id =~ ^[0-9A-F-]{1,36}$ ]] || fail "the image's recorded GPT disk identifier on the installer medium is not one"
 
 # ---- the kernel command line ----------------------------------------------------------------
 
@@ -171,7 +175,7 @@ human() {
 
 # Why a whole device may not be written ("" if it may).
 refusal() {
-  local name=$1 size=$2 ro=$3 type=$5 boot=$8 mounts=$9 holders=${10}
+  local size=$2 ro=$3 type=$5 boot=$8 mounts=$9 holders=${10}
   if [ "$boot" = true ]; then say "the installer's own boot medium"; return; fi
   case "$type" in
     disk) ;;
@@ -183,7 +187,6 @@ refusal() {
   if [ -n "$mounts" ]; then say "in use: mounted at $mounts"; return; fi
   if [ -n "$holders" ]; then say "in use by $holders"; return; fi
   if [ "$size" -lt "$image_size" ]; then say "too small: $(human "$size"), the image needs $(human "$image_size")"; return; fi
-  : "$name"
 }
 
 describe() { # the fields of one disk_table line
@@ -331,6 +334,11 @@ unattended_install() {
   IFS='|' read -r -a f <<<"$row|"
   say "Target: $(describe "${f[@]}")"
   show_partitions "$name"
+  # The medium left in (or first in the boot order) would install again at every boot: a disk
+  # that already carries this image's partition table is not erased unattended.
+  if [ "$(sfdisk --disk-id -- "$(realpath -e -- "$dev_root/$name")" 2>/dev/null || true)" = "$image_disk_id" ]; then
+    fail "$name already holds the Bowtie Controller (GPT disk identifier $image_disk_id): not erased again unattended; nothing written. Remove the installation medium (or boot from $name first); to install again, wipe $name or install interactively"
+  fi
   install_to "$name"
 }
 

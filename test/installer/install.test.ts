@@ -11,36 +11,14 @@
  * Debian packages); without them these tests skip on a developer's machine and fail under CI.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  writeSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISKS, makeDevRoot, makeImage, makePayload, MiB, missingInstallTools, runInstall, sha256, snapshot } from '../helpers/installer.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const SCRIPT = join(REPO, 'nix/installer/bowtie-install.sh');
-const FIXTURE = join(REPO, 'test/fixtures/installer/lsblk.json');
-const LABEL = 'bowtie-controller-installer';
-const MiB = 1024 * 1024;
 const IMAGE_SIZE = 6 * MiB;
-
-const TOOLS = ['bash', 'jq', 'zstd', 'sfdisk', 'wipefs', 'flock', 'sha256sum', 'realpath'];
-const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+const missing = missingInstallTools();
 if (missing.length > 0 && process.env.CI) throw new Error(`test/installer/install.test.ts: missing under CI: ${missing.join(', ')}`);
 if (missing.length > 0) console.log(`test/installer/install.test.ts: skipped, missing ${missing.join(', ')}`);
 const withTools = it.skipIf(missing.length > 0);
@@ -50,65 +28,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const image = join(dir, 'controller.img');
 const payload = join(dir, 'payload');
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** The stand-in Controller image: GPT with an ESP and a root partition, both holding random bytes. */
-function makeImage(): void {
-  truncateSync(writeAndReturn(image, Buffer.alloc(0)), IMAGE_SIZE);
-  execFileSync('sfdisk', ['--quiet', image], {
-    input: 'label: gpt\nstart=2048, size=2048, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP\nstart=4096, type=0FC63DAF-8483-4772-8E79-3D69E4C7D8E4\n',
-  });
-  const bytes = readFileSync(image);
-  randomBytes(MiB).copy(bytes, MiB);
-  randomBytes(3 * MiB).copy(bytes, 2 * MiB);
-  writeFileSync(image, bytes);
-  makePayload(payload, bytes);
-}
-function writeAndReturn(file: string, data: Buffer): string {
-  writeFileSync(file, data);
-  return file;
-}
-function makePayload(to: string, bytes: Buffer, zstdArgs: string[] = []): void {
-  mkdirSync(to, { recursive: true });
-  execFileSync('zstd', ['--quiet', '--force', ...zstdArgs, '-o', join(to, 'controller.img.zst'), image]);
-  writeFileSync(join(to, 'controller.img.sha256'), `${sha256(bytes)}\n`);
-  writeFileSync(join(to, 'controller.img.size'), `${bytes.length}\n`);
-}
-
-interface Fixture {
-  blockdevices: { name: string; size: number; children?: { name: string }[] }[];
-}
-const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Fixture;
-const DISKS = ['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg'];
-
-/** A fresh device directory: one sparse file per fixture disk (its size), a partition, by-id links. */
-function makeDevRoot(name: string): string {
-  const dev = join(dir, name);
-  mkdirSync(join(dev, 'disk/by-id'), { recursive: true });
-  for (const d of DISKS) {
-    const size = fixture.blockdevices.find((b) => b.name === d)!.size;
-    const file = join(dev, d);
-    // A recognisable first and last MiB, so that "nothing written" means something.
-    writeFileSync(file, Buffer.alloc(MiB, d));
-    truncateSync(file, size);
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.alloc(MiB, `end-of-${d}`), 0, MiB, size - MiB);
-    closeSync(fd);
-  }
-  writeFileSync(join(dev, 'sda1'), Buffer.alloc(MiB, 'sda1'));
-  symlinkSync('../../sda', join(dev, 'disk/by-id/ata-Samsung_SSD_870_EVO_250GB_S6PENL0T123456A'));
-  symlinkSync('../../sdc', join(dev, 'disk/by-id/usb-USB_SSD_0123-0:0'));
-  symlinkSync('../../sdb', join(dev, 'disk/by-id/usb-Ultra_USB_3.0_4C530001230517102341-0:0'));
-  symlinkSync('../../sda1', join(dev, 'disk/by-id/ata-Samsung_SSD_870_EVO_250GB_S6PENL0T123456A-part1'));
-  return dev;
-}
-function snapshot(dev: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dev, { withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => [e.name, sha256(readFileSync(join(dev, e.name)))]),
-  );
-}
 
 interface Run {
   status: number | null;
@@ -117,16 +36,16 @@ interface Run {
 }
 let runs = 0;
 function run(opts: { input?: string; cmdline?: string; payloadDir?: string; devicesJson?: string; dev?: string }): Run {
-  const dev = opts.dev ?? makeDevRoot(`dev-${++runs}`);
-  const cmdline = join(dir, `kernel-cmdline-${++runs}`);
-  writeFileSync(
-    cmdline,
-    `${opts.cmdline ?? 'BOOT_IMAGE=/boot/bzImage init=/nix/store/x/init root=LABEL=bowtie-controller-installer console=ttyS0,115200n8 console=tty0'}\n`,
-  );
-  const args = ['--payload', opts.payloadDir ?? payload, '--boot-label', LABEL, '--cmdline', cmdline, '--devices-json', opts.devicesJson ?? FIXTURE];
-  args.push('--dev-root', dev, '--lock', join(dir, 'lock'));
-  const r = spawnSync('bash', [SCRIPT, ...args], { input: opts.input ?? '', encoding: 'utf8', cwd: dir, timeout: 120_000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}`, dev };
+  const dev = opts.dev ?? makeDevRoot(join(dir, `dev-${++runs}`));
+  const r = runInstall({
+    work: dir,
+    dev,
+    payload: opts.payloadDir ?? payload,
+    cmdline: opts.cmdline ?? 'BOOT_IMAGE=/boot/bzImage init=/nix/store/x/init root=LABEL=bowtie-controller-installer console=ttyS0,115200n8 console=tty0',
+    input: opts.input,
+    devicesJson: opts.devicesJson,
+  });
+  return { ...r, dev };
 }
 
 interface Table {
@@ -141,7 +60,10 @@ const table = (file: string): Table => JSON.parse(execFileSync('sfdisk', ['--jso
 const partitions = (t: Table) => t.partitiontable.partitions.map(({ node: _node, ...p }) => p);
 
 beforeAll(() => {
-  if (missing.length === 0) makeImage();
+  if (missing.length === 0) {
+    makeImage(image, IMAGE_SIZE);
+    makePayload(payload, image);
+  }
 });
 
 describe('the install program writes the image', () => {
@@ -188,7 +110,7 @@ describe('the install program writes the image', () => {
     expect(sha256(bytes.subarray(MiB, IMAGE_SIZE - MiB))).toBe(sha256(img.subarray(MiB, IMAGE_SIZE - MiB)));
     expect(bytes.subarray(16 * MiB - 512).toString('latin1')).not.toContain('end-of-sda');
     // The other disks are untouched.
-    const other = makeDevRoot(`clean-${runs}`);
+    const other = makeDevRoot(join(dir, `clean-${runs}`));
     const before = snapshot(other);
     const after = snapshot(r.dev);
     for (const d of DISKS.filter((x) => x !== 'sda')) expect(after[d], d).toBe(before[d]);
@@ -203,6 +125,14 @@ describe('the install program writes the image', () => {
     const got = table(join(r.dev, 'sdc'));
     expect(partitions(got)).toEqual(partitions(table(image)));
     expect(got.partitiontable.lastlba).toBe((12 * MiB) / 512 - 34);
+    // Booted again from the medium, it does not install again over what it installed.
+    const before = snapshot(r.dev);
+    const again = run({ cmdline: 'bowtie.install.disk=/dev/sdc bowtie.install.erase=yes', dev: r.dev });
+    expect(again.out).toContain(
+      `sdc already holds the Bowtie Controller (GPT disk identifier ${got.partitiontable.id}): not erased again unattended; nothing written.`,
+    );
+    expect(again.status).toBe(1);
+    expect(snapshot(r.dev)).toEqual(before);
   });
 
   withTools('a write that comes out corrupted is caught by the verify step (exit 1, no reboot)', () => {
@@ -210,7 +140,7 @@ describe('the install program writes the image', () => {
     // zstd decompresses it without complaint, so only the sha256 of the written bytes can tell.
     const bad = join(dir, 'payload-corrupt');
     const img = readFileSync(image);
-    makePayload(bad, img, ['--no-check', '-1']);
+    makePayload(bad, image, ['--no-check', '-1']);
     const zst = readFileSync(join(bad, 'controller.img.zst'));
     const at = zst.indexOf(img.subarray(3 * MiB, 3 * MiB + 32));
     expect(at).toBeGreaterThan(0);
@@ -251,7 +181,7 @@ describe('the install program refuses, and writes nothing', () => {
     ['a'.repeat(300), /is not a disk name/],
   ];
   withTools.each(refusedInteractively)('typed %s', (answer, message) => {
-    const dev = makeDevRoot(`hostile-${++runs}`);
+    const dev = makeDevRoot(join(dir, `hostile-${++runs}`));
     const before = snapshot(dev);
     const r = run({ input: `${answer}\n`, dev });
     expect(r.out).toMatch(message);
@@ -264,7 +194,7 @@ describe('the install program refuses, and writes nothing', () => {
   });
 
   withTools.each(['SDA', 'yes', 'sda ', '/dev/sda', ''])('a confirmation that is not the exact name (%j)', (confirm) => {
-    const dev = makeDevRoot(`confirm-${++runs}`);
+    const dev = makeDevRoot(join(dir, `confirm-${++runs}`));
     const before = snapshot(dev);
     const r = run({ input: `sda\n${confirm}\n`, dev });
     expect(r.out).toContain('Everything on this disk will be erased:');
@@ -294,7 +224,7 @@ describe('the install program refuses, and writes nothing', () => {
     ['bowtie.install.disk=/dev/* bowtie.install.erase=yes', /\/dev\/\? is not a disk name/],
   ];
   withTools.each(refusedUnattended)('kernel command line %s', (cmdline, message) => {
-    const dev = makeDevRoot(`cmdline-${++runs}`);
+    const dev = makeDevRoot(join(dir, `cmdline-${++runs}`));
     const before = snapshot(dev);
     const r = run({ cmdline: `BOOT_IMAGE=/boot/bzImage ${cmdline} console=tty0`, dev });
     expect(r.out).toMatch(message);
@@ -304,7 +234,7 @@ describe('the install program refuses, and writes nothing', () => {
   });
 
   withTools('a device list it cannot read, or a medium without the image or its hash', () => {
-    const dev = makeDevRoot(`bad-${++runs}`);
+    const dev = makeDevRoot(join(dir, `bad-${++runs}`));
     const before = snapshot(dev);
     const hostile = join(dir, 'lsblk-hostile.json');
     writeFileSync(hostile, JSON.stringify({ blockdevices: [{ name: 'sda;reboot', type: 'disk', size: 16 * MiB, ro: false, rm: false }] }));
@@ -315,7 +245,7 @@ describe('the install program refuses, and writes nothing', () => {
     r = run({ input: 'sda\nsda\n', devicesJson: hostile, dev });
     expect(r.status).toBe(1);
     const noHash = join(dir, 'payload-no-hash');
-    makePayload(noHash, readFileSync(image));
+    makePayload(noHash, image);
     writeFileSync(join(noHash, 'controller.img.sha256'), 'not a hash\n');
     r = run({ input: 'sda\nsda\n', payloadDir: noHash, dev });
     expect(r.out).toContain("the image's recorded sha256 on the installer medium is not a sha256");
