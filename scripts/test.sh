@@ -30,6 +30,8 @@ need_debian wipefs util-linux
 need_debian flock util-linux
 need_debian jq jq
 need_debian zstd zstd
+# writeShellApplication runs shellcheck on the install program when the ISO is built; CI runs it first.
+need_debian shellcheck shellcheck
 
 node scripts/ensure-deps.mjs
 # argon2 is a native module: make sure it loads before blaming a test for it.

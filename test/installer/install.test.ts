@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISKS, makeDevRoot, makeImage, makePayload, MiB, missingInstallTools, runInstall, sha256, snapshot } from '../helpers/installer.js';
+import { DISKS, INSTALL_SCRIPT, makeDevRoot, makeImage, makePayload, MiB, missingInstallTools, runInstall, sha256, snapshot } from '../helpers/installer.js';
 
 const IMAGE_SIZE = 6 * MiB;
 const missing = missingInstallTools();
@@ -156,6 +156,21 @@ describe('the install program writes the image', () => {
     expect(i.out).toContain('Press Enter to choose a disk again.');
     expect(i.out.match(/Disks this installer can write:/g)).toHaveLength(2);
     expect(i.status).toBe(1);
+  });
+});
+
+describe('the install program as the ISO builds it', () => {
+  // writeShellApplication fails the ISO's build on any shellcheck finding; CI has no Nix build.
+  const haveShellcheck = spawnSync('sh', ['-c', 'command -v shellcheck']).status === 0;
+  if (!haveShellcheck && process.env.CI) throw new Error('test/installer/install.test.ts: shellcheck is missing under CI');
+  it.skipIf(!haveShellcheck)('passes shellcheck, as writeShellApplication checks it', () => {
+    const r = spawnSync('shellcheck', ['--shell=bash', INSTALL_SCRIPT], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // The check itself finds an unquoted expansion.
+    const bad = join(dir, 'bad.sh');
+    writeFileSync(bad, 'x=$1\nrm -f $x\n');
+    expect(spawnSync('shellcheck', ['--shell=bash', bad]).status).not.toBe(0);
   });
 });
 
