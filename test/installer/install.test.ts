@@ -109,6 +109,11 @@ describe('the install program writes the image', () => {
     const img = readFileSync(image);
     expect(sha256(bytes.subarray(MiB, IMAGE_SIZE - MiB))).toBe(sha256(img.subarray(MiB, IMAGE_SIZE - MiB)));
     expect(bytes.subarray(16 * MiB - 512).toString('latin1')).not.toContain('end-of-sda');
+    // The backup GPT header itself is the disk's last sector ("EFI PART", its own LBA in it).
+    const last = bytes.subarray(16 * MiB - 512);
+    expect(last.subarray(0, 8).toString('latin1')).toBe('EFI PART');
+    expect(last.readBigUInt64LE(24)).toBe(BigInt((16 * MiB) / 512 - 1));
+    expect(img.subarray(IMAGE_SIZE - 512, IMAGE_SIZE - 504).toString('latin1')).toBe('EFI PART');
     // The other disks are untouched.
     const other = makeDevRoot(join(dir, `clean-${runs}`));
     const before = snapshot(other);
