@@ -140,18 +140,23 @@ load_disks() {
   disk_table=$(jq -r --arg bootlabel "$boot_label" '
     def clean: if . == null then "" else tostring | gsub("[^A-Za-z0-9 _.,:/()+=@#-]"; "?") | .[0:60] end;
     def nodes: ., ((.children // [])[] | nodes);
-    def valid: (.name | type == "string" and test("^[A-Za-z0-9_.:-]{1,64}$"))
+    def valid: type == "object"
+      and (.name | type == "string" and test("^[A-Za-z0-9_.:-]{1,64}$"))
       and (.size | type == "number" and . >= 0) and (.ro | type == "boolean") and (.rm | type == "boolean")
-      and (.type | type == "string" and test("^[a-z0-9]{1,16}$"));
+      and (.type | type == "string" and test("^[a-z0-9]{1,16}$"))
+      and ((.mountpoints // []) | type == "array" and all(.[]; . == null or type == "string"))
+      and ((.children // []) | type == "array");
+    def tree_ok: valid and all((.children // [])[]; tree_ok);
     if (.blockdevices | type) != "array" then error("no blockdevices list") else . end
-    | [.blockdevices[] | nodes | select(valid | not)] as $bad
-    | if ($bad | length) > 0 then error("a device entry it cannot read") else . end
     | .blockdevices[]
-    | [ .name, (.size | tostring), (.ro | tostring), (.rm | tostring), .type, (.model | clean), (.serial | clean),
+    # A device lsblk describes in a form not read here is listed as not offered, with the rest.
+    | if tree_ok | not then [ ((if type == "object" then .name else null end) | clean | if . == "" then "?" else . end), "0", "false", "false", "unreadable", "", "", "false", "", "" ]
+      else [ .name, (.size | tostring), (.ro | tostring), (.rm | tostring), .type, (.model | clean), (.serial | clean),
         ([nodes | select(.label == $bootlabel or ((.mountpoints // []) | any(. == "/iso")))] | length > 0 | tostring),
         ([nodes | (.mountpoints // [])[] | select(. != null)] | unique | join(" ") | clean),
         ([(.children // [])[] | nodes | select(.type != "part") | "\(.type) \(.name)"] | unique | join(", ") | clean)
-      ] | join("|")
+      ] end
+    | join("|")
   ' <<<"$json" 2>/dev/null) || fail 'the device list (lsblk --json --bytes) is not what this program reads; nothing written'
   [ -n "$disk_table" ] || fail 'this machine shows no disks at all'
   partition_table_json=$json
@@ -181,6 +186,7 @@ refusal() {
     disk) ;;
     loop) say 'a loop device'; return ;;
     rom) say 'an optical drive'; return ;;
+    unreadable) say "lsblk describes it (or a partition on it) in a form this installer does not read"; return ;;
     *) say "not a disk (type $type)"; return ;;
   esac
   if [ "$ro" = true ]; then say 'read-only'; return; fi

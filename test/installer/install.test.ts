@@ -257,12 +257,34 @@ describe('the install program refuses, and writes nothing', () => {
     const dev = makeDevRoot(join(dir, `bad-${++runs}`));
     const before = snapshot(dev);
     const hostile = join(dir, 'lsblk-hostile.json');
-    writeFileSync(hostile, JSON.stringify({ blockdevices: [{ name: 'sda;reboot', type: 'disk', size: 16 * MiB, ro: false, rm: false }] }));
-    let r = run({ input: 'sda\nsda\n', devicesJson: hostile, dev });
-    expect(r.out).toContain('the device list (lsblk --json --bytes) is not what this program reads; nothing written');
+    // Entries it does not read are listed as not offered; the others are still offered.
+    const disk = { type: 'disk', size: 16 * MiB, ro: false, rm: false };
+    const part = { type: 'part', size: MiB, ro: false, rm: false };
+    writeFileSync(
+      hostile,
+      JSON.stringify({
+        blockdevices: [
+          { ...disk, name: 'sda;reboot' },
+          { ...disk, name: 'sdb', children: [{ ...part, name: 'sdb1', size: '1M' }] },
+          { ...disk, name: 'sdc', mountpoints: '/' },
+          { ...disk, name: 'sdd', children: { name: 'sdd1' } },
+          5,
+          { ...disk, name: 'sde', ro: 'no' },
+          { ...disk, name: 'sdf' },
+        ],
+      }),
+    );
+    let r = run({ input: 'sda\nsdc\n', devicesJson: hostile, dev });
+    for (const name of ['sda\\?reboot', 'sdb', 'sdc', 'sdd', '\\?', 'sde'])
+      expect(r.out).toMatch(new RegExp(`^ {2}${name} +lsblk describes it \\(or a partition on it\\) in a form this installer does not read$`, 'm'));
+    expect(r.out).toMatch(/^ {2}sdf +16\.0 MiB {2}unknown model$/m);
+    expect(r.out).toContain('sda is not a disk this machine lists');
+    expect(r.out).toContain('sdc cannot be written: lsblk describes it');
     expect(r.status).toBe(1);
+    // A listing without its list of devices: nothing to offer, and the program stops.
     writeFileSync(hostile, '{"blockdevices": "x"}');
     r = run({ input: 'sda\nsda\n', devicesJson: hostile, dev });
+    expect(r.out).toContain('the device list (lsblk --json --bytes) is not what this program reads; nothing written');
     expect(r.status).toBe(1);
     const noHash = join(dir, 'payload-no-hash');
     makePayload(noHash, image);
