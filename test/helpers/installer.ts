@@ -86,16 +86,20 @@ export interface InstallRun {
   status: number | null;
   out: string;
 }
-/** One run of the install program (the script file, or `script` given as text) with bash. */
-export function runInstall(opts: {
+export interface InstallOptions {
   work: string;
   dev: string;
   payload: string;
   cmdline: string;
   input?: string;
   devicesJson?: string;
+  /** The program as text (as the module hands it to writeShellApplication); the file by default. */
   script?: string;
-}): InstallRun {
+  lock?: string;
+}
+
+/** bash's arguments for one run of the install program. */
+export function installArgs(opts: InstallOptions): string[] {
   const cmdline = join(opts.work, `kernel-cmdline-${process.hrtime.bigint()}`);
   writeFileSync(cmdline, `${opts.cmdline}\n`);
   let script = INSTALL_SCRIPT;
@@ -104,7 +108,11 @@ export function runInstall(opts: {
     writeFileSync(script, opts.script);
   }
   const args = ['--payload', opts.payload, '--boot-label', LABEL, '--cmdline', cmdline, '--devices-json', opts.devicesJson ?? LSBLK_FIXTURE];
-  args.push('--dev-root', opts.dev, '--lock', join(opts.work, 'lock'));
-  const r = spawnSync('bash', [script, ...args], { input: opts.input ?? '', encoding: 'utf8', cwd: opts.work, timeout: 120_000 });
+  return [script, ...args, '--dev-root', opts.dev, '--lock', opts.lock ?? join(opts.work, 'lock')];
+}
+
+/** One run of the install program with bash, to its end. */
+export function runInstall(opts: InstallOptions): InstallRun {
+  const r = spawnSync('bash', installArgs(opts), { input: opts.input ?? '', encoding: 'utf8', cwd: opts.work, timeout: 120_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }

@@ -10,12 +10,24 @@
  * Needs bash, jq, zstd, sfdisk, wipefs, flock and sha256sum (scripts/test.sh installs the
  * Debian packages); without them these tests skip on a developer's machine and fail under CI.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISKS, INSTALL_SCRIPT, makeDevRoot, makeImage, makePayload, MiB, missingInstallTools, runInstall, sha256, snapshot } from '../helpers/installer.js';
+import {
+  DISKS,
+  INSTALL_SCRIPT,
+  installArgs,
+  makeDevRoot,
+  makeImage,
+  makePayload,
+  MiB,
+  missingInstallTools,
+  runInstall,
+  sha256,
+  snapshot,
+} from '../helpers/installer.js';
 
 const IMAGE_SIZE = 6 * MiB;
 const missing = missingInstallTools();
@@ -28,6 +40,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const image = join(dir, 'controller.img');
 const payload = join(dir, 'payload');
+
+/** Waits for a state, not for a time: checks it again every 20 ms until it holds. */
+async function waitFor(state: () => boolean): Promise<void> {
+  while (!state()) await new Promise((r) => setTimeout(r, 20));
+}
 
 interface Run {
   status: number | null;
@@ -161,6 +178,33 @@ describe('the install program writes the image', () => {
     expect(i.out).toContain('Press Enter to choose a disk again.');
     expect(i.out.match(/Disks this installer can write:/g)).toHaveLength(2);
     expect(i.status).toBe(1);
+  });
+});
+
+describe('two consoles', () => {
+  withTools('while the other console writes, this one writes nothing, waits for it to end, and exits 3', async () => {
+    const dev = makeDevRoot(join(dir, `lock-${++runs}`));
+    const before = snapshot(dev);
+    const lock = join(dir, 'lock-held');
+    // The other console's install: a process holding the lock until its input closes.
+    const other = spawn('flock', [lock, 'cat'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const otherEnded = new Promise((done) => other.on('exit', done));
+    await waitFor(() => spawnSync('flock', ['--nonblock', lock, 'true']).status === 1);
+    const args = installArgs({ work: dir, dev, payload, cmdline: 'quiet', lock });
+    const child = spawn('bash', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const ended = new Promise<number | null>((done) => child.on('exit', done));
+    child.stdin.end('sda\nsda\n');
+    await waitFor(() => out.includes('Another console is installing: this one waits for it to end.'));
+    expect(snapshot(dev)).toEqual(before);
+    other.stdin.end();
+    await otherEnded;
+    expect(await ended).toBe(3);
+    expect(out).toContain('The install on the other console has ended.');
+    expect(out).not.toContain('Erasing sda');
+    expect(snapshot(dev)).toEqual(before);
   });
 });
 
