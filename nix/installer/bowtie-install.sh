@@ -233,13 +233,19 @@ show_disks() {
 }
 
 show_partitions() {
+  local lines pname psize pfs plabel
   # shellcheck disable=SC2016
-  jq -r --arg n "$1" '
-    def clean: if . == null then "-" else tostring | gsub("[^A-Za-z0-9 _.,:/()+=@#-]"; "?") | .[0:40] end;
+  lines=$(jq -r --arg n "$1" '
+    def clean: if . == null or . == "" then "-" else tostring | gsub("[^A-Za-z0-9 _.,:/()+=@#-]"; "?") | .[0:40] end;
     .blockdevices[] | select(.name == $n) | (.children // [])[] | "\(.name | clean)\t\(.size)\t\(.fstype | clean)\t\(.label | clean)"
-  ' <<<"$partition_table_json" | while IFS=$'\t' read -r pname psize pfs plabel; do
+  ' <<<"$partition_table_json")
+  if [ -z "$lines" ]; then
+    say '    (none)'
+    return 0
+  fi
+  while IFS=$'\t' read -r pname psize pfs plabel; do
     say "    $(printf '%-12s %10s  %s, label %s' "$pname" "$(human "$psize")" "$pfs" "$plabel")"
-  done
+  done <<<"$lines"
 }
 
 # A name as typed or given on the command line -> the whole disk's name, or a refusal (stdout:
@@ -367,6 +373,12 @@ interactive_install() {
     answer=$(ask "Type $name to erase it and install, anything else to choose again:")
     if [ "$answer" != "$name" ]; then
       say 'Not confirmed: nothing written.'
+      continue
+    fi
+    # The disk is looked at again: one plugged in or out meanwhile can carry the same name.
+    load_disks
+    if [ "$(row_of "$name" || true)" != "$row" ] || ! resolve "$name" >/dev/null; then
+      say "$name changed since it was shown: nothing written."
       continue
     fi
     take_lock

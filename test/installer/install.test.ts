@@ -19,6 +19,7 @@ import {
   DISKS,
   INSTALL_SCRIPT,
   installArgs,
+  LSBLK_FIXTURE,
   makeDevRoot,
   makeImage,
   makePayload,
@@ -144,6 +145,7 @@ describe('the install program writes the image', () => {
     expect(r.out).toContain('Unattended install');
     expect(r.out).toContain('Installed on sdc.');
     expect(r.out).not.toMatch(/Type sdc/);
+    expect(r.out).toMatch(/^Target: sdc .*, removable\n {4}\(none\)$/m);
     const got = table(join(r.dev, 'sdc'));
     expect(partitions(got)).toEqual(partitions(table(image)));
     expect(got.partitiontable.lastlba).toBe((12 * MiB) / 512 - 34);
@@ -203,6 +205,30 @@ describe('two consoles', () => {
     await otherEnded;
     expect(await ended).toBe(3);
     expect(out).toContain('The install on the other console has ended.');
+    expect(out).not.toContain('Erasing sda');
+    expect(snapshot(dev)).toEqual(before);
+  });
+});
+
+describe('a disk that changes between the listing and the confirmation', () => {
+  withTools('is not written: another disk may now carry the name', async () => {
+    const dev = makeDevRoot(join(dir, `swap-${++runs}`));
+    const before = snapshot(dev);
+    const devices = join(dir, 'lsblk-swapped.json');
+    const listing = readFileSync(LSBLK_FIXTURE, 'utf8');
+    writeFileSync(devices, listing);
+    const child = spawn('bash', installArgs({ work: dir, dev, payload, cmdline: 'quiet', devicesJson: devices }), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const ended = new Promise<number | null>((done) => child.on('exit', done));
+    child.stdin.write('sda\n');
+    await waitFor(() => out.includes('Type sda to erase it and install'));
+    // Unplugged and another disk plugged in: same name, another serial.
+    writeFileSync(devices, listing.replace('S6PENL0T123456A', 'S6PENL0T999999Z'));
+    child.stdin.end('sda\n');
+    expect(await ended).toBe(1);
+    expect(out).toContain('sda changed since it was shown: nothing written.');
     expect(out).not.toContain('Erasing sda');
     expect(snapshot(dev)).toEqual(before);
   });
