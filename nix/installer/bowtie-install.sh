@@ -20,6 +20,7 @@
 #   --dev-root DIR       where device nodes are (default /dev); regular files are accepted
 #                        as disks only when this is given
 #   --lock FILE          held while a disk is written (default /run/bowtie-install.lock)
+#   --sys DIR            sysfs (default /sys): firmware/efi says the machine booted with UEFI
 set -o errexit -o nounset -o pipefail
 shopt -s inherit_errexit
 export LC_ALL=C
@@ -34,6 +35,7 @@ devices_json=''
 dev_root=/dev
 dev_root_given=no
 lock_file=/run/bowtie-install.lock
+sys_dir=/sys
 
 say() { printf '%s\n' "$*"; }
 fail() {
@@ -42,7 +44,7 @@ fail() {
 }
 usage() {
   say "bowtie-install: $*" >&2
-  say 'usage: bowtie-install --payload DIR --boot-label LABEL [--cmdline FILE] [--devices-json FILE] [--dev-root DIR] [--lock FILE]' >&2
+  say 'usage: bowtie-install --payload DIR --boot-label LABEL [--cmdline FILE] [--devices-json FILE] [--dev-root DIR] [--lock FILE] [--sys DIR]' >&2
   exit 2
 }
 
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
     --devices-json) devices_json=$2 ;;
     --dev-root) dev_root=$2 dev_root_given=yes ;;
     --lock) lock_file=$2 ;;
+    --sys) sys_dir=$2 ;;
     *) usage "unknown option $1" ;;
   esac
   shift 2
@@ -121,6 +124,14 @@ read_cmdline() {
 printable() {
   local s=${1:0:80}
   printf '%s' "${s//[^A-Za-z0-9 _.,:\/()+=@#-]/?}"
+}
+
+# The image boots with UEFI only (raw-efi: systemd-boot on an ESP). The installer itself also
+# boots with BIOS, so say so before anything is written rather than after the restart.
+firmware_warning() {
+  [ -d "$sys_dir/firmware/efi" ] && return 0
+  say 'WARNING: this machine started the installer in BIOS (legacy) mode. The Bowtie Controller'
+  say '         starts with UEFI only: set the firmware to boot the installed disk with UEFI.'
 }
 
 # ---- the disks --------------------------------------------------------------------------------
@@ -213,7 +224,9 @@ show_disks() {
   local line why offered=0
   local -a f
   say ''
-  say "Installing the Bowtie Controller ($(human "$image_size") image). Disks this installer can write:"
+  say "Installing the Bowtie Controller ($(human "$image_size") image)."
+  firmware_warning
+  say 'Disks this installer can write:'
   while IFS= read -r line; do
     IFS='|' read -r -a f <<<"$line|"
     why=$(refusal "${f[@]}")

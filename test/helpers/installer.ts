@@ -96,6 +96,8 @@ export interface InstallOptions {
   /** The program as text (as the module hands it to writeShellApplication); the file by default. */
   script?: string;
   lock?: string;
+  /** sysfs as the program sees it: with firmware/efi (booted with UEFI) unless `bios`. */
+  bios?: boolean;
 }
 
 /** bash's arguments for one run of the install program. */
@@ -108,7 +110,9 @@ export function installArgs(opts: InstallOptions): string[] {
     writeFileSync(script, opts.script);
   }
   const args = ['--payload', opts.payload, '--boot-label', LABEL, '--cmdline', cmdline, '--devices-json', opts.devicesJson ?? LSBLK_FIXTURE];
-  return [script, ...args, '--dev-root', opts.dev, '--lock', opts.lock ?? join(opts.work, 'lock')];
+  const sys = join(opts.work, opts.bios ? 'sys-bios' : 'sys-uefi');
+  mkdirSync(join(sys, opts.bios ? 'firmware' : 'firmware/efi'), { recursive: true });
+  return [script, ...args, '--dev-root', opts.dev, '--lock', opts.lock ?? join(opts.work, 'lock'), '--sys', sys];
 }
 
 /** One run of the install program with bash, to its end. */

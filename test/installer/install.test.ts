@@ -53,7 +53,7 @@ interface Run {
   dev: string;
 }
 let runs = 0;
-function run(opts: { input?: string; cmdline?: string; payloadDir?: string; devicesJson?: string; dev?: string }): Run {
+function run(opts: { input?: string; cmdline?: string; payloadDir?: string; devicesJson?: string; dev?: string; bios?: boolean }): Run {
   const dev = opts.dev ?? makeDevRoot(join(dir, `dev-${++runs}`));
   const r = runInstall({
     work: dir,
@@ -62,6 +62,7 @@ function run(opts: { input?: string; cmdline?: string; payloadDir?: string; devi
     cmdline: opts.cmdline ?? 'BOOT_IMAGE=/boot/bzImage init=/nix/store/x/init root=LABEL=bowtie-controller-installer console=ttyS0,115200n8 console=tty0',
     input: opts.input,
     devicesJson: opts.devicesJson,
+    bios: opts.bios,
   });
   return { ...r, dev };
 }
@@ -137,6 +138,15 @@ describe('the install program writes the image', () => {
     const before = snapshot(other);
     const after = snapshot(r.dev);
     for (const d of DISKS.filter((x) => x !== 'sda')) expect(after[d], d).toBe(before[d]);
+  });
+
+  withTools('started with BIOS, it says before anything is written that the installed disk needs UEFI', () => {
+    const warning = 'WARNING: this machine started the installer in BIOS (legacy) mode.';
+    const r = run({ input: 'sda\nsda\n\n', bios: true });
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain(`${warning} The Bowtie Controller\n         starts with UEFI only`);
+    expect(r.out.indexOf(warning)).toBeLessThan(r.out.indexOf('Erasing sda'));
+    expect(run({ input: '' }).out).not.toContain('WARNING');
   });
 
   withTools('unattended, from the kernel command line: a by-id name and erase=yes, no question asked', () => {
