@@ -38,7 +38,12 @@ let
   loginsOn = tty: if lib.hasPrefix "ttyS" tty then [ "serial-getty@${tty}" ] else [ "getty@${tty}" "autovt@${tty}" ];
 in
 {
-  imports = [ "${modulesPath}/installer/cd-dvd/iso-image.nix" ];
+  imports = [
+    "${modulesPath}/installer/cd-dvd/iso-image.nix"
+    # What nixpkgs' own installation media add for bare metal: the storage, USB and firmware
+    # drivers in stage 1, so that it finds the medium on any machine.
+    "${modulesPath}/profiles/all-hardware.nix"
+  ];
 
   options.bowtie.installer = {
     image = mkOption {

@@ -127,6 +127,21 @@ describe('the installer ISO module', () => {
     expect(consoles.at(-1)).toBe('console=tty0');
   });
 
+  it("imports exactly nixpkgs' iso-image.nix and all-hardware.nix (the drivers nixpkgs' own installers carry)", () => {
+    requireNix();
+    const imports = JSON.parse(
+      execFileSync(
+        'nix-instantiate',
+        ['--eval', '--strict', '--json', '--expr', `(import ${REPO}/nix/installer { config = { }; lib = { }; pkgs = { }; modulesPath = "/M"; }).imports`],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, NIX_PATH: '' },
+        },
+      ),
+    ) as string[];
+    expect(imports).toEqual(['/M/installer/cd-dvd/iso-image.nix', '/M/profiles/all-hardware.nix']);
+  });
+
   withLib('runs the install program on tty1 and ttyS0 instead of a login prompt, and reboots when it succeeds', () => {
     const e = get('default');
     expect(e.install.text).toBe(readFileSync(INSTALL_SCRIPT, 'utf8'));
