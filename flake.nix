@@ -85,11 +85,28 @@
         trustedPublicKeys = [ "bowtie-reference-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ];
       };
 
+      # The installer ISO for bare metal (nix/installer/, docs/decisions/0672): a NixOS system of
+      # its own that carries `controller`'s raw-efi image (a mkController result) and writes it
+      # to a disk. `modules` are added to the installer, e.g. the kernel parameters of an
+      # unattended install (README "Installing on bare metal"). Its ISO is
+      # config.system.build.isoImage.
+      mkInstaller =
+        {
+          controller,
+          modules ? [ ],
+        }:
+        lib.nixosSystem {
+          modules = [
+            ./nix/installer
+            { bowtie.installer.image = controller.config.system.build.images.raw-efi; }
+          ] ++ modules;
+        };
+
       controller = mkController { update = referenceUpdate; };
       maintainers = import ./nix/maintainers.nix;
     in
     {
-      lib = { inherit mkController forFormat formats imageModules packageFor maintainers; };
+      lib = { inherit mkController mkInstaller forFormat formats imageModules packageFor maintainers; };
 
       # pkgs.bowtie-setup, the default of services.bowtie-setup.package (mkPackageOption) for a
       # configuration that imports nixosModules.default instead of using mkController.
@@ -102,7 +119,11 @@
           bowtie-setup = packageFor envRegistry;
           default = self.packages.${system}.bowtie-setup;
         }
-        // lib.mapAttrs' (format: _: lib.nameValuePair "image-${format}" controller.config.system.build.images.${format}) imageModules;
+        // lib.mapAttrs' (format: _: lib.nameValuePair "image-${format}" controller.config.system.build.images.${format}) imageModules
+        // {
+          # The installer ISO for bare metal: writes image-raw-efi to a disk.
+          image-iso = (mkInstaller { inherit controller; }).config.system.build.isoImage;
+        };
 
       nixosModules = {
         default = ./nix/modules;

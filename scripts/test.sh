@@ -23,6 +23,15 @@ need_debian openssl openssl
 need_debian perl perl-base # crypt(3) through perl's crypt builtin
 # cloud-init's own network-config reader (test/cloud-init/network-config-oracle.test.ts).
 need_debian cloud-init cloud-init
+# The installer ISO's install program, run against files standing in for disks
+# (test/installer/install.test.ts).
+need_debian sfdisk fdisk
+need_debian wipefs util-linux
+need_debian flock util-linux
+need_debian jq jq
+need_debian zstd zstd
+# writeShellApplication runs shellcheck on the install program when the ISO is built; CI runs it first.
+need_debian shellcheck shellcheck
 
 node scripts/ensure-deps.mjs
 # argon2 is a native module: make sure it loads before blaming a test for it.
