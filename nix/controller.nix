@@ -31,5 +31,10 @@
     automatic = true;
     options = "--delete-older-than 30d";
   };
+  # Both loaders the formats use: GRUB (amazon, google-compute, hyperv, proxmox, vmware, qemu)
+  # and systemd-boot (qemu-efi and raw-efi: nixpkgs' disk-image.nix with image.efiSupport). A
+  # limit on one does nothing for the other, and systemd-boot copies every generation's kernel
+  # and initrd onto the ESP.
   boot.loader.grub.configurationLimit = 10;
+  boot.loader.systemd-boot.configurationLimit = 10;
 }

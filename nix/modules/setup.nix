@@ -272,8 +272,8 @@ in
 
     offline.extraDependencies = mkOption {
       type = types.listOf types.package;
-      default = with pkgs; [ stdenv stdenvNoCC xorg.lndir libxslt.bin ];
-      defaultText = literalExpression "with pkgs; [ stdenv stdenvNoCC xorg.lndir libxslt.bin ]";
+      default = with pkgs; [ stdenv stdenvNoCC lndir libxslt.bin ];
+      defaultText = literalExpression "with pkgs; [ stdenv stdenvNoCC lndir libxslt.bin ]";
       description = ''
         Build-time dependencies kept in the image so that rebuilding with a new site fragment
         needs no network for the common cases; anything else comes from the signed cache.

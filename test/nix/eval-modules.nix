@@ -46,7 +46,7 @@ let
           gzip = fakeStorePath "gzip";
           stdenv = fakeStorePath "stdenv";
           stdenvNoCC = fakeStorePath "stdenv-nocc";
-          xorg.lndir = fakeStorePath "lndir";
+          lndir = fakeStorePath "lndir"; # not xorg.lndir: nixpkgs 26.05 deprecates the xorg set
           libxslt.bin = fakeStorePath "libxslt-bin";
         };
         nix.package = fakeStorePath "nix";
@@ -94,6 +94,8 @@ let
         failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
         inherit (c) warnings;
         virtualisation = c.virtualisation or { };
+        # Forced so that every pkgs attribute the defaults name is looked up in the stub above.
+        extraDependencies = c.system.extraDependencies or [ ];
         siteComplete = c.bowtie.siteComplete;
         configurationText = c.services.bowtie-setup.configurationText or null;
         site = c.bowtie.site;

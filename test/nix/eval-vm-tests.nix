@@ -24,7 +24,7 @@ let
     gzip = fakeStorePath "gzip";
     stdenv = fakeStorePath "stdenv";
     stdenvNoCC = fakeStorePath "stdenv-nocc";
-    xorg.lndir = fakeStorePath "lndir";
+    lndir = fakeStorePath "lndir"; # not xorg.lndir: nixpkgs 26.05 deprecates the xorg set
     libxslt.bin = fakeStorePath "libxslt-bin";
     writeShellScript = name: _text: fakeStorePath name;
     writeText = name: _text: fakeStorePath name;
