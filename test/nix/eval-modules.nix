@@ -33,6 +33,7 @@ let
         # stands for that format imports ./nixos-stubs/virtualisation/amazon-init.nix).
         nixpkgs = anything;
         meta = anything;
+        documentation = anything; # set by nix/controller.nix
       };
       config = {
         _module.args.pkgs = {
@@ -66,6 +67,9 @@ let
   evalOne = fragment:
     let
       c = (lib.evalModules {
+        # nix/images/*.nix import nixpkgs' image modules through it: stand-ins at nixpkgs' paths
+        # (./nixos-stubs/image-formats/nixos/README.md). A string: nothing is copied.
+        specialArgs.modulesPath = toString ./nixos-stubs/image-formats/nixos/modules;
         modules = [
           ../../nix/modules/site.nix
           ../../nix/modules/update.nix
@@ -96,6 +100,7 @@ let
         virtualisation = c.virtualisation or { };
         # Forced so that every pkgs attribute the defaults name is looked up in the stub above.
         extraDependencies = c.system.extraDependencies or [ ];
+        bootLoader = c.boot.loader or { };
         siteComplete = c.bowtie.siteComplete;
         configurationText = c.services.bowtie-setup.configurationText or null;
         site = c.bowtie.site;
