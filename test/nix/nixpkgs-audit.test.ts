@@ -66,6 +66,8 @@ function optionPaths(value: Json, prefix = ''): string[] {
 
 const FRAGMENTS: Record<string, string> = {
   factory: '{ }',
+  // A network-only document naming no interface: the site's unit matches the physical NICs.
+  partial: '{ bowtie.site = { hostname = "ctl-2"; site.name = "x"; }; }',
   amazon: `{ imports = [ ${AMAZON_INIT} ]; boot.kernelParams = [ "console=ttyS0" ]; }`,
   // Everything the site document can turn on: VLAN, MTU, proxy with credentials, provided TLS,
   // single sign-on, a console password, static addresses.
@@ -123,7 +125,7 @@ const STUB_VALUES = new Set(['nix.package', 'systemd.package', 'environment.sess
 
 function definedPaths(): string[] {
   const paths = new Set<string>();
-  for (const name of ['factory', 'amazon', 'complete']) {
+  for (const name of ['factory', 'partial', 'amazon', 'complete']) {
     const e = get(name);
     for (const key of NIXOS_KEYS) for (const p of optionPaths(e[key] ?? null, key)) if (!OURS.test(p) && !STUB_VALUES.has(p)) paths.add(p);
   }
@@ -148,7 +150,47 @@ function definedPaths(): string[] {
   return [...paths].sort();
 }
 
+/** Unit and networkd directives as `[Section] Key`, from the option each section is written from. */
+const SECTIONS: Record<string, Record<string, string>> = {
+  services: { unitConfig: 'Unit', serviceConfig: 'Service' },
+  timers: { unitConfig: 'Unit', timerConfig: 'Timer' },
+  paths: { unitConfig: 'Unit', pathConfig: 'Path' },
+  networks: { matchConfig: 'Match', networkConfig: 'Network', linkConfig: 'Link' },
+  netdevs: { netdevConfig: 'NetDev', vlanConfig: 'VLAN' },
+};
+function directives(): string[] {
+  const found = new Set<string>();
+  for (const name of ['factory', 'partial', 'amazon', 'complete']) {
+    const systemd = get(name).systemd as Record<string, Json>;
+    const network = (systemd.network ?? {}) as Record<string, Json>;
+    const kinds: Record<string, Json | undefined> = { services: systemd.services, timers: systemd.timers, paths: systemd.paths, ...network };
+    for (const [kind, sections] of Object.entries(SECTIONS)) {
+      const units = kinds[kind];
+      if (!isObject(units)) continue;
+      for (const unit of Object.values(units)) {
+        if (!isObject(unit)) continue;
+        for (const [option, section] of Object.entries(sections)) {
+          const settings = unit[option];
+          if (isObject(settings)) for (const key of Object.keys(settings)) found.add(`[${section}] ${key}`);
+        }
+      }
+    }
+  }
+  return [...found].sort();
+}
+
 describe(`the NixOS options our modules define are the audited ones (docs/nix-option-audit.md)`, () => {
+  withLib('every unit and networkd directive our modules write is in the audit table', () => {
+    const table = readFileSync(AUDIT, 'utf8');
+    const found = directives();
+    if (process.env.PRINT_AUDIT_PATHS) console.log(found.join('\n'));
+    expect(found).toEqual(
+      expect.arrayContaining(['[Service] DeviceAllow', '[Service] TTYVHangup', '[Link] RequiredForOnline', '[VLAN] Id', '[Timer] Persistent']),
+    );
+    const missing = found.filter((d) => !table.includes(`\`${d}\``));
+    expect(missing, 'check these against systemd and add them to the table').toEqual([]);
+  });
+
   withLib('the paths walk finds named entries and leaves', () => {
     expect(
       optionPaths({ systemd: { services: { a: { serviceConfig: { X: 1 }, after: ['b'] } }, package: 'p' }, users: { groups: { g: {} } }, boot: {} }),
