@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { FACTORY_HOSTNAME } from '../../server/cloud-init/partial.js';
 import { findNixpkgsLib, requireNix } from '../helpers/nix.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -274,7 +275,8 @@ describe('every image format evaluates with the definitions of its nixpkgs modul
   withLib("the host name: the appliance's before setup, the site's after, whatever the format's module defaults or forces", () => {
     // amazon and google-compute default it to "" (mkDefault), proxmox forces "" with its cloud-init integration.
     for (const f of FORMATS) {
-      expect(format(`${f}-factory`).networking.hostName, f).toBe('bowtie');
+      // The name the wizard and the reset take for the image's own (server/cloud-init/partial.ts).
+      expect(format(`${f}-factory`).networking.hostName, f).toBe(FACTORY_HOSTNAME);
       expect(format(`${f}-complete`).networking.hostName, f).toBe('ctl-sfo-01');
     }
   });
