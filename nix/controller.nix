@@ -12,7 +12,10 @@
   nixpkgs.config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ "bowtie-setup" ];
   system.stateVersion = "25.05";
 
-  networking.hostName = lib.mkDefault "bowtie";
+  # Above the image formats' own default (amazon and google-compute: mkDefault "", which would
+  # conflict with a mkDefault here) and the VM test driver's; below anything set on purpose (the
+  # site document's name, nix/tests/vm.nix at 900).
+  networking.hostName = lib.mkOverride 950 "bowtie";
   services.bowtie-setup.enable = true;
   networking.firewall.enable = true;
 
@@ -23,7 +26,9 @@
   services.openssh = {
     enable = true;
     settings.PasswordAuthentication = false;
-    settings.PermitRootLogin = "no";
+    # Forced: nixpkgs' amazon image module sets "prohibit-password" at the same (plain) priority,
+    # which would stop the evaluation; root never logs in over SSH on the appliance.
+    settings.PermitRootLogin = lib.mkForce "no";
   };
 
   documentation.enable = false;
@@ -31,5 +36,10 @@
     automatic = true;
     options = "--delete-older-than 30d";
   };
-  boot.loader.grub.configurationLimit = 10;
+  # Both loaders the formats use: GRUB (amazon, google-compute, hyperv, proxmox, vmware, qemu)
+  # and systemd-boot (qemu-efi and raw-efi: nixpkgs' disk-image.nix with image.efiSupport). A
+  # limit on one does nothing for the other, and systemd-boot copies every generation's kernel
+  # and initrd onto the ESP. A default: nixpkgs' google-compute module sets GRUB's to 0 (plain).
+  boot.loader.grub.configurationLimit = lib.mkDefault 10;
+  boot.loader.systemd-boot.configurationLimit = lib.mkDefault 10;
 }

@@ -6,5 +6,11 @@
 { modulesPath, ... }:
 {
   imports = [ "${modulesPath}/virtualisation/proxmox-image.nix" ];
+  # nixpkgs' cloud-init integration forces the host name to "" and turns DHCP off, for NixOS's
+  # cloud-init to set both; ours reads the cloud-init drive instead (NixOS's stays off,
+  # nix/modules/setup.nix), so the site's name would be lost and the factory image would have no
+  # address. The cloud-init drive stays in the VM's configuration: nixpkgs adds it whatever this
+  # says (docs/nix-option-audit.md).
+  proxmox.cloudInit.enable = false;
   services.bowtie-setup.configurationImports = [ (toString ./proxmox.nix) ];
 }

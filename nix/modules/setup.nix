@@ -20,7 +20,7 @@
 # - /etc/nixos: configuration.nix imports the image's own modules (by store path) and
 #   bowtie/site.nix, so `nixos-rebuild` on the appliance rebuilds the image's configuration with
 #   the site fragment from the local store and the signed cache (docs/decisions/0404).
-{ config, lib, pkgs, ... }:
+{ config, lib, options, pkgs, ... }:
 let
   inherit (lib)
     mkEnableOption
@@ -272,8 +272,8 @@ in
 
     offline.extraDependencies = mkOption {
       type = types.listOf types.package;
-      default = with pkgs; [ stdenv stdenvNoCC xorg.lndir libxslt.bin ];
-      defaultText = literalExpression "with pkgs; [ stdenv stdenvNoCC xorg.lndir libxslt.bin ]";
+      default = with pkgs; [ stdenv stdenvNoCC lndir libxslt.bin ];
+      defaultText = literalExpression "with pkgs; [ stdenv stdenvNoCC lndir libxslt.bin ]";
       description = ''
         Build-time dependencies kept in the image so that rebuilding with a new site fragment
         needs no network for the common cases; anything else comes from the signed cache.
@@ -424,12 +424,17 @@ in
       '';
     }
 
-    (mkIf cfg.cloudInit.enable {
-      # One setup agent reads the user data: NixOS's amazon-init would take the same EC2 user
-      # data for a Nix configuration and run its own nixos-rebuild, and cloud-init (which the
-      # Proxmox and OpenStack image modules turn on) would apply the same seed's users, keys
-      # and network behind our back.
+    # One setup agent reads the user data: NixOS's amazon-init would take the same EC2 user
+    # data for a Nix configuration and run its own nixos-rebuild. Its option exists only where
+    # nixpkgs' amazon image module imported virtualisation/amazon-init.nix (module-list.nix does
+    # not): set anywhere else, even under mkIf, it stops the evaluation of the whole image.
+    (lib.optionalAttrs (options ? virtualisation.amazon-init.enable) (mkIf cfg.cloudInit.enable {
       virtualisation.amazon-init.enable = mkForce false;
+    }))
+
+    (mkIf cfg.cloudInit.enable {
+      # Nor cloud-init (which the Proxmox and OpenStack image modules turn on): it would apply
+      # the same seed's users, keys and network behind our back.
       services.cloud-init.enable = mkForce false;
 
       # Headless setup from user data (server/cloud-init/, docs/decisions/0304): once per boot,

@@ -7,7 +7,7 @@
  */
 import { DEFAULT_RANDOMIZED_DELAY, DEFAULT_SCHEDULE, type SiteConfig } from '../config/schema.js';
 
-/** The image's own host name (nix/controller.nix: networking.hostName = mkDefault "bowtie"). */
+/** The image's own host name (nix/controller.nix: networking.hostName, above the image formats' defaults). */
 export const FACTORY_HOSTNAME = 'bowtie';
 
 /**

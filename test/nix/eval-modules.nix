@@ -22,6 +22,9 @@ let
   evalOne = fragment:
     let
       c = (lib.evalModules {
+        # nix/images/*.nix import nixpkgs' image modules through it: stand-ins at nixpkgs' paths
+        # (./nixos-stubs/image-formats/nixos/README.md). A string: nothing is copied.
+        specialArgs.modulesPath = toString ./nixos-stubs/image-formats/nixos/modules;
         modules = [
           ../../nix/modules/site.nix
           ../../nix/modules/update.nix
@@ -50,7 +53,11 @@ let
       }).config;
       result = {
         failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
-        inherit (c) warnings virtualisation;
+        inherit (c) warnings;
+        virtualisation = c.virtualisation or { };
+        # Forced so that every pkgs attribute the defaults name is looked up in the stub above.
+        extraDependencies = c.system.extraDependencies or [ ];
+        bootLoader = c.boot.loader or { };
         siteComplete = c.bowtie.siteComplete;
         configurationText = c.services.bowtie-setup.configurationText or null;
         site = c.bowtie.site;

@@ -46,7 +46,7 @@ const VARIANTS: Record<string, { imports: string[]; settings: Record<string, unk
   amazon: { imports: ['/../maintainers/scripts/ec2/amazon-image.nix'], settings: {} },
   'google-compute': { imports: ['/virtualisation/google-compute-image.nix'], settings: {} },
   hyperv: { imports: ['/virtualisation/hyperv-image.nix'], settings: {} },
-  proxmox: { imports: ['/virtualisation/proxmox-image.nix'], settings: {} },
+  proxmox: { imports: ['/virtualisation/proxmox-image.nix'], settings: { proxmox: { cloudInit: { enable: false } } } },
   qemu: { imports: ['/virtualisation/disk-image.nix'], settings: { image: { efiSupport: false } } },
   'qemu-efi': { imports: ['/virtualisation/disk-image.nix'], settings: {} },
   'raw-efi': { imports: ['/virtualisation/disk-image.nix'], settings: { image: { format: 'raw' } } },

@@ -22,6 +22,8 @@ const GOLDEN = join(REPO, 'test/golden');
 const HARNESS = join(REPO, 'test/nix/eval-modules.nix');
 /** NixOS's own options, stubbed (the harnesses use the same file). */
 const NIXOS_STUBS = join(REPO, 'test/nix/nixos-stubs/nixos.nix');
+/** nixpkgs declares virtualisation.amazon-init only in the amazon format (its amazon image module imports it). */
+const AMAZON_INIT = join(REPO, 'test/nix/nixos-stubs/virtualisation/amazon-init.nix');
 
 function nixFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -113,7 +115,8 @@ const SETUP: Record<string, string> = {
   // The kernel command lines the image formats set (nixpkgs nixos/modules/virtualisation/
   // amazon-image.nix, google-compute-config.nix, proxmox-image.nix); qcow and the others name
   // no serial console (setup-factory).
-  'setup-amazon': `{ boot.kernelParams = [ "console=ttyS0,115200n8" "random.trust_cpu=on" ]; }`,
+  // amazon-init exists only where nixpkgs' amazon image module is imported (AMAZON_INIT).
+  'setup-amazon': `{ imports = [ ${AMAZON_INIT} ]; boot.kernelParams = [ "console=ttyS0,115200n8" "random.trust_cpu=on" ]; }`,
   'setup-gce': `{ boot.kernelParams = [ "console=ttyS0" "panic=1" "boot.panic_on_fail" ]; }`,
   'setup-proxmox': `{ boot.kernelParams = [ "console=ttyS0" ]; }`,
   // A VT console on the command line adds nothing: tty1 is always there.
@@ -168,7 +171,7 @@ function evaluate(): Map<string, Evaluated> {
     }
     const design = goldenFragments().find((c) => c.name === 'design-example')!.fragment;
     const noSource = `{ lib, ... }: { imports = [ (${JSON.stringify('DESIGN')}) ]; services.bowtie-update = { metadataUrl = lib.mkForce null; cacheUrl = lib.mkForce null; trustedPublicKeys = lib.mkForce [ ]; }; }`;
-    const completeAmazon = `{ imports = [ (${JSON.stringify('DESIGN')}) ]; boot.kernelParams = [ "console=ttyS0,115200n8" ]; }`;
+    const completeAmazon = `{ imports = [ (${JSON.stringify('DESIGN')}) ${AMAZON_INIT} ]; boot.kernelParams = [ "console=ttyS0,115200n8" ]; }`;
     for (const [name, source] of Object.entries({
       ...SETUP,
       'setup-complete': design,
@@ -762,9 +765,21 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
   });
 
   withLib('one setup agent: amazon-init and cloud-init are off where our cloud-init runs', () => {
-    const e = get('setup-factory');
-    expect(e.virtualisation['amazon-init'].enable).toBe(false);
-    expect(e.services['cloud-init'].enable).toBe(false);
+    for (const name of ['setup-amazon', 'setup-complete-amazon']) {
+      const e = get(name);
+      expect(e.virtualisation['amazon-init']?.enable, name).toBe(false);
+      expect(e.services['cloud-init'].enable, name).toBe(false);
+    }
+  });
+
+  withLib('every other format evaluates without amazon-init, which nixpkgs declares in the amazon format only', () => {
+    // nixpkgs' module-list.nix does not import virtualisation/amazon-init.nix; setting its option
+    // where it is not declared stops the evaluation of the whole image (docs/nix-option-audit.md).
+    for (const name of ['setup-factory', 'setup-complete', 'setup-gce', 'setup-proxmox']) {
+      const e = get(name);
+      expect(e.virtualisation, name).not.toHaveProperty('amazon-init');
+      expect(e.services['cloud-init'].enable, name).toBe(false);
+    }
   });
 
   withLib("the update unit runs services.bowtie-setup.package, the appliance's own", () => {

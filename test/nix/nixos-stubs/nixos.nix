@@ -101,8 +101,9 @@ in
     services.openssh = anything;
     services.udev = anything;
     services.cloud-init = anything;
-    # nixos/modules/virtualisation/amazon-init.nix (setup.nix turns it off).
-    virtualisation.amazon-init.enable = opt types.bool true;
+    # Not virtualisation.amazon-init: nixpkgs declares it only with the amazon image module
+    # (module-list.nix does not import amazon-init.nix); a fragment that stands for that format
+    # imports ./virtualisation/amazon-init.nix.
 
     # Set by the VM tests' nodes only: declared as nixpkgs declares them.
     services.dnsmasq = {

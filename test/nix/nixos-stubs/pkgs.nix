@@ -26,7 +26,7 @@ rec {
     gzip = fakePackage "gzip";
     stdenv = fakePackage "stdenv";
     stdenvNoCC = fakePackage "stdenv-nocc";
-    xorg.lndir = fakePackage "lndir";
+    lndir = fakePackage "lndir"; # not xorg.lndir: nixpkgs 26.05 deprecates the xorg set
     libxslt.bin = fakePackage "libxslt-bin";
     writeShellScript = name: _text: fakeStorePath name;
     writeText = builtins.toFile;
@@ -36,7 +36,7 @@ rec {
   };
 
   # The packages above (not the scripts and files made from text), by store path.
-  packagePaths = map (p: p.outPath) (builtins.filter (p: p.type or null == "derivation") (builtins.attrValues pkgs) ++ [ pkgs.xz.bin pkgs.xorg.lndir pkgs.libxslt.bin ]);
+  packagePaths = map (p: p.outPath) (builtins.filter (p: p.type or null == "derivation") (builtins.attrValues pkgs) ++ [ pkgs.xz.bin pkgs.lndir pkgs.libxslt.bin ]);
 
   module = {
     _module.args.pkgs = pkgs;
