@@ -168,6 +168,6 @@
       # Older Nix reads `devShell`.
       devShell.${system} = self.devShells.${system}.default;
 
-      formatter.${system} = pkgs.nixfmt-rfc-style;
+      formatter.${system} = pkgs.nixfmt;
     };
 }

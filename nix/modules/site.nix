@@ -250,6 +250,10 @@ in
           LinkLocalAddressing = if net.ipv6.method == "off" then "no" else "ipv6";
         };
         linkConfig = { RequiredForOnline = "routable"; } // mtuLink;
+        # The MTU the DHCP server offers (option 26: 1460 on Google Compute Engine, 9001 on EC2),
+        # as cloud-init's netplan does; networkd's default is not to (systemd.network(5)). The
+        # document's own `mtu` (MTUBytes=) wins: networkd then ignores UseMTU=.
+        dhcpV4Config = mkIf dhcp4 { UseMTU = true; };
       };
 
       # A VLAN (docs/decisions/0670): the netdev, and the parent that carries it with no

@@ -455,6 +455,14 @@ describe(`network.vlan, network.mtu and network.proxy through lib.evalModules${s
     expect(siteNetwork(get('design-example')).linkConfig).toEqual({ RequiredForOnline: 'routable' });
   });
 
+  withLib("DHCPv4 takes the server's MTU (GCE's 1460) unless the document names one; a static address has no DHCPv4 section", () => {
+    // systemd.network(5): UseMTU= defaults to false; with MTUBytes= set it is ignored.
+    expect(siteNetwork(get('network-mtu-only')).dhcpV4Config).toEqual({ UseMTU: true });
+    expect(siteNetwork(get('network-mtu-only')).linkConfig.MTUBytes).toBe('576');
+    expect(siteNetwork(get('network-vlan-dhcp-jumbo')).dhcpV4Config).toEqual({ UseMTU: true });
+    expect(siteNetwork(get('network-vlan-mtu-static')).dhcpV4Config ?? {}).toEqual({});
+  });
+
   withLib('a VLAN without a named parent is refused by an assertion naming the option', () => {
     expect(get('vlan-without-interface').failedAssertions).toEqual([expect.stringContaining('bowtie.site.network.vlan')]);
   });

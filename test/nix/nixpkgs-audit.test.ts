@@ -178,7 +178,7 @@ const SECTIONS: Record<string, Record<string, string>> = {
   services: { unitConfig: 'Unit', serviceConfig: 'Service' },
   timers: { unitConfig: 'Unit', timerConfig: 'Timer' },
   paths: { unitConfig: 'Unit', pathConfig: 'Path' },
-  networks: { matchConfig: 'Match', networkConfig: 'Network', linkConfig: 'Link' },
+  networks: { matchConfig: 'Match', networkConfig: 'Network', linkConfig: 'Link', dhcpV4Config: 'DHCPv4' },
   netdevs: { netdevConfig: 'NetDev', vlanConfig: 'VLAN' },
 };
 function directives(): string[] {
