@@ -17,8 +17,6 @@ let
   };
 in
 {
-  meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
-
   config = lib.mkIf (proxy != null) {
     systemd.services.nix-daemon = {
       inherit (env) environment serviceConfig;
