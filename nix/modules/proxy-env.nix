@@ -1,5 +1,6 @@
 # The outbound proxy (docs/decisions/0670): its option type and what it adds to a unit. A
-# function, not a module, shared by site.nix, bowtie-server.nix and update.nix.
+# function, not a module, shared by site.nix, bowtie-server.nix, update.nix and
+# nix-daemon-proxy.nix.
 #
 # NO_PROXY and, without credentials, the proxy URL itself are plain `environment` (they are not
 # secret). With credentials, the URL with them is written at each start by a root ExecStartPre
@@ -35,7 +36,9 @@ in
     };
   };
 
-  forUnit = { proxy, unit }:
+  # optionalCredentials: the unit starts without the credentials when their file is absent or
+  # malformed (nix-daemon: ./nix-daemon-proxy.nix); otherwise such a file stops its start.
+  forUnit = { proxy, unit, optionalCredentials ? false }:
   let
     envFile = "/run/bowtie-setup/proxy-${unit}.env";
     writeEnv = pkgs.writeShellScript "bowtie-proxy-env" (builtins.readFile ./proxy-env.sh);
@@ -54,7 +57,11 @@ in
     serviceConfig = optionalAttrs (proxy.credentials_file != null) {
       # "+": as root, whatever user the unit runs as. "-" on the file: systemd reads environment
       # files for ExecStartPre too, before this one has written it.
-      ExecStartPre = [ "+${writeEnv} ${proxy.credentials_file} ${envFile} ${proxy.url}" ];
+      ExecStartPre = [
+        (if optionalCredentials
+         then "-+${writeEnv} --optional ${proxy.credentials_file} ${envFile} ${proxy.url}"
+         else "+${writeEnv} ${proxy.credentials_file} ${envFile} ${proxy.url}")
+      ];
       EnvironmentFile = [ "-${envFile}" ];
     };
   };

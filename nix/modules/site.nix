@@ -176,7 +176,7 @@ in
 {
   # What it sets, it imports: nixosModules.site evaluates on its own (services.bowtie_server
   # itself comes from the vendor's module; bowtie-server.nix warns when it is missing).
-  imports = [ ./bowtie-server.nix ./update.nix ];
+  imports = [ ./bowtie-server.nix ./update.nix ./nix-daemon-proxy.nix ];
   meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
 
   options.bowtie = {

@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { readTrusted } from '../system/state-layout.js';
+import type { z } from 'zod';
+import { engineStateSchema, journalIssues } from './journal-schema.js';
 import type { SecretName } from './paths.js';
 import type { ApplyPhase, ApplyResult, ApplySource, ConfirmMode, ResetMode } from './types.js';
 
@@ -87,14 +89,24 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The schema, held to the type the engine works with. */
+const stateSchema: z.ZodType<EngineState> = engineStateSchema;
+
 /** Root's journal: never through a link, and (as root) only root's file (docs/decisions/0500). */
 export async function readState(file: string): Promise<EngineState> {
   const bytes = await readTrusted(file);
   if (bytes === null) return emptyState();
-  const parsed = JSON.parse(bytes.toString('utf8')) as EngineState;
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the file is read from disk: the type is what it should be, not what it is
-  if (parsed.version !== 1) throw new Error(`${file}: unknown state version ${String(parsed.version)}`);
-  return parsed;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new Error(`${file}: not valid JSON`);
+  }
+  const version = raw && typeof raw === 'object' && 'version' in raw ? raw.version : undefined;
+  if (version !== 1) throw new Error(`${file}: unknown state version ${typeof version === 'number' ? String(version) : '(none)'}`);
+  const parsed = stateSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${file}: not in the expected form (${journalIssues(parsed.error)})`);
+  return parsed.data;
 }
 
 export async function writeState(file: string, state: EngineState): Promise<void> {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NixProgress, storeName } from './progress.js';
+import { publishedStatusSchema } from './status-schema.js';
+import { idleStatus } from './status.js';
 
 const j = (o: unknown) => `@nix ${JSON.stringify(o)}`;
 
@@ -39,5 +41,33 @@ describe('NixProgress', () => {
 
   it('shortens store paths under any root', () => {
     expect(storeName("building '/tmp/x/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nixos-system-a-25.05.drv'")).toBe('building nixos-system-a-25.05');
+  });
+
+  it('takes what the child process prints as text when it is not a message of nix, and never counts a count that is not one', () => {
+    const p = new NixProgress();
+    p.line(j({ action: 'start', id: 2, level: 0, parent: 0, text: '', type: 104 }));
+    // Shapes nix never writes: each is passed through as the text it is, nothing is thrown.
+    for (const odd of [
+      '@nix null',
+      '@nix 5',
+      '@nix "msg"',
+      '@nix []',
+      j({ action: 7 }),
+      j({ action: 'msg', msg: { x: 1 } }),
+      j({ action: 'start', id: 'x' }),
+    ]) {
+      expect(p.line(odd)).toBe(odd);
+    }
+    // Counts that are not counts (text, negative, fractional, beyond 2^53, Infinity) count as 0.
+    for (const bad of ['"3"', '-1', '1.5', '1e300', '1e400']) {
+      p.line(`@nix {"action":"result","id":2,"type":105,"fields":[${bad},${bad},0,0]}`);
+      expect(p.snapshot()).toMatchObject({ buildsDone: 0, buildsTotal: 0 });
+    }
+    p.line(j({ action: 'result', id: 2, type: 106, fields: [104, -5] }));
+    const progress = p.snapshot();
+    expect(progress).toMatchObject({ buildsDone: 0, buildsTotal: 0 });
+    // What is published with it still passes the readers' schema.
+    const published = { ...idleStatus({ progress }), worker: null, publishedAt: new Date(0).toISOString() };
+    expect(publishedStatusSchema.safeParse(published).success).toBe(true);
   });
 });

@@ -4,11 +4,29 @@
  * the way nix's own progress bar counts: builds done/expected from `builds` activities, paths
  * from `copyPaths`, bytes from `copyPath` and `fileTransfer`.
  */
+import { z } from 'zod';
 import type { ApplyProgress } from './types.js';
 
 // nix/src/libutil/logging.hh
 const ACT = { copyPath: 100, fileTransfer: 101, realise: 102, copyPaths: 103, builds: 104, build: 105, substitute: 108 } as const;
 const RES = { buildLogLine: 101, setPhase: 104, progress: 105, setExpected: 106 } as const;
+
+/**
+ * One "@nix" message as far as we use it (nix/src/libutil/logging.cc, JSONLogger). The line
+ * comes from a child process's stderr: a message of another shape is passed through as text,
+ * and a count that is not one counts as 0, so the published status always passes its schema.
+ */
+const nixMessage = z.looseObject({
+  action: z.string(),
+  id: z.number().optional(),
+  level: z.number().optional(),
+  type: z.number().optional(),
+  text: z.string().optional(),
+  msg: z.string().optional(),
+  fields: z.array(z.unknown()).max(16).optional(),
+});
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0);
 
 interface Activity {
   type: number;
@@ -41,24 +59,26 @@ export class NixProgress {
       if (text) this.activity = plainActivity(text) ?? this.activity;
       return text;
     }
-    let m: Record<string, unknown>;
+    let json: unknown;
     try {
-      m = JSON.parse(raw.slice(5)) as Record<string, unknown>;
+      json = JSON.parse(raw.slice(5));
     } catch {
       return raw;
     }
-    const id = Number(m.id);
+    const parsed = nixMessage.safeParse(json);
+    if (!parsed.success) return raw;
+    const m = parsed.data;
+    const id = m.id ?? -1;
+    const level = m.level ?? 0;
     switch (m.action) {
-      case 'msg': {
-        const msg = typeof m.msg === 'string' ? m.msg : '';
-        return Number(m.level ?? 0) <= 3 ? msg : null;
-      }
+      case 'msg':
+        return level <= 3 ? (m.msg ?? '') : null;
       case 'start': {
-        const type = Number(m.type);
-        const text = typeof m.text === 'string' ? m.text : '';
+        const type = m.type ?? 0;
+        const text = m.text ?? '';
         this.live.set(id, { type, text, done: 0, expected: 0, expectedByType: new Map() });
         if (text && (type === ACT.build || type === ACT.substitute || type === ACT.fileTransfer)) this.activity = storeName(text);
-        return text && Number(m.level ?? 0) <= 3 ? text : null;
+        return text && level <= 3 ? text : null;
       }
       case 'stop': {
         const a = this.live.get(id);
@@ -73,15 +93,15 @@ export class NixProgress {
       }
       case 'result': {
         const a = this.live.get(id);
-        const fields = Array.isArray(m.fields) ? (m.fields as unknown[]) : [];
-        const type = Number(m.type);
+        const fields = m.fields ?? [];
+        const type = m.type;
         if (type === RES.buildLogLine) return typeof fields[0] === 'string' ? fields[0] : '';
         if (!a) return null;
         if (type === RES.progress) {
-          a.done = Number(fields[0] ?? 0);
-          a.expected = Number(fields[1] ?? 0);
+          a.done = count(fields[0]);
+          a.expected = count(fields[1]);
         } else if (type === RES.setExpected) {
-          a.expectedByType.set(Number(fields[0]), Number(fields[1] ?? 0));
+          a.expectedByType.set(count(fields[0]), count(fields[1]));
         } else if (type === RES.setPhase && a.type === ACT.build) {
           this.activity = `${storeName(a.text)} (${typeof fields[0] === 'string' ? fields[0] : ''})`;
         }

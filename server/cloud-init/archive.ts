@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import { decodeUtf8 } from '../config/read.js';
 import { nestingProblem } from '../config/input-bounds.js';
 import { MAX_MIME_PARTS } from './limits.js';
+import { alignWithPyyaml } from './pyyaml-scalars.js';
 import type { MimeResult } from './mime.js';
 
 export function explodeArchive(payload: Uint8Array, sniff: (bytes: Uint8Array) => string | null): MimeResult {
@@ -17,6 +18,8 @@ export function explodeArchive(payload: Uint8Array, sniff: (bytes: Uint8Array) =
   if (deep) return { ok: false, message: deep };
   const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, strict: false, logLevel: 'error' });
   if (doc.errors.length > 0) return { ok: false, message: 'is not valid YAML' };
+  // Parts as PyYAML reads them (a part's content written `1e3` is that text); keys are cloud-init's business.
+  alignWithPyyaml(doc, text);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });

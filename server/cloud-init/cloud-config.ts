@@ -13,6 +13,7 @@ import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, t
 import { decodeUtf8, readDocument, type ReadResult } from '../config/read.js';
 import type { FieldError } from '../config/schema.js';
 import { nestingProblem } from '../config/input-bounds.js';
+import { alignWithPyyaml, nonTextKeyMessage } from './pyyaml-scalars.js';
 
 export const KEY = 'bowtie_setup';
 
@@ -67,6 +68,20 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
   }
   const refused = pyyamlRefusal(doc, text);
   if (refused) return invalid(`${refused}; cloud-init would not read it either`);
+  if (format === 'yaml') {
+    // What cloud-init reads, as PyYAML reads it; our own value is read by the strict reader.
+    const keys = alignWithPyyaml(doc, text, KEY);
+    if (keys.length > 0) {
+      const more = keys.length > 5 ? ` (and ${keys.length - 5} more such keys)` : '';
+      return {
+        kind: 'invalid',
+        errors: keys.slice(0, 5).map((k, i) => ({
+          path: k.parent ? k.parent : USER_DATA,
+          message: `${where ? `${where} ` : ''}${nonTextKeyMessage(k)}${i === 4 ? more : ''}`,
+        })),
+      };
+    }
+  }
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) return { kind: 'absent', top: null };
   if (!isMap(contents)) return { kind: 'absent', note: `${where ?? 'the user data'} is not a mapping`, top: null };

@@ -11,6 +11,7 @@ import type { FieldError } from '../config/schema.js';
 import { explodeArchive } from './archive.js';
 import { extractFromCloudConfig, KEY } from './cloud-config.js';
 import { gunzipCapped, isGzip } from './gzip.js';
+import { HOST_KEYS, type HostKeys } from './host-name.js';
 import { readJinja } from './jinja.js';
 import { MAX_USER_DATA_BYTES } from './limits.js';
 import { looksLikeMime, splitMime, type MimePart } from './mime.js';
@@ -20,7 +21,8 @@ import { isControllerTemplate, templatePaths, TEMPLATE_KEYS, translateTemplate }
 
 export type UserDataParse =
   | { kind: 'document'; value: unknown; where: string; ignored: string[]; notes: string[]; legacyHash?: boolean }
-  | { kind: 'none'; ignored: string[]; notes: string[] }
+  /** `host`: the keys cloud-init sets the host name from, for a seed whose network configuration is the document (network-config/combine.ts). */
+  | { kind: 'none'; ignored: string[]; notes: string[]; host?: HostKeys & { lines: string[] } }
   | { kind: 'invalid'; errors: FieldError[]; ignored: string[]; notes: string[] };
 
 const USER_DATA = '(user data)';
@@ -99,10 +101,12 @@ interface State {
   errors: FieldError[];
   ignored: string[];
   notes: string[];
+  /** The host name keys of parts without our document, merged; their "not acted on" lines apart. */
+  host: HostKeys & { lines: string[] };
 }
 
 export async function parseUserData(raw: Uint8Array): Promise<UserDataParse> {
-  const st: State = { found: [], errors: [], ignored: [], notes: [] };
+  const st: State = { found: [], errors: [], ignored: [], notes: [], host: { where: null, values: {}, lines: [] } };
   const { ignored, notes } = st;
   const fail = (message: string): UserDataParse => ({ kind: 'invalid', errors: [{ path: USER_DATA, message }], ignored, notes });
   if (raw.length > MAX_USER_DATA_BYTES) return fail(`is larger than ${MAX_USER_DATA_BYTES} bytes`);
@@ -132,8 +136,11 @@ export async function parseUserData(raw: Uint8Array): Promise<UserDataParse> {
       message: `${found.some((f) => f.template) ? `${KEY} or the controller template` : KEY} is given in ${found.length} places (${found.map((f) => f.where ?? 'the user data').join(', ')}); give it once (bowtie-setup does not merge them)`,
     });
   }
+  const { host } = st;
+  if (errors.length === 0 && found.length === 0) return { kind: 'none', ignored, notes, ...(host.lines.length > 0 ? { host } : {}) };
+  // With a document (or none to be had), the host name keys are reported like the others.
+  ignored.push(...host.lines);
   if (errors.length > 0) return { kind: 'invalid', errors, ignored, notes };
-  if (found.length === 0) return { kind: 'none', ignored, notes };
   const f = found[0]!;
   return { kind: 'document', value: f.value, where: f.where ?? 'the user data', ignored, notes, ...(f.template ? { legacyHash: true } : {}) };
 }
@@ -249,7 +256,14 @@ async function readCloudConfig(st: State, where: string | null, payload: Uint8Ar
     return;
   }
   if (got.note) ignored.push(`${got.note}: no ${KEY} in it`);
-  if (top) ignored.push(...otherKeyLines(top, new Set(), where));
+  if (!top) return;
+  ignored.push(...otherKeyLines(top, new Set(HOST_KEYS), where));
+  const hostKeys = HOST_KEYS.filter((k) => k in top);
+  if (hostKeys.length === 0) return;
+  // cloud-init merges cloud-config parts with dict(replace): a later part's key replaces.
+  for (const k of hostKeys) st.host.values[k] = top[k];
+  st.host.where = where;
+  st.host.lines.push(...otherKeyLines(Object.fromEntries(hostKeys.map((k) => [k, top[k]])), new Set(), where));
 }
 
 /** Error messages name the part; for plain user data the path "(user data)" says it all. */

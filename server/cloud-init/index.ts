@@ -106,7 +106,11 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
     } satisfies Marker);
 
   if (!opts.force) {
-    const marker = await readMarker(root, instanceId);
+    const read = await readMarker(root, instanceId);
+    // A marker that does not parse says nothing about this instance: it is reported and the
+    // user data is read as if there were none (the set-up guard below still holds).
+    if (read.kind === 'refused') say(`${read.reason}; it is not trusted, and the user data is read as if this instance had no marker.`);
+    const marker = read.kind === 'ok' ? read.marker : null;
     const changed = marker !== null && marker.user_data_sha256 !== userDataSha;
     if (marker && (!changed || marker.outcome === 'applied' || marker.outcome === 'unchanged')) {
       say(`user data of instance ${instanceId} was already processed (${marker.outcome}, ${marker.processed_at}); nothing to do.`);
@@ -115,7 +119,11 @@ export async function runCloudInit(opts: CloudInitOptions): Promise<number> {
     }
     // Nothing from user data was applied on this instance yet, and the user data is new.
     if (marker) say(`the user data has changed since it was last read on this instance (${marker.outcome}); reading it again.`);
-    if ((await exists(join(root, FRAGMENT_PATH))) && !(await hasAppliedMarker(root))) {
+    const configured = await exists(join(root, FRAGMENT_PATH));
+    const applied = configured ? await hasAppliedMarker(root) : { applied: false, refused: [] };
+    const others = applied.refused.filter((r) => read.kind !== 'refused' || r !== read.reason);
+    for (const reason of others.slice(0, 5)) say(`${reason}; it is not trusted.`);
+    if (configured && !applied.applied) {
       // Set up in the wizard or with the CLI, never from user data: a new instance id alone is
       // no reason to overwrite that.
       say(

@@ -19,6 +19,7 @@ import { parseDocument } from 'yaml';
 import { MAX_USER_DATA_BYTES } from './limits.js';
 import { DEFAULT_IMDS_URL, instanceIdProblem, readImds, type ImdsOptions } from './imds.js';
 import { nestingProblem } from '../config/input-bounds.js';
+import { alignWithPyyaml } from './pyyaml-scalars.js';
 
 export const CLOUD_INIT_USER_DATA = '/var/lib/cloud/instance/user-data.txt';
 export const CLOUD_INIT_INSTANCE_ID = '/var/lib/cloud/data/instance-id';
@@ -95,6 +96,8 @@ export function nocloudInstanceId(metaData: Buffer): string {
     const source = metaData.toString('utf8');
     if (nestingProblem(source)) return 'nocloud';
     const doc = parseDocument(source, { version: '1.1', uniqueKeys: false, logLevel: 'error' });
+    // instance-id: 1e3 is the text "1e3" to cloud-init's PyYAML, not 1000.
+    alignWithPyyaml(doc, source);
     const value = doc.errors.length === 0 ? (doc.toJS({ maxAliasCount: 10 }) as Record<string, unknown> | null) : null;
     const id = value && typeof value === 'object' ? value['instance-id'] : undefined;
     const text = typeof id === 'string' || typeof id === 'number' ? String(id).trim() : '';

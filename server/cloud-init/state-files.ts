@@ -11,10 +11,12 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { FieldError } from '../config/schema.js';
 import { CLOUD_INIT_MARKER_DIR, CLOUD_INIT_RESULT_FILE } from '../nix/paths.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
-import { CLOUD_INIT_LAYOUT, migrateLegacyCloudInitResult, prepareRootLayout, readTrusted } from '../system/state-layout.js';
+import { readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
+import { CLOUD_INIT_LAYOUT, migrateLegacyCloudInitResult, prepareRootLayout } from '../system/state-layout.js';
 import type { SourceName } from './sources.js';
 
 export const MARKER_DIR = CLOUD_INIT_MARKER_DIR;
@@ -91,45 +93,81 @@ async function prepareDirs(root: string): Promise<void> {
   prepared.add(root);
 }
 
-/** Markers are read like root's journal: never through a link, only root's (as root). */
-async function readJson(file: string): Promise<unknown> {
-  const bytes = await readTrusted(file);
-  if (bytes === null) throw new Error(`${file}: missing`);
-  return JSON.parse(bytes.toString('utf8'));
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+/**
+ * A marker as cloud-init accepts it back (docs/decisions/0600): whatever is in the marker
+ * directory is read as if someone else had written it, so the instance id, outcome and time it
+ * prints and acts on are the ones checked here.
+ */
+const markerSchema = z.object({
+  instance_id: z.string().regex(/^[\x21-\x7e]{1,256}$/),
+  outcome: z.enum(['applied', 'unchanged', 'prefilled', 'rejected', 'apply-failed', 'no-document', 'skipped-configured']),
+  source: z.enum(['file', 'cloud-init', 'nocloud', 'cidata', 'config-drive', 'imds', 'network-config']),
+  user_data_sha256: sha256Hex,
+  document_sha256: sha256Hex.nullable(),
+  processed_at: z.iso.datetime(),
+}) satisfies z.ZodType<Marker>;
+
+/** A marker is a few hundred bytes: anything much larger is not one of ours. */
+export const MAX_MARKER_BYTES = 64 * 1024;
+
+export type MarkerRead = { kind: 'absent' } | { kind: 'refused'; reason: string } | { kind: 'ok'; marker: Marker };
+
+/**
+ * Markers are read through the boundary reader: never through a link or a FIFO, only a regular
+ * file of root's (or, unprivileged, this user's), capped, and parsed. A refusal says what was
+ * wrong with the file, never what it held.
+ */
+async function readMarkerFile(file: string, name: string): Promise<MarkerRead> {
+  const read = await readBoundaryFile(file, {
+    what: `the once-per-instance marker ${name}`,
+    maxBytes: MAX_MARKER_BYTES,
+    owners: rootOrSelf(),
+    format: 'json',
+    schema: markerSchema,
+  });
+  if (read.kind !== 'ok') return read;
+  // writeMarker names each marker after its instance: one under another name was put there.
+  if (markerFileName(read.value.instance_id) !== name) return { kind: 'refused', reason: `the once-per-instance marker ${name} names another instance` };
+  return { kind: 'ok', marker: read.value };
 }
 
-export async function readMarker(root: string, instanceId: string): Promise<Marker | null> {
+/** This instance's marker: absent, refused (with the reason, for the console), or one that names this instance. */
+export async function readMarker(root: string, instanceId: string): Promise<MarkerRead> {
   await prepareDirs(root);
-  try {
-    const marker = (await readJson(join(root, MARKER_DIR, markerFileName(instanceId)))) as Marker;
-    return marker.instance_id === instanceId ? marker : null;
-  } catch {
-    return null;
+  const name = markerFileName(instanceId);
+  const read = await readMarkerFile(join(root, MARKER_DIR, name), name);
+  // Two ids share a hashed name only by a hash collision: the id itself decides.
+  if (read.kind === 'ok' && read.marker.instance_id !== instanceId) {
+    return { kind: 'refused', reason: `the once-per-instance marker ${name} names another instance` };
   }
+  return read;
 }
 
 /**
  * Whether user data ever configured this appliance: a marker with outcome applied or
  * unchanged, of this or any instance (a clone carries its original's markers). An appliance
- * that has a fragment but no such marker was set up in the wizard or with the CLI.
+ * that has a fragment but no such marker was set up in the wizard or with the CLI. Markers that
+ * were refused count for nothing and are listed, so that the console can say so.
  */
-export async function hasAppliedMarker(root: string): Promise<boolean> {
+export async function hasAppliedMarker(root: string): Promise<{ applied: boolean; refused: string[] }> {
   await prepareDirs(root);
   let names: string[];
   try {
     names = (await readdir(join(root, MARKER_DIR))).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
   } catch {
-    return false;
+    return { applied: false, refused: [] };
   }
+  const refused: string[] = [];
   for (const name of names.slice(0, 1000)) {
-    try {
-      const marker = (await readJson(join(root, MARKER_DIR, name))) as Partial<Marker>;
-      if (marker.outcome === 'applied' || marker.outcome === 'unchanged') return true;
-    } catch {
-      // a damaged marker says nothing
-    }
+    // A name that is not one markerFileName makes is not ours to print.
+    const shown = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.json$/.test(name) ? name : 'with an unexpected name';
+    const read = await readMarkerFile(join(root, MARKER_DIR, name), shown);
+    if (read.kind === 'ok' && (read.marker.outcome === 'applied' || read.marker.outcome === 'unchanged')) return { applied: true, refused };
+    if (read.kind === 'refused') refused.push(read.reason);
   }
-  return false;
+  return { applied: false, refused };
 }
 
 export async function writeMarker(root: string, marker: Marker): Promise<void> {

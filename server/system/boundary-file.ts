@@ -163,7 +163,8 @@ function describeIssues(error: z.ZodError): string {
 
 /** A key name from the other side, shown only when it cannot be a value in disguise. */
 function safeName(path: string): string {
-  return /^[A-Za-z0-9_.()-]{1,64}$/.test(path) ? path : 'a field with an unexpected name';
+  if (path === '(top level)') return path;
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(path) ? path : 'a field with an unexpected name';
 }
 
 function refused(reason: string): { kind: 'refused'; reason: string } {

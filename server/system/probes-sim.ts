@@ -7,20 +7,27 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { listInterfaces } from './interfaces.js';
 import type { SystemProbes } from './probe-types.js';
 
-interface SimSite {
-  network?: { ipv4?: { method?: string; gateway?: string }; dns?: string[] };
-  enrollment?: unknown;
-}
+/** What the probes use of the simulator's site.json (a file another program writes): checked, the rest ignored. */
+const simSite = z.looseObject({
+  network: z.looseObject({ ipv4: z.looseObject({ method: z.string().optional(), gateway: z.string().max(64).optional() }).optional() }).optional(),
+  enrollment: z.unknown().optional(),
+});
+type SimSite = z.infer<typeof simSite>;
 
+/** The active site, or null when there is none or it is not in the expected form (then the probes answer as for no configuration). */
 async function activeSite(root: string): Promise<SimSite | null> {
+  let raw: unknown;
   try {
-    return JSON.parse(await readFile(join(root, 'run/current-system/site.json'), 'utf8')) as SimSite | null;
+    raw = JSON.parse(await readFile(join(root, 'run/current-system/site.json'), 'utf8'));
   } catch {
     return null;
   }
+  const parsed = simSite.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 function failing(what: string): boolean {

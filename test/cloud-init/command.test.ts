@@ -168,6 +168,36 @@ describe('cloud-init: once per instance', () => {
     expect(await readFile(join(root, FRAGMENT_PATH), 'utf8')).toBe('# set up in the wizard\n');
   });
 
+  it('reports a marker that does not parse instead of acting on it (nor printing it), and reads the user data', async () => {
+    await mkdir(join(root, MARKER_DIR), { recursive: true, mode: 0o700 });
+    const forged = {
+      instance_id: 'i-aaa',
+      outcome: 'applied',
+      source: 'imds',
+      user_data_sha256: 5,
+      document_sha256: null,
+      processed_at: '\u001b[2J\u001b]0;pwned\u0007',
+    };
+    await writeFile(join(root, MARKER_DIR, 'i-aaa.json'), JSON.stringify(forged));
+    expect(await boot(instance('i-aaa', COMPLETE))).toBe(EXIT.ok);
+    const out = printed.join('\n');
+    expect(out).toContain('the once-per-instance marker i-aaa.json is not in the expected form (user_data_sha256, processed_at); it is not trusted');
+    expect(out).not.toContain('already processed');
+    expect(out).not.toMatch(/\u001b|pwned/);
+    expect(applied).toHaveLength(1);
+    expect(await markers()).toMatchObject([{ instance_id: 'i-aaa', outcome: 'applied', user_data_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+  });
+
+  it('does not count a damaged marker of another instance as user data having set up the appliance, and says so', async () => {
+    await mkdir(dirname(join(root, FRAGMENT_PATH)), { recursive: true });
+    await writeFile(join(root, FRAGMENT_PATH), '# set up in the wizard\n');
+    await mkdir(join(root, MARKER_DIR), { recursive: true, mode: 0o700 });
+    await writeFile(join(root, MARKER_DIR, 'i-old.json'), '{"outcome":"applied"}');
+    expect(await boot(instance('i-ccc', COMPLETE))).toBe(EXIT.ok);
+    expect(applied).toHaveLength(0);
+    expect(printed.join('\n')).toContain('the once-per-instance marker i-old.json is not in the expected form');
+  });
+
   it('does nothing and writes nothing for an instance without user data, and marks it', async () => {
     expect(await boot({ userData: { kind: 'status', status: 404 } })).toBe(EXIT.ok);
     expect(await status()).toBeNull();

@@ -42,6 +42,8 @@ async function boot(files: Record<string, string>): Promise<{ code: number; out:
 }
 
 const addresses = () => readFileSync(join(root, 'sys/class/net/ens3/simulated-addresses'), 'utf8').trim();
+const activeSite = () =>
+  JSON.parse(readFileSync(join(realpathSync(join(root, 'run/current-system')), 'site.json'), 'utf8')) as { hostname: string; domain: string | null };
 const activeNetwork = () =>
   (JSON.parse(readFileSync(join(realpathSync(join(root, 'run/current-system')), 'site.json'), 'utf8')) as { network: unknown }).network;
 
@@ -58,8 +60,10 @@ it('a Proxmox-style seed with a static ipconfig0 is applied with that address, n
   expect(activeNetwork()).toMatchObject({ interface: 'ens3', ipv4: { method: 'static', address: '10.0.0.5/24', gateway: '10.0.0.1' }, dns: ['10.0.0.53'] });
   expect(await readCloudInitResult(root)).toMatchObject({
     status: 'prefilled',
-    activation: { outcome: 'applied', configures: ['network.interface', 'network.ipv4', 'network.dns'] },
+    // The VM's name from the cloud-config, as cloud-init would set it (fqdn without a dot: no domain).
+    activation: { outcome: 'applied', configures: ['hostname', 'network.interface', 'network.ipv4', 'network.dns'] },
   });
+  expect(activeSite()).toMatchObject({ hostname: 'ctl-pve-09', domain: null });
   expect(out).toContain('applied as a partial document (network only)');
 });
 

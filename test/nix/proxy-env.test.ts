@@ -82,6 +82,15 @@ describe('proxy-env.sh', () => {
     }
   });
 
+  it("never leaves the previous start's credentials behind when the file has become unusable", () => {
+    const out = join(dir, 'proxy-unit.env');
+    expect(run('u:p', 'http://proxy.example.com:3128').status).toBe(0);
+    writeFileSync(join(dir, 'proxy-credentials'), 'u:p w');
+    const r = spawnSync('bash', [SCRIPT, join(dir, 'proxy-credentials'), out, 'http://proxy.example.com:3128'], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(() => statSync(out)).toThrow();
+  });
+
   it('refuses a URL that is not http(s)', () => {
     expect(run('u:p', 'socks5://proxy.example.com:1080').status).not.toBe(0);
   });

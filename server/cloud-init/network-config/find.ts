@@ -97,7 +97,7 @@ async function fromSeed(root: string, dir: string): Promise<NetworkConfigSource 
 /** A `network` key in meta-data, possibly base64 (and gzip) encoded; null when there is none. */
 export async function fromMetaData(meta: Uint8Array): Promise<{ label: string; parse: NetworkConfigParse } | null> {
   if (Buffer.from(meta).toString('latin1').trim() === '') return null;
-  const read = readNetworkText(meta, 'meta-data');
+  const read = readNetworkText(meta, 'meta-data', 'network');
   // Unreadable meta-data is the user data reader's business (instance id "nocloud"); a
   // network key in it cannot be told apart, so it is reported here only when it mentions one.
   if (!read.ok)

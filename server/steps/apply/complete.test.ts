@@ -13,6 +13,7 @@ import { validateDocument } from '../../config/validate.js';
 import { EXIT } from '../../exit-codes.js';
 import { renderFragment } from '../../nix/render.js';
 import { createWizard, idleStatus, type Wizard } from '../../../test/helpers/wizard.js';
+import { appliedResult } from '../../../test/cloud-init/apply-results.js';
 
 const TLS = join(import.meta.dirname, '../../../test/fixtures/tls');
 const CERT = readFileSync(join(TLS, 'ctl.pem'), 'utf8');
@@ -43,18 +44,7 @@ function applied(wizard: Wizard, tls: Record<string, unknown>): void {
   writeFileSync(fragment, renderFragment(checked.config));
   wizard.apply.current = idleStatus({
     setupComplete: true,
-    last: {
-      id: 'apply-1',
-      outcome: 'applied',
-      source: 'web',
-      finishedAt: '2026-06-01T00:00:00Z',
-      reason: null,
-      failedPhase: null,
-      errors: [],
-      outputTail: [],
-      generation: 2,
-      handedOff: true,
-    },
+    last: { ...appliedResult, id: 'apply-1', source: 'web', finishedAt: '2026-06-01T00:00:00Z' },
   });
 }
 

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWizard, idleStatus, type Client, type Wizard } from '../../../test/helpers/wizard.js';
 import { listen, type Listening, type ParsedEvent } from '../../../test/helpers/sse.js';
+import { appliedResult } from '../../../test/cloud-init/apply-results.js';
 import { printable } from '../../system/boundary-file.js';
 import { SESSION_COOKIE, SESSION_MAX_AGE_MS, SessionStore } from '../../web/session.js';
 import { parseCursor } from './events.js';
@@ -56,18 +57,7 @@ describe('GET /apply/events', () => {
     w.apply.log.push('-- nixos-rebuild switch: succeeded');
     w.apply.current = idleStatus({
       setupComplete: true,
-      last: {
-        id: 'a1-00',
-        outcome: 'applied',
-        source: 'web',
-        finishedAt: '2026-06-01T00:00:00Z',
-        reason: null,
-        failedPhase: null,
-        errors: [],
-        outputTail: [],
-        generation: 2,
-        handedOff: true,
-      },
+      last: { ...appliedResult, id: 'a1-00', source: 'web', finishedAt: '2026-06-01T00:00:00Z' },
     });
     await s.ended;
     const events = s.events();
