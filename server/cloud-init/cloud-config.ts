@@ -9,22 +9,24 @@
  * source text. Lines before it are kept as empty lines so that "at line N" in an error is the
  * line in the user data part.
  */
-import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document, type Pair } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, Scalar, visit, type Document, type Pair } from 'yaml';
 import { decodeUtf8, readDocument, type ReadResult } from '../config/read.js';
 import type { FieldError } from '../config/schema.js';
 import { nestingProblem } from '../config/input-bounds.js';
-import { alignWithPyyaml, nonTextKeyMessage } from './pyyaml-scalars.js';
+import { alignWithPyyaml, pyyamlKeyIsText, type NonTextKey } from './pyyaml-scalars.js';
 
 export const KEY = 'bowtie_setup';
 
 /**
  * The result for one cloud-config or JSON part. `top` is the whole part as the lenient reader
  * sees it (null when it is not a mapping): the published template and the other cloud-config
- * keys are judged from it.
+ * keys are judged from it. `nonText`, when there are any: the mapping keys cloud-init's PyYAML
+ * does not read as text, outside bowtie_setup (those at the top are not in `top`); the caller
+ * judges them by what it reads (non-text-keys.ts).
  */
 export type Extracted =
-  | { kind: 'absent'; note?: string; top: Record<string, unknown> | null }
-  | { kind: 'found'; read: ReadResult; top: Record<string, unknown> }
+  | { kind: 'absent'; note?: string; top: Record<string, unknown> | null; nonText?: NonTextKey[] }
+  | { kind: 'found'; read: ReadResult; top: Record<string, unknown>; nonText?: NonTextKey[] }
   | { kind: 'invalid'; errors: FieldError[] };
 
 const USER_DATA = '(user data)';
@@ -68,23 +70,14 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
   }
   const refused = pyyamlRefusal(doc, text);
   if (refused) return invalid(`${refused}; cloud-init would not read it either`);
-  if (format === 'yaml') {
-    // What cloud-init reads, as PyYAML reads it; our own value is read by the strict reader.
-    const keys = alignWithPyyaml(doc, text, KEY);
-    if (keys.length > 0) {
-      const more = keys.length > 5 ? ` (and ${keys.length - 5} more such keys)` : '';
-      return {
-        kind: 'invalid',
-        errors: keys.slice(0, 5).map((k, i) => ({
-          path: k.parent ? k.parent : USER_DATA,
-          message: `${where ? `${where} ` : ''}${nonTextKeyMessage(k)}${i === 4 ? more : ''}`,
-        })),
-      };
-    }
-  }
+  // What cloud-init reads, as PyYAML reads it; our own value is read by the strict reader. The
+  // keys PyYAML does not read as text are judged by the caller, which knows what it reads.
+  const nonText = format === 'yaml' ? alignWithPyyaml(doc, text, KEY) : [];
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) return { kind: 'absent', top: null };
   if (!isMap(contents)) return { kind: 'absent', note: `${where ?? 'the user data'} is not a mapping`, top: null };
+  const keys = nonText.length > 0 ? { nonText } : {};
+  const stand = standInsForNonTextKeys(contents.items);
   let top: Record<string, unknown>;
   try {
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
@@ -92,6 +85,7 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
   } catch {
     return invalid('uses aliases (*name) too often to be read');
   }
+  if (stand.size > 0) top = Object.fromEntries(Object.entries(top).filter(([name]) => !stand.has(name)));
 
   const ours = contents.items.filter((p) => isScalar(p.key) && p.key.value === KEY);
   if (ours.length > 1) return invalid(`has the ${KEY} key ${ours.length} times; give it once`);
@@ -101,12 +95,30 @@ export function extractFromCloudConfig(bytes: Uint8Array, where: string | null, 
     if (contents.items.some(isMergeKey) && mergedKeyPresent(doc)) {
       return invalid(`brings ${KEY} in with a "<<" merge key; write ${KEY} out in full`);
     }
-    return { kind: 'absent', top };
+    return { kind: 'absent', top, ...keys };
   }
   if (aliasesOutside(ours[0]!.value)) {
     return invalid('uses an alias (*name) to an anchor outside it; write its values out', KEY);
   }
-  return { kind: 'found', read: readValue(text, ours[0]!), top };
+  return { kind: 'found', read: readValue(text, ours[0]!), top, ...keys };
+}
+
+/**
+ * A top-level key that is no name to cloud-init is left out of `top` (it is reported from
+ * `nonText`): as text it would be "true" or "31", a name nobody wrote. Its key is swapped for a
+ * stand-in that no written key has (its value stays, with any anchor on it); returns the stand-ins.
+ */
+function standInsForNonTextKeys(items: Pair[]): Set<string> {
+  const written = new Set(items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
+  const stand = new Set<string>();
+  for (const pair of items) {
+    if (pyyamlKeyIsText(pair.key)) continue;
+    let name = `(a key that is no name ${stand.size})`;
+    while (written.has(name)) name += '_';
+    stand.add(name);
+    pair.key = new Scalar(name);
+  }
+  return stand;
 }
 
 /**

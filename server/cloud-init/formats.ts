@@ -15,7 +15,8 @@ import { HOST_KEYS, type HostKeys } from './host-name.js';
 import { readJinja } from './jinja.js';
 import { MAX_USER_DATA_BYTES } from './limits.js';
 import { looksLikeMime, splitMime, type MimePart } from './mime.js';
-import { adoptDefaultAccount, otherKeyLines } from './other-keys.js';
+import { nonTextKeyErrors, nonTextKeyLines } from './non-text-keys.js';
+import { ACCOUNT_KEYS, adoptDefaultAccount, otherKeyLines } from './other-keys.js';
 import { mentionsOurs, whatIsSeen } from './seen.js';
 import { isControllerTemplate, templatePaths, TEMPLATE_KEYS, translateTemplate } from './template.js';
 
@@ -219,6 +220,16 @@ async function readCloudConfig(st: State, where: string | null, payload: Uint8Ar
   const top = got.top;
   const isTemplate = top !== null && isControllerTemplate(top);
   const at = where ?? 'the user data';
+  // The top-level keys whose values are read below, in this case: a key in them that cloud-init
+  // does not read as a name is refused; elsewhere it is cloud-init's business (decision 0306).
+  const read = new Set<string>(got.kind === 'found' ? ACCOUNT_KEYS : isTemplate ? [...TEMPLATE_KEYS, ...ACCOUNT_KEYS] : HOST_KEYS);
+  const nonText = got.nonText ?? [];
+  const refusedKeys = nonTextKeyErrors(nonText, read, where);
+  if (refusedKeys.length > 0) {
+    errors.push(...refusedKeys);
+    return;
+  }
+  ignored.push(...nonTextKeyLines(nonText, where));
   if (got.kind === 'found') {
     if (isTemplate) {
       errors.push({

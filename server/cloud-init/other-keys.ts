@@ -61,6 +61,9 @@ export interface Adoption {
   refused: string[];
 }
 
+/** The top-level keys whose values adoptDefaultAccount reads (`user` it takes only as present). */
+export const ACCOUNT_KEYS = ['ssh_authorized_keys', 'password'] as const;
+
 /**
  * Proxmox's (and cloud-init's classic) default-account keys, taken into `admin` when the
  * document has an admin and does not set the same thing itself.

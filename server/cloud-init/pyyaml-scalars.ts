@@ -35,6 +35,29 @@ export function pyyamlPlainKind(text: string): PyyamlKind {
   return 'str';
 }
 
+/**
+ * False when PyYAML's SafeConstructor fails on a plain scalar it resolved to this kind, and so
+ * refuses the whole document (ValueError): `0b_` and `0x_` (int('', 2)), a date that is not
+ * one (`2001-02-30`, hour 25, second 60) or an offset of a day or more. cloud-init then reads
+ * none of the user data.
+ */
+export function pyyamlConstructs(text: string, kind: PyyamlKind): boolean {
+  if (kind === 'int') {
+    const digits = text.replaceAll('_', '').replace(/^[-+]/, '');
+    return !/^0[bx]$/.test(digits);
+  }
+  if (kind !== 'timestamp') return true;
+  const m = /^(\d{4})-(\d\d?)-(\d\d?)(?:(?:[Tt]|[ \t]+)(\d\d?):(\d\d):(\d\d)(?:\.\d*)?(?:[ \t]*(?:Z|([-+])(\d\d?)(?::(\d\d))?))?)?$/.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
+  if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59)) return false;
+  // datetime.timezone takes an offset strictly within a day.
+  return m[7] === undefined || Number(m[8]) * 60 + Number(m[9] ?? 0) < 24 * 60;
+}
+
 const KIND_WORDS: Record<Exclude<PyyamlKind, 'str'> | 'collection', string> = {
   collection: 'a mapping or list, which it cannot use as a key',
   bool: 'a boolean (true or false)',
@@ -46,13 +69,22 @@ const KIND_WORDS: Record<Exclude<PyyamlKind, 'str'> | 'collection', string> = {
   value: 'a value key it cannot read',
 };
 
+/** What cloud-init reads such a key as, in words. */
+export function pyyamlKindWords(kind: NonTextKey['kind']): string {
+  return KIND_WORDS[kind];
+}
+
 export interface NonTextKey {
   /** Where the key sits: the dotted path of the mapping that holds it ("" at the top). */
   parent: string;
+  /** The top-level key it sits under, as the document's key text; null when it is itself at the top. */
+  top: string | null;
   line: number;
   /** The key as written when it is plain (then a word, a number or a date); null otherwise. */
   text: string | null;
   kind: Exclude<PyyamlKind, 'str'> | 'collection';
+  /** True when PyYAML stops at this key (pyyamlConstructs): cloud-init reads nothing of the document. */
+  fatal: boolean;
 }
 
 /** A scalar written plain and untagged: the only kind PyYAML resolves implicitly. */
@@ -75,7 +107,7 @@ export function alignWithPyyaml(doc: Document, text: string, skip: string | null
   const found: NonTextKey[] = [];
   const lineOf = (node: Node) => (node.range ? countNewlines(text, node.range[0]) + 1 : 0);
   const seen = new Set<unknown>();
-  const walk = (node: unknown, path: string): void => {
+  const walk = (node: unknown, path: string, top: string | null): void => {
     if (!node || typeof node !== 'object' || seen.has(node) || isAlias(node)) return;
     seen.add(node);
     if (path === skip) return;
@@ -84,24 +116,26 @@ export function alignWithPyyaml(doc: Document, text: string, skip: string | null
       return;
     }
     if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, join(path, String(i))));
+      node.items.forEach((item, i) => walk(item, join(path, String(i)), top));
       return;
     }
     if (!isMap(node)) return;
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const key = pair.key;
-      walk(key, path);
+      walk(key, path, top);
       const kind = keyKind(key);
       if (kind !== 'str' && kind !== 'merge') {
         // Only a plain key is shown: it matched one of the patterns above (a word, a number, a date).
         const shown = isScalar(key) && plainUntagged(key) ? textOf(key).slice(0, 40) : null;
-        found.push({ parent: path, line: isNode(key) ? lineOf(key) : 0, text: shown, kind });
+        const fatal = isScalar(key) && plainUntagged(key) && typeof key.source === 'string' && kind !== 'collection' && !pyyamlConstructs(key.source, kind);
+        found.push({ parent: path, top, line: isNode(key) ? lineOf(key) : 0, text: shown, kind, fatal });
       }
-      walk(pair.value, join(path, segment(key)));
+      // Below the top, the top-level key is the one the value is under (as text: after walk(key) above).
+      walk(pair.value, join(path, segment(key)), node === doc.contents ? (isScalar(key) ? String(key.value) : null) : top);
     }
   };
-  walk(doc.contents, '');
+  walk(doc.contents, '', null);
   return found;
 }
 
@@ -109,6 +143,12 @@ export function alignWithPyyaml(doc: Document, text: string, skip: string | null
 function segment(key: unknown): string {
   const t = isScalar(key) ? textOf(key) : '';
   return /^[A-Za-z0-9_-]{1,40}$/.test(t) ? t : '(a key not shown)';
+}
+
+/** True when PyYAML reads this mapping key as text (or as a merge key, which the caller judges). */
+export function pyyamlKeyIsText(key: unknown): boolean {
+  const kind = keyKind(key);
+  return kind === 'str' || kind === 'merge';
 }
 
 /** What PyYAML makes of a mapping key. */
@@ -135,6 +175,8 @@ function keyKind(key: unknown): PyyamlKind | 'collection' {
 export function nonTextKeyMessage(k: NonTextKey): string {
   const where = k.parent ? ` under ${k.parent}` : '';
   const key = k.text === null ? 'a key' : `the key ${JSON.stringify(k.text)}`;
+  if (k.fatal)
+    return `has ${key}${where} at line ${k.line}, which cloud-init's YAML reader takes for ${KIND_WORDS[k.kind]} and then cannot read, so cloud-init would read none of it; put it in quotes`;
   return `has ${key}${where} at line ${k.line}, which cloud-init's YAML reader takes for ${KIND_WORDS[k.kind]}, not for the name written; put it in quotes`;
 }
 

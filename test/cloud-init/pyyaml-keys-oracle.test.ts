@@ -2,14 +2,20 @@
  * Mapping keys as cloud-init reads them: PyYAML (Debian's python3-yaml, which the cloud-init
  * package brings; scripts/test.sh installs it) is the oracle. For several hundred key
  * spellings (YAML 1.1 booleans, nulls, integers in every base, base-60 numbers, floats with and
- * without a dot, dates, interface names), PyYAML reads one network-config and one cloud-config
- * per key, all in one run. Where PyYAML reads the key as text, we read the same text; where it
- * reads a boolean, number, null or date (or refuses the key), we refuse it with its path and line.
+ * without a dot, dates, interface names), PyYAML reads one network-config and three
+ * cloud-configs per key (the key at the top, under `hostname`, which we read, and under
+ * `apt.sources`, which we do not), all in one run. Where PyYAML reads the key as text, we read
+ * the same text. Where it reads a boolean, number, null or date (decision 0306): a
+ * network-config, and a cloud-config where we read the value, is refused with the key's path
+ * and line; at the top of a cloud-config the key is reported "not acted on" with what cloud-init
+ * reads; under a key we do not act on it is not judged. Where PyYAML refuses the document for
+ * the key, so do we, wherever it is.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractFromCloudConfig } from '../../server/cloud-init/cloud-config.js';
+import { parseUserData, type UserDataParse } from '../../server/cloud-init/formats.js';
 import { readNetworkText } from '../../server/cloud-init/network-config/read.js';
 import { nocloudInstanceId } from '../../server/cloud-init/sources.js';
 import { pyyamlPlainKind, type PyyamlKind } from '../../server/cloud-init/pyyaml-scalars.js';
@@ -108,6 +114,17 @@ function corpus(): string[] {
     '2001-1-1',
     '2001-1-1 1:02:03',
     '2001-13-45',
+    '2001-02-30',
+    '2000-02-29',
+    '1900-02-29',
+    '0000-01-01',
+    '0001-01-01',
+    '2001-12-14 25:00:00',
+    '2001-12-14 21:59:60',
+    '2001-12-14 21:59:43.10 -25',
+    '2001-12-14 21:59:43.10 -23:59',
+    '0x_',
+    '-0x_',
     '20011214',
     '2001-12-14x',
     '2001-12-14_a',
@@ -181,13 +198,33 @@ const KINDS: Record<string, PyyamlKind> = { str: 'str', bool: 'bool', int: 'int'
 
 const networkConfig = (key: string) => `network:\n  version: 2\n  ethernets:\n    ${key}:\n      dhcp4: true\n`;
 const cloudConfig = (key: string) => `#cloud-config\n${key}: 1\nbowtie_setup:\n  hostname: ctl-keys-01\n`;
+/** Under a key we read: `hostname`, in a cloud-config without bowtie_setup (host-name.ts). */
+const readHere = (key: string) => `#cloud-config\nhostname:\n  ${key}: 1\n`;
+/** Under a key we do not act on, beside our document. */
+const notRead = (key: string) => `#cloud-config\napt:\n  sources:\n    ${key}: 1\nbowtie_setup:\n  hostname: ctl-keys-01\n`;
+const APT_LINE = 'the user data key apt: not acted on; no package sources are changed';
+
+/** What the "not acted on" line says cloud-init reads, by PyYAML's type. */
+const WORDS: Record<string, string> = {
+  bool: 'a boolean',
+  int: 'a number',
+  float: 'a number',
+  NoneType: 'null',
+  date: 'a date',
+  datetime: 'a date',
+};
+
+const parse = (text: string): Promise<UserDataParse> => parseUserData(Buffer.from(text));
 
 describe.skipIf(!available)('mapping keys as PyYAML (cloud-init) reads them', () => {
   const keys = corpus();
   const docs: Array<[string, Array<string>]> = keys.flatMap((k) => [
     [networkConfig(k), ['network', 'ethernets']],
     [cloudConfig(k), []],
+    [readHere(k), ['hostname']],
+    [notRead(k), ['apt', 'sources']],
   ]);
+  const PER_KEY = 4;
   const run = available ? spawnSync(PYTHON, ['-c', ORACLE], { input: JSON.stringify(docs), encoding: 'utf8', maxBuffer: 64 << 20 }) : null;
   const answers = run ? (JSON.parse(run.stdout) as Oracle[]) : [];
 
@@ -203,7 +240,7 @@ describe.skipIf(!available)('mapping keys as PyYAML (cloud-init) reads them', ()
   it('classifies each plain key as PyYAML does', () => {
     const wrong: string[] = [];
     keys.forEach((key, i) => {
-      const a = answers[2 * i]!;
+      const a = answers[PER_KEY * i]!;
       if ('error' in a) {
         // PyYAML refuses the document: the key is no text to it either.
         if (pyyamlPlainKind(key) === 'str') wrong.push(`${key}: PyYAML ${a.error}, we say text`);
@@ -221,7 +258,7 @@ describe.skipIf(!available)('mapping keys as PyYAML (cloud-init) reads them', ()
     const wrong: string[] = [];
     let names = 0;
     keys.forEach((key, i) => {
-      const a = answers[2 * i]!;
+      const a = answers[PER_KEY * i]!;
       const read = readNetworkText(Buffer.from(networkConfig(key)), 'network-config');
       const text = 'keys' in a && a.keys[0]![0] === 'str' ? a.keys[0]![1] : null;
       if (text !== null) {
@@ -238,21 +275,74 @@ describe.skipIf(!available)('mapping keys as PyYAML (cloud-init) reads them', ()
     expect(names).toBeGreaterThan(200);
   });
 
-  it('reads the keys beside bowtie_setup in a cloud-config as PyYAML does, and refuses a key that is no text with its line', () => {
+  it('reads the keys beside bowtie_setup as PyYAML does; one that is no text at the top is not acted on, with what cloud-init reads', async () => {
     const wrong: string[] = [];
-    keys.forEach((key, i) => {
-      const a = answers[2 * i + 1]!;
-      const got = extractFromCloudConfig(Buffer.from(cloudConfig(key)), null, 'yaml');
+    let reported = 0;
+    for (const [i, key] of keys.entries()) {
+      const a = answers[PER_KEY * i + 1]!;
       const text = 'keys' in a && a.keys[0]![0] === 'str' ? a.keys[0]![1] : null;
       if (text !== null) {
+        const got = extractFromCloudConfig(Buffer.from(cloudConfig(key)), null, 'yaml');
         const top = got.kind === 'found' ? Object.keys(got.top) : got;
         if (JSON.stringify(top) !== JSON.stringify([text, 'bowtie_setup'])) wrong.push(`${key}: PyYAML ${JSON.stringify(text)}, we ${JSON.stringify(top)}`);
-      } else if (got.kind !== 'invalid') {
-        wrong.push(`${key}: PyYAML ${'error' in a ? a.error : a.keys[0]![0]}, we read it`);
-      } else if (!got.errors.some((e) => e.message.includes('at line 2') && e.message.includes('put it in quotes'))) {
-        wrong.push(`${key}: refused, but not naming its line: ${JSON.stringify(got.errors)}`);
+        continue;
       }
-    });
+      const got = await parse(cloudConfig(key));
+      if ('error' in a) {
+        // PyYAML stops at the key: cloud-init reads none of the user data.
+        if (got.kind !== 'invalid' || !got.errors.some((e) => e.message.includes('at line 2') && e.message.includes('put it in quotes')))
+          wrong.push(`${key}: PyYAML ${a.error}, we ${JSON.stringify(got)}`);
+        continue;
+      }
+      const words = WORDS[a.keys[0]![0]]!;
+      reported++;
+      // Our document is read; the key is the one line, saying what cloud-init reads, and not in the value.
+      if (
+        got.kind !== 'document' ||
+        JSON.stringify(got.value) !== JSON.stringify({ hostname: 'ctl-keys-01' }) ||
+        got.ignored.length !== 1 ||
+        !got.ignored[0]!.includes('at line 2: not acted on') ||
+        !got.ignored[0]!.includes(`takes it for ${words}`)
+      )
+        wrong.push(`${key}: PyYAML ${a.keys[0]![0]}, we ${JSON.stringify(got)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(reported).toBeGreaterThan(200);
+  });
+
+  it('refuses a key that is no text under a key we read (hostname), with its path and line', async () => {
+    const wrong: string[] = [];
+    for (const [i, key] of keys.entries()) {
+      const a = answers[PER_KEY * i + 2]!;
+      const got = await parse(readHere(key));
+      const text = 'keys' in a && a.keys[0]![0] === 'str';
+      if (text) {
+        if (got.kind === 'invalid') wrong.push(`${key}: PyYAML text, we ${JSON.stringify(got.errors)}`);
+      } else if (
+        got.kind !== 'invalid' ||
+        !got.errors.some((e) => e.path === 'hostname' && e.message.includes('at line 3') && e.message.includes('put it in quotes'))
+      ) {
+        wrong.push(`${key}: PyYAML ${'error' in a ? a.error : a.keys[0]![0]}, we ${JSON.stringify(got)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('does not judge a key under a key we do not act on (apt), unless PyYAML stops at it', async () => {
+    const wrong: string[] = [];
+    for (const [i, key] of keys.entries()) {
+      const a = answers[PER_KEY * i + 3]!;
+      const got = await parse(notRead(key));
+      if ('error' in a) {
+        if (
+          got.kind !== 'invalid' ||
+          !got.errors.some((e) => e.path === 'apt.sources' && e.message.includes('at line 4') && e.message.includes('read none of it'))
+        )
+          wrong.push(`${key}: PyYAML ${a.error}, we ${JSON.stringify(got)}`);
+      } else if (got.kind !== 'document' || JSON.stringify(got.ignored) !== JSON.stringify([APT_LINE])) {
+        wrong.push(`${key}: PyYAML ${a.keys[0]![0]}, we ${JSON.stringify(got)}`);
+      }
+    }
     expect(wrong).toEqual([]);
   });
 });
