@@ -5,7 +5,6 @@ import { parseUserData } from './formats.js';
 const parse = (text: string) => parseUserData(Buffer.from(text));
 const OURS = 'bowtie_setup:\n  hostname: ctl-keys-01\n';
 /** Any terminal control character: ESC, BEL, CSI, and the rest of C0 and C1 but tab and newline. */
-// eslint-disable-next-line no-control-regex -- what is looked for
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe('cloud-config keys cloud-init does not read as names (decision 0306)', () => {
