@@ -37,16 +37,22 @@ const WHY: Record<string, string> = {
 /** A key name that is safe to repeat (a typo can turn a value into a key). */
 const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/;
 
-/** One line per top-level key not in `acted`, in the order written. */
+/** How many keys get a line of their own; the rest are counted in one line (bounded output). */
+export const OTHER_KEY_LINES = 20;
+
+/** One line per top-level key not in `acted`, in the order written, at most OTHER_KEY_LINES and a count. */
 export function otherKeyLines(top: Record<string, unknown>, acted: ReadonlySet<string>, where: string | null): string[] {
   const at = where ?? 'the user data';
-  return Object.keys(top)
-    .filter((k) => k !== KEY && !acted.has(k))
+  const keys = Object.keys(top).filter((k) => k !== KEY && !acted.has(k));
+  const lines = keys
+    .slice(0, OTHER_KEY_LINES)
     .map((k) =>
       SAFE_KEY.test(k)
         ? `${at} key ${k}: not acted on; ${WHY[k] ?? "it is cloud-init's business, not bowtie-setup's"}`
         : `${at} has a key whose name is not shown (it may hold a value): not acted on`,
     );
+  if (keys.length > OTHER_KEY_LINES) lines.push(`${at} has ${keys.length - OTHER_KEY_LINES} more keys: not acted on`);
+  return lines;
 }
 
 export interface Adoption {
