@@ -192,6 +192,10 @@ let
   configurationFile = pkgs.writeText "configuration.nix" configurationText;
 in
 {
+  # What it reads, it imports: nixosModules.setup evaluates on its own (the site's options, the
+  # update and the daemon's interface come with site.nix).
+  imports = [ ./site.nix ];
+
   meta.maintainers = [ (import ../maintainers.nix).bowtie-appliance-team ];
 
   options.services.bowtie-setup = {

@@ -877,6 +877,32 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
     expect(readFileSync(join(REPO, 'flake.nix'), 'utf8')).toMatch(/allowUnfreePredicate = pkg: builtins\.elem \(lib\.getName pkg\) \[ "bowtie-setup" \]/);
   });
 
+  withLib('every exported module (nixosModules.*) evaluates on its own, switched on, with only NixOS stubbed', () => {
+    // flake.nix's nixosModules, each alone: what a module reads or sets, it imports.
+    const flake = readFileSync(join(REPO, 'flake.nix'), 'utf8');
+    const exported = [...flake.matchAll(/^\s+([a-z-]+) = \.\/nix\/modules(\/[a-z-]+\.nix)?;$/gm)].map((m) => ({
+      name: m[1]!,
+      file: `nix/modules${m[2] ?? ''}`,
+    }));
+    expect(exported.map((e) => e.name).sort()).toEqual(['bowtie-server-interface', 'default', 'setup', 'site', 'update']);
+    const pkg =
+      '{ type = "derivation"; name = "bowtie-setup-0.1.0"; version = "0.1.0"; outPath = "/nix/store/00000000000000000000000000000000-bowtie-setup-0.1.0"; }';
+    const on = `{ lib, options, ... }: let pkg = ${pkg}; in { config = lib.mkMerge [
+      (lib.optionalAttrs (options.services ? bowtie-setup) { services.bowtie-setup = { enable = true; package = pkg; }; })
+      (lib.optionalAttrs (options.services ? bowtie-update) { services.bowtie-update = { package = pkg; metadataUrl = "https://u.example.com/{channel}.json"; cacheUrl = "https://c.example.com"; trustedPublicKeys = [ "k-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" ]; }; })
+    ]; }`;
+    const expr = `let
+      lib = import ${nixpkgsLib.dir};
+      stubs = import ${join(REPO, 'test/nix/nixos-stubs/pkgs.nix')} { nixpkgsSource = "/nix/store/11111111111111111111111111111111-source"; };
+      one = file: let c = (lib.evalModules { modules = [ file ${NIXOS_STUBS} stubs.module (${on}) ]; }).config;
+        r = builtins.tryEval (builtins.deepSeq [ c.systemd c.environment c.assertions c.warnings ] true); in r.success;
+    in { ${exported.map((e) => `${JSON.stringify(e.name)} = one ${join(REPO, e.file)};`).join(' ')} }`;
+    const out = JSON.parse(
+      execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr], { encoding: 'utf8', env: { ...process.env, NIX_PATH: '' } }),
+    ) as Record<string, boolean>;
+    expect(out).toEqual(Object.fromEntries(exported.map((e) => [e.name, true])));
+  });
+
   withLib('nixosModules.site evaluates on its own (it imports what it sets)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bowtie-site-alone-'));
     try {
