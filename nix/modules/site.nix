@@ -26,8 +26,8 @@ let
 
   # A secret is referenced by its path and read at run time: an absolute path outside the
   # world-readable store, with nothing systemd would read as a separator or a specifier (%).
-  secretPath = (types.addCheck (types.strMatching "/[^[:space:]%]+") (p: !(lib.hasPrefix "/nix/store" p))) // {
-    description = "absolute path outside /nix/store, without whitespace or %";
+  secretPath = (types.addCheck (types.strMatching "(/[A-Za-z0-9_.@+=,:-]+)+") (p: !(lib.hasPrefix "/nix/store/" p) && !(lib.hasInfix "/../" "${p}/") && !(lib.hasInfix "/./" "${p}/"))) // {
+    description = "absolute path outside /nix/store, of letters, digits and _ . @ + = , : - (no blanks, no %, $, quotes or backslashes, no . or .. parts)";
   };
   label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 

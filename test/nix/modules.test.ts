@@ -104,6 +104,18 @@ const EXTRA: Record<string, string> = {
     admin = { email = "a@example.com"; password_hash_file = "/var/lib/bowtie setup/hash"; }; }; }`,
   'secret-with-specifier': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
     admin = { email = "a@example.com"; password_hash_file = "/var/lib/%d/hash"; }; }; }`,
+  // systemd expands $VAR in ExecStartPre= and reads quotes and backslashes there; a shell too.
+  'secret-with-dollar': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/run/keys/\\$HOME/hash"; }; }; }`,
+  'secret-with-quote': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/run/keys/a'b"; }; }; }`,
+  'secret-with-backslash': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/run/keys/a\\\\b"; }; }; }`,
+  'secret-with-dotdot': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/run/keys/../../nix/store/x"; }; }; }`,
+  // What people write: /run/keys (deployment tools), agenix's /run/agenix, sops-nix's /run/secrets.
+  'secret-elsewhere': `{ bowtie.site = { hostname = "ctl-1"; site.name = "x";
+    admin = { email = "a@example.com"; password_hash_file = "/run/agenix/admin-hash_v2.age@host+1"; }; }; }`,
 };
 
 /** Evaluated together with setup.nix and a flake's image settings. */
@@ -820,9 +832,19 @@ describe(`the image as written evaluates and would boot (issue: the Nix layer)${
     expect(get('setup-factory').systemd.services!['bowtie-setup-scrub']).toBeUndefined();
   });
 
-  withLib('a secret path in the store, with a blank or with a systemd specifier is refused by the option type', () => {
-    for (const name of ['secret-in-store', 'secret-with-space', 'secret-with-specifier']) expect(evaluate().get(name)?.ok, name).toBe(false);
+  withLib('a secret path in the store, with a blank, a systemd specifier, $, a quote, a backslash or .. is refused by the option type', () => {
+    for (const name of [
+      'secret-in-store',
+      'secret-with-space',
+      'secret-with-specifier',
+      'secret-with-dollar',
+      'secret-with-quote',
+      'secret-with-backslash',
+      'secret-with-dotdot',
+    ])
+      expect(evaluate().get(name)?.ok, name).toBe(false);
     expect(get('design-example').ok).toBe(true);
+    expect(get('secret-elsewhere').ok).toBe(true);
   });
 
   withLib('enable options default to off; the image turns the wizard on', () => {
