@@ -47,7 +47,9 @@ buildNpmPackage {
           registry = npmRegistry;
         };
   };
-  npmConfigHook = importNpmLock.npmConfigHook;
+  # The hook compiles argon2 with node-gyp against its nodejs's headers (nodeSrc): the same
+  # Node.js the wrapper runs, or the addon's ABI would not match at run time.
+  npmConfigHook = importNpmLock.npmConfigHook.override { nodejs = nodejs_24; };
 
   # argon2 is built from source (node-gyp) rather than taking the prebuilt binary from npm.
   nativeBuildInputs = [ python3 makeWrapper ];

@@ -113,6 +113,34 @@ describe('the flake', () => {
     expect(major! % 2 === 0 && major! >= 22, `nodejs_${major} is not a maintained LTS line`).toBe(true);
   });
 
+  withLib('the package builds its native addon against the Node.js it runs on, and fetches every package through the lock', () => {
+    // nix/package.nix evaluated with nixpkgs' builders stood in by functions that return what
+    // they were given: argon2 is compiled by npmConfigHook's node-gyp against that hook's nodejs
+    // (its nodeSrc), so the hook must carry the wrapper's Node.js, not nixpkgs' default one.
+    const out = evalJson(`let
+      lib = import ${nixpkgsLib.dir};
+      node = v: { name = "nodejs-\${v}"; version = v; meta.mainProgram = "node"; outPath = "/nix/store/00000000000000000000000000000000-nodejs-\${v}"; };
+      pkg = import ${join(REPO, 'nix/package.nix')} {
+        inherit lib;
+        npmRegistry = "https://npm.example.com/";
+        buildNpmPackage = attrs: attrs;
+        importNpmLock = {
+          __functor = _: { npmRoot, packageLock }: { lockPackages = builtins.length (builtins.attrNames packageLock.packages); };
+          npmConfigHook = { default = true; override = args: { overriddenWith = args.nodejs.version; }; };
+        };
+        nodejs_24 = node "24.11.0";
+        python3 = "python3";
+        makeWrapper = "makeWrapper";
+      };
+    in { runs = pkg.nodejs.version; hook = pkg.npmConfigHook; locked = pkg.npmDeps.lockPackages; license = pkg.meta.license.shortName or pkg.meta.license; }`) as {
+      runs: string;
+      hook: { overriddenWith?: string };
+      locked: number;
+    };
+    expect(out.hook.overriddenWith).toBe(out.runs);
+    expect(out.locked).toBeGreaterThan(50);
+  });
+
   it("builds the images with nixpkgs' own image.modules and system.build.images", () => {
     const flake = readFileSync(join(REPO, 'flake.nix'), 'utf8');
     expect(flake).toMatch(/image\.modules = lib\.mapAttrs \(_: lib\.mkForce\) imageModules;/);
