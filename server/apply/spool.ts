@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
 import { readBoundaryFile } from '../system/boundary-file.js';
 import { PASSWORD_MAX } from '../config/limits.js';
-import { applyIdSchema } from './ids.js';
+import { APPLY_ID_PATTERN } from './ids.js';
 import { CONFIRM_WINDOW_MAX_SECONDS, CONFIRM_WINDOW_MIN_SECONDS } from './timeouts.js';
 import { confirmPath, type EnginePaths } from './paths.js';
 
@@ -24,7 +24,7 @@ import { confirmPath, type EnginePaths } from './paths.js';
  */
 export const spoolRequestSchema = z
   .strictObject({
-    id: applyIdSchema,
+    id: z.string().regex(APPLY_ID_PATTERN),
     createdAt: z.iso.datetime(),
     source: z.enum(['web', 'cli', 'cloud-init', 'console']),
     confirm: z.enum(['interactive', 'health-gate']),

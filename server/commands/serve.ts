@@ -24,7 +24,6 @@ import { ensureSimulatedMachine } from '../system/sim-machine.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
 import { limitServer, tlsServerOptions } from '../web/server-limits.js';
-import { imageHasUpdateSource } from '../system/image-info.js';
 
 export interface ListenAddress {
   host: string;
@@ -128,7 +127,8 @@ export const serveCommand: Command = {
       interfaces: cachedInterfaces(root, simulate),
       apply,
       now: () => new Date(),
-      updatesAvailable: () => imageHasUpdateSource(root),
+      // Read when the updates step asks; its schema's zod is not needed before listening.
+      updatesAvailable: async () => (await import('../system/image-info.js')).imageHasUpdateSource(root),
       // The completion page and GET /export read what `export` reads (loaded only then).
       activeSite: async () => (await import('../export/active-site.js')).readActiveSite(root),
       claim,
