@@ -11,9 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const START = ['server/cli.ts', 'server/commands/serve.ts', 'server/app.ts'];
+const SERVE = ['server/cli.ts', 'server/commands/serve.ts', 'server/app.ts'];
 /** Packages and modules that the first page does not need. */
-const LATER = ['zod', 'execa', 'yaml', 'postal-mime', 'argon2', '@peculiar/x509', 'server/config/schema.ts', 'server/steps/routes.ts'];
+const SERVE_LATER = ['zod', 'execa', 'yaml', 'postal-mime', 'argon2', '@peculiar/x509', 'server/config/schema.ts', 'server/steps/routes.ts'];
+/** The apply worker (`apply --worker`) before its first nixos-rebuild: it hashes nothing, serves nothing. */
+const WORKER = ['server/cli.ts', 'server/commands/apply.ts', 'server/commands/apply-worker.ts'];
+const WORKER_LATER = ['argon2', 'express', 'helmet', 'yaml', 'postal-mime', '@peculiar/x509', 'server/app.ts', 'server/steps/routes.ts'];
 
 /** Imports that load a module when this one loads: not `import type`/`export type`, not import(). */
 export function loadTimeSpecifiers(src: string): string[] {
@@ -27,9 +30,9 @@ function packageOf(spec: string): string {
 }
 
 /** Every module and package the start path loads, each with the chain that loads it. */
-function startPath(): Map<string, string[]> {
+function startPath(start: readonly string[]): Map<string, string[]> {
   const reached = new Map<string, string[]>();
-  const queue = START.map((f) => [f] as string[]);
+  const queue = start.map((f) => [f] as string[]);
   while (queue.length > 0) {
     const chain = queue.shift()!;
     const file = chain[chain.length - 1]!;
@@ -49,7 +52,7 @@ function startPath(): Map<string, string[]> {
   return reached;
 }
 
-describe("the wizard's start path", () => {
+describe('the start path', () => {
   it('finds load-time imports only', () => {
     const src = [
       "import { a } from './a.js';",
@@ -64,10 +67,17 @@ describe("the wizard's start path", () => {
   });
 
   it('reaches express and the unlock page, and none of what comes later', () => {
-    const reached = startPath();
+    const reached = startPath(SERVE);
     expect(reached.has('express')).toBe(true);
     expect(reached.has('server/steps/unlock/index.ts')).toBe(true);
-    const late = LATER.filter((m) => reached.has(m)).map((m) => reached.get(m)!.join(' -> '));
+    const late = SERVE_LATER.filter((m) => reached.has(m)).map((m) => reached.get(m)!.join(' -> '));
+    expect(late).toEqual([]);
+  });
+
+  it("of the apply worker reaches the engine, zod and execa, and not argon2 or the web's", () => {
+    const reached = startPath(WORKER);
+    for (const m of ['server/apply/worker.ts', 'server/config/schema.ts', 'zod', 'execa']) expect(reached.has(m)).toBe(true);
+    const late = WORKER_LATER.filter((m) => reached.has(m)).map((m) => reached.get(m)!.join(' -> '));
     expect(late).toEqual([]);
   });
 });
