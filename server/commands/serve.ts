@@ -4,7 +4,7 @@
  * (URL, setup code, certificate fingerprint) goes to the VM console, or to this terminal in
  * --simulate mode; never to the service's stdout/stderr, which end in the journal.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { hostname as osHostname } from 'node:os';
 import { isIP } from 'node:net';
@@ -74,6 +74,22 @@ function listenOn(server: HttpServer | HttpsServer, host: string, port: number):
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
     });
+  });
+}
+
+/** How long the steps wait for a first request before they load anyway. */
+const STEPS_LOAD_DELAY_MS = 1000;
+
+/** Resolves when the first response has been sent, or after `ms` without one. */
+function afterFirstAnswer(server: HttpsServer, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    server.once('request', (_req, res: ServerResponse) =>
+      res.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      }),
+    );
   });
 }
 
@@ -183,13 +199,17 @@ export const serveCommand: Command = {
     else await writeClaimBlock(opts.console ?? '/dev/console', block);
     ctx.stderr(`bowtie-setup serve: listening on https://${listen.host}:${port}/${redirect ? ` (http port ${redirectListening} redirects)` : ''}\n`);
 
-    // The steps load now, in the background: the unlock page did not need them, and the first
-    // form submission should not wait for them (docs/decisions/0540). One that fails to load
-    // stops the wizard with its error, as it did when everything loaded before listening.
-    const stepsFailed = loadSteps().then(
-      () => null,
-      (error: unknown) => ({ error }),
-    );
+    // The steps load in the background once the first page has gone out (or after a second
+    // without a request): the unlock page does not need them, and compiling them while it is
+    // being answered delayed it (docs/decisions/0540, 0690). A request that needs them first
+    // loads them itself. One that fails to load stops the wizard with its error, as it did when
+    // everything loaded before listening.
+    const stepsFailed = afterFirstAnswer(https, STEPS_LOAD_DELAY_MS)
+      .then(loadSteps)
+      .then(
+        () => null,
+        (error: unknown) => ({ error }),
+      );
     const failed = await new Promise<{ error: unknown } | null>((resolve) => {
       const stop = (why: { error: unknown } | null) => {
         https.close();

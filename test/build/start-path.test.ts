@@ -13,7 +13,17 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SERVE = ['server/cli.ts', 'server/commands/serve.ts', 'server/app.ts'];
 /** Packages and modules that the first page does not need. */
-const SERVE_LATER = ['zod', 'execa', 'yaml', 'postal-mime', 'argon2', '@peculiar/x509', 'server/config/schema.ts', 'server/steps/routes.ts'];
+const SERVE_LATER = [
+  'zod',
+  'execa',
+  'express-rate-limit',
+  'yaml',
+  'postal-mime',
+  'argon2',
+  '@peculiar/x509',
+  'server/config/schema.ts',
+  'server/steps/routes.ts',
+];
 /** The apply worker (`apply --worker`) before its first nixos-rebuild: it hashes nothing, serves nothing. */
 const WORKER = ['server/cli.ts', 'server/commands/apply.ts', 'server/commands/apply-worker.ts'];
 const WORKER_LATER = ['argon2', 'express', 'helmet', 'yaml', 'postal-mime', '@peculiar/x509', 'server/app.ts', 'server/steps/routes.ts'];
