@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attr, html } from './html.js';
+import { attr, escapeHtml, html } from './html.js';
 
 describe('html``', () => {
   it('escapes every interpolation, including inside attributes', () => {
@@ -18,5 +19,16 @@ describe('html``', () => {
     expect(html`<input${attr('required', true)}${attr('disabled', false)}${attr('value', 'a"b')}${attr('x', null)}>`.value).toBe(
       '<input required value="a&quot;b">',
     );
+  });
+
+  it('escapes as one replace over the whole string would, with or without a character to escape', () => {
+    // The reference: what escapeHtml was before it first tested for a character to replace.
+    const E: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+    const reference = (s: string) => s.replace(/[&<>"'`]/g, (c) => E[c]!);
+    const text = fc.string({ unit: fc.constantFrom('a', ' ', '-', 'é', '&', '<', '>', '"', "'", '`', '\u2028'), maxLength: 40 });
+    fc.assert(fc.property(fc.oneof(text, fc.string()), (s) => escapeHtml(s) === reference(s)));
+    for (const c of Object.keys(E)) expect(escapeHtml(`x${c}`)).toBe(`x${E[c]}`);
+    const plain = 'f-network.ipv4.address';
+    expect(escapeHtml(plain)).toBe(plain);
   });
 });

@@ -15,8 +15,13 @@ export class SafeHtml {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
+const SPECIAL = /[&<>"'`]/;
+const SPECIALS = /[&<>"'`]/g;
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+  // Most interpolated values (ids, names, class names, plain words) hold nothing to escape, and
+  // a page has ~300 of them: the test is several times cheaper than a replace that finds nothing.
+  return SPECIAL.test(s) ? s.replace(SPECIALS, (c) => ESCAPES[c]!) : s;
 }
 
 /** What may be interpolated: text (escaped), safe HTML, lists of either, or nothing. */
