@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fieldId } from '../../views/partials/field.js';
 import { attr, escapeHtml, html } from './html.js';
 
 describe('html``', () => {
@@ -30,5 +31,12 @@ describe('html``', () => {
     for (const c of Object.keys(E)) expect(escapeHtml(`x${c}`)).toBe(`x${E[c]}`);
     const plain = 'f-network.ipv4.address';
     expect(escapeHtml(plain)).toBe(plain);
+  });
+
+  it('gives field ids from names the same way every time, past its cache of 512 names too', () => {
+    const names = Array.from({ length: 600 }, (_, i) => `network.ipv4.x${i}<"`);
+    for (let round = 0; round < 2; round++) for (const n of names) expect(fieldId(n)).toBe(`f-${n.replace(/[^A-Za-z0-9_-]/g, '-')}`);
+    expect(fieldId('network.ipv4.address')).toBe('f-network-ipv4-address');
+    expect(html`<i${attr('a', null)}${attr('b', false)}${attr('c', undefined)}>`.value).toBe('<i>');
   });
 });
