@@ -14,7 +14,7 @@ import { readPublishedStatus } from '../apply/status.js';
 import { claimFor } from '../auth/claim.js';
 import { readCloudInitResult } from '../auth/cloud-init-result.js';
 import { formatSetupCode, loadOrCreateSetupCode } from '../auth/setup-code.js';
-import { fqdnOf } from '../config/names.js';
+import { fqdnOf } from '../config/fqdn.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { DraftStore, draftPath, loadPrefill } from '../steps/draft.js';
 import { formatClaimBlock, writeClaimBlock } from '../system/claim-block.js';
