@@ -91,7 +91,8 @@ export function nextHint(state: EngineState, phase: ApplyPhase): string {
 }
 
 export async function publishStatus(file: string, status: PublishedStatus): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(status)}\n`, { mode: 0o644, dirMode: 0o755 });
+  // /run/bowtie-setup/status: rebuilt from the journal (state.json, written durably) after a crash.
+  await writeFileAtomic(file, `${JSON.stringify(status)}\n`, { mode: 0o644, dirMode: 0o755, durable: false });
 }
 
 /**

@@ -83,7 +83,8 @@ const STEPS_LOAD_DELAY_MS = 1000;
 /** Resolves when the first response has been sent, or after `ms` without one. */
 function afterFirstAnswer(server: HttpsServer, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    // Unref'd: a wizard stopped within that second exits without loading them.
+    const timer = setTimeout(resolve, ms).unref();
     server.once('request', (_req, res: ServerResponse) =>
       res.once('close', () => {
         clearTimeout(timer);
