@@ -47,9 +47,21 @@ function unbundledModuleUrls(serverDir) {
 
 /**
  * How every bundle is made (the bench builds its bare express baseline the same way).
+ * Whitespace and syntax are minified: Node parses and compiles less at every start (the wizard,
+ * and the worker at every apply); identifiers are not renamed, so stack traces keep the names
+ * of functions (docs/decisions/0690).
  * @type {import('esbuild').BuildOptions}
  */
-export const ESBUILD_COMMON = { bundle: true, platform: 'node', format: 'esm', target: 'node20', banner: { js: REQUIRE_BANNER }, logLevel: 'warning' };
+export const ESBUILD_COMMON = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: REQUIRE_BANNER },
+  logLevel: 'warning',
+};
 
 /**
  * Writes the application tree to `out` (dist/ for the package).

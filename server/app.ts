@@ -65,15 +65,17 @@ export const ASSETS = {
  * Whether setup is complete, from the engine's published status. Read at most once a second:
  * it is a file read, and every request asks.
  */
-function setupCompleteProbe(read: () => Promise<boolean>): () => Promise<boolean> {
+function setupCompleteProbe(read: () => Promise<boolean>): () => boolean | Promise<boolean> {
   let value = false;
   let readAt = -Infinity;
-  return async () => {
+  // The answer itself while it is fresh, a promise only when the file is read: no promise per request.
+  return () => {
     if (value) return true; // completion is final for this process
     if (Date.now() - readAt < 1000) return value;
     readAt = Date.now();
-    value = await read().catch(() => false);
-    return value;
+    return read()
+      .catch(() => false)
+      .then((v) => (value = v));
   };
 }
 
@@ -90,13 +92,18 @@ export function createApp(deps: AppDeps): express.Express {
   for (const [path, file] of Object.entries(ASSETS)) {
     app.get(path, (_req, res) => res.sendFile(file, { maxAge: '1d', headers: { 'X-Content-Type-Options': 'nosniff' } }));
   }
-  app.use(async (req: Request, _res: Response, next: NextFunction) => {
+  app.use((req: Request, _res: Response, next: NextFunction): void | Promise<void> => {
     // Sessions stay: the admin's browser may still be showing the final apply status.
     const allowed = AFTER_SETUP_ROUTES.has(req.path) && (req.method === 'GET' || req.method === 'HEAD' || AFTER_SETUP_POSTS.has(req.path));
-    if (!allowed && (await setupComplete())) {
-      throw new HttpError(410, `Setup is complete. The controller's interface is at ${controllerUrl(req)}`, { title: 'Setup is complete' });
-    }
-    next();
+    if (allowed) return next();
+    const gone = () => new HttpError(410, `Setup is complete. The controller's interface is at ${controllerUrl(req)}`, { title: 'Setup is complete' });
+    const complete = setupComplete();
+    if (complete === false) return next();
+    if (complete === true) throw gone();
+    return complete.then((done) => {
+      if (done) throw gone();
+      next();
+    });
   });
   app.use(parseForm);
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -132,14 +139,12 @@ export function createApp(deps: AppDeps): express.Express {
   const stepRouter = express.Router();
   let mounted: Promise<void> | null = null;
   let ready = false;
-  app.use(async (_req: Request, _res: Response, next: NextFunction) => {
-    if (!ready) {
-      await (mounted ??= loadSteps().then((m) => {
-        stepRouter.use(m.stepRoutes(deps, sessions));
-        ready = true;
-      }));
-    }
-    next();
+  app.use((_req: Request, _res: Response, next: NextFunction): void | Promise<void> => {
+    if (ready) return next();
+    return (mounted ??= loadSteps().then((m) => {
+      stepRouter.use(m.stepRoutes(deps, sessions));
+      ready = true;
+    })).then(() => next());
   });
   app.use(stepRouter);
   app.use(() => {

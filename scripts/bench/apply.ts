@@ -110,7 +110,7 @@ export async function benchApply(build: BenchBuild): Promise<BenchRow[]> {
         ...(ok
           ? {}
           : {
-              why: `the runs took ${toFirstLine.map((t) => t.toFixed(0)).join(', ')} ms. The web process answered the POST (validate, queue the ticket, start the worker) after ${median(answered).toFixed(0)} ms; the rest is the worker, a process of its own: the bundle alone takes ${median(start).toFixed(0)} ms to start (--version), then the worker loads the engine, takes the ticket, validates, renders, journals and writes every file durably before the first nixos-rebuild`,
+              why: `the runs took ${toFirstLine.map((t) => t.toFixed(0)).join(', ')} ms. The web process answered the POST (validate, queue the ticket, start the worker) after ${median(answered).toFixed(0)} ms; the rest is the worker, a process of its own: the bundle alone takes ${median(start).toFixed(0)} ms to start (--version), then the worker loads the engine, takes the ticket, validates, renders, journals and writes every file durably before the first nixos-rebuild (what it loads and why: docs/decisions/0690)`,
             }),
       },
     ];

@@ -5,7 +5,7 @@
  */
 import type { FieldError } from '../config/schema.js';
 import type { ApplyStatus } from './types.js';
-import { describeUpdate, type UpdateActivity } from './update-lock.js';
+import { describeUpdate, type UpdateActivity } from './update-activity.js';
 
 export class ApplyError extends Error {}
 

@@ -1,14 +1,11 @@
 /**
  * What an apply id may be, in one place: ids come from tickets the other side of the privilege
  * boundary writes, and become parts of file names (the output log, the confirm mark), so only
- * this pattern ever reaches a path (docs/decisions/0600).
+ * this pattern ever reaches a path (docs/decisions/0600). No zod here: the web process loads
+ * this before it listens (the ticket's schema in spool.ts uses the pattern; docs/decisions/0690).
  */
-import { z } from 'zod';
-
 /** `newApplyId()`'s shape: base-36 time, a hyphen, hex. */
 export const APPLY_ID_PATTERN = /^[a-z0-9]{1,16}-[0-9a-f]{1,16}$/;
-
-export const applyIdSchema = z.string().regex(APPLY_ID_PATTERN);
 
 export function isApplyId(value: unknown): value is string {
   return typeof value === 'string' && APPLY_ID_PATTERN.test(value);

@@ -10,10 +10,10 @@ import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { fsyncDirectory, tempPathFor } from '../system/atomic-file.js';
+import { tempPathFor } from '../system/atomic-file.js';
 import { readBoundaryFile } from '../system/boundary-file.js';
 import { PASSWORD_MAX } from '../config/limits.js';
-import { applyIdSchema } from './ids.js';
+import { APPLY_ID_PATTERN } from './ids.js';
 import { CONFIRM_WINDOW_MAX_SECONDS, CONFIRM_WINDOW_MIN_SECONDS } from './timeouts.js';
 import { confirmPath, type EnginePaths } from './paths.js';
 
@@ -24,7 +24,7 @@ import { confirmPath, type EnginePaths } from './paths.js';
  */
 export const spoolRequestSchema = z
   .strictObject({
-    id: applyIdSchema,
+    id: z.string().regex(APPLY_ID_PATTERN),
     createdAt: z.iso.datetime(),
     source: z.enum(['web', 'cli', 'cloud-init', 'console']),
     confirm: z.enum(['interactive', 'health-gate']),
@@ -56,6 +56,11 @@ export function newApplyId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * The spool is under /run, a tmpfs that a reboot empties: its files are written whole and
+ * renamed or linked into place, not fsynced, which there does nothing on the appliance and on
+ * a disk buys nothing a reader relies on (docs/decisions/0690). The journal stays durable.
+ */
 async function writeTemp(target: string, data: string, mode = 0o600): Promise<string> {
   await mkdir(dirname(target), { recursive: true, mode: 0o700 });
   const temp = tempPathFor(target);
@@ -63,7 +68,6 @@ async function writeTemp(target: string, data: string, mode = 0o600): Promise<st
   try {
     await handle.chmod(mode);
     await handle.writeFile(data);
-    await handle.sync();
   } finally {
     await handle.close();
   }
@@ -75,7 +79,6 @@ export async function createTicket(p: EnginePaths, req: SpoolRequest): Promise<b
   const temp = await writeTemp(p.request, JSON.stringify(req));
   try {
     await link(temp, p.request);
-    await fsyncDirectory(dirname(p.request));
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -123,7 +126,6 @@ export async function markTaken(p: EnginePaths, req: SpoolRequest): Promise<void
   };
   const temp = await writeTemp(p.request, JSON.stringify(stub), 0o644);
   await rename(temp, p.request);
-  await fsyncDirectory(dirname(p.request));
 }
 
 /** Removes the ticket (a link or a FIFO there included: unlink never follows); with `id`, only that apply's. */
@@ -133,7 +135,6 @@ export async function removeTicket(p: EnginePaths, id?: string): Promise<void> {
     if (t?.kind === 'ok' && t.request.id !== id) return;
   }
   await unlink(p.request).catch(() => {});
-  await fsyncDirectory(dirname(p.request)).catch(() => {});
 }
 
 export async function writeConfirm(p: EnginePaths, id: string): Promise<void> {

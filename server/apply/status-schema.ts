@@ -74,6 +74,3 @@ export const publishedStatusSchema: z.ZodType<PublishedStatus> = z.object({
   worker: z.object({ pid: z.number().int().positive(), startTime: count }).nullable(),
   publishedAt: iso,
 });
-
-/** The published status is small; anything larger is not ours. */
-export const MAX_STATUS_BYTES = 256 * 1024;

@@ -5,7 +5,6 @@
  */
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { printable, readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
-import { MAX_STATUS_BYTES, publishedStatusSchema } from './status-schema.js';
 import type { EngineState } from './journal.js';
 import type { LockOwner } from './lock.js';
 import { emptyProgress } from './progress.js';
@@ -14,6 +13,9 @@ import type { ApplyPhase, ApplyProgress, ApplyStatus } from './types.js';
 import type { PublishedStatus } from './status-schema.js';
 
 export type { PublishedStatus } from './status-schema.js';
+
+/** The published status is small; anything larger is not ours. */
+export const MAX_STATUS_BYTES = 256 * 1024;
 
 export function buildStatus(
   state: EngineState,
@@ -89,7 +91,8 @@ export function nextHint(state: EngineState, phase: ApplyPhase): string {
 }
 
 export async function publishStatus(file: string, status: PublishedStatus): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(status)}\n`, { mode: 0o644, dirMode: 0o755 });
+  // /run/bowtie-setup/status: rebuilt from the journal (state.json, written durably) after a crash.
+  await writeFileAtomic(file, `${JSON.stringify(status)}\n`, { mode: 0o644, dirMode: 0o755, durable: false });
 }
 
 /**
@@ -102,7 +105,8 @@ export async function readPublishedStatus(file: string): Promise<PublishedStatus
     maxBytes: MAX_STATUS_BYTES,
     owners: rootOrSelf(),
     format: 'json',
-    schema: publishedStatusSchema,
+    // The web process asks before its first page: zod only once there is a status to read.
+    schema: async () => (await import('./status-schema.js')).publishedStatusSchema,
   });
   if (read.kind === 'absent') return null;
   if (read.kind === 'ok') return read.value;

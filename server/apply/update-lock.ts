@@ -22,17 +22,9 @@ import { acquireLock, lockAlive, readLock, type LockOwner } from './lock.js';
 import type { EnginePaths } from './paths.js';
 import { isSameProcessAlive, processStartTime } from './process-info.js';
 import { readTicket } from './spool.js';
+import type { UpdateActivity } from './update-activity.js';
 
-/** What `update.json` holds: which release the running update installs, and who runs it. */
-export interface UpdateActivity {
-  pid: number;
-  startTime: number;
-  /** When the update took the lock (ISO 8601). */
-  since: string;
-  /** Release versions. */
-  from: string;
-  to: string;
-}
+export { describeUpdate, type UpdateActivity } from './update-activity.js';
 
 export function updateActivityPath(p: EnginePaths): string {
   return join(p.statusDir, 'update.json');
@@ -66,10 +58,6 @@ export async function readUpdateActivity(p: EnginePaths): Promise<UpdateActivity
   });
   if (read.kind !== 'ok' || !isSameProcessAlive(read.value.pid, read.value.startTime)) return null;
   return read.value;
-}
-
-export function describeUpdate(u: UpdateActivity): string {
-  return `an update (${u.from} -> ${u.to}) is in progress since ${u.since}`;
 }
 
 function describeOwner(owner: LockOwner | null): string {

@@ -8,30 +8,38 @@
  * setup code's 79 bits make guessing from many addresses hopeless; an admin password is hashed
  * with argon2id under a concurrency cap, so many addresses cannot exhaust the CPU either.
  */
-import { rateLimit } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import { HttpError } from '../web/http-error.js';
 
 export const UNLOCK_WINDOW_MS = 15 * 60 * 1000;
 export const UNLOCK_TRIES_PER_CLIENT = 10;
 
+/**
+ * express-rate-limit (with the address library it keys IPv6 clients by) is loaded by the first
+ * request it counts, not when the app is made: the wizard's first page is a GET that it does
+ * not count, and loading it before listening cost start-up time (docs/decisions/0690). Its
+ * window starts with that first request, as it would have anyway.
+ */
 export function unlockRateLimit(options: { perClient?: number; windowMs?: number } = {}): RequestHandler[] {
   const windowMs = options.windowMs ?? UNLOCK_WINDOW_MS;
-  return [
-    rateLimit({
-      windowMs,
-      limit: options.perClient ?? UNLOCK_TRIES_PER_CLIENT,
-      ipv6Subnet: 56,
-      skipSuccessfulRequests: true,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => {
-        next(
-          new HttpError(429, `Too many wrong tries from this address. Wait ${Math.round(windowMs / 60000)} minutes, then try again.`, {
-            headers: { 'Retry-After': String(Math.ceil(windowMs / 1000)) },
-          }),
-        );
-      },
-    }),
-  ];
+  let limiter: Promise<RequestHandler> | null = null;
+  const load = () =>
+    (limiter ??= import('express-rate-limit').then(({ rateLimit }) =>
+      rateLimit({
+        windowMs,
+        limit: options.perClient ?? UNLOCK_TRIES_PER_CLIENT,
+        ipv6Subnet: 56,
+        skipSuccessfulRequests: true,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        handler: (_req, _res, next) => {
+          next(
+            new HttpError(429, `Too many wrong tries from this address. Wait ${Math.round(windowMs / 60000)} minutes, then try again.`, {
+              headers: { 'Retry-After': String(Math.ceil(windowMs / 1000)) },
+            }),
+          );
+        },
+      }),
+    ));
+  return [async (req, res, next) => (await load())(req, res, next)];
 }

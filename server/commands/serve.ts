@@ -4,7 +4,7 @@
  * (URL, setup code, certificate fingerprint) goes to the VM console, or to this terminal in
  * --simulate mode; never to the service's stdout/stderr, which end in the journal.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { hostname as osHostname } from 'node:os';
 import { isIP } from 'node:net';
@@ -14,7 +14,7 @@ import { readPublishedStatus } from '../apply/status.js';
 import { claimFor } from '../auth/claim.js';
 import { readCloudInitResult } from '../auth/cloud-init-result.js';
 import { formatSetupCode, loadOrCreateSetupCode } from '../auth/setup-code.js';
-import { fqdnOf } from '../config/names.js';
+import { fqdnOf } from '../config/fqdn.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { DraftStore, draftPath, loadPrefill } from '../steps/draft.js';
 import { formatClaimBlock, writeClaimBlock } from '../system/claim-block.js';
@@ -24,7 +24,6 @@ import { ensureSimulatedMachine } from '../system/sim-machine.js';
 import { hostAllowlist, hostOf, localAddresses } from '../web/host-allowlist.js';
 import type { Command } from './context.js';
 import { limitServer, tlsServerOptions } from '../web/server-limits.js';
-import { imageHasUpdateSource } from '../system/image-info.js';
 
 export interface ListenAddress {
   host: string;
@@ -78,6 +77,23 @@ function listenOn(server: HttpServer | HttpsServer, host: string, port: number):
   });
 }
 
+/** How long the steps wait for a first request before they load anyway. */
+const STEPS_LOAD_DELAY_MS = 1000;
+
+/** Resolves when the first response has been sent, or after `ms` without one. */
+function afterFirstAnswer(server: HttpsServer, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    // Unref'd: a wizard stopped within that second exits without loading them.
+    const timer = setTimeout(resolve, ms).unref();
+    server.once('request', (_req, res: ServerResponse) =>
+      res.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      }),
+    );
+  });
+}
+
 /** The apply client, made on first use: the web process needs it only once someone applies. */
 function lazyApplyClient(root: string, simulate: boolean): ApplyClient {
   let client: Promise<ApplyClient> | null = null;
@@ -128,7 +144,8 @@ export const serveCommand: Command = {
       interfaces: cachedInterfaces(root, simulate),
       apply,
       now: () => new Date(),
-      updatesAvailable: () => imageHasUpdateSource(root),
+      // Read when the updates step asks; its schema's zod is not needed before listening.
+      updatesAvailable: async () => (await import('../system/image-info.js')).imageHasUpdateSource(root),
       // The completion page and GET /export read what `export` reads (loaded only then).
       activeSite: async () => (await import('../export/active-site.js')).readActiveSite(root),
       claim,
@@ -183,13 +200,17 @@ export const serveCommand: Command = {
     else await writeClaimBlock(opts.console ?? '/dev/console', block);
     ctx.stderr(`bowtie-setup serve: listening on https://${listen.host}:${port}/${redirect ? ` (http port ${redirectListening} redirects)` : ''}\n`);
 
-    // The steps load now, in the background: the unlock page did not need them, and the first
-    // form submission should not wait for them (docs/decisions/0540). One that fails to load
-    // stops the wizard with its error, as it did when everything loaded before listening.
-    const stepsFailed = loadSteps().then(
-      () => null,
-      (error: unknown) => ({ error }),
-    );
+    // The steps load in the background once the first page has gone out (or after a second
+    // without a request): the unlock page does not need them, and compiling them while it is
+    // being answered delayed it (docs/decisions/0540, 0690). A request that needs them first
+    // loads them itself. One that fails to load stops the wizard with its error, as it did when
+    // everything loaded before listening.
+    const stepsFailed = afterFirstAnswer(https, STEPS_LOAD_DELAY_MS)
+      .then(loadSteps)
+      .then(
+        () => null,
+        (error: unknown) => ({ error }),
+      );
     const failed = await new Promise<{ error: unknown } | null>((resolve) => {
       const stop = (why: { error: unknown } | null) => {
         https.close();

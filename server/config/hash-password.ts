@@ -1,5 +1,12 @@
-import argon2 from 'argon2';
 import { ARGON2_PARAMS } from './limits.js';
+
+/**
+ * The native module, loaded at the first hash or check: the apply worker imports this module
+ * for the rare ticket that carries a password, and every apply would pay for loading the addon
+ * before its first nixos-rebuild (docs/decisions/0690).
+ */
+let native: Promise<typeof import('argon2')> | null = null;
+const argon2 = () => (native ??= import('argon2'));
 
 /**
  * argon2id with our parameters (above OWASP's minimum; recorded in the PHC string). Each hash
@@ -23,9 +30,12 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return slot(() => argon2.hash(password, { type: argon2.argon2id, ...ARGON2_PARAMS }));
+  return slot(async () => {
+    const a = await argon2();
+    return a.hash(password, { type: a.argon2id, ...ARGON2_PARAMS });
+  });
 }
 
 export function verifyPassword(hash: string, password: string): Promise<boolean> {
-  return slot(() => argon2.verify(hash, password).catch(() => false));
+  return slot(async () => (await argon2()).verify(hash, password).catch(() => false));
 }

@@ -75,6 +75,4 @@ export function httpsUrlProblem(s: string): string | null {
   return null;
 }
 
-export function fqdnOf(hostname: string, domain: string | null | undefined): string {
-  return domain ? `${hostname}.${domain}` : hostname;
-}
+export { fqdnOf } from './fqdn.js';

@@ -10,10 +10,9 @@ import type { CloudInitResult } from '../auth/cloud-init-result.js';
 import { MAX_DOCUMENT_BYTES } from '../config/limits.js';
 import type { DraftDocument, FieldError } from '../config/schema.js';
 import { DRAFT_FILE } from '../nix/paths.js';
-import { z } from 'zod';
 import { writeFileAtomic } from '../system/atomic-file.js';
 import { readBoundaryFile } from '../system/boundary-file.js';
-import { STEP_ORDER, type StepName } from './order.js';
+import type { StepName } from './order.js';
 
 export type { DraftDocument } from '../config/schema.js';
 
@@ -65,20 +64,6 @@ export class DraftStore {
   }
 }
 
-const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The draft's shape; its document is checked field by field where it is used (review, apply). */
-const draftSchema = z.object({
-  document: z.custom<DraftDocument>(plainObject),
-  entered: z
-    .partialRecord(
-      z.enum(STEP_ORDER.map((s) => s.name) as [StepName, ...StepName[]]),
-      z.object({ values: z.record(z.string(), z.string().max(MAX_DOCUMENT_BYTES)), errors: z.array(z.object({ path: z.string(), message: z.string() })) }),
-    )
-    .default({}),
-  prefilledFrom: z.string().max(256).nullable().default(null),
-});
-
 /**
  * The draft, or null for "no usable draft": a link, something that is not a regular file, more
  * than a draft can hold, or not a draft's shape. Read through the boundary reader: a reset and
@@ -86,7 +71,12 @@ const draftSchema = z.object({
  */
 export async function readDraft(file: string): Promise<Draft | null> {
   // The document itself is at most MAX_DOCUMENT_BYTES; the rest is what was typed, per step.
-  const read = await readBoundaryFile(file, { what: "the wizard's draft", maxBytes: 4 * MAX_DOCUMENT_BYTES, format: 'json', schema: draftSchema });
+  const read = await readBoundaryFile(file, {
+    what: "the wizard's draft",
+    maxBytes: 4 * MAX_DOCUMENT_BYTES,
+    format: 'json',
+    schema: async () => (await import('./draft-schema.js')).draftSchema,
+  });
   return read.kind === 'ok' ? read.value : null;
 }
 

@@ -13,7 +13,7 @@ import { HttpError } from '../web/http-error.js';
 import { sendPage } from '../web/render.js';
 import { errorSummary } from '../../views/partials/errors.js';
 import { stepPage } from '../../views/step-page.js';
-import { field as fieldControl, radios } from '../../views/partials/field.js';
+import { field as fieldControl, radios, type FieldSpec } from '../../views/partials/field.js';
 import { fieldDef, secretIsSet } from './fields.js';
 import type { Draft, DraftDocument } from './draft.js';
 import type { WizardDeps } from './deps.js';
@@ -50,21 +50,19 @@ export async function renderStep(
     checkUrl,
     hints: state.hints ?? {},
     deps,
+    // Called for every field of every page: built without spreading objects and arrays, which
+    // made this the costliest line of a step page under load (docs/decisions/0690).
     field: (name: string, o: FieldOverride = {}) => {
       const def = fieldDef(step.fields, name);
-      const errors = [...errorsFor(name), ...(o.alsoErrorsOf ?? []).flatMap(errorsFor)];
+      const errors = o.alsoErrorsOf ? errorsFor(name).concat(...o.alsoErrorsOf.map(errorsFor)) : errorsFor(name);
       const options = o.options ?? def.options ?? [];
       if (def.kind === 'radios') {
         return radios({ name, legend: def.label, value: state.values[name] ?? options[0]?.value ?? '', options, errors });
       }
       const set = def.secret ? secretIsSet(def, state.draft.document) : false;
-      return fieldControl({
+      const spec: FieldSpec = {
         name,
         label: def.label,
-        ...(def.kind === 'email' || def.kind === 'password' || def.kind === 'url' ? { type: def.kind } : {}),
-        ...(def.kind === 'lines' ? { lines: def.lines ?? 2 } : {}),
-        ...(def.kind === 'select' ? { options } : {}),
-        ...(def.secret ? { secret: { set } } : { value: state.values[name] ?? '' }),
         errors,
         hint: state.hints?.[name] ?? o.hint ?? def.hint,
         check: checkUrl(name),
@@ -73,7 +71,13 @@ export async function renderStep(
         inputmode: def.inputmode,
         placeholder: def.placeholder,
         after: o.after,
-      });
+      };
+      if (def.kind === 'email' || def.kind === 'password' || def.kind === 'url') spec.type = def.kind;
+      if (def.kind === 'lines') spec.lines = def.lines ?? 2;
+      if (def.kind === 'select') spec.options = options;
+      if (def.secret) spec.secret = { set };
+      else spec.value = state.values[name] ?? '';
+      return fieldControl(spec);
     },
   };
   const body = await step.view(view);

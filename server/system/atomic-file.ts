@@ -1,7 +1,8 @@
 /**
  * Crash-safe file replacement (DESIGN.md "Activation", step 2): write a temp file opened
  * exclusively with the final mode, fsync it, rename it over the target, fsync the directory.
- * After a crash at any point the target holds either the old bytes or the new bytes.
+ * After a crash at any point the target holds either the old bytes or the new bytes; after a
+ * power loss too, unless the caller says the file need not survive one (`durable: false`).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -19,6 +20,12 @@ export interface AtomicWriteOptions {
    * process there.
    */
   onStep?: (step: 'temp' | 'renamed' | 'synced') => void;
+  /**
+   * False for a file under /run (the published status, the spool): a tmpfs, which a reboot
+   * empties, so that fsync there does nothing on the appliance and buys nothing on a disk.
+   * Still atomic: a reader sees the old bytes or the new ones (docs/decisions/0690).
+   */
+  durable?: boolean;
 }
 
 /** Where temp files for `target` are written; a sweep after a crash removes leftovers. */
@@ -44,7 +51,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   try {
     await handle.writeFile(data);
     await handle.chmod(options.mode); // the umask may have narrowed or the caller widened it
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
   } catch (e) {
     await handle.close();
     await unlink(temp).catch(() => {});
@@ -59,6 +66,6 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw e;
   }
   options.onStep?.('renamed');
-  await fsyncDirectory(dir);
+  if (options.durable !== false) await fsyncDirectory(dir);
   options.onStep?.('synced');
 }

@@ -21,7 +21,12 @@ export interface BoundaryFileSpec<T> {
   /** Allowed owner uids; undefined: any owner (the directory's permissions decide). */
   owners?: readonly number[];
   format: 'json' | 'text';
-  schema: z.ZodType<T>;
+  /**
+   * The schema, or a function that loads it when there is a file to parse: the readers the web
+   * process calls before it listens keep zod (and building their schemas) off its start
+   * (docs/decisions/0690).
+   */
+  schema: z.ZodType<T> | (() => Promise<z.ZodType<T>>);
   /**
    * A log its writer appends to while it is read: the bytes present when it was opened are
    * read, and growth meanwhile is not a change. Never for a file whose whole content is acted on.
@@ -80,7 +85,8 @@ export async function readBoundaryFile<T>(path: string, spec: BoundaryFileSpec<T
         return refused(`${spec.what} is not valid JSON`);
       }
     }
-    const parsed = spec.schema.safeParse(raw);
+    const schema = typeof spec.schema === 'function' ? await spec.schema() : spec.schema;
+    const parsed = schema.safeParse(raw);
     if (!parsed.success) return refused(`${spec.what} is not in the expected form (${describeIssues(parsed.error)})`);
     return { kind: 'ok', value: parsed.data, uid: before.uid, mtimeMs: before.mtimeMs };
   } finally {

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 
 /** Where the simulator is in a source checkout, relative to this module. */
 export const CHECKOUT_SIMULATOR = fileURLToPath(new URL('../../sim/nixos-rebuild/nixos-rebuild-sim.mjs', import.meta.url));
@@ -40,6 +39,9 @@ export function simulatorExecutable(env: NodeJS.ProcessEnv = process.env): strin
 export async function ensureSimulatedMachine(root: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const nics = await readdir(join(root, 'sys/class/net')).catch(() => []);
   if (nics.length > 0) return;
+  // execa is loaded only here: `serve` imports this module before it listens, and loading execa
+  // costs more than the usual call (a root that has its machine) does (docs/decisions/0690).
+  const { execa } = await import('execa');
   await execa(process.execPath, [simulatorExecutable(env), '--simulated-machine'], {
     env: { PATH: env.PATH ?? '', BOWTIE_SETUP_ROOT: root },
     extendEnv: false,

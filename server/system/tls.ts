@@ -51,12 +51,19 @@ function pem(label: string, der: ArrayBuffer): string {
 
 /** Whether a certificate covers every name and address and stays valid past the renewal margin. */
 export function certificateCovers(certPem: string, names: readonly string[], now: Date): boolean {
-  let cert: X509Certificate;
+  const cert = parseCertificate(certPem);
+  return cert !== null && covers(cert, names, now);
+}
+
+function parseCertificate(certPem: string): X509Certificate | null {
   try {
-    cert = new X509Certificate(certPem);
+    return new X509Certificate(certPem);
   } catch {
-    return false;
+    return null;
   }
+}
+
+function covers(cert: X509Certificate, names: readonly string[], now: Date): boolean {
   if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_MS) return false;
   if (new Date(cert.validFrom).getTime() > now.getTime()) return false;
   return names.every((n) => (isIP(n) ? cert.checkIP(n) !== undefined : cert.checkHost(n, { subject: 'never' }) !== undefined));
@@ -99,8 +106,10 @@ export async function ensureWizardCertificate(
   const dir = wizardTlsDir(root);
   try {
     const [certPem, keyPem] = await Promise.all([readFile(join(dir, 'wizard.pem'), 'utf8'), readFile(join(dir, 'wizard.key'), 'utf8')]);
-    if (certificateCovers(certPem, names, now) && new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem))) {
-      return { certificate: { certPem, keyPem, fingerprint256: new X509Certificate(certPem).fingerprint256 }, created: false };
+    // Parsed once: every start with a stored certificate does this before it listens.
+    const cert = parseCertificate(certPem);
+    if (cert && covers(cert, names, now) && cert.checkPrivateKey(createPrivateKey(keyPem))) {
+      return { certificate: { certPem, keyPem, fingerprint256: cert.fingerprint256 }, created: false };
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;

@@ -72,11 +72,16 @@ async function readBody(req: Request): Promise<Buffer> {
 }
 
 /** Parses the body of every non-GET request into `req.form` (empty for other content types). */
-export async function parseForm(req: Request, _res: ExpressResponse, next: NextFunction): Promise<void> {
+export function parseForm(req: Request, _res: ExpressResponse, next: NextFunction): void | Promise<void> {
+  // Synchronous for the reads, which are most requests: no promise per page (docs/decisions/0690).
   if (req.method === 'GET' || req.method === 'HEAD') {
     next();
     return;
   }
+  return parseBody(req, next);
+}
+
+async function parseBody(req: Request, next: NextFunction): Promise<void> {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   const body = await readBody(req);
   if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {

@@ -15,8 +15,13 @@ export class SafeHtml {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
+const SPECIAL = /[&<>"'`]/;
+const SPECIALS = /[&<>"'`]/g;
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+  // Most interpolated values (ids, names, class names, plain words) hold nothing to escape, and
+  // a page has ~300 of them: the test is several times cheaper than a replace that finds nothing.
+  return SPECIAL.test(s) ? s.replace(SPECIALS, (c) => ESCAPES[c]!) : s;
 }
 
 /** What may be interpolated: text (escaped), safe HTML, lists of either, or nothing. */
@@ -25,7 +30,11 @@ export type HtmlValue = SafeHtml | string | number | boolean | null | undefined 
 function render(value: HtmlValue): string {
   if (value === null || value === undefined || value === false) return '';
   if (value instanceof SafeHtml) return value.value;
-  if (Array.isArray(value)) return value.map(render).join('');
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const v of value as readonly HtmlValue[]) out += render(v);
+    return out;
+  }
   return escapeHtml(String(value));
 }
 
@@ -37,7 +46,10 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
 
 /** An attribute that is present or absent: attr('disabled', cond) or attr('value', text). */
 export function attr(name: string, value: string | boolean | null | undefined): SafeHtml {
-  if (value === false || value === null || value === undefined) return new SafeHtml('');
+  if (value === false || value === null || value === undefined) return NO_ATTRIBUTE;
   if (value === true) return new SafeHtml(` ${name}`);
   return new SafeHtml(` ${name}="${escapeHtml(value)}"`);
 }
+
+/** An absent attribute: one shared value, as most attributes of a page are absent. */
+const NO_ATTRIBUTE = new SafeHtml('');

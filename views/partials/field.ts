@@ -27,8 +27,17 @@ export interface FieldSpec {
 
 /** The id of a field's input: dots are awkward in CSS selectors. */
 export function fieldId(name: string): string {
-  return `f-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+  let id = FIELD_IDS.get(name);
+  if (id === undefined) {
+    id = `f-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+    // Names come from the steps' field tables; the bound only keeps a mistake from growing it.
+    if (FIELD_IDS.size < 512) FIELD_IDS.set(name, id);
+  }
+  return id;
 }
+
+/** fieldId's answers: a page asks for each of its ~15 fields' ids several times, every request. */
+const FIELD_IDS = new Map<string, string>();
 
 /**
  * One labelled input with its hint and its errors right after it, tied together with
@@ -37,7 +46,8 @@ export function fieldId(name: string): string {
 export function field(f: FieldSpec): SafeHtml {
   const id = fieldId(f.name);
   const invalid = (f.errors?.length ?? 0) > 0;
-  const described = [f.hint || f.secret?.set ? `${id}-hint` : null, invalid ? `${id}-error` : null].filter(Boolean).join(' ');
+  const hinted = !!f.hint || f.secret?.set === true;
+  const described = hinted && invalid ? `${id}-hint ${id}-error` : hinted ? `${id}-hint` : invalid ? `${id}-error` : '';
   const common = html`id="${id}" name="${f.name}"${attr('required', f.required)}${attr('aria-invalid', invalid ? 'true' : null)}${attr(
     'aria-describedby',
     described || null,
