@@ -5,6 +5,7 @@
  *
  * Never holds a secret: the fragment names secret files by path only.
  */
+import { execa } from 'execa';
 import { z } from 'zod';
 import type { ConfigDocument } from '../config/schema.js';
 
@@ -55,8 +56,6 @@ export async function readFragmentWith<T>(
   file: string,
   schema: z.ZodType<T>,
 ): Promise<{ kind: 'none' } | { kind: 'site'; site: T } | { kind: 'unreadable'; reason: string }> {
-  // Loaded here: the apply worker imports this module, and reads a fragment only to recover.
-  const { execa } = await import('execa');
   const r = await execa(
     'nix-instantiate',
     ['--eval', '--strict', '--json', '--expr', '{ f }: if builtins.pathExists f then (import f).bowtie.site or null else "absent"', '--argstr', 'f', file],

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 /**
  * The CLI that runs the worker: the compiled entry beside this module in dist/ (the Nix
@@ -33,7 +34,5 @@ export async function startWorkerFromWeb(root: string, simulate: boolean): Promi
     child.unref();
     return;
   }
-  // Loaded here: the worker imports this module for workerArgs and runs no systemctl of its own here.
-  const { execa } = await import('execa');
   await execa('systemctl', ['start', '--no-block', APPLY_UNIT], { env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
 }

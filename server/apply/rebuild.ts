@@ -9,8 +9,8 @@
  * builds.
  */
 import { readlink, realpath, rename, symlink, unlink } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { fsyncDirectory } from '../system/atomic-file.js';
 import { SIMULATOR_NAME, simulatorExecutable } from '../system/sim-machine.js';
 import type { EnginePaths } from './paths.js';
@@ -127,11 +127,16 @@ export class RebuildAdapter {
     const command = [basename(file) === SIMULATOR_NAME ? 'nixos-rebuild' : file, ...args].join(' ');
     const env = childEnv(this.paths.root, this.options.env);
     if (opts.nixPath !== undefined) env.NIX_PATH = opts.nixPath;
-    // node:child_process, not execa: this is the worker's first command of every apply, and
-    // loading execa cost more than the rest of the worker's own work (docs/decisions/0690).
-    const detached = this.options.isolate === true;
-    const child = spawn(file, args, { cwd: this.paths.buildDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached });
-    const ended = endOf(child, detached);
+    const child = execa(file, args, {
+      cwd: this.paths.buildDir,
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      stripFinalNewline: false,
+      detached: this.options.isolate === true,
+    });
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
       stream.setEncoding('utf8');
@@ -158,14 +163,15 @@ export class RebuildAdapter {
       timedOut = true;
       killing.done = this.killChildren(child.pid);
     }, opts.timeoutMs);
-    const result = await ended;
+    const result = await child;
     clearTimeout(timer);
     // The kill sweeps our whole process group: it must be over before the next command starts.
     if (killing.done) await killing.done;
     // Whatever it left behind (a grandchild still activating) must not outlive it.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the timer's callback
     if (result.exitCode !== 0 || timedOut) await this.killChildren(this.options.isolate ? child.pid : null);
-    const { signal, exitCode } = result;
+    const signal = result.signal ?? null;
+    const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the timer's callback
     return { ok: exitCode === 0 && !timedOut && signal === null, exitCode, signal, timedOut, command };
   }
@@ -187,28 +193,6 @@ export class RebuildAdapter {
       }
     }
   }
-}
-
-/**
- * How a child ended, once its output is read to the end (as execa reported it): its exit code
- * or signal, or neither when it could not be started (no such file, not executable). While it
- * runs, the worker's own exit takes it along, unless it leads a group of its own (execa's
- * `cleanup`): a crash of the worker leaves the rest to the next worker's sweep.
- */
-function endOf(child: ChildProcess, detached: boolean): Promise<{ exitCode: number | null; signal: string | null }> {
-  const cleanup = () => child.kill();
-  if (!detached) process.once('exit', cleanup);
-  return new Promise((resolve) => {
-    let failed = false;
-    // Not started: 'error' comes first, then 'close' (without a process, its code means nothing).
-    child.once('error', () => {
-      failed = true;
-    });
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      process.off('exit', cleanup);
-      resolve(failed && child.pid === undefined ? { exitCode: null, signal: null } : { exitCode: code, signal });
-    });
-  });
 }
 
 /** A command's result in words, for the log and the report (exit codes of switch-to-configuration). */

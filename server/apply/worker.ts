@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { lstat, rmdir, unlink } from 'node:fs/promises';
+import { execa } from 'execa';
 import { createProbes, type SystemProbes } from '../system/probes.js';
 import { ensureSimulatedMachine } from '../system/sim-machine.js';
 import { prepareRootLayout, UnsafeLayoutError, WORKER_LAYOUT } from '../system/state-layout.js';
@@ -52,12 +53,7 @@ export const WIZARD_UNIT = 'bowtie-setup.service';
 /** The console menu on tty1 (nix/modules/setup.nix). */
 export const CONSOLE_UNIT = 'bowtie-setup-console.service';
 
-/**
- * execa is loaded where a command runs, not with the worker: none of these runs before an
- * apply's first nixos-rebuild, and loading it cost about 20 ms of every apply (docs/decisions/0690).
- */
 async function startWizardUnit(): Promise<void> {
-  const { execa } = await import('execa');
   await execa('systemctl', ['start', '--no-block', WIZARD_UNIT], { env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
 }
 
@@ -68,7 +64,6 @@ async function startWizardUnit(): Promise<void> {
  */
 async function restartWizardUnits(): Promise<void> {
   const env = { PATH: process.env.PATH ?? '' };
-  const { execa } = await import('execa');
   await execa('systemctl', ['restart', '--no-block', WIZARD_UNIT], { env, extendEnv: false });
   await execa('systemctl', ['start', '--no-block', CONSOLE_UNIT], { env, extendEnv: false });
 }
@@ -94,7 +89,6 @@ export async function prepareRoot(paths: EnginePaths, simulate: boolean, env: No
   await ensureSimulatedMachine(paths.root, env);
   if (!existsSync(paths.profile)) {
     // The simulator creates the image's first generation on its first run.
-    const { execa } = await import('execa');
     await execa(rebuildExecutable(true, env), ['list-generations'], { env: childEnv(paths.root, env), extendEnv: false, cwd: paths.buildDir, stdin: 'ignore' });
   }
 }

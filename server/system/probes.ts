@@ -5,6 +5,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { listInterfaces } from './interfaces.js';
 import type { SystemProbes } from './probe-types.js';
 import { createSimulatedProbes } from './probes-sim.js';
@@ -33,10 +34,7 @@ export function createRealProbes(root: string): SystemProbes {
       }
       return null;
     },
-    // execa loads with the first probe that runs a command, after the switch: not with the
-    // apply worker, which pays for every module it loads before its first nixos-rebuild.
     async reachable(address, timeoutMs) {
-      const { execa } = await import('execa');
       const r = await execa('ping', ['-c', '1', '-W', String(Math.max(1, Math.ceil(timeoutMs / 1000))), address], {
         reject: false,
         timeout: timeoutMs + 1000,
@@ -57,7 +55,6 @@ export function createRealProbes(root: string): SystemProbes {
       }
     },
     async unitActive(unit) {
-      const { execa } = await import('execa');
       const r = await execa('systemctl', ['is-active', '--quiet', unit], { reject: false, env: { PATH: process.env.PATH ?? '' }, extendEnv: false });
       return r.exitCode === 0;
     },
