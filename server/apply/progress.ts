@@ -37,10 +37,6 @@ interface Activity {
   expectedByType: Map<number, number>;
 }
 
-export function emptyProgress(): ApplyProgress {
-  return { activity: null, buildsDone: 0, buildsTotal: 0, pathsDone: 0, pathsTotal: 0, bytesDone: 0, bytesTotal: 0 };
-}
-
 /** Shortens "/nix/store/<hash>-name.drv" (under any root) to "name". */
 export function storeName(text: string): string {
   return text.replace(/'?(?:\/[^\s']*)?\/nix\/store\/[0-9a-z]{32}-([^\s']+?)(?:\.drv)?'?(?=[\s,]|$)/g, '$1');

@@ -13,7 +13,8 @@ import { type ApplyJournal, type EngineState, type JournalStep, writeState } fro
 import type { LockOwner } from './lock.js';
 import { OutputLog } from './output-log.js';
 import type { EnginePaths } from './paths.js';
-import { emptyProgress, NixProgress } from './progress.js';
+import { emptyProgress } from './empty-progress.js';
+import { NixProgress } from './progress.js';
 import { type CommandResult, describeResult, type RebuildAdapter } from './rebuild.js';
 import { removeConfirm, removeTicket } from './spool.js';
 import { buildStatus, publishStatus } from './status.js';

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../system/atomic-file.js';
 import { printable, readBoundaryFile, rootOrSelf } from '../system/boundary-file.js';
 import type { EngineState } from './journal.js';
 import type { LockOwner } from './lock.js';
-import { emptyProgress } from './progress.js';
+import { emptyProgress } from './empty-progress.js';
 import type { ApplyPhase, ApplyProgress, ApplyStatus } from './types.js';
 
 import type { PublishedStatus } from './status-schema.js';
