@@ -225,6 +225,11 @@ in
         }
       ];
 
+      # bowtie-setup pins a static address to one NIC (docs/decisions/0641); a fragment written
+      # by hand or by `render FILE` may not, and then every Ethernet NIC gets the address.
+      warnings = lib.optional ((ipv4Static || ipv6Static) && net.interface == null && net.vlan == null)
+        "bowtie.site.network: a static address with no interface named goes on every Ethernet NIC; set bowtie.site.network.interface";
+
       networking.hostName = site.hostname;
       networking.domain = site.domain;
       networking.nameservers = net.dns;

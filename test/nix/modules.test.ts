@@ -281,6 +281,12 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
       networkConfig: { DHCP: 'no', IPv6AcceptRA: true },
     });
     expect(e.networking.nameservers).toEqual(['10.0.0.2', '10.0.0.3']);
+    // bowtie-setup pins the probed NIC before it applies (decision 0641); a fragment that was not
+    // pinned (render FILE, written by hand) says at build time where its address will go.
+    expect(e.warnings).toContainEqual(expect.stringMatching(/^bowtie\.site\.network: a static address with no interface named goes on every Ethernet NIC/));
+    expect(get('ipv6-static-no-gateway').warnings.join('\n')).toMatch(/no interface named/);
+    expect(get('design-example').warnings.join('\n')).not.toMatch(/no interface named/);
+    expect(get('network-vlan-mtu-static').warnings.join('\n')).not.toMatch(/no interface named/);
   });
 
   withLib('IPv6 static with a link-local gateway, static without a gateway, DHCPv6, off', () => {
