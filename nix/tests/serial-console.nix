@@ -7,7 +7,7 @@
 common:
 {
   name = "bowtie-serial-console";
-  nodes = { inherit (common) appliance; };
+  nodes.appliance = common.applianceWith [ "nodes/serial-console.nix" ];
   testScript = ''
     import re
 

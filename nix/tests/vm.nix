@@ -12,6 +12,12 @@
   # appliance "bowtie": one of them must win. A site fragment's host name still wins over this.
   networking.hostName = lib.mkOverride 900 "appliance";
 
+  # The driver's backdoor shell writes its stderr to ttyS0, and nixpkgs' test instrumentation
+  # masks serial-getty@ttyS0 because another program on that port makes those writes fail
+  # (EIO); a setup menu there also hangs the port up (TTYVHangup). The menus stay on tty1 in the
+  # tests, except the serial-console test, which is about the port (nodes/serial-console.nix).
+  services.bowtie-setup.console.ttys = lib.mkDefault [ "tty1" ];
+
   # Offline rebuilds (nixpkgs' nixos-rebuild tests do the same): the VM has no network to a
   # cache, so everything a rebuild builds from must be in its store. The build closure of this
   # system has what a new generation with changed units and files is built with; a package only

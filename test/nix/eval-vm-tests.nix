@@ -104,6 +104,7 @@ let
     includeBuildDependencies = c.system.includeBuildDependencies;
     storeOnDisk = !(c.virtualisation.writableStoreUseTmpfs or true);
     grubForceInstall = c.boot.loader.grub.forceInstall or false;
+    consoleTtys = c.services.bowtie-setup.console.ttys or [ ];
     dhcpRange = c.services.dnsmasq.settings.dhcp-range or [ ];
     failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
   } // lib.optionalAttrs (c.services ? bowtie-setup) {

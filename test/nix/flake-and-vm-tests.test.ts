@@ -226,6 +226,7 @@ interface NodeSummary {
   includeBuildDependencies?: boolean;
   storeOnDisk?: boolean;
   grubForceInstall?: boolean;
+  consoleTtys?: string[];
   dhcpRange?: string[];
   failedAssertions?: string[];
   configurationImports?: string[];
@@ -493,6 +494,14 @@ describe('the system each VM test switches the appliance to (issue 11)', () => {
     expect(rebuiltOf('first-boot-browser').packages).toContain('/nix/store/00000000000000000000000000000000-python3');
     // nixpkgs by pkgs.path, as the tests had it: a string without context.
     expect(vmTest('nixpkgs-by-path').nodes.appliance!.nixpkgsHasContext).toBe(false);
+  });
+
+  withLib("the setup menus stay off ttyS0, the port of the driver's backdoor stderr, except in the serial-console test", () => {
+    // nixos/modules/testing/test-instrumentation.nix: the backdoor's stderr is /dev/ttyS0 and
+    // serial-getty@ttyS0 is masked, since another program there makes its writes fail (EIO).
+    const withAppliance = listedTests().filter((t) => vmTest(t).nodes.appliance?.bowtie);
+    expect(withAppliance.length).toBeGreaterThan(5);
+    for (const t of withAppliance) expect(vmTest(t).nodes.appliance!.consoleTtys, t).toEqual(t === 'serial-console' ? ['tty1', 'ttyS0'] : ['tty1']);
   });
 
   withLib('a switch installs the boot loader, and what it built survives a reboot or crash() of the VM', () => {
