@@ -6,5 +6,11 @@
 { modulesPath, ... }:
 {
   imports = [ "${modulesPath}/virtualisation/google-compute-image.nix" ];
+  # One setup agent (issue 11, as amazon-init on the AMI): the guest environment runs the
+  # instance metadata's startup and shutdown scripts as root, a second way to configure the
+  # appliance beside the setup's own cloud-init. An enable = false unit is masked, also where a
+  # package ships it (docs/decisions/0674).
+  systemd.services.google-startup-scripts.enable = false;
+  systemd.services.google-shutdown-scripts.enable = false;
   services.bowtie-setup.configurationImports = [ (toString ./google-compute.nix) ];
 }

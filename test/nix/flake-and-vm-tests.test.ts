@@ -44,7 +44,11 @@ function evalJson(expr: string, readWrite = false): unknown {
 // to nixos/modules, i.e. modulesPath), with the settings it adds.
 const VARIANTS: Record<string, { imports: string[]; settings: Record<string, unknown> }> = {
   amazon: { imports: ['/../maintainers/scripts/ec2/amazon-image.nix'], settings: {} },
-  'google-compute': { imports: ['/virtualisation/google-compute-image.nix'], settings: {} },
+  'google-compute': {
+    imports: ['/virtualisation/google-compute-image.nix'],
+    // One setup agent: the metadata's startup and shutdown scripts do not run (decision 0674).
+    settings: { systemd: { services: { 'google-startup-scripts': { enable: false }, 'google-shutdown-scripts': { enable: false } } } },
+  },
   hyperv: { imports: ['/virtualisation/hyperv-image.nix'], settings: {} },
   proxmox: { imports: ['/virtualisation/proxmox-image.nix'], settings: { proxmox: { cloudInit: { enable: false } } } },
   qemu: { imports: ['/virtualisation/disk-image.nix'], settings: { image: { efiSupport: false } } },

@@ -11,4 +11,8 @@
   services.openssh.settings.PasswordAuthentication = lib.mkDefault false;
   networking.hostName = lib.mkDefault "";
   networking.firewall.enable = lib.mkDefault false;
+  # The metadata script runners (google-compute-config.nix defines them, or ships them in its
+  # guest-agent package).
+  systemd.services.google-startup-scripts = { wantedBy = [ "multi-user.target" ]; serviceConfig.Type = "oneshot"; };
+  systemd.services.google-shutdown-scripts = { wantedBy = [ "multi-user.target" ]; serviceConfig.Type = "oneshot"; };
 }
