@@ -70,6 +70,10 @@ let
         inherit (cfg.boot) kernelParams;
         units = lib.mapAttrs (_: u: removeAttrs u [ "_module" ]) cfg.systemd.services;
         openssh = cfg.services.openssh or { };
+        lvm = cfg.services.lvm or { };
+        swraid = cfg.boot.swraid or { };
+        initrd = cfg.boot.initrd or { };
+        lvmConf = cfg.environment.etc."lvm/lvm.conf" or { };
         inherit (cfg) users networking documentation;
       };
       tried = builtins.tryEval (builtins.deepSeq value value);
