@@ -120,9 +120,12 @@ in
     # stateVersion 23.11 and kept off here whatever the state version. The scripted stage 1 runs
     # `lvm vgchange -ay` on every disk whatever the option says: an lvm.conf whose volume lists
     # are defined and empty, written before udev starts (preDeviceCommands), activates none.
+    # systemd's stage 1 has no preDeviceCommands and runs LVM only with
+    # boot.initrd.services.lvm.enable, kept off.
     services.lvm.enable = lib.mkForce false;
+    boot.initrd.services.lvm.enable = lib.mkForce false;
     boot.swraid.enable = lib.mkForce false;
-    boot.initrd.preDeviceCommands = ''
+    boot.initrd.preDeviceCommands = lib.mkIf (!config.boot.initrd.systemd.enable) ''
       mkdir -p /etc/lvm
       printf '%s' ${lib.escapeShellArg noLvmActivation} > /etc/lvm/lvm.conf
     '';

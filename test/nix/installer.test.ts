@@ -41,6 +41,8 @@ const CASES: Record<string, string> = {
   'volume-id-too-long': `{ bowtie.installer.volumeID = "${'x'.repeat(33)}"; }`,
   'volume-id-hostile': '{ bowtie.installer.volumeID = "x --payload /tmp"; }',
   'iso-option-typo': '{ isoImage.makeEFIBootable = true; }',
+  // systemd's stage 1 (a fleet's choice, or a later NixOS default) has no preDeviceCommands.
+  'systemd-stage-1': '{ boot.initrd.systemd.enable = true; }',
 };
 
 interface Unit {
@@ -67,7 +69,7 @@ interface Evaluated {
   openssh: { enable?: boolean };
   lvm: { enable?: boolean };
   swraid: { enable?: boolean };
-  initrd: { preDeviceCommands?: string };
+  initrd: { preDeviceCommands?: string; services?: { lvm?: { enable?: boolean } }; systemd?: { enable?: boolean } };
   lvmConf: { text?: string };
   users: { mutableUsers: boolean; allowNoPasswordLogin: boolean; users: Record<string, Record<string, unknown>> };
   networking: Record<string, unknown>;
@@ -195,6 +197,12 @@ describe('the installer ISO module', () => {
     const etc = join(dir, 'initrd-etc');
     execFileSync('bash', ['-euo', 'pipefail', '-c', commands.replaceAll('/etc/', `${etc}/`)]);
     expect(readFileSync(join(etc, 'lvm/lvm.conf'), 'utf8')).toBe(noActivation);
+    // With systemd's stage 1, LVM stays out of it, and nothing it would refuse is set.
+    expect(e.initrd.services).toEqual({ lvm: { enable: false } });
+    const s = get('systemd-stage-1');
+    expect(s.initrd).toEqual({ systemd: { enable: true }, services: { lvm: { enable: false } }, preDeviceCommands: '' });
+    expect(s.lvm).toEqual({ enable: false });
+    expect(s.lvmConf.text).toBe(noActivation);
   });
 
   withLibAndTools("carries the image, its sha256, size and GPT identifier: the payload's script, run here, makes what the install program installs", () => {
