@@ -25,7 +25,11 @@ set -o errexit -o nounset -o pipefail
 shopt -s inherit_errexit
 export LC_ALL=C
 
-LSBLK_COLUMNS=NAME,PATH,TYPE,SIZE,RO,RM,MODEL,SERIAL,MOUNTPOINTS,LABEL,FSTYPE
+LSBLK_COLUMNS=NAME,PATH,TYPE,SIZE,RO,RM,MODEL,SERIAL,MOUNTPOINTS,LABEL,FSTYPE,LOG-SEC
+# The image's GPT is laid out in 512-byte sectors (nixpkgs' make-disk-image): on a disk with
+# another logical sector size its partition table is not found where the disk's firmware and
+# kernel look, and the disk would not boot.
+IMAGE_SECTOR=512
 MAX_LINE=256
 
 payload=''
@@ -138,7 +142,7 @@ firmware_warning() {
 
 # One line per whole device (lsblk's top level), fields separated by | (which clean removes;
 # a blank or tab separator would merge empty fields):
-# name size ro rm type model serial boot-medium mounts holders
+# name size ro rm type model serial boot-medium mounts holders logical-sector-size
 disk_table=''
 load_disks() {
   local json
@@ -155,17 +159,19 @@ load_disks() {
       and (.name | type == "string" and test("^[A-Za-z0-9_.:-]{1,64}$"))
       and (.size | type == "number" and . >= 0) and (.ro | type == "boolean") and (.rm | type == "boolean")
       and (.type | type == "string" and test("^[a-z0-9]{1,16}$"))
+      and (."log-sec" | type == "number" and . > 0 and . == floor)
       and ((.mountpoints // []) | type == "array" and all(.[]; . == null or type == "string"))
       and ((.children // []) | type == "array");
     def tree_ok: valid and all((.children // [])[]; tree_ok);
     if (.blockdevices | type) != "array" then error("no blockdevices list") else . end
     | .blockdevices[]
     # A device lsblk describes in a form not read here is listed as not offered, with the rest.
-    | if tree_ok | not then [ ((if type == "object" then .name else null end) | clean | if . == "" then "?" else . end), "0", "false", "false", "unreadable", "", "", "false", "", "" ]
+    | if tree_ok | not then [ ((if type == "object" then .name else null end) | clean | if . == "" then "?" else . end), "0", "false", "false", "unreadable", "", "", "false", "", "", "0" ]
       else [ .name, (.size | tostring), (.ro | tostring), (.rm | tostring), .type, (.model | clean), (.serial | clean),
         ([nodes | select(.label == $bootlabel or ((.mountpoints // []) | any(. == "/iso")))] | length > 0 | tostring),
         ([nodes | (.mountpoints // [])[] | select(. != null)] | unique | join(" ") | clean),
-        ([(.children // [])[] | nodes | select(.type != "part") | "\(.type) \(.name)"] | unique | join(", ") | clean)
+        ([(.children // [])[] | nodes | select(.type != "part") | "\(.type) \(.name)"] | unique | join(", ") | clean),
+        (."log-sec" | tostring)
       ] end
     | join("|")
   ' <<<"$json" 2>/dev/null) || fail 'the device list (lsblk --json --bytes) is not what this program reads; nothing written'
@@ -191,7 +197,7 @@ human() {
 
 # Why a whole device may not be written ("" if it may).
 refusal() {
-  local size=$2 ro=$3 type=$5 boot=$8 mounts=$9 holders=${10}
+  local size=$2 ro=$3 type=$5 boot=$8 mounts=$9 holders=${10} sector=${11}
   if [ "$boot" = true ]; then say "the installer's own boot medium"; return; fi
   case "$type" in
     disk) ;;
@@ -204,6 +210,10 @@ refusal() {
   if [ -n "$mounts" ]; then say "in use: mounted at $mounts"; return; fi
   if [ -n "$holders" ]; then say "in use by $holders"; return; fi
   if [ "$size" -lt "$image_size" ]; then say "too small: $(human "$size"), the image needs $(human "$image_size")"; return; fi
+  if [ "$sector" != "$IMAGE_SECTOR" ]; then
+    say "$sector-byte logical sectors: the image's partition table is laid out for $IMAGE_SECTOR-byte sectors and would not boot from this disk"
+    return
+  fi
 }
 
 describe() { # the fields of one disk_table line
@@ -360,9 +370,11 @@ unattended_install() {
   say "Target: $(describe "${f[@]}")"
   show_partitions "$name"
   # The medium left in (or first in the boot order) would install again at every boot: a disk
-  # that already carries this image's partition table is not erased unattended.
+  # that already carries this image's GPT disk identifier is not erased unattended. That
+  # identifier is all that is known: nixpkgs' make-disk-image gives every deterministic image the
+  # same one, so any NixOS disk image with this layout carries it, not only the Controller.
   if [ "$(sfdisk --disk-id -- "$(realpath -e -- "$dev_root/$name")" 2>/dev/null || true)" = "$image_disk_id" ]; then
-    fail "$name already holds the Bowtie Controller (GPT disk identifier $image_disk_id): not erased again unattended; nothing written. Remove the installation medium (or boot from $name first); to install again, wipe $name or install interactively"
+    fail "$name already holds a NixOS disk image with this installer's partition layout (GPT disk identifier $image_disk_id): not erased unattended; nothing written. Remove the installation medium (or boot from $name first); to install on $name, erase it or install interactively"
   fi
   install_to "$name"
 }

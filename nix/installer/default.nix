@@ -27,6 +27,15 @@ let
   '';
   payloadMount = "/iso/bowtie";
 
+  # lvm.conf(5): a volume list that is defined and empty selects no logical volume, for
+  # `vgchange -ay` (volume_list) and for event or `-aay` activation (auto_activation_volume_list).
+  noLvmActivation = ''
+    activation {
+      volume_list = [ ]
+      auto_activation_volume_list = [ ]
+    }
+  '';
+
   install = pkgs.writeShellApplication {
     name = "bowtie-install";
     runtimeInputs = [ pkgs.util-linux pkgs.jq pkgs.zstd pkgs.coreutils ];
@@ -103,6 +112,24 @@ in
     networking.useDHCP = lib.mkForce false;
     networking.wireless.enable = lib.mkForce false;
     documentation.enable = false;
+
+    # A reused disk's old LVM volume groups and MD arrays stay down: the install program refuses
+    # a disk in use by them, and the installer has no shell to stop them. NixOS turns LVM on by
+    # default (nixos/modules/tasks/lvm.nix: services.lvm.enable, its udev rules and units in
+    # stage 2); MD (tasks/swraid.nix: boot.swraid.enable, mdadm's udev rules) is off from
+    # stateVersion 23.11 and kept off here whatever the state version. The scripted stage 1 runs
+    # `lvm vgchange -ay` on every disk whatever the option says: an lvm.conf whose volume lists
+    # are defined and empty, written before udev starts (preDeviceCommands), activates none.
+    # systemd's stage 1 has no preDeviceCommands and runs LVM only with
+    # boot.initrd.services.lvm.enable, kept off.
+    services.lvm.enable = lib.mkForce false;
+    boot.initrd.services.lvm.enable = lib.mkForce false;
+    boot.swraid.enable = lib.mkForce false;
+    boot.initrd.preDeviceCommands = lib.mkIf (!config.boot.initrd.systemd.enable) ''
+      mkdir -p /etc/lvm
+      printf '%s' ${lib.escapeShellArg noLvmActivation} > /etc/lvm/lvm.conf
+    '';
+    environment.etc."lvm/lvm.conf".text = lib.mkAfter noLvmActivation;
 
     environment.systemPackages = [ install ];
 

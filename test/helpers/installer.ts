@@ -49,7 +49,7 @@ export function makePayload(to: string, image: string, zstdArgs: string[] = []):
 interface Fixture {
   blockdevices: { name: string; size: number }[];
 }
-export const DISKS = ['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg'];
+export const DISKS = ['sda', 'sdb', 'sdc', 'sdd', 'sde', 'sdf', 'sdg', 'sdh'];
 
 /** A fresh device directory: one sparse file per fixture disk (its size), a partition, by-id links. */
 export function makeDevRoot(dev: string): string {

@@ -101,6 +101,7 @@ describe('the install program writes the image', () => {
       sde: 'in use: mounted at /mnt/data',
       sdf: 'read-only',
       sdg: 'in use by lvm vg0-data',
+      sdh: "4096-byte logical sectors: the image's partition table is laid out for 512-byte sectors and would not boot from this disk",
       loop0: 'a loop device',
     }))
       expect(r.out).toMatch(new RegExp(`^ {2}${name} +${why.replace(/[.()]/g, '\\$&')}$`, 'm'));
@@ -163,8 +164,12 @@ describe('the install program writes the image', () => {
     const before = snapshot(r.dev);
     const again = run({ cmdline: 'bowtie.install.disk=/dev/sdc bowtie.install.erase=yes', dev: r.dev });
     expect(again.out).toContain(
-      `sdc already holds the Bowtie Controller (GPT disk identifier ${got.partitiontable.id}): not erased again unattended; nothing written.`,
+      `sdc already holds a NixOS disk image with this installer's partition layout (GPT disk identifier ${got.partitiontable.id}): not erased unattended; nothing written.`,
     );
+    // Only the GPT disk identifier is known, which every deterministic NixOS image shares: the
+    // message claims no more than that.
+    expect(again.out).not.toMatch(/holds the Bowtie Controller/);
+    expect(again.out).toContain('to install on sdc, erase it or install interactively');
     expect(again.status).toBe(1);
     expect(snapshot(r.dev)).toEqual(before);
   });
@@ -268,6 +273,8 @@ describe('the install program refuses, and writes nothing', () => {
     ['sdd', /sdd cannot be written: too small: 4\.0 MiB, the image needs 6\.0 MiB/],
     ['sdf', /sdf cannot be written: read-only/],
     ['sdg', /sdg cannot be written: in use by lvm vg0-data/],
+    // A 4Kn disk: the image's 512-byte-sector GPT would be written, verified, and not boot.
+    ['sdh', /sdh cannot be written: 4096-byte logical sectors: the image's partition table is laid out for 512-byte sectors/],
     ['sda1', /sda1 is a partition \(or volume\) on sda, not a whole disk/],
     ['/dev/disk/by-id/ata-Samsung_SSD_870_EVO_250GB_S6PENL0T123456A-part1', /is a partition \(or volume\) on sda, not a whole disk/],
     ['sda; touch pwned', /sda\? touch pwned is not a disk name/],
@@ -318,6 +325,7 @@ describe('the install program refuses, and writes nothing', () => {
     ['bowtie.install.disk=/dev/sda1 bowtie.install.erase=yes', /sda1 is a partition \(or volume\) on sda, not a whole disk/],
     ['bowtie.install.disk=/dev/sde bowtie.install.erase=yes', /sde cannot be written: in use: mounted at \/mnt\/data/],
     ['bowtie.install.disk=/dev/sdd bowtie.install.erase=yes', /sdd cannot be written: too small/],
+    ['bowtie.install.disk=/dev/sdh bowtie.install.erase=yes', /sdh cannot be written: 4096-byte logical sectors/],
     ['bowtie.install.disk=/dev/sda;reboot bowtie.install.erase=yes', /\/dev\/sda\?reboot is not a disk name/],
     ['bowtie.install.disk=/dev/sda$(reboot) bowtie.install.erase=yes', /is not a disk name/],
     ['bowtie.install.disk=/dev/../dev/sda bowtie.install.erase=yes', /is not a plain device path/],
@@ -338,8 +346,8 @@ describe('the install program refuses, and writes nothing', () => {
     const before = snapshot(dev);
     const hostile = join(dir, 'lsblk-hostile.json');
     // Entries it does not read are listed as not offered; the others are still offered.
-    const disk = { type: 'disk', size: 16 * MiB, ro: false, rm: false };
-    const part = { type: 'part', size: MiB, ro: false, rm: false };
+    const disk = { type: 'disk', size: 16 * MiB, ro: false, rm: false, 'log-sec': 512 };
+    const part = { type: 'part', size: MiB, ro: false, rm: false, 'log-sec': 512 };
     writeFileSync(
       hostile,
       JSON.stringify({
@@ -350,12 +358,15 @@ describe('the install program refuses, and writes nothing', () => {
           { ...disk, name: 'sdd', children: { name: 'sdd1' } },
           5,
           { ...disk, name: 'sde', ro: 'no' },
+          // Without its logical sector size, or with one that is not a number of bytes.
+          { ...disk, name: 'sdg', 'log-sec': undefined },
+          { ...disk, name: 'sdh', 'log-sec': '512' },
           { ...disk, name: 'sdf' },
         ],
       }),
     );
     let r = run({ input: 'sda\nsdc\n', devicesJson: hostile, dev });
-    for (const name of ['sda\\?reboot', 'sdb', 'sdc', 'sdd', '\\?', 'sde'])
+    for (const name of ['sda\\?reboot', 'sdb', 'sdc', 'sdd', '\\?', 'sde', 'sdg', 'sdh'])
       expect(r.out).toMatch(new RegExp(`^ {2}${name} +lsblk describes it \\(or a partition on it\\) in a form this installer does not read$`, 'm'));
     expect(r.out).toMatch(/^ {2}sdf +16\.0 MiB {2}unknown model$/m);
     expect(r.out).toContain('sda is not a disk this machine lists');

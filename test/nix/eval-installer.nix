@@ -31,6 +31,16 @@ let
         type = lib.types.submodule {
           freeformType = lib.types.attrsOf lib.types.anything;
           options.kernelParams = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+          # Which stage 1 the installer gets decides how it keeps LVM down.
+          options.initrd = lib.mkOption {
+            default = { };
+            type = lib.types.submodule {
+              freeformType = lib.types.attrsOf lib.types.anything;
+              options.systemd.enable = lib.mkOption { type = lib.types.bool; default = false; };
+              # As stage-1.nix declares it (a definition under mkIf needs its own option).
+              options.preDeviceCommands = lib.mkOption { type = lib.types.lines; default = ""; };
+            };
+          };
         };
       };
       networking = anything;
@@ -70,6 +80,10 @@ let
         inherit (cfg.boot) kernelParams;
         units = lib.mapAttrs (_: u: removeAttrs u [ "_module" ]) cfg.systemd.services;
         openssh = cfg.services.openssh or { };
+        lvm = cfg.services.lvm or { };
+        swraid = cfg.boot.swraid or { };
+        initrd = cfg.boot.initrd or { };
+        lvmConf = cfg.environment.etc."lvm/lvm.conf" or { };
         inherit (cfg) users networking documentation;
       };
       tried = builtins.tryEval (builtins.deepSeq value value);

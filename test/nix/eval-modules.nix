@@ -58,6 +58,7 @@ let
         # Forced so that every pkgs attribute the defaults name is looked up in the stub above.
         extraDependencies = c.system.extraDependencies or [ ];
         bootLoader = c.boot.loader or { };
+        initrdModules = c.boot.initrd.availableKernelModules;
         siteComplete = c.bowtie.siteComplete;
         configurationText = c.services.bowtie-setup.configurationText or null;
         site = c.bowtie.site;

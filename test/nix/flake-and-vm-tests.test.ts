@@ -53,7 +53,15 @@ const VARIANTS: Record<string, { imports: string[]; settings: Record<string, unk
   proxmox: { imports: ['/virtualisation/proxmox-image.nix'], settings: { proxmox: { cloudInit: { enable: false } } } },
   qemu: { imports: ['/virtualisation/disk-image.nix'], settings: { image: { efiSupport: false } } },
   'qemu-efi': { imports: ['/virtualisation/disk-image.nix'], settings: {} },
-  'raw-efi': { imports: ['/virtualisation/disk-image.nix'], settings: { image: { format: 'raw' } } },
+  // Also what the installer ISO writes to bare metal: nixpkgs' all-hardware profile (the stage-1
+  // drivers and firmware of nixpkgs' installation media) and the storage controllers it lacks.
+  'raw-efi': {
+    imports: ['/virtualisation/disk-image.nix', '/profiles/all-hardware.nix'],
+    settings: {
+      image: { format: 'raw' },
+      boot: { initrd: { availableKernelModules: ['megaraid_sas', 'mpt3sas', 'mpi3mr', 'smartpqi', 'aacraid', 'vmd', 'isci'] } },
+    },
+  },
   vmware: { imports: ['/virtualisation/vmware-image.nix'], settings: {} },
 };
 
@@ -160,12 +168,12 @@ describe('the flake', () => {
 
   withLib('each variant imports the nixpkgs module nixpkgs names for it and lists itself for rebuilds', () => {
     const files = Object.keys(VARIANTS).map(
-      (v) => `{ name = ${JSON.stringify(v)}; m = import ${join(REPO, 'nix/images', `${v}.nix`)} { modulesPath = "/M"; }; }`,
+      (v) =>
+        `{ name = ${JSON.stringify(v)}; m = import ${join(REPO, 'nix/images', `${v}.nix`)} { inherit lib; modulesPath = "/M"; pkgs.stdenv.hostPlatform.isx86_64 = true; }; }`,
     );
-    const out = evalJson(`builtins.listToAttrs (map (v: { inherit (v) name; value = v.m; }) [ ${files.join(' ')} ])`) as Record<
-      string,
-      Record<string, unknown>
-    >;
+    const out = evalJson(
+      `let lib = import ${nixpkgsLib.dir}; in builtins.listToAttrs (map (v: { inherit (v) name; value = v.m; }) [ ${files.join(' ')} ])`,
+    ) as Record<string, Record<string, unknown>>;
     for (const [variant, want] of Object.entries(VARIANTS)) {
       const { imports, services, ...settings } = out[variant]!;
       expect(imports, variant).toEqual(want.imports.map((p) => `/M${p}`));

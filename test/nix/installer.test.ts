@@ -41,6 +41,8 @@ const CASES: Record<string, string> = {
   'volume-id-too-long': `{ bowtie.installer.volumeID = "${'x'.repeat(33)}"; }`,
   'volume-id-hostile': '{ bowtie.installer.volumeID = "x --payload /tmp"; }',
   'iso-option-typo': '{ isoImage.makeEFIBootable = true; }',
+  // systemd's stage 1 (a fleet's choice, or a later NixOS default) has no preDeviceCommands.
+  'systemd-stage-1': '{ boot.initrd.systemd.enable = true; }',
 };
 
 interface Unit {
@@ -65,6 +67,10 @@ interface Evaluated {
   kernelParams: string[];
   units: Record<string, Unit>;
   openssh: { enable?: boolean };
+  lvm: { enable?: boolean };
+  swraid: { enable?: boolean };
+  initrd: { preDeviceCommands?: string; services?: { lvm?: { enable?: boolean } }; systemd?: { enable?: boolean } };
+  lvmConf: { text?: string };
   users: { mutableUsers: boolean; allowNoPasswordLogin: boolean; users: Record<string, Record<string, unknown>> };
   networking: Record<string, unknown>;
   documentation: { enable: boolean };
@@ -174,6 +180,29 @@ describe('the installer ISO module', () => {
     expect(e.users.users).toEqual({ root: { hashedPassword: '!' } });
     expect(e.networking).toMatchObject({ useDHCP: false, wireless: { enable: false } });
     expect(e.documentation.enable).toBe(false);
+  });
+
+  withLib("activates no old LVM volume group or MD array on the machine's disks, in stage 1 or 2", () => {
+    // A reused disk's volume groups, brought up by NixOS's LVM udev rules or stage 1's
+    // `lvm vgchange -ay`, would make the install program refuse it ("in use by lvm"), with no
+    // shell to stop them.
+    const e = get('default');
+    expect(e.lvm).toEqual({ enable: false });
+    expect(e.swraid).toEqual({ enable: false });
+    const noActivation = 'activation {\n  volume_list = [ ]\n  auto_activation_volume_list = [ ]\n}\n';
+    expect(e.lvmConf.text).toBe(noActivation);
+    // Stage 1 writes the same lvm.conf before udev starts: run its commands, /etc moved aside.
+    const commands = e.initrd.preDeviceCommands ?? '';
+    expect(commands).toMatch(/^mkdir -p \/etc\/lvm\n/);
+    const etc = join(dir, 'initrd-etc');
+    execFileSync('bash', ['-euo', 'pipefail', '-c', commands.replaceAll('/etc/', `${etc}/`)]);
+    expect(readFileSync(join(etc, 'lvm/lvm.conf'), 'utf8')).toBe(noActivation);
+    // With systemd's stage 1, LVM stays out of it, and nothing it would refuse is set.
+    expect(e.initrd.services).toEqual({ lvm: { enable: false } });
+    const s = get('systemd-stage-1');
+    expect(s.initrd).toEqual({ systemd: { enable: true }, services: { lvm: { enable: false } }, preDeviceCommands: '' });
+    expect(s.lvm).toEqual({ enable: false });
+    expect(s.lvmConf.text).toBe(noActivation);
   });
 
   withLibAndTools("carries the image, its sha256, size and GPT identifier: the payload's script, run here, makes what the install program installs", () => {

@@ -164,7 +164,9 @@ function definedPaths(): string[] {
   for (const p of optionPaths(controller)) if (!OURS.test(p)) paths.add(p);
   // nix/images/*.nix: what each sets besides its import and its own listing.
   const images = evalJson(
-    `map (f: builtins.removeAttrs (import f { modulesPath = "/M"; }) [ "imports" "services" ]) [ ${readdirSync(join(REPO, 'nix/images'))
+    `map (f: builtins.removeAttrs (import f { lib = import ${nixpkgsLib.dir}; modulesPath = "/M"; pkgs.stdenv.hostPlatform.isx86_64 = true; }) [ "imports" "services" ]) [ ${readdirSync(
+      join(REPO, 'nix/images'),
+    )
       .filter((f) => f.endsWith('.nix'))
       .map((f) => join(REPO, 'nix/images', f))
       .join(' ')} ]`,
@@ -258,6 +260,7 @@ type Format = Evaluated & {
   networking: { hostName?: string; useDHCP?: boolean; firewall?: { enable?: boolean } };
   services: { openssh?: { settings?: { PermitRootLogin?: string } }; 'cloud-init'?: { enable?: boolean } };
   bootLoader: { grub?: { configurationLimit?: number }; 'systemd-boot'?: { configurationLimit?: number; enable?: boolean } };
+  initrdModules: string[];
 };
 let formats: Map<string, Format> | null = null;
 function formatResults(): Map<string, Format> {
@@ -316,6 +319,13 @@ describe('every image format evaluates with the definitions of its nixpkgs modul
     }
     expect(format('qemu-efi-factory').bootLoader['systemd-boot']?.enable).toBe(true);
     expect(format('qemu-factory').bootLoader['systemd-boot']?.enable).toBe(false);
+  });
+
+  withLib("raw-efi, the installer's image for bare metal, finds its disk behind the common RAID and HBA controllers; the other formats are unchanged", () => {
+    // nixpkgs' all-hardware profile (its stand-in) and the controllers it leaves out, together.
+    const raw = format('raw-efi-factory').initrdModules;
+    for (const m of ['hpsa', 'nvme', 'ahci', 'megaraid_sas', 'mpt3sas', 'mpi3mr', 'smartpqi', 'aacraid', 'vmd']) expect(raw, m).toContain(m);
+    for (const f of FORMATS.filter((x) => x !== 'raw-efi')) expect(format(`${f}-factory`).initrdModules, f).toEqual([]);
   });
 
   withLib("proxmox: DHCP stays on and NixOS's cloud-init off (ours reads the cloud-init drive)", () => {

@@ -73,6 +73,8 @@ in
       freeformType = types.attrsOf types.anything;
       # nixos/modules/system/boot/kernel.nix; setup.nix reads it for the serial console.
       options.kernelParams = opt (types.listOf types.str) [ ];
+      # Also kernel.nix: the raw-efi image and nixpkgs' all-hardware profile both add drivers.
+      options.initrd.availableKernelModules = opt (types.listOf types.str) [ ];
     }) { };
 
     system = opt (types.submodule {

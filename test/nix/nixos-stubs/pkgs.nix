@@ -24,7 +24,8 @@ rec {
     gnutar = fakePackage "gnutar";
     xz.bin = fakePackage "xz-bin";
     gzip = fakePackage "gzip";
-    stdenv = fakePackage "stdenv";
+    # The platform the appliance is built for (flake.nix: x86_64-linux); raw-efi.nix asks it.
+    stdenv = fakePackage "stdenv" // { hostPlatform.isx86_64 = true; };
     stdenvNoCC = fakePackage "stdenv-nocc";
     lndir = fakePackage "lndir"; # not xorg.lndir: nixpkgs 26.05 deprecates the xorg set
     libxslt.bin = fakePackage "libxslt-bin";
