@@ -54,7 +54,7 @@ let
     };
     config = {
       _module.args.pkgs = pkgs;
-      system.nixos.label = "26.05.20260614.c9172fa";
+      system.nixos.label = "26.05.20260930.78e9c78";
       bowtie.installer.image = rawImage;
     };
   };

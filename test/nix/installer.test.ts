@@ -125,7 +125,7 @@ describe('the installer ISO module', () => {
     expect(e.isoImageDeclaredIn).toEqual([join(REPO, 'test/nix/nixos-stubs/installer/cd-dvd/iso-image.nix')]);
     expect(e.isoImage).toMatchObject({ makeEfiBootable: true, makeBiosBootable: true, makeUsbBootable: true, volumeID: LABEL });
     expect(e.isoImage.prependToMenuLabel).toBe('Install the Bowtie Controller (');
-    expect(e.imageFileName).toBe('bowtie-controller-installer-26.05.20260614.c9172fa.iso');
+    expect(e.imageFileName).toBe('bowtie-controller-installer-26.05.20260930.78e9c78.iso');
     // Stage 1 finds the medium by its volume ID; the kernel talks on the serial port and tty0,
     // tty0 last so that it is /dev/console.
     expect(e.kernelParams).toEqual(expect.arrayContaining([`root=LABEL=${LABEL}`, 'console=ttyS0,115200n8', 'console=tty0']));
