@@ -304,8 +304,10 @@ in
         proxy = net.proxy;
         # This controller's own health, not its peers': the local daemon answering (the units
         # list has bowtie_server.service) and the local network up (network-online before the
-        # unit runs). A peer that is down must not roll back this controller.
+        # unit runs, and the site's link routable after the switch). A peer that is down must
+        # not roll back this controller.
         health.urls = [ "https://127.0.0.1/" ];
+        health.network.interface = if net.vlan != null then vlanName else net.interface;
       };
     })
   ]);

@@ -24,7 +24,7 @@ let
     cache_url = cfg.cacheUrl;
     trusted_public_keys = cfg.trustedPublicKeys;
     health = {
-      inherit (cfg.health) units urls;
+      inherit (cfg.health) units urls network;
       timeout_seconds = cfg.health.timeoutSeconds;
     };
   };
@@ -98,6 +98,17 @@ in
         type = types.listOf types.str;
         default = [ ];
         description = "URLs that must answer after the switch (this controller's own, local endpoints).";
+      };
+      network = mkOption {
+        type = types.nullOr (types.submodule {
+          options.interface = mkOption {
+            type = types.nullOr (types.strMatching "[A-Za-z0-9_.-]{1,15}");
+            default = null;
+            description = "The site's link (its interface, or its VLAN `vlan<id>`); null: any link.";
+          };
+        });
+        default = null;
+        description = "The site's link must be routable after the switch (systemd-networkd-wait-online --operational-state=routable); null: not checked (an image without a site).";
       };
       timeoutSeconds = mkOption {
         type = types.ints.between 1 3600;

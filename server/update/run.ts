@@ -258,7 +258,10 @@ function refuseBusy(options: UpdateOptions, reason: string): number {
   return UPDATE_EXIT.busy;
 }
 
-/** Polls until every unit is active and every URL answers; returns what is still wrong at the deadline. */
+/** How long one networkd wait-online probe may wait before the next round of checks. */
+const LINK_WAIT_SECONDS = 10;
+
+/** Polls until every unit is active, every URL answers and the site link is routable; returns what is still wrong at the deadline. */
 async function waitHealthy(config: UpdateConfig, system: UpdateSystem, intervalMs: number): Promise<string | null> {
   const deadline = Date.now() + config.health.timeout_seconds * 1000;
   for (;;) {
@@ -269,6 +272,13 @@ async function waitHealthy(config: UpdateConfig, system: UpdateSystem, intervalM
     }
     for (const url of config.health.urls) {
       if (!(await system.reachable(url))) problems.push(`${url} is not reachable`);
+    }
+    const network = config.health.network;
+    if (network !== null) {
+      const left = Math.ceil((deadline - Date.now()) / 1000);
+      if (!(await system.linkRoutable(network.interface, Math.min(LINK_WAIT_SECONDS, left)))) {
+        problems.push(network.interface === null ? 'no site link is routable' : `site link ${network.interface} is not routable`);
+      }
     }
     if (problems.length === 0) return null;
     if (Date.now() + intervalMs > deadline) return problems.join(', ');

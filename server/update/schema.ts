@@ -8,7 +8,7 @@
  * Keys are snake_case like the config document.
  */
 import { z } from 'zod';
-import { UPDATE_CHANNELS } from '../config/schema.js';
+import { interfaceField, UPDATE_CHANNELS } from '../config/schema.js';
 
 /** A store path: /nix/store/<32 nix-base32 characters>-<name>. */
 export const STORE_PATH = /^\/nix\/store\/[0-9abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]{1,211}$/;
@@ -58,8 +58,20 @@ export const updateConfigSchema = z.strictObject({
       urls: z.array(endpointUrl).max(16),
       /** How long the new system has to become healthy. */
       timeout_seconds: z.number().int().min(1).max(3600),
+      /**
+       * The site's link must be routable as networkd sees it (systemd-networkd-wait-online):
+       * `interface` names it (the site's interface or its VLAN), null: any link. Absent (an
+       * image without a site): not checked.
+       */
+      network: z
+        .strictObject({
+          // Not an option either: it goes on systemd-networkd-wait-online's command line.
+          interface: interfaceField.refine((s) => !s.startsWith('-'), { error: 'must not start with "-"' }).nullable(),
+        })
+        .nullable()
+        .default(null),
     })
-    .default({ units: ['bowtie_server.service'], urls: [], timeout_seconds: 300 }),
+    .default({ units: ['bowtie_server.service'], urls: [], timeout_seconds: 300, network: null }),
 });
 export type UpdateConfig = z.output<typeof updateConfigSchema>;
 

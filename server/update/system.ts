@@ -58,6 +58,11 @@ export interface UpdateSystem {
   unitState(unit: string): Promise<string>;
   /** Whether URL answers HTTP at all (any status below 500). */
   reachable(url: string): Promise<boolean>;
+  /**
+   * Whether networkd sees the link `iface` (null: any link) routable within `timeoutSeconds`:
+   * systemd-networkd-wait-online --operational-state=routable.
+   */
+  linkRoutable(iface: string | null, timeoutSeconds: number): Promise<boolean>;
   /** Where this run's command output is logged (null before the first command). */
   logFile(): string | null;
   /** Closes the log. */
@@ -161,6 +166,19 @@ export function createUpdateSystem(options: UpdateSystemOptions): UpdateSystem {
     },
     reachable(url) {
       return probe(url);
+    },
+    async linkRoutable(iface, timeoutSeconds) {
+      // --timeout=0 would wait forever: at least one second.
+      const seconds = Math.max(1, Math.min(3600, Math.floor(timeoutSeconds)));
+      const which = iface === null ? ['--any'] : [`--interface=${iface}`];
+      const result = await execa('systemd-networkd-wait-online', [`--timeout=${seconds}`, '--operational-state=routable', ...which], {
+        env: childEnv(options.root, env),
+        extendEnv: false,
+        reject: false,
+        timeout: seconds * 1000 + PROBE_TIMEOUT_MS,
+        stdin: 'ignore',
+      });
+      return result.exitCode === 0;
     },
     logFile: () => log?.file ?? null,
     close() {

@@ -428,6 +428,14 @@ describe(`nix/modules/site.nix and update.nix through lib.evalModules${skipNote}
     expect(e.environment.etc!['bowtie-setup/update.json']).toBeDefined();
   });
 
+  withLib("the update gate waits for the site's link: named, its VLAN, or any link when none is named", () => {
+    const network = (name: string) =>
+      (JSON.parse(get(name).environment.etc!['bowtie-setup/update.json']!.text) as { health: { network: unknown } }).health.network;
+    expect(network('interface-named')).toEqual({ interface: 'enp0s31f6' });
+    expect(network('network-vlan-mtu-static')).toEqual({ interface: 'vlan120' });
+    expect(network('entrypoints-with-paths')).toEqual({ interface: null });
+  });
+
   withLib("the update health check is this controller's, whatever the cluster entrypoints", () => {
     const settings = JSON.parse(get('entrypoints-with-paths').environment.etc!['bowtie-setup/update.json']!.text);
     expect(settings.health.urls).toEqual(['https://127.0.0.1/']);

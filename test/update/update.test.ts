@@ -278,6 +278,41 @@ describe('bowtie-setup update', () => {
     expect(err.join('')).toContain('/cluster is not reachable');
   });
 
+  it('site link not routable after the switch: the gate refuses and rolls back, naming the link', async () => {
+    writeSettings({ health: { units: ['bowtie_server.service'], urls: [], timeout_seconds: 1, network: { interface: 'ens3' } } });
+    expect(await update({ BOWTIE_SIM_LINK_STATE: 'degraded' })).toBe(UPDATE_EXIT.applyFailed);
+    expect(profile()).toBe('system-1-link');
+    expect(active()).toBe(generationSystem(1));
+    expect(err.join('')).toContain('health check failed: site link ens3 is not routable');
+    expect(calls()).toContainEqual(expect.stringMatching(/^systemd-networkd-wait-online --timeout=1 --operational-state=routable --interface=ens3$/));
+  });
+
+  it('site link routable: the gate passes; with no interface named it waits for any link', async () => {
+    writeSettings({ health: { units: ['bowtie_server.service'], urls: [], timeout_seconds: 1, network: { interface: null } } });
+    expect(await update()).toBe(UPDATE_EXIT.ok);
+    expect(profile()).toBe('system-2-link');
+    expect(calls()).toContain('systemd-networkd-wait-online --timeout=1 --operational-state=routable --any');
+  });
+
+  it('no network entry (an image without a site): the link is not asked', async () => {
+    expect(await update({ BOWTIE_SIM_LINK_STATE: 'degraded' })).toBe(UPDATE_EXIT.ok);
+    expect(calls().filter((c) => c.startsWith('systemd-networkd-wait-online'))).toEqual([]);
+  });
+
+  it.each([
+    ['an option', '--any'],
+    ['a path', '../../etc'],
+    ['too long', 'a'.repeat(16)],
+    ['a space', 'ens3 --any'],
+    ['not a string', 3],
+  ])('a health.network.interface that is %s is refused before anything runs', async (_what, value) => {
+    writeSettings({ health: { units: [], urls: [], timeout_seconds: 1, network: { interface: value } } });
+    expect(await update()).toBe(UPDATE_EXIT.invalid);
+    expect(err.join('')).toContain('health.network.interface');
+    expect(rebuilds()).toEqual([]);
+    expect(calls()).toEqual([]);
+  });
+
   it('the rollback itself fails: exit 4 and says what to do', async () => {
     expect(await update({ BOWTIE_SIM_UNIT_STATE: 'failed', BOWTIE_SIM_FAIL: 'stc-switch:1' })).toBe(UPDATE_EXIT.rollbackFailed);
     expect(UPDATE_EXIT.rollbackFailed).toBe(4);
