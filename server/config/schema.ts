@@ -78,7 +78,10 @@ export const consolePasswordHashField = checked(cryptHashProblem);
 // Stored as sshd reads it: without the blanks before the key type (a comment keeps its own).
 export const sshKeyField = checked(sshKeyProblem).transform((s) => s.trimStart());
 export const interfaceField = checked((s) =>
-  /^[A-Za-z0-9_.-]{1,15}$/.test(s) && s !== '.' && s !== '..' ? null : 'must be a network interface name (1-15 letters, digits, "-", "_" or ".")',
+  // Not starting with "-": the kernel would take it, but every tool that is handed it as an argument would read an option.
+  /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/.test(s) && s !== '.' && s !== '..'
+    ? null
+    : 'must be a network interface name (1-15 letters, digits, "-", "_" or ".", not starting with "-")',
 );
 export const ipv4CidrField = checked((s) => {
   const cidr = parseCidr4(s);

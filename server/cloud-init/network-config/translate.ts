@@ -16,7 +16,7 @@ import { at } from './paths.js';
 export type Translation =
   { ok: true; network: Record<string, unknown>; origin: Record<string, string>; notes: string[] } | { ok: false; errors: FieldError[]; notes: string[] };
 
-const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+const INTERFACE_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/;
 
 function configured(d: NetDevice): boolean {
   return d.dhcp4 !== null || d.dhcp6 !== null || d.addresses.length > 0 || d.gateway4 !== null || d.gateway6 !== null;
@@ -88,7 +88,7 @@ export function translateNetwork(model: NetModel, interfaces: readonly NetworkIn
       notes.push(`${label} ${physical.name.path}: the interface with that MAC address is ${found.name} here; the name given is not used`);
   } else if (physical.name) {
     const name = physical.name;
-    if (!INTERFACE_NAME.test(name.value)) fail(name.path, 'must be a network interface name (1-15 letters, digits, "-", "_" or ".")');
+    if (!INTERFACE_NAME.test(name.value)) fail(name.path, 'must be a network interface name (1-15 letters, digits, "-", "_" or ".", not starting with "-")');
     else if (interfaces.length > 0 && !interfaces.some((i) => i.name === name.value)) {
       fail(
         name.path,
