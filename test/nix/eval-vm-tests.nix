@@ -105,6 +105,7 @@ let
     storeOnDisk = !(c.virtualisation.writableStoreUseTmpfs or true);
     grubForceInstall = c.boot.loader.grub.forceInstall or false;
     consoleTtys = c.services.bowtie-setup.console.ttys or [ ];
+    updateHealthUrls = c.services.bowtie-update.health.urls or [ ];
     dhcpRange = c.services.dnsmasq.settings.dhcp-range or [ ];
     failedAssertions = map (a: a.message) (lib.filter (a: !a.assertion) c.assertions);
   } // lib.optionalAttrs (c.services ? bowtie-setup) {

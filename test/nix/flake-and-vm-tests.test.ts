@@ -239,6 +239,7 @@ interface NodeSummary {
   storeOnDisk?: boolean;
   grubForceInstall?: boolean;
   consoleTtys?: string[];
+  updateHealthUrls?: string[];
   dhcpRange?: string[];
   failedAssertions?: string[];
   configurationImports?: string[];
@@ -506,6 +507,16 @@ describe('the system each VM test switches the appliance to (issue 11)', () => {
     expect(rebuiltOf('first-boot-browser').packages).toContain('/nix/store/00000000000000000000000000000000-python3');
     // nixpkgs by pkgs.path, as the tests had it: a string without context.
     expect(vmTest('nixpkgs-by-path').nodes.appliance!.nixpkgsHasContext).toBe(false);
+  });
+
+  withLib("update-rollback's gate asks the stand-in daemon, so only the broken release fails it", () => {
+    // The stand-in serves plain HTTP on 8443 (fake-daemon.nix); the site's own health URL is the
+    // real daemon's https://127.0.0.1/, which nothing answers in the VM.
+    const served = /http\.server (\d+)/.exec(readFileSync(join(TESTS_DIR, 'fake-daemon.nix'), 'utf8'));
+    expect(served?.[1]).toBe('8443');
+    const want = [`http://127.0.0.1:${served![1]}/`];
+    expect(vmTest('update-rollback').nodes.appliance!.updateHealthUrls).toEqual(want);
+    expect(rebuiltOf('update-rollback').updateHealthUrls).toEqual(want);
   });
 
   withLib("the setup menus stay off ttyS0, the port of the driver's backdoor stderr, except in the serial-console test", () => {

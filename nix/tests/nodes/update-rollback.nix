@@ -2,7 +2,7 @@
 # with a test key, the metadata endpoint a file on loopback, and the "next release" is prebuilt
 # into the image as a specialisation whose configuration.nix also imports broken-release.nix, so
 # rebuilding it with the site fragment gives the broken daemon.
-{ pkgs, ... }:
+{ lib, pkgs, ... }:
 let
   keys = builtins.fromJSON (builtins.readFile ../update-test-keys.json);
 in
@@ -17,6 +17,10 @@ in
     cacheUrl = "http://127.0.0.1:5000";
     trustedPublicKeys = [ keys.public ];
     health.timeoutSeconds = 60;
+    # The stand-in daemon (../fake-daemon.nix) answers plain HTTP on 8443, not the real daemon's
+    # https://127.0.0.1/ the site sets: with that URL every update, good or broken, would fail
+    # the gate, and the test would not show that the gate tells them apart.
+    health.urls = lib.mkForce [ "http://127.0.0.1:8443/" ];
   };
   specialisation.broken.configuration = {
     imports = [ ../broken-release.nix ];
