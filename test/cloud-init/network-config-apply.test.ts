@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, expect, it } from 'vitest';
 import { applyHeadless } from '../../server/apply/headless.js';
 import { readCloudInitResult } from '../../server/auth/cloud-init-result.js';
-import { runCloudInit, type HeadlessApply } from '../../server/cloud-init/index.js';
+import type { HeadlessApply } from '../../server/cloud-init/index.js';
 import { NOCLOUD_SEED_DIRS } from '../../server/cloud-init/sources.js';
 import { EXIT } from '../../server/exit-codes.js';
 import { makeRoot, removeRoots, testEnv } from '../apply/harness.js';
+import { bootWithoutMetadata } from './network-config-run.js';
 
 let root: string;
 beforeEach(async () => {
@@ -29,15 +30,7 @@ async function boot(files: Record<string, string>): Promise<{ code: number; out:
   await mkdir(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   const printed: string[] = [];
-  const code = await runCloudInit({
-    root,
-    simulate: true,
-    force: false,
-    apply,
-    print: (l) => printed.push(l),
-    imdsUrl: 'http://127.0.0.1:9',
-    imds: { tokenAttempts: 1, totalTimeoutMs: 2000 },
-  });
+  const code = await bootWithoutMetadata(root, apply, printed);
   return { code, out: printed.join('\n') };
 }
 

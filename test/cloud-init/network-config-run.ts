@@ -16,6 +16,19 @@ import { renderFragment } from '../../server/nix/render.js';
 import { appliedResult } from './apply-results.js';
 import { makeMachine } from './machine.js';
 
+/** One simulated first boot of `root`'s seed with no metadata service (refused at once on the loopback discard port). */
+export function bootWithoutMetadata(root: string, apply: HeadlessApply, printed: string[]): Promise<number> {
+  return runCloudInit({
+    root,
+    simulate: true,
+    force: false,
+    apply,
+    print: (l) => printed.push(l),
+    imdsUrl: 'http://127.0.0.1:9',
+    imds: { tokenAttempts: 1, totalTimeoutMs: 2000 },
+  });
+}
+
 export async function runCase(caseDir: string): Promise<{ text: string; applied: unknown[] }> {
   const root = await mkdtemp(join(tmpdir(), 'bowtie-netcfg-'));
   try {
@@ -28,16 +41,7 @@ export async function runCase(caseDir: string): Promise<{ text: string; applied:
       applied.push(o.document);
       return appliedResult;
     };
-    const code = await runCloudInit({
-      root,
-      simulate: true,
-      force: false,
-      apply,
-      print: (l) => printed.push(l),
-      // No metadata service here: refused at once on the loopback discard port.
-      imdsUrl: 'http://127.0.0.1:9',
-      imds: { tokenAttempts: 1, totalTimeoutMs: 2000 },
-    });
+    const code = await bootWithoutMetadata(root, apply, printed);
     const status = await readFile(join(root, STATUS_FILE), 'utf8').then(
       (t) => (JSON.parse(t) as { status: string }).status,
       () => 'none',
