@@ -57,6 +57,14 @@ rec {
     };
   appliance = applianceWith [ ];
 
+  # The tests whose document comes from the cloud's metadata service (imds, provided-tls,
+  # store-secret-scan): the appliance routes to it; the client is idle and keeps the addresses
+  # those of ./addresses.nix.
+  imdsNodes = {
+    inherit client cloud;
+    appliance = applianceWith [ "nodes/imds-route.nix" ];
+  };
+
   client = { pkgs, ... }: {
     environment.systemPackages = [ pkgs.curl pkgs.jq pkgs.openssl ];
   };

@@ -7,10 +7,7 @@ let
 in
 {
   name = "bowtie-provided-tls";
-  nodes = {
-    inherit (common) client cloud;
-    appliance = common.applianceWith [ "nodes/imds-route.nix" ];
-  };
+  nodes = common.imdsNodes;
   testScript = ''
     ${common.cloudHelpers}
     cloud.start()

@@ -10,11 +10,7 @@
 common:
 {
   name = "bowtie-store-secret-scan";
-  nodes = {
-    # The client is idle here; it keeps the addresses those of common.addresses.
-    inherit (common) client cloud;
-    appliance = common.applianceWith [ "nodes/imds-route.nix" ];
-  };
+  nodes = common.imdsNodes;
   testScript = ''
     ${common.cloudHelpers}
     cloud.start()
